@@ -1,0 +1,173 @@
+/**
+ * The message rules, shared by the element and the relay (Plotly's streaming rules, kept).
+ *
+ * A message is one JSON object. Scalar values of per-point keys append one point; arrays replace
+ * that key's data ("write numbers to append, lists to overwrite"); `layout` is merged into the plot's
+ * layout. A bare line is a heartbeat. Anything else is rejected alone, with a code that names why.
+ */
+
+/** Error codes a message, a line or a token can be rejected with. */
+export type MessageErrorCode =
+  | 'invalid-json'
+  | 'not-an-object'
+  | 'bad-layout'
+  | 'unknown-key'
+  | 'line-too-long'
+  | 'bad-token';
+
+export interface MessageError {
+  code: MessageErrorCode;
+  message: string;
+}
+
+/** Values that append one point. */
+export type Scalar = number | string | boolean | null;
+
+/**
+ * Keys whose scalar values append one point per message. Nested keys use dotted paths, as Plotly's
+ * restyle does; a message may nest them (`{"marker": {"color": 3}}`) or dot them (`{"marker.color": 3}`).
+ */
+export const PER_POINT_KEYS: ReadonlySet<string> = new Set([
+  'x',
+  'y',
+  'z',
+  'text',
+  'hovertext',
+  'hovertemplate',
+  'texttemplate',
+  'textposition',
+  'customdata',
+  'ids',
+  'width',
+  'base',
+  'offset',
+  'labels',
+  'values',
+  'pull',
+  'marker.color',
+  'marker.size',
+  'marker.symbol',
+  'marker.opacity',
+  'marker.line.color',
+  'marker.line.width',
+  'textfont.color',
+  'textfont.size',
+  'error_x.array',
+  'error_x.arrayminus',
+  'error_y.array',
+  'error_y.arrayminus',
+]);
+
+/** What a message asks for, in the order its keys were written. */
+export interface MessageVisitor {
+  /** A scalar of a per-point key: append one point. */
+  append(path: string, value: Scalar): void;
+  /** An array: replace the key's data. */
+  overwrite(path: string, values: readonly unknown[]): void;
+  /** `layout`, flattened to dotted paths (arrays are leaves), to merge into the layout. */
+  layout(update: Record<string, unknown>): void;
+  /** A scalar of a key that takes no per-point data: ignored, reported. */
+  unknownKey(path: string): void;
+  /** `layout` that is not an object: ignored, reported; the rest of the message still applies. */
+  badLayout(): void;
+}
+
+/** True for a plain JSON-like object (not an array, not null). */
+export function isMessageObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Flattens nested objects to dotted paths; arrays and scalars are leaves. */
+export function flattenPaths(
+  source: Record<string, unknown>,
+  prefix = '',
+  into: Record<string, unknown> = {},
+): Record<string, unknown> {
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (isMessageObject(value) && !ArrayBuffer.isView(value)) flattenPaths(value, path, into);
+    else into[path] = value;
+  }
+  return into;
+}
+
+function visitEntries(
+  source: Record<string, unknown>,
+  prefix: string,
+  visitor: MessageVisitor,
+): void {
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    if (prefix === '' && key === 'layout') {
+      if (isMessageObject(value)) visitor.layout(flattenPaths(value));
+      else visitor.badLayout();
+      continue;
+    }
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (Array.isArray(value)) visitor.overwrite(path, value);
+    else if (ArrayBuffer.isView(value)) visitor.overwrite(path, Array.from(value as unknown as ArrayLike<unknown>));
+    else if (isMessageObject(value)) visitEntries(value, path, visitor);
+    else if (PER_POINT_KEYS.has(path)) visitor.append(path, value as Scalar);
+    else visitor.unknownKey(path);
+  }
+}
+
+/** Walks a message object's keys in order and tells the visitor what each one asks for. */
+export function visitMessage(message: Record<string, unknown>, visitor: MessageVisitor): void {
+  visitEntries(message, '', visitor);
+}
+
+export type ParsedLine =
+  | { kind: 'heartbeat' }
+  | { kind: 'message'; message: Record<string, unknown> }
+  | { kind: 'rejected'; error: MessageError };
+
+/** Default longest line the relay accepts, in bytes (1 MiB). */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+
+/** Shortens a bad input for an error message, so a huge line never floods a log. */
+export function preview(text: string, max = 80): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+
+/**
+ * Parses one NDJSON line (without its newline). Whitespace-only lines are heartbeats. A line that is
+ * not JSON, or is JSON but not an object, is rejected with the reason.
+ */
+export function parseLine(line: string): ParsedLine {
+  if (line.trim() === '') return { kind: 'heartbeat' };
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return {
+      kind: 'rejected',
+      error: {
+        code: 'invalid-json',
+        message: `not valid JSON (${(error as Error).message}): ${preview(line)}`,
+      },
+    };
+  }
+  return checkMessage(value);
+}
+
+/** Checks that a value is a message (a JSON object). */
+export function checkMessage(
+  value: unknown,
+): { kind: 'message'; message: Record<string, unknown> } | { kind: 'rejected'; error: MessageError } {
+  if (isMessageObject(value)) return { kind: 'message', message: value };
+  const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return {
+    kind: 'rejected',
+    error: { code: 'not-an-object', message: `a message must be a JSON object, got ${type}` },
+  };
+}
+
+/** Tokens name streams: URL-safe characters only, so they travel in query strings and positions unescaped. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_.~-]{1,128}$/;
+
+export function isValidToken(token: unknown): token is string {
+  return typeof token === 'string' && TOKEN_PATTERN.test(token);
+}

@@ -1,0 +1,175 @@
+/**
+ * The relay -> browser wire format, shared by the element's transports and the relay.
+ * docs/protocol.md describes it for people writing another relay or client.
+ */
+import { isMessageObject, isValidToken } from './messages.js';
+
+/** Where a subscriber is in a token's stream: the history's epoch and the last offset it has. */
+export interface Position {
+  epoch: string;
+  offset: number;
+}
+
+/** Resume positions by token. */
+export type Positions = Map<string, Position>;
+
+const EPOCH_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `token:epoch:offset`, the form of one position in `resume=` and in SSE `id:` lines. */
+export function formatPosition(token: string, position: Position): string {
+  return `${token}:${position.epoch}:${position.offset}`;
+}
+
+/** All positions, comma separated (an SSE `id:` line, a `Last-Event-ID` header). */
+export function formatPositions(positions: Positions): string {
+  return Array.from(positions, ([token, position]) => formatPosition(token, position)).join(',');
+}
+
+/**
+ * Parses positions from `resume=` values or a `Last-Event-ID` header: each value may hold several
+ * comma-separated `token:epoch:offset` items. Malformed items are skipped (that token then starts
+ * from history, as a new subscriber would), never fatal.
+ */
+export function parsePositions(values: Iterable<string>): Positions {
+  const positions: Positions = new Map();
+  for (const value of values) {
+    for (const item of value.split(',')) {
+      const parts = item.trim().split(':');
+      if (parts.length !== 3) continue;
+      const [token, epoch, offsetText] = parts as [string, string, string];
+      const offset = Number(offsetText);
+      if (!isValidToken(token) || !EPOCH_PATTERN.test(epoch)) continue;
+      if (!/^\d+$/.test(offsetText) || !Number.isSafeInteger(offset)) continue;
+      positions.set(token, { epoch, offset });
+    }
+  }
+  return positions;
+}
+
+/** One message of a token, at its position. */
+export interface DataEvent {
+  type: 'data';
+  token: string;
+  epoch: string;
+  offset: number;
+  message: Record<string, unknown>;
+}
+
+/**
+ * Start the token over: clear its traces; the history window follows. Sent before history to a new
+ * subscriber, and to a resuming one whose gap is not all in history or whose epoch is gone.
+ * `offset` is the position just before the first message that follows (offsets start at 1).
+ */
+export interface ResetEvent {
+  type: 'reset';
+  token: string;
+  epoch: string;
+  offset: number;
+}
+
+/** The connection is alive (sent every 15 s by default). */
+export interface HeartbeatEvent {
+  type: 'heartbeat';
+}
+
+/** History and replay are done for every token of the subscription; what follows is live. */
+export interface ReadyEvent {
+  type: 'ready';
+}
+
+/** The relay could not serve part of a subscription (for example a malformed token). */
+export interface RelayErrorEvent {
+  type: 'error';
+  code: string;
+  message: string;
+  token?: string;
+}
+
+export type RelayEvent = DataEvent | ResetEvent | HeartbeatEvent | ReadyEvent | RelayErrorEvent;
+
+/** WebSocket close codes the relay uses. */
+export const CloseCode = {
+  /** The relay is shutting down: reconnect later. */
+  goingAway: 1001,
+  /** The subscription request was malformed (no valid token): do not retry as is. */
+  badRequest: 4400,
+  /** The subscriber fell too far behind: reconnect and resume from history. */
+  tooSlow: 4408,
+} as const;
+
+/** Query parameter names of `GET /subscribe`. */
+export const SubscribeParam = { token: 'token', resume: 'resume' } as const;
+
+/** Builds `${base}/subscribe?token=..&resume=..` for a transport, from an http(s) or ws(s) base. */
+export function subscribeUrl(
+  base: string,
+  tokens: Iterable<string>,
+  positions: Positions,
+  scheme: 'ws' | 'http',
+): URL {
+  const url = new URL(base, globalThis.location?.href);
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  url.protocol = scheme === 'ws' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/subscribe`;
+  url.search = '';
+  for (const token of tokens) url.searchParams.append(SubscribeParam.token, token);
+  for (const [token, position] of positions) {
+    url.searchParams.append(SubscribeParam.resume, formatPosition(token, position));
+  }
+  return url;
+}
+
+export type DecodeResult = { events: RelayEvent[]; errors: string[] };
+
+/** An event, an error text, or null for a type this client does not know (newer relays may add some). */
+function checkEvent(value: unknown): RelayEvent | string | null {
+  if (!isMessageObject(value)) return 'an event must be a JSON object';
+  switch (value['type']) {
+    case 'data':
+      if (!isValidToken(value['token'])) return 'data event without a valid token';
+      if (typeof value['epoch'] !== 'string') return 'data event without an epoch';
+      if (!Number.isSafeInteger(value['offset'])) return 'data event without an integer offset';
+      if (!isMessageObject(value['message'])) return 'data event whose message is not an object';
+      return value as unknown as DataEvent;
+    case 'reset':
+      if (!isValidToken(value['token'])) return 'reset event without a valid token';
+      if (typeof value['epoch'] !== 'string') return 'reset event without an epoch';
+      if (!Number.isSafeInteger(value['offset'])) return 'reset event without an integer offset';
+      return value as unknown as ResetEvent;
+    case 'heartbeat':
+    case 'ready':
+      return value as unknown as RelayEvent;
+    case 'error':
+      return {
+        type: 'error',
+        code: typeof value['code'] === 'string' ? value['code'] : 'relay-error',
+        message: typeof value['message'] === 'string' ? value['message'] : 'the relay reported an error',
+        ...(isValidToken(value['token']) ? { token: value['token'] } : {}),
+      };
+    default:
+      return typeof value['type'] === 'string' ? null : 'an event without a type';
+  }
+}
+
+/**
+ * Decodes one WebSocket frame or SSE `data:` payload: a JSON event or a JSON array of events (the
+ * relay batches messages that arrive between two sends). Bad events are reported and skipped; the
+ * good ones beside them are kept.
+ */
+export function decodeEvents(text: string): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { events: [], errors: [`a relay frame that is not JSON: ${text.slice(0, 80)}`] };
+  }
+  const items = Array.isArray(value) ? value : [value];
+  const events: RelayEvent[] = [];
+  const errors: string[] = [];
+  for (const item of items) {
+    const checked = checkEvent(item);
+    if (typeof checked === 'string') errors.push(checked);
+    else if (checked !== null) events.push(checked);
+  }
+  return { events, errors };
+}

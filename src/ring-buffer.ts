@@ -1,0 +1,74 @@
+/**
+ * A fixed-capacity FIFO: pushing past capacity drops the oldest item. O(1) push, O(n) copy-out.
+ * It is the element's own copy of a trace's window, so a re-render never needs the relay.
+ */
+export class RingBuffer<T> {
+  #items: T[];
+  #start = 0;
+  #length = 0;
+  #capacity: number;
+
+  constructor(capacity: number, initial: Iterable<T> = []) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
+    }
+    this.#capacity = capacity;
+    this.#items = [];
+    this.replace(initial);
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(item: T): void {
+    if (this.#length < this.#capacity) {
+      this.#items[(this.#start + this.#length) % this.#capacity] = item;
+      this.#length++;
+    } else {
+      this.#items[this.#start] = item;
+      this.#start = (this.#start + 1) % this.#capacity;
+    }
+  }
+
+  /** Replaces the contents with the last `capacity` items of `items`. */
+  replace(items: Iterable<T>): void {
+    const all = Array.isArray(items) ? (items as T[]) : Array.from(items);
+    const kept = all.length > this.#capacity ? all.slice(all.length - this.#capacity) : all.slice();
+    this.#items = kept;
+    this.#start = 0;
+    this.#length = kept.length;
+  }
+
+  clear(): void {
+    this.replace([]);
+  }
+
+  /** Changes the capacity, keeping the newest items that fit. */
+  resize(capacity: number): void {
+    if (capacity === this.#capacity) return;
+    const items = this.toArray();
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
+    }
+    this.#capacity = capacity;
+    this.replace(items);
+  }
+
+  /** The newest `count` items (all of them by default), oldest first, as a new plain array. */
+  last(count = this.#length): T[] {
+    const n = Math.max(0, Math.min(count, this.#length));
+    const out = new Array<T>(n);
+    const first = this.#start + this.#length - n;
+    for (let i = 0; i < n; i++) out[i] = this.#items[(first + i) % this.#capacity] as T;
+    return out;
+  }
+
+  toArray(): T[] {
+    return this.last(this.#length);
+  }
+}

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vite';
+
+/**
+ * `vite build --mode esm`: dist/plotly-stream.js, lit and plotly.js-basic-dist left as imports.
+ * `vite build --mode iife`: dist/plotly-stream.iife.js, one file with Lit and Plotly inside, for a
+ * `<script src>` (an IIFE, not UMD: Jupyter's RequireJS would swallow a UMD bundle).
+ * `vite` (npm start): the demo page.
+ */
+export default defineConfig(({ command, mode }) => {
+  if (command === 'serve') {
+    return { server: { host: '127.0.0.1', port: 5173, open: false }, appType: 'mpa' };
+  }
+  const iife = mode === 'iife';
+  return {
+    build: {
+      outDir: 'dist',
+      emptyOutDir: false,
+      sourcemap: true,
+      minify: iife,
+      target: 'es2022',
+      lib: {
+        entry: 'src/index.ts',
+        name: 'PlotlyStream',
+        formats: [iife ? 'iife' : 'es'],
+        fileName: () => (iife ? 'plotly-stream.iife.js' : 'plotly-stream.js'),
+      },
+      rollupOptions: iife ? {} : { external: [/^lit($|\/)/, /^@lit\//, 'plotly.js-basic-dist'] },
+    },
+  };
+});
