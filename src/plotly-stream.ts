@@ -1,4 +1,4 @@
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import DefaultPlotly from 'plotly.js-basic-dist';
 import { parseFigure, parseFigureJson } from './figure.js';
 import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameScheduler } from './frame-loop.js';
@@ -119,9 +119,6 @@ export class PlotlyStreamElement extends LitElement {
     }
     :host([state='closed']) .badge::before {
       background: var(--plotly-stream-closed-color, #d62728);
-    }
-    :host([hide-badge]) .badge {
-      display: none;
     }
   `;
 
@@ -344,7 +341,8 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   protected override render() {
-    return html`<slot name="plot"></slot><span part="badge" class="badge" role="status">${this.#state}</span>`;
+    const badge = html`<span part="badge" class="badge" role="status">${this.#state}</span>`;
+    return html`<slot name="plot"></slot>${this.hideBadge ? nothing : badge}`;
   }
 
   #readFigureScript(): void {

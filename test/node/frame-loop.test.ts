@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FrameLoop } from '../../src/frame-loop.js';
+import { fullJitterDelay } from '../../src/transport/backoff.js';
+import { ManualFrames } from '../support/manual-frames.js';
+
+function busyLoop(maxFps: number, frames: ManualFrames) {
+  let draws = 0;
+  const loop = new FrameLoop(() => {
+    draws++;
+    return true; // always more work: the loop's pacing alone decides
+  }, maxFps, frames);
+  loop.schedule();
+  return { loop, draws: () => draws };
+}
+
+describe('FrameLoop', () => {
+  for (const [hz, fps, expected] of [
+    [60, 20, 20],
+    [60, 30, 30],
+    [60, 60, 60],
+    [144, 20, 20],
+    [120, 24, 24],
+    [60, 100, 60],
+  ] as const) {
+    it(`draws ${expected} times in one second of ${hz} Hz frames at max-fps ${fps}`, () => {
+      const frames = new ManualFrames(1000 / hz);
+      const { draws } = busyLoop(fps, frames);
+      frames.ticks(hz);
+      assert.ok(Math.abs(draws() - expected) <= 1, `drew ${draws()}`);
+    });
+  }
+
+  it('requests no frame when there is no work, and one when scheduled', () => {
+    const frames = new ManualFrames();
+    let draws = 0;
+    const loop = new FrameLoop(() => {
+      draws++;
+      return false;
+    }, 20, frames);
+    assert.equal(frames.pending, 0);
+    loop.schedule();
+    loop.schedule();
+    assert.equal(frames.pending, 1);
+    frames.ticks(10);
+    assert.equal(draws, 1);
+    assert.equal(frames.pending, 0);
+  });
+
+  it('stop cancels the pending frame', () => {
+    const frames = new ManualFrames();
+    const { loop, draws } = busyLoop(20, frames);
+    loop.stop();
+    frames.ticks(30);
+    assert.equal(draws(), 0);
+    assert.equal(loop.running, false);
+  });
+
+  it('a new max-fps applies to the next frames', () => {
+    const frames = new ManualFrames();
+    const { loop, draws } = busyLoop(20, frames);
+    frames.ticks(60);
+    const before = draws();
+    loop.maxFps = 5;
+    frames.ticks(60);
+    assert.ok(Math.abs(draws() - before - 5) <= 1, `drew ${draws() - before}`);
+  });
+});
+
+describe('full-jitter backoff', () => {
+  it('stays within [0, min(cap, base * 2^n)]', () => {
+    const options = { baseMs: 100, capMs: 1000 };
+    assert.equal(fullJitterDelay(0, { ...options, random: () => 0.999 }), 99);
+    assert.equal(fullJitterDelay(3, { ...options, random: () => 0.5 }), 400);
+    assert.equal(fullJitterDelay(10, { ...options, random: () => 0.999 }), 999);
+    assert.equal(fullJitterDelay(500, { ...options, random: () => 0.5 }), 500);
+    assert.equal(fullJitterDelay(2, { ...options, random: () => 0 }), 0);
+  });
+});
