@@ -335,7 +335,8 @@ export class PlotlyStreamElement extends LitElement {
     this.#drawing = false;
   }
 
-  protected override updated(changed: PropertyValues): void {
+  // Before render, so a state change made here shows in this same update.
+  protected override willUpdate(changed: PropertyValues): void {
     this.#ensureConnection();
     if (changed.has('paused') && !this.paused) this.#scheduleDraw();
   }

@@ -97,21 +97,25 @@ export class RelayConnection {
       this.close('bad src');
       return;
     }
-    let opened = false;
+    // The relay sends a frame (`ready` at least) as soon as it subscribes us: until one arrives,
+    // an open socket proves nothing (a proxy may accept the upgrade and then drop it).
+    let confirmed = false;
     const kind = this.#kind;
     let transport: Transport | null = null;
     const handlers: TransportHandlers = {
       onOpen: () => {
         if (this.#transport !== transport) return;
-        opened = true;
-        this.#connects++;
-        this.#working = kind;
         this.#openedAt = this.#lastActivity = Date.now();
         this.#watchSilence();
-        this.#setState('live', `${kind} open`);
       },
       onFrame: (text) => {
         if (this.#transport !== transport) return;
+        if (!confirmed) {
+          confirmed = true;
+          this.#connects++;
+          this.#working = kind;
+          this.#setState('live', `${kind} subscribed`);
+        }
         this.#onFrame(text);
       },
       onClose: ({ reason, retry }) => {
@@ -123,7 +127,7 @@ export class RelayConnection {
           this.close(reason);
           return;
         }
-        this.#lost(reason, opened);
+        this.#lost(reason, confirmed);
       },
     };
     try {
@@ -136,10 +140,10 @@ export class RelayConnection {
     this.#transport = transport;
   }
 
-  #lost(reason: string, opened: boolean): void {
-    if (opened && Date.now() - this.#openedAt >= (this.#options.stableAfterMs ?? 10_000)) this.#attempt = 0;
-    // In auto, a WebSocket that never opened (blocked by a proxy, say) is followed at once by SSE.
-    if (this.#options.transport === 'auto' && !opened && this.#working === null && this.#kind === 'websocket') {
+  #lost(reason: string, confirmed: boolean): void {
+    if (confirmed && Date.now() - this.#openedAt >= (this.#options.stableAfterMs ?? 10_000)) this.#attempt = 0;
+    // In auto, a WebSocket that never delivered a frame (blocked by a proxy, say) is followed at once by SSE.
+    if (this.#options.transport === 'auto' && !confirmed && this.#working === null && this.#kind === 'websocket') {
       this.#kind = 'sse';
       this.#setState(this.#connects === 0 ? 'connecting' : 'reconnecting', `${reason}; trying sse`);
       this.#open();

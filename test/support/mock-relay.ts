@@ -7,6 +7,8 @@ import { sse, ws } from 'msw';
 import { setupWorker, type SetupWorker } from 'msw/browser';
 
 export const RELAY = 'http://relay.test';
+/** A relay address that serves SSE only: WebSocket connections to it are refused (nothing listens on port 9). */
+export const SSE_ONLY_RELAY = 'http://127.0.0.1:9';
 
 interface Entry {
   offset: number;
@@ -27,7 +29,7 @@ export class MockRelay {
   /** Every subscribe URL, in order: tests read `resume=` from them. */
   readonly urls: URL[] = [];
   readonly subscribers = new Set<Subscriber>();
-  /** When false, new WebSocket connections are refused (closed before open). */
+  /** When false, new WebSocket connections are closed by the relay at once. */
   acceptWebSocket = true;
   #history = new Map<string, Entry[]>();
   #next = new Map<string, number>();
@@ -49,13 +51,19 @@ export class MockRelay {
       client.addEventListener('close', () => this.#remove(subscriber));
       this.#add(subscriber);
     }),
-    sse(`${RELAY}/subscribe`, ({ client, request }) => {
+    ...[RELAY, SSE_ONLY_RELAY].map((base) => sse(`${base}/subscribe`, ({ client, request }) => {
       const url = new URL(request.url);
       const subscriber: Subscriber = {
         kind: 'sse',
         url,
         tokens: url.searchParams.getAll('token'),
-        send: (text) => client.send({ data: text }),
+        send: (text) => {
+          try {
+            client.send({ data: text });
+          } catch {
+            this.#remove(subscriber); // the EventSource went away
+          }
+        },
         close: () => {
           this.#remove(subscriber);
           client.close();
@@ -64,7 +72,7 @@ export class MockRelay {
       request.signal.addEventListener('abort', () => this.#remove(subscriber));
       // Let the EventSource open before the history arrives, as a real relay's headers would.
       queueMicrotask(() => this.#add(subscriber));
-    }),
+    })),
   ];
 
   /** Appends a message to a token's history and sends it to live subscribers. */
