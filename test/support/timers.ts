@@ -4,6 +4,7 @@
  */
 export function trackTimers() {
   const active = new Map<number, { kind: 'timeout' | 'interval'; stack: string }>();
+  type AnyTimerFn = (...args: unknown[]) => number;
   const original = {
     setTimeout: window.setTimeout,
     setInterval: window.setInterval,
@@ -11,7 +12,7 @@ export function trackTimers() {
     clearInterval: window.clearInterval,
   };
   window.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) => {
-    const id: number = original.setTimeout.call(
+    const id = (original.setTimeout as unknown as AnyTimerFn).call(
       window,
       (...a: unknown[]) => {
         active.delete(id);
@@ -24,7 +25,7 @@ export function trackTimers() {
     return id;
   }) as typeof window.setTimeout;
   window.setInterval = ((handler: TimerHandler, ms?: number, ...args: unknown[]) => {
-    const id: number = original.setInterval.call(window, handler, ms, ...args);
+    const id = (original.setInterval as unknown as AnyTimerFn).call(window, handler, ms, ...args);
     active.set(id, { kind: 'interval', stack: new Error().stack ?? '' });
     return id;
   }) as typeof window.setInterval;
