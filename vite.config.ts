@@ -8,7 +8,7 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig(({ command, mode }) => {
   if (command === 'serve') {
-    return { server: { host: '127.0.0.1', port: 5173, open: false }, appType: 'mpa' };
+    return { root: 'demo', server: { host: '127.0.0.1', port: 5173, open: false, fs: { allow: ['..'] } }, appType: 'mpa' };
   }
   const iife = mode === 'iife';
   return {

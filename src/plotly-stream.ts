@@ -53,7 +53,7 @@ function positiveNumber(value: unknown, fallback: number): number {
  * @fires plotly-stream-render - A frame was drawn. Detail: `{kind, ms}`.
  * @fires plotly-stream-reset - The relay restarted a token's stream; its traces were cleared. Detail: `{token}`.
  *
- * @csspart badge - The state badge in the top right corner.
+ * @csspart badge - The state badge in the top left corner (Plotly's modebar has the top right).
  * @cssprop [--plotly-stream-badge-background=rgba(255,255,255,0.85)] - Badge background.
  * @cssprop [--plotly-stream-badge-color=#444] - Badge text color.
  * @cssprop [--plotly-stream-badge-font=11px/1.4 system-ui, sans-serif] - Badge font.
@@ -91,7 +91,7 @@ export class PlotlyStreamElement extends LitElement {
     .badge {
       position: absolute;
       top: 4px;
-      right: 4px;
+      left: 4px;
       z-index: 1002;
       display: inline-flex;
       align-items: center;
@@ -170,8 +170,11 @@ export class PlotlyStreamElement extends LitElement {
     this.hideBadge = false;
   }
 
-  /** `auto` (WebSocket, falling back to SSE), `websocket` or `sse`. Other values mean `auto`. */
-  get transport(): TransportChoice {
+  /**
+   * `auto` (WebSocket, falling back to SSE), `websocket` or `sse`. Other values mean `auto`.
+   * @default 'auto'
+   */
+  get transport(): 'auto' | 'websocket' | 'sse' {
     return this.#transport;
   }
   set transport(value: string | null) {
@@ -180,7 +183,10 @@ export class PlotlyStreamElement extends LitElement {
     this.requestUpdate('transport', old);
   }
 
-  /** Frames per second at most (default 20). Values that are not positive numbers mean 20. */
+  /**
+   * Frames per second at most. Values that are not positive numbers mean 20.
+   * @default 20
+   */
   get maxFps(): number {
     return this.#maxFps;
   }
@@ -193,7 +199,8 @@ export class PlotlyStreamElement extends LitElement {
 
   /**
    * Milliseconds without any event or heartbeat from the relay before `state` becomes `stale`
-   * (default 20000; the relay sends a heartbeat every 15 s). Twice that, the element reconnects.
+   * (the relay sends a heartbeat every 15 s). Twice that, the element reconnects.
+   * @default 20000
    */
   get staleAfter(): number {
     return this.#staleAfter;

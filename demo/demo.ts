@@ -1,0 +1,26 @@
+import '../src/index.js';
+import type { PlotlyStreamElement } from '../src/plotly-stream.js';
+import { startProducers } from './simulate.js';
+
+const charts = [...document.querySelectorAll('plotly-stream')] as PlotlyStreamElement[];
+const byToken = new Map(charts.map((el) => [el.id, el]));
+
+// No relay in this page: simulated producers write straight into the elements.
+startProducers((token, message) => byToken.get(token)?.write(token, message));
+
+const pause = document.getElementById('pause') as HTMLButtonElement;
+pause.addEventListener('click', () => {
+  const paused = !charts[0]?.paused;
+  for (const el of charts) el.paused = paused;
+  pause.textContent = paused ? 'Resume all' : 'Pause all';
+});
+document.getElementById('clear')?.addEventListener('click', () => charts.forEach((el) => el.clear()));
+
+for (const el of charts) el.addEventListener('plotly-stream-error', (e) => console.warn(el.id, e.detail));
+setInterval(() => {
+  for (const el of charts) {
+    const s = el.stats;
+    const line = document.querySelector(`.stats[data-for="${el.id}"]`);
+    if (line) line.textContent = `${el.state} · ${s.messages} msgs · ${s.frames} frames · ${s.lastRenderMs.toFixed(1)} ms/frame`;
+  }
+}, 500);
