@@ -20,6 +20,8 @@ export interface ConnectionOptions {
   backoff?: BackoffOptions;
   /** A connection that stayed open this long resets the backoff. */
   stableAfterMs?: number;
+  /** Opens a transport; the browser's WebSocket and EventSource by default (tests pass fakes). */
+  open?: (kind: TransportKind, url: URL, handlers: TransportHandlers) => Transport;
   /** Data and resets for the element, in order, without duplicates. */
   onEvents(events: RelayEvent[]): void;
   onState(state: ConnectionState, reason: string): void;
@@ -131,7 +133,7 @@ export class RelayConnection {
       },
     };
     try {
-      transport = openers[kind](url, handlers);
+      transport = this.#options.open ? this.#options.open(kind, url, handlers) : openers[kind](url, handlers);
     } catch (error) {
       this.#options.onError('connection', `cannot open ${kind} to ${url.href}: ${(error as Error).message}`);
       this.#lost(`${kind} failed to open`, false);

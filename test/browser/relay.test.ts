@@ -187,6 +187,33 @@ describe('<plotly-stream> with a relay', () => {
     el.remove();
   });
 
+  it('stops with an error when the relay refuses the subscription (close code 4400)', async () => {
+    relay.acceptWebSocket = false;
+    relay.refuseCode = 4400;
+    const el = document.createElement('plotly-stream');
+    el.src = RELAY;
+    el.transport = 'websocket';
+    el.figure = figure();
+    const error = oneEvent(el, 'plotly-stream-error');
+    const closed = reach(el, 'closed');
+    document.body.append(el);
+    expect((await error).detail.code).to.equal('connection');
+    await closed;
+    expect(relay.urls.length).to.equal(0);
+    el.remove();
+  });
+
+  it('reports a src that is not a URL', async () => {
+    const el = document.createElement('plotly-stream');
+    el.src = 'http://[nope';
+    el.figure = figure();
+    const error = oneEvent(el, 'plotly-stream-error');
+    document.body.append(el);
+    expect((await error).detail.message).to.match(/src is not a valid URL/);
+    expect(el.state).to.equal('closed');
+    el.remove();
+  });
+
   it('reconnect() connects again at once and resumes', async () => {
     const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="sse" .figure=${figure()}></plotly-stream>`);
     await relay.waitFor((r) => r.subscribers.size === 1);

@@ -29,8 +29,9 @@ export class MockRelay {
   /** Every subscribe URL, in order: tests read `resume=` from them. */
   readonly urls: URL[] = [];
   readonly subscribers = new Set<Subscriber>();
-  /** When false, new WebSocket connections are closed by the relay at once. */
+  /** When false, new WebSocket connections are closed by the relay at once, with `refuseCode`. */
   acceptWebSocket = true;
+  refuseCode = 1011;
   #history = new Map<string, Entry[]>();
   #next = new Map<string, number>();
   #listeners = new Set<() => void>();
@@ -38,7 +39,7 @@ export class MockRelay {
   readonly handlers = [
     ws.link(`${RELAY.replace('http', 'ws')}/subscribe`).addEventListener('connection', ({ client }) => {
       if (!this.acceptWebSocket) {
-        client.close(1011, 'refused by the test');
+        client.close(this.refuseCode, 'refused by the test');
         return;
       }
       const subscriber: Subscriber = {
