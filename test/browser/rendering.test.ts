@@ -216,6 +216,26 @@ describe('<plotly-stream> rendering', () => {
     expect(gd(el).data[0]!['y']).to.deep.equal([1, 2]);
   });
 
+  it('follows the element\'s size (ResizeObserver) and keeps the same window', async () => {
+    const { el, frame } = await mount({ data: [{ y: [], stream: { token: 'A' } }] });
+    el.style.width = '400px';
+    el.style.height = '250px';
+    el.write('A', { y: 1 });
+    el.write('A', { y: 2 });
+    await frame();
+    const layout = () => (el.graphDiv as unknown as { _fullLayout: { width: number; height: number } })._fullLayout;
+    const until = async (test: () => boolean) => {
+      for (let i = 0; i < 300 && !test(); i++) await new Promise((r) => requestAnimationFrame(r));
+    };
+    await until(() => layout().width === 400);
+    expect(layout().width).to.equal(400);
+    expect(layout().height).to.equal(250);
+    el.style.width = '300px';
+    await until(() => layout().width === 300);
+    expect(layout().width).to.equal(300);
+    expect(gd(el).data[0]!['y']).to.deep.equal([1, 2]);
+  });
+
   it('stats count messages, points, frames and the last render time', async () => {
     const { el, frame } = await mount({ data: [{ y: [], stream: { token: 'A' } }] });
     const before = el.stats.frames;
