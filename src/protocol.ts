@@ -107,7 +107,9 @@ export function subscribeUrl(
   positions: Positions,
   scheme: 'ws' | 'http',
 ): URL {
-  const url = new URL(base, globalThis.location?.href);
+  // Relative to the page in a browser; the relay (Node) has no location.
+  const page = (globalThis as { location?: { href: string } }).location?.href;
+  const url = new URL(base, page);
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
   url.protocol = scheme === 'ws' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/subscribe`;

@@ -1,0 +1,187 @@
+/**
+ * One producer's POST: NDJSON lines, chunked or with Content-Length, open as long as it writes.
+ * Each good line is published; each bad one is counted and reported, alone. The response comes at
+ * the end (or when the relay ends the stream early: 408 idle, 409 taken over, 429 rate, 503 shutdown)
+ * and says what was accepted and rejected.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseLine, preview, type MessageErrorCode } from '../messages.js';
+import { LineSplitter } from './line-splitter.js';
+
+export interface IngestError {
+  line: number;
+  code: MessageErrorCode;
+  message: string;
+}
+
+export interface IngestSummary {
+  token: string;
+  accepted: number;
+  rejected: number;
+  heartbeats: number;
+  /** The first rejected lines (at most 10), with their line numbers. */
+  errors: IngestError[];
+  /** Why the relay ended the stream, when it did. */
+  closed?: string;
+}
+
+export interface IngestHooks {
+  publish(text: string): void;
+  /** True when the token may take one more message now (the optional rate limit). */
+  allow(): boolean;
+  onRejected(error: IngestError): void;
+  onEnd(ingest: Ingest): void;
+}
+
+const MAX_REPORTED_ERRORS = 10;
+
+/** The tail Plotly's Python client (chart_studio) ends its body with: one CRLF more than HTTP allows. */
+export const CHART_STUDIO_TAIL = '\r\n0\r\n\r\n';
+
+export class Ingest {
+  readonly token: string;
+  readonly summary: IngestSummary;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #hooks: IngestHooks;
+  readonly #idleTimeoutMs: number;
+  readonly #splitter: LineSplitter;
+  #lineNumber = 0;
+  #idleTimer: NodeJS.Timeout | null = null;
+  #done = false;
+
+  constructor(
+    token: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: { idleTimeoutMs: number; maxLineBytes: number },
+    hooks: IngestHooks,
+  ) {
+    this.token = token;
+    this.#req = req;
+    this.#res = res;
+    this.#hooks = hooks;
+    this.#idleTimeoutMs = options.idleTimeoutMs;
+    this.summary = { token, accepted: 0, rejected: 0, heartbeats: 0, errors: [] };
+    this.#splitter = new LineSplitter(
+      options.maxLineBytes,
+      (line) => this.#onLine(line),
+      (bytes) => this.#reject('line-too-long', `line of ${bytes} bytes is longer than the limit of ${options.maxLineBytes}`),
+    );
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  get socket(): Socket {
+    return this.#req.socket;
+  }
+
+  start(): void {
+    this.#armIdle();
+    this.#req.on('data', (chunk: Buffer) => {
+      if (this.#done) return;
+      this.#armIdle();
+      this.#splitter.push(chunk);
+    });
+    this.#req.on('end', () => this.finish(200));
+    // The producer went away without ending its body: keep what it sent, nobody to answer.
+    this.#req.on('close', () => {
+      if (!this.#done) this.#end(null);
+    });
+  }
+
+  /** Ends the stream: the last line without a newline counts, then the summary goes out. */
+  finish(status: number, closed?: string): void {
+    if (this.#done) return;
+    if (status === 200 || status === 409 || status === 503) this.#splitter.end();
+    if (closed !== undefined) this.summary.closed = closed;
+    this.#end(status);
+  }
+
+  /** Stops without answering (the caller answers on the raw socket, or nobody is left to answer). */
+  abandon(): void {
+    if (!this.#done) this.#stop();
+  }
+
+  /**
+   * Node's parser rejected the chart_studio tail after delivering every data byte: a clean end.
+   * The answer goes straight to the socket (the HTTP layer has given up on it).
+   */
+  finishFromTail(): void {
+    if (this.#done) return;
+    this.#splitter.end();
+    this.#stop();
+    const body = `${JSON.stringify(this.summary)}\n`;
+    this.socket.end(
+      `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  #onLine(line: string): void {
+    // Ended in the middle of a chunk (429): the rest of that chunk is not taken.
+    if (this.#done) return;
+    this.#lineNumber++;
+    const parsed = parseLine(line);
+    if (parsed.kind === 'heartbeat') {
+      this.summary.heartbeats++;
+      return;
+    }
+    if (parsed.kind === 'rejected') {
+      this.#reject(parsed.error.code, parsed.error.message);
+      return;
+    }
+    if (!this.#hooks.allow()) {
+      this.finish(429, 'rate limit: this token takes more messages a second than the relay allows');
+      return;
+    }
+    this.summary.accepted++;
+    this.#hooks.publish(line.trim());
+  }
+
+  #reject(code: MessageErrorCode, message: string): void {
+    if (code === 'line-too-long') this.#lineNumber++;
+    const error: IngestError = { line: this.#lineNumber, code, message: preview(message, 200) };
+    this.summary.rejected++;
+    if (this.summary.errors.length < MAX_REPORTED_ERRORS) this.summary.errors.push(error);
+    this.#hooks.onRejected(error);
+  }
+
+  #armIdle(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(
+      () => this.finish(408, `no byte for ${this.#idleTimeoutMs / 1000} s (send a newline as a heartbeat)`),
+      this.#idleTimeoutMs,
+    );
+  }
+
+  #stop(): void {
+    this.#done = true;
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    this.#hooks.onEnd(this);
+  }
+
+  #end(status: number | null): void {
+    this.#stop();
+    if (status === null || this.#res.headersSent) return;
+    const body = `${JSON.stringify(this.summary)}\n`;
+    this.#res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+      ...(status === 503 ? { 'retry-after': '5' } : {}),
+    });
+    this.#res.end(body);
+    // Ended early (the body may still be coming): close rather than read the rest.
+    // A half-close lets the producer read the answer; the socket goes for good a moment later.
+    if (!this.#req.complete) {
+      this.#res.on('finish', () => {
+        this.socket.end();
+        setTimeout(() => this.socket.destroy(), 2000).unref();
+      });
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Optional write keys: when configured, an ingest must present its token's key (header
+ * `plotly-streamkey`, or `Authorization: Bearer KEY`). A `*` entry is the key of every token not
+ * listed. Viewers never see keys: subscribing needs none.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+
+export type WriteKeys = ReadonlyMap<string, string>;
+
+/** Parses `token=key` pairs separated by commas, semicolons or newlines (`#` starts a comment). */
+export function parseKeys(text: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const raw of text.split(/[\n,;]/)) {
+    const item = raw.replace(/#.*/, '').trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    if (eq <= 0 || eq === item.length - 1) throw new Error(`write keys: "${item}" is not token=key`);
+    keys.set(item.slice(0, eq).trim(), item.slice(eq + 1).trim());
+  }
+  return keys;
+}
+
+/** Reads keys from a file: a JSON object `{"token": "key"}` or `token=key` lines. */
+export function loadKeysFile(path: string): Map<string, string> {
+  const text = readFileSync(path, 'utf8');
+  if (text.trimStart().startsWith('{')) {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${path}: expected {"token": "key"}`);
+    const keys = new Map<string, string>();
+    for (const [token, key] of Object.entries(value)) {
+      if (typeof key !== 'string' || key === '') throw new Error(`${path}: the key of "${token}" must be a non-empty string`);
+      keys.set(token, key);
+    }
+    return keys;
+  }
+  return parseKeys(text);
+}
+
+function presentedKey(req: IncomingMessage): string | null {
+  const header = req.headers['plotly-streamkey'];
+  if (typeof header === 'string' && header !== '') return header;
+  const auth = req.headers.authorization;
+  const match = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth) : null;
+  return match ? (match[1] as string).trim() : null;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Null when the ingest may write, else why not. */
+export function checkWriteKey(keys: WriteKeys | null, token: string, req: IncomingMessage): string | null {
+  if (keys === null || keys.size === 0) return null;
+  const expected = keys.get(token) ?? keys.get('*');
+  if (expected === undefined) return `no write key is configured for token "${token}"`;
+  const presented = presentedKey(req);
+  if (presented === null) return 'this relay needs a write key: send it as plotly-streamkey or Authorization: Bearer';
+  return same(presented, expected) ? null : 'wrong write key for this token';
+}

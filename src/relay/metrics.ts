@@ -1,0 +1,69 @@
+/** Per-token counters for `GET /metrics` (Prometheus text, or JSON with `?format=json`). */
+export interface TokenCounters {
+  messagesIn: number;
+  rejected: number;
+  producers: number;
+  subscribers: number;
+  /** Subscribers cut off for falling behind. */
+  slowDisconnects: number;
+  /** `reset` events sent. */
+  resets: number;
+  /** Ingests ended by the rate limit. */
+  rateLimited: number;
+}
+
+export class Metrics {
+  readonly startedAt = Date.now();
+  readonly #tokens = new Map<string, TokenCounters>();
+  connections = { websocket: 0, sse: 0, ingest: 0 };
+
+  token(token: string): TokenCounters {
+    let counters = this.#tokens.get(token);
+    if (counters === undefined) {
+      counters = { messagesIn: 0, rejected: 0, producers: 0, subscribers: 0, slowDisconnects: 0, resets: 0, rateLimited: 0 };
+      this.#tokens.set(token, counters);
+    }
+    return counters;
+  }
+
+  tokens(): IterableIterator<[string, TokenCounters]> {
+    return this.#tokens.entries();
+  }
+
+  toJSON(history: (token: string) => { messages: number; bytes: number }) {
+    const tokens: Record<string, TokenCounters & { historyMessages: number; historyBytes: number }> = {};
+    for (const [token, counters] of this.#tokens) {
+      const held = history(token);
+      tokens[token] = { ...counters, historyMessages: held.messages, historyBytes: held.bytes };
+    }
+    return { uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000), connections: { ...this.connections }, tokens };
+  }
+
+  toPrometheus(history: (token: string) => { messages: number; bytes: number }): string {
+    const json = this.toJSON(history);
+    const lines = [
+      '# HELP plotly_stream_uptime_seconds Seconds since the relay started.',
+      '# TYPE plotly_stream_uptime_seconds gauge',
+      `plotly_stream_uptime_seconds ${json.uptimeSeconds}`,
+      '# HELP plotly_stream_connections Open connections by kind.',
+      '# TYPE plotly_stream_connections gauge',
+      ...Object.entries(json.connections).map(([kind, n]) => `plotly_stream_connections{kind="${kind}"} ${n}`),
+    ];
+    const series: Array<[string, string, 'counter' | 'gauge', keyof (typeof json.tokens)[string]]> = [
+      ['messages_in_total', 'Messages accepted by ingest.', 'counter', 'messagesIn'],
+      ['rejected_total', 'Lines rejected by ingest.', 'counter', 'rejected'],
+      ['rate_limited_total', 'Ingests ended by the rate limit.', 'counter', 'rateLimited'],
+      ['producers', 'Open ingest connections.', 'gauge', 'producers'],
+      ['subscribers', 'Open subscriptions.', 'gauge', 'subscribers'],
+      ['slow_disconnects_total', 'Subscribers cut off for falling behind.', 'counter', 'slowDisconnects'],
+      ['resets_total', 'Reset events sent to subscribers.', 'counter', 'resets'],
+      ['history_messages', 'Messages held in history.', 'gauge', 'historyMessages'],
+      ['history_bytes', 'Bytes held in history.', 'gauge', 'historyBytes'],
+    ];
+    for (const [name, help, type, key] of series) {
+      lines.push(`# HELP plotly_stream_${name} ${help}`, `# TYPE plotly_stream_${name} ${type}`);
+      for (const [token, counters] of Object.entries(json.tokens)) lines.push(`plotly_stream_${name}{token="${token}"} ${counters[key]}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * One viewer's subscription, whatever the transport: replays history or exactly what it missed,
+ * then goes live; batches what arrives between two sends into one frame, in order; and cuts the
+ * viewer off when its outgoing bytes pass the limit, so one slow viewer never slows the others.
+ */
+import { formatPositions, type Position, type Positions } from '../protocol.js';
+import type { Engine, StoredMessage } from './engine.js';
+
+/** Where frames go: a WebSocket or an SSE response. */
+export interface FrameSink {
+  /** Sends one frame; `positions` is the subscription's position after it (SSE puts it in `id:`). */
+  send(frame: string, positions: string): void;
+  /** Bytes written but not yet flushed to the network. */
+  bufferedBytes(): number;
+  /** Ends the connection with a reason (a close code on WebSocket). */
+  close(code: number, reason: string): void;
+}
+
+export interface SubscriptionEvents {
+  /** The viewer was cut off for falling behind. */
+  onTooSlow(tokens: readonly string[]): void;
+  /** A `reset` was sent for a token. */
+  onReset(token: string): void;
+}
+
+const dataEvents = new WeakMap<StoredMessage, string>();
+
+/** The `data` event's JSON, built once per message however many viewers get it. */
+function dataEvent(token: string, epoch: string, message: StoredMessage): string {
+  let text = dataEvents.get(message);
+  if (text === undefined) {
+    text = `{"type":"data","token":${JSON.stringify(token)},"epoch":"${epoch}","offset":${message.offset},"message":${message.text}}`;
+    dataEvents.set(message, text);
+  }
+  return text;
+}
+
+export const TOO_SLOW_CODE = 4408;
+
+export class Subscription {
+  readonly tokens: readonly string[];
+  readonly #engine: Engine;
+  readonly #sink: FrameSink;
+  readonly #maxBufferedBytes: number;
+  readonly #events: SubscriptionEvents;
+  readonly #positions: Positions = new Map();
+  /** Live messages that arrive while a token's history is being sent. */
+  readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
+  #unlisten: Array<() => void> = [];
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  #flushScheduled = false;
+  #closed = false;
+
+  constructor(engine: Engine, tokens: readonly string[], sink: FrameSink, maxBufferedBytes: number, events: SubscriptionEvents) {
+    this.#engine = engine;
+    this.tokens = tokens;
+    this.#sink = sink;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#events = events;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Subscribes, sends each token's replay (after `resume`) or reset + history, then `ready`. */
+  async start(resume: Positions): Promise<void> {
+    // Listen first and hold live messages back, so nothing published meanwhile falls in a gap.
+    for (const token of this.tokens) {
+      this.#waiting.set(token, []);
+      this.#unlisten.push(this.#engine.listen(token, (epoch, message) => this.#onLive(token, epoch, message)));
+    }
+    for (const token of this.tokens) {
+      const history = await this.#engine.history(token);
+      if (this.#closed) return;
+      const first = history.entries[0]?.offset ?? history.lastOffset + 1;
+      const position = resume.get(token);
+      const resumable =
+        position !== undefined &&
+        position.epoch === history.epoch &&
+        position.offset + 1 >= first &&
+        position.offset <= history.lastOffset;
+      const from = resumable ? position.offset : first - 1;
+      if (!resumable) this.#reset(token, history.epoch, from);
+      this.#positions.set(token, { epoch: history.epoch, offset: from });
+      for (const message of history.entries) if (message.offset > from) this.#deliver(token, history.epoch, message);
+      const waiting = this.#waiting.get(token) ?? [];
+      this.#waiting.delete(token);
+      for (const { epoch, message } of waiting) this.#onLive(token, epoch, message);
+    }
+    this.#enqueue('{"type":"ready"}');
+  }
+
+  heartbeat(): void {
+    this.#enqueue('{"type":"heartbeat"}');
+  }
+
+  /** Stops listening; with a code, also closes the connection. */
+  close(code?: number, reason = ''): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const unlisten of this.#unlisten) unlisten();
+    this.#unlisten = [];
+    this.#pending = [];
+    if (code !== undefined) this.#sink.close(code, reason);
+  }
+
+  #onLive(token: string, epoch: string, message: StoredMessage): void {
+    const waiting = this.#waiting.get(token);
+    if (waiting !== undefined) {
+      waiting.push({ epoch, message });
+      return;
+    }
+    const position = this.#positions.get(token) as Position;
+    if (epoch === position.epoch && message.offset <= position.offset) return; // replayed already
+    if (epoch !== position.epoch) this.#reset(token, epoch, message.offset - 1);
+    this.#deliver(token, epoch, message);
+  }
+
+  #reset(token: string, epoch: string, offset: number): void {
+    this.#positions.set(token, { epoch, offset });
+    this.#enqueue(`{"type":"reset","token":${JSON.stringify(token)},"epoch":"${epoch}","offset":${offset}}`);
+    this.#events.onReset(token);
+  }
+
+  #deliver(token: string, epoch: string, message: StoredMessage): void {
+    this.#positions.set(token, { epoch, offset: message.offset });
+    this.#enqueue(dataEvent(token, epoch, message));
+  }
+
+  #enqueue(event: string): void {
+    if (this.#closed) return;
+    this.#pending.push(event);
+    this.#pendingBytes += event.length;
+    if (this.#pendingBytes + this.#sink.bufferedBytes() > this.#maxBufferedBytes) {
+      this.#events.onTooSlow(this.tokens);
+      this.close(TOO_SLOW_CODE, `too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
+      return;
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+
+  #flush = (): void => {
+    this.#flushScheduled = false;
+    if (this.#closed || this.#pending.length === 0) return;
+    const frame = this.#pending.length === 1 ? (this.#pending[0] as string) : `[${this.#pending.join(',')}]`;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#sink.send(frame, formatPositions(this.#positions));
+  };
+}

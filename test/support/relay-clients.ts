@@ -1,0 +1,176 @@
+/** Real clients for relay tests: raw TCP, chunked HTTP POSTs, WebSocket (ws) and SSE (http.get). */
+import http from 'node:http';
+import net from 'node:net';
+import { WebSocket } from 'ws';
+import { decodeEvents, type RelayEvent } from '../../src/protocol.js';
+
+/** Collects relay events and resolves waits on them. */
+class EventLog {
+  readonly events: RelayEvent[] = [];
+  readonly frames: string[] = [];
+  #waiters: Array<() => void> = [];
+
+  add(frame: string): void {
+    this.frames.push(frame);
+    const { events, errors } = decodeEvents(frame);
+    if (errors.length > 0) throw new Error(`bad frame from the relay: ${errors.join('; ')}`);
+    this.events.push(...events);
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  /** Data messages received, as their `message` objects. */
+  get messages(): Array<Record<string, unknown>> {
+    return this.events.flatMap((e) => (e.type === 'data' ? [e.message] : []));
+  }
+
+  /** Resolves when `test` holds for the events so far (fails after `ms`). */
+  until(test: (events: RelayEvent[]) => boolean, ms = 5000): Promise<void> {
+    if (test(this.events)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(this.events).slice(0, 800)}`)), ms);
+      const waiter = () => {
+        if (!test(this.events)) return;
+        clearTimeout(timer);
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve();
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  untilMessages(count: number, ms?: number): Promise<void> {
+    return this.until(() => this.messages.length >= count, ms);
+  }
+}
+
+export interface WsClient extends EventLog {
+  socket: WebSocket;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+export async function wsSubscribe(relayUrl: string, query: string): Promise<WsClient & EventLog> {
+  const log = new EventLog() as WsClient;
+  const socket = new WebSocket(`${relayUrl.replace('http', 'ws')}/subscribe?${query}`);
+  log.socket = socket;
+  log.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  socket.on('message', (data) => log.add(data.toString()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+    socket.once('close', () => resolve());
+  });
+  return log;
+}
+
+export interface SseClient extends EventLog {
+  response: http.IncomingMessage;
+  /** The last `id:` seen. */
+  lastId: string | null;
+  comments: string[];
+  ended: Promise<void>;
+  close(): void;
+}
+
+export function sseSubscribe(relayUrl: string, query: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${relayUrl}/subscribe?${query}`, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
+      const log = new EventLog() as SseClient;
+      log.response = response;
+      log.lastId = null;
+      log.comments = [];
+      log.close = () => request.destroy();
+      log.ended = new Promise((done) => response.on('close', () => done()));
+      let buffer = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) log.comments.push(line);
+            else if (line.startsWith('id: ')) log.lastId = line.slice(4);
+            else if (line.startsWith('data: ')) data.push(line.slice(6));
+          }
+          if (data.length > 0) log.add(data.join('\n'));
+        }
+      });
+      resolve(log);
+    });
+    request.on('error', reject);
+  });
+}
+
+export interface HttpResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** POSTs a body (string, or chunks written one by one) with chunked encoding, as producers do. */
+export function post(url: string, chunks: string[] | string, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (c: string) => (body += c));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    for (const chunk of Array.isArray(chunks) ? chunks : [chunks]) request.write(chunk);
+    request.end();
+  });
+}
+
+export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (c: string) => (body += c));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** A raw TCP conversation: writes the given byte strings (with optional pauses), returns all it read. */
+export function rawExchange(port: number, writes: Array<string | number>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (out += d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(out));
+    socket.on('connect', async () => {
+      for (const item of writes) {
+        if (typeof item === 'number') await new Promise((r) => setTimeout(r, item));
+        else socket.write(item, 'latin1');
+      }
+    });
+  });
+}
+
+/** An open chunked POST the test writes to line by line. */
+export function openIngest(url: string, headers: Record<string, string>) {
+  let resolveResult: (r: HttpResult) => void;
+  const result = new Promise<HttpResult>((resolve) => (resolveResult = resolve));
+  const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) => {
+    let body = '';
+    response.setEncoding('utf8');
+    response.on('data', (c: string) => (body += c));
+    response.on('end', () => resolveResult({ status: response.statusCode ?? 0, headers: response.headers, body }));
+  });
+  request.on('error', () => undefined);
+  request.flushHeaders();
+  return {
+    write: (text: string) => request.write(text),
+    end: () => request.end(),
+    destroy: () => request.destroy(),
+    result,
+  };
+}
