@@ -5,8 +5,16 @@ import { startProducers } from './simulate.js';
 const charts = [...document.querySelectorAll('plotly-stream')] as PlotlyStreamElement[];
 const byToken = new Map(charts.map((el) => [el.id, el]));
 
-// No relay in this page: simulated producers write straight into the elements.
-startProducers((token, message) => byToken.get(token)?.write(token, message));
+// With ?relay=URL (what npm start opens) the charts subscribe to that relay, fed by producers that
+// POST to it; without, simulated producers in this page write straight into the elements.
+const relay = new URLSearchParams(location.search).get('relay');
+const source = document.getElementById('source') as HTMLElement;
+if (relay) {
+  for (const el of charts) el.src = relay;
+  source.textContent = `through the relay at ${relay}`;
+} else {
+  startProducers((token, message) => byToken.get(token)?.write(token, message));
+}
 
 const pause = document.getElementById('pause') as HTMLButtonElement;
 pause.addEventListener('click', () => {

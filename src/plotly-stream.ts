@@ -53,7 +53,7 @@ function positiveNumber(value: unknown, fallback: number): number {
  * @fires plotly-stream-render - A frame was drawn. Detail: `{kind, ms}`.
  * @fires plotly-stream-reset - The relay restarted a token's stream; its traces were cleared. Detail: `{token}`.
  *
- * @csspart badge - The state badge in the top left corner (Plotly's modebar has the top right).
+ * @csspart badge - The state badge in the top left corner (Plotly's modebar has the top right): a dot while live, the state's name otherwise, nothing while idle.
  * @cssprop [--plotly-stream-badge-background=rgba(255,255,255,0.85)] - Badge background.
  * @cssprop [--plotly-stream-badge-color=#444] - Badge text color.
  * @cssprop [--plotly-stream-badge-font=11px/1.4 system-ui, sans-serif] - Badge font.
@@ -116,6 +116,10 @@ export class PlotlyStreamElement extends LitElement {
     :host([state='stale']) .badge::before,
     :host([state='reconnecting']) .badge::before {
       background: var(--plotly-stream-stale-color, #ff7f0e);
+    }
+    /* Live is the normal case: the dot alone says it; other states spell themselves out. */
+    :host([state='live']) .label {
+      display: none;
     }
     :host([state='closed']) .badge::before {
       background: var(--plotly-stream-closed-color, #d62728);
@@ -349,8 +353,10 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   protected override render() {
-    const badge = html`<span part="badge" class="badge" role="status">${this.#state}</span>`;
-    return html`<slot name="plot"></slot>${this.hideBadge ? nothing : badge}`;
+    // No badge while idle: a chart fed only by write() has no connection to show.
+    const showBadge = !this.hideBadge && this.#state !== 'idle';
+    const badge = html`<span part="badge" class="badge" role="status" title=${this.#state}><span class="label">${this.#state}</span></span>`;
+    return html`<slot name="plot"></slot>${showBadge ? badge : nothing}`;
   }
 
   #readFigureScript(): void {

@@ -51,17 +51,24 @@ describe('<plotly-stream> API', () => {
     el.remove();
   });
 
-  it('reflects state for CSS, and the badge shows it and hides on hide-badge', async () => {
+  it('reflects state for CSS; the badge shows it (not while idle) and hides on hide-badge', async () => {
     const el = await fixture<PlotlyStreamElement>(html`<plotly-stream></plotly-stream>`);
     const badge = () => el.shadowRoot!.querySelector('[part="badge"]') as HTMLElement | null;
-    expect(badge()!.textContent).to.equal('idle');
+    expect(badge(), 'no badge while idle').to.equal(null);
+    el.src = 'http://127.0.0.1:9';
+    el.figure = { data: [{ y: [], stream: { token: 'A' } }] };
+    await el.updateComplete;
+    expect(el.state).to.equal('connecting');
+    expect(badge()!.textContent).to.equal('connecting');
     expect(getComputedStyle(badge()!).display).to.not.equal('none');
     el.hideBadge = true;
     await el.updateComplete;
     expect(badge()).to.equal(null);
     el.hideBadge = false;
     await el.updateComplete;
-    expect(badge()!.textContent).to.equal('idle');
+    expect(badge()!.title).to.equal('connecting');
+    el.src = null;
+    await el.updateComplete;
     // The attribute is an output: writing it does not change the state.
     el.setAttribute('state', 'live');
     expect(el.state).to.equal('idle');

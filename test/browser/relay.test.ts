@@ -52,6 +52,9 @@ describe('<plotly-stream> with a relay', () => {
         html`<plotly-stream src=${RELAY} transport=${transport} .figure=${figure()}></plotly-stream>`,
       );
       await reach(el, 'live');
+      await el.updateComplete;
+      const label = el.shadowRoot!.querySelector('[part="badge"] .label') as HTMLElement;
+      expect(getComputedStyle(label).display, 'live shows the dot alone').to.equal('none');
       await drawn(el, (y) => y.length === 2);
       await relay.waitFor((r) => r.subscribers.size === 1);
       expect([...relay.subscribers][0]!.kind).to.equal(transport);
