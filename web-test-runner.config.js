@@ -32,10 +32,30 @@ const mockServiceWorker = {
   },
 };
 
+/**
+ * A real relay (src/relay) for the end-to-end tests, started with the test server; its URL is at
+ * /__relay. The config imports TypeScript: npm run test:browser runs wtr under tsx.
+ */
+let relay = null;
+const realRelay = {
+  name: 'real-relay',
+  async serverStart() {
+    const { createRelay } = await import('./src/relay/index.ts');
+    relay = await createRelay({ port: 0, heartbeatMs: 1000, log: () => undefined });
+  },
+  async serverStop() {
+    await relay?.close();
+  },
+  serve(context) {
+    if (context.path === '/__relay') return { body: relay.url, type: 'text' };
+    return undefined;
+  },
+};
+
 export default {
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'development'] },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), plotlyAsEsm, mockServiceWorker],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), plotlyAsEsm, mockServiceWorker, realRelay],
   browsers: [
     playwrightLauncher({
       product: 'chromium',
