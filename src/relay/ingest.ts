@@ -87,6 +87,10 @@ export class Ingest {
       this.#splitter.push(chunk);
     });
     this.#req.on('end', () => this.finish(200));
+    // A producer that resets its connection is a normal event here, never a crash.
+    this.#req.on('error', () => {
+      if (!this.#done) this.#end(null);
+    });
     // The producer went away without ending its body: keep what it sent, nobody to answer.
     this.#req.on('close', () => {
       if (!this.#done) this.#end(null);

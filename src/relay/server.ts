@@ -268,6 +268,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     }
     const done = subscribe('sse', openEventStream(res, o.cors), tokens, invalid, resume, { res });
     res.on('close', done);
+    res.on('error', done);
   }
 
   // --- the bundle -----------------------------------------------------------------------------

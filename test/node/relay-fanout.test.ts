@@ -148,8 +148,11 @@ describe('relay slow subscribers', () => {
     const relay = await createRelay({ port: 0, maxBufferedBytes: 256 * 1024, historyMessages: 100_000, historyBytes: 1e9, log: (l) => logs.push(l) });
     try {
       const slow = await wsSubscribe(relay.url, 'token=crowd');
+      const slowSse = await sseSubscribe(relay.url, 'token=crowd');
       const fast = await wsSubscribe(relay.url, 'token=crowd');
       await slow.until((e) => e.some((x) => x.type === 'ready'));
+      await slowSse.until((e) => e.some((x) => x.type === 'ready'));
+      slowSse.response.pause();
       // The slow viewer's process stops reading its socket.
       (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
       const payload = 'x'.repeat(200);
@@ -164,8 +167,12 @@ describe('relay slow subscribers', () => {
       assert.equal(closed.code, 4408);
       assert.match(closed.reason, /too slow/);
       assert.ok(logs.some((l) => /cut off/.test(l)));
+      slowSse.response.resume();
+      await slowSse.ended;
+      assert.ok(slowSse.events.some((e) => e.type === 'error' && /too slow/.test(e.message)), 'SSE is told why');
+      assert.ok(slowSse.messages.length < 20_000);
       const metrics = JSON.parse((await get(`${relay.url}/metrics?format=json`)).body);
-      assert.equal(metrics.tokens.crowd.slowDisconnects, 1);
+      assert.equal(metrics.tokens.crowd.slowDisconnects, 2);
       fast.socket.close();
     } finally {
       await relay.close();

@@ -145,6 +145,20 @@ print(r.status, r.read().decode())
     viewer.close();
   });
 
+  it('keeps the points of a producer that drops its connection mid-line, and goes on serving', async () => {
+    const viewer = await sseSubscribe(relay.url, 'token=dropped');
+    const producer = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'dropped' });
+    producer.write('{"y": 1}\n{"y": 2}\n{"y": ');
+    await viewer.untilMessages(2);
+    producer.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await get(`${relay.url}/healthz`)).status, 200);
+    const json = JSON.parse((await get(`${relay.url}/metrics?format=json`)).body);
+    assert.equal(json.tokens.dropped.producers, 0);
+    assert.equal(json.tokens.dropped.messagesIn, 2);
+    viewer.close();
+  });
+
   it('answers 405 to anything but POST on /, 406 without a token, 400 for a malformed token or malformed HTTP', async () => {
     assert.equal((await get(`${relay.url}/`)).status, 405);
     assert.equal((await get(`${relay.url}/`, {}, 'PUT')).status, 405);
