@@ -18,17 +18,22 @@ export const animationFrames: FrameScheduler = {
 export const DEFAULT_MAX_FPS = 20;
 
 export class FrameLoop {
-  #draw: (time: number) => boolean;
+  #draw: (time: number) => boolean | 'busy';
   #scheduler: FrameScheduler;
   #interval: number;
   #handle: number | null = null;
   #lastDraw = -Infinity;
+  /** Display frame interval, learnt from consecutive frames (60 Hz until known). */
+  #frameInterval = 1000 / 60;
+  #lastFrame: number | null = null;
 
   /**
    * @param draw called at most `maxFps` times a second while work is scheduled; returns true when
-   *   work remains (it is called again on a later frame).
+   *   work remains (it is called again on a later frame), or `busy` when it could not draw yet (the
+   *   previous draw is still finishing): then it is called again on the next frame, and the
+   *   skipped frame does not count against maxFps.
    */
-  constructor(draw: (time: number) => boolean, maxFps = DEFAULT_MAX_FPS, scheduler: FrameScheduler = animationFrames) {
+  constructor(draw: (time: number) => boolean | 'busy', maxFps = DEFAULT_MAX_FPS, scheduler: FrameScheduler = animationFrames) {
     this.#draw = draw;
     this.#scheduler = scheduler;
     this.#interval = 1000 / maxFps;
@@ -57,19 +62,29 @@ export class FrameLoop {
   stop(): void {
     if (this.#handle !== null) this.#scheduler.cancel(this.#handle);
     this.#handle = null;
+    this.#lastFrame = null;
   }
 
   #onFrame = (time: number): void => {
     this.#handle = null;
-    const elapsed = time - this.#lastDraw;
-    // Displays tick at 60, 120, 144 Hz with jitter: allow a little slack, and keep the long-run
-    // average at maxFps by advancing the last draw by one interval rather than to `time`.
-    const slack = Math.min(4, this.#interval / 4);
-    if (elapsed < this.#interval - slack) {
-      this.schedule();
-      return;
+    if (this.#lastFrame !== null) {
+      const delta = time - this.#lastFrame;
+      if (delta > 0 && delta < 100) this.#frameInterval += (delta - this.#frameInterval) / 8;
     }
-    this.#lastDraw = elapsed < 2 * this.#interval ? this.#lastDraw + this.#interval : time;
-    if (this.#draw(time)) this.schedule();
+    const elapsed = time - this.#lastDraw;
+    // Draws land on display frames (60, 120, 144 Hz, jittery): draw on this frame when it is nearer
+    // the target time than the next one would be. Advancing the last draw by exactly one interval
+    // (not to `time`) keeps the long-run rate at maxFps, never above it.
+    if (elapsed < this.#interval - this.#frameInterval / 2) {
+      this.schedule();
+    } else {
+      const lastDraw = this.#lastDraw;
+      this.#lastDraw = elapsed < 2 * this.#interval ? lastDraw + this.#interval : time;
+      const result = this.#draw(time);
+      if (result === 'busy') this.#lastDraw = lastDraw;
+      if (result) this.schedule();
+    }
+    // Only back-to-back frames tell the display's interval.
+    this.#lastFrame = this.#handle !== null ? time : null;
   };
 }

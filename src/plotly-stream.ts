@@ -397,10 +397,10 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   /** One frame: at most one Plotly call. Returns true to be called again on a later frame. */
-  #drawFrame(): boolean {
+  #drawFrame(): boolean | 'busy' {
     const gd = this.#graphDiv;
     if (!this.isConnected || gd === null || this.paused) return false;
-    if (this.#drawing) return true;
+    if (this.#drawing) return 'busy';
     const plan = this.#model.takeFrame();
     if (plan === null) return false;
     const started = performance.now();

@@ -16,12 +16,10 @@ export class TraceWindow {
   #buffers = new Map<string, RingBuffer<unknown>>();
   /** Non-per-point attributes replaced by array writes (`marker.colorscale`, ...). */
   #attributes = new Map<string, readonly unknown[]>();
-  /** Points appended per key since the last frame, capped at maxpoints. */
+  /** Points appended per key since the last frame (the frame sends at most maxpoints of them). */
   #appended = new Map<string, number>();
   /** Keys to send whole in the next frame. */
   #rewrite = new Set<string>();
-  /** Points that arrived and were pushed out of the window before any frame drew them. */
-  #undrawnDrops = 0;
 
   constructor(index: number, token: string, maxpoints: number, figureTrace: Record<string, unknown>) {
     this.index = index;
@@ -69,9 +67,7 @@ export class TraceWindow {
     }
     buffer.push(value);
     if (this.#rewrite.has(key)) return;
-    const count = (this.#appended.get(key) ?? 0) + 1;
-    if (count > this.#maxpoints) this.#undrawnDrops++;
-    this.#appended.set(key, Math.min(count, this.#maxpoints));
+    this.#appended.set(key, (this.#appended.get(key) ?? 0) + 1);
   }
 
   overwrite(key: string, values: readonly unknown[]): void {
@@ -153,13 +149,16 @@ export class TraceWindow {
     return Array.isArray(original) ? original.slice() : original;
   }
 
-  /** Marks the current state as drawn. Returns points dropped unseen since the last frame. */
+  /**
+   * Marks the current state as drawn. Returns the points pushed out of the window before any frame
+   * drew them (more than maxpoints arrived since the last frame; keys of one message count once).
+   */
   markDrawn(): number {
+    let appended = 0;
+    for (const count of this.#appended.values()) appended = Math.max(appended, count);
     this.#appended.clear();
     this.#rewrite.clear();
-    const drops = this.#undrawnDrops;
-    this.#undrawnDrops = 0;
-    return drops;
+    return Math.max(0, appended - this.#maxpoints);
   }
 
   /** The trace as it should be drawn from scratch: the figure's trace with the window in it. */

@@ -31,6 +31,30 @@ describe('FrameLoop', () => {
     });
   }
 
+  for (const [name, intervals] of [
+    ['jittery 60 Hz frames (14/19 ms)', [14, 19.33]],
+    ['slow 18 ms frames', [18]],
+    ['frames that vary from 10 to 25 ms', [10, 25, 16, 12, 21, 17]],
+  ] as const) {
+    it(`keeps 20 fps at max-fps 20 with ${name}, never more`, () => {
+      let time = 0;
+      let draws = 0;
+      const callbacks: Array<(t: number) => void> = [];
+      const scheduler = { request: (cb: (t: number) => void) => callbacks.push(cb), cancel: () => undefined };
+      const loop = new FrameLoop(() => {
+        draws++;
+        return true;
+      }, 20, scheduler);
+      loop.schedule();
+      for (let i = 0; time < 10_000; i++) {
+        time += intervals[i % intervals.length] as number;
+        const due = callbacks.splice(0);
+        for (const cb of due) cb(time);
+      }
+      assert.ok(draws >= 195 && draws <= 201, `drew ${draws} in 10 s`);
+    });
+  }
+
   it('requests no frame when there is no work, and one when scheduled', () => {
     const frames = new ManualFrames();
     let draws = 0;
@@ -45,6 +69,21 @@ describe('FrameLoop', () => {
     frames.ticks(10);
     assert.equal(draws, 1);
     assert.equal(frames.pending, 0);
+  });
+
+  it('a frame where the draw was busy does not count against max-fps', () => {
+    const frames = new ManualFrames();
+    let calls = 0;
+    let draws = 0;
+    const loop = new FrameLoop(() => {
+      calls++;
+      if (calls % 2 === 0) return 'busy'; // every other attempt finds the last draw unfinished
+      draws++;
+      return true;
+    }, 20, frames);
+    loop.schedule();
+    frames.ticks(600);
+    assert.ok(draws >= 180, `drew ${draws} in 10 s`);
   });
 
   it('stop cancels the pending frame', () => {

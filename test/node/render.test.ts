@@ -27,11 +27,12 @@ describe('frame planning', () => {
   });
 
   it('10 000 messages in one frame: one plan, the last maxpoints points, the rest counted as drops', () => {
-    const { m } = model({ data: [{ y: [], stream: { token: 'A', maxpoints: 500 } }] });
-    for (let i = 0; i < 10_000; i++) m.write('A', { y: i });
+    const { m } = model({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 500 } }] });
+    for (let i = 0; i < 10_000; i++) m.write('A', { x: i, y: i });
     const plan = m.takeFrame() as ExtendPlan;
     assert.equal(plan.kind, 'extend');
     const y = plan.update['y']?.[0] as number[];
+    assert.deepEqual(plan.update['x']?.[0], y, 'x and y windows match');
     assert.equal(y.length, 500);
     assert.equal(y[0], 9500);
     assert.equal(y[499], 9999);

@@ -1,0 +1,212 @@
+/**
+ * Element benchmarks in Debian's headless Chromium (playwright-core): the element fed over a real
+ * WebSocket at fixed input rates, side by side with the floor (a bare extendTraces of the same
+ * update on the same plot) and the naive way (one extendTraces per message).
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import http from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { distribution, round, type Distribution } from './lib/stats.js';
+import { startWorker, type Worker } from './lib/processes.js';
+
+export interface ElementSettings {
+  configs: Array<{ traces: number; maxpoints: number }>;
+  rates: number[];
+  naiveRates: number[];
+  seconds: number;
+  floorFrames: number;
+  /** Points fed at the highest rate for the memory check. */
+  heapPoints: number;
+  targetFps: number;
+}
+
+export interface ElementRun {
+  traces: number;
+  maxpoints: number;
+  rate: number;
+  fps: number;
+  browserFps: number;
+  frameMs: Distribution;
+  floorMs: Distribution;
+  /** Element frame time over the floor's, at p50. */
+  overhead: number;
+  messageHandlingMsPerSecond: number;
+  latencyMs: Distribution;
+  lost: number;
+  droppedByDesign: number;
+  feederBehindMs: number;
+}
+
+export interface NaiveRun {
+  traces: number;
+  maxpoints: number;
+  rate: number;
+  browserFps: number;
+  /** Messages drawn within the run over messages received. */
+  keptUp: number;
+}
+
+export interface ElementResults {
+  runs: ElementRun[];
+  naive: NaiveRun[];
+  /** Per config: the highest rate drawn at >= 90% of the target fps with zero loss. */
+  sustained: Array<{ traces: number; maxpoints: number; rate: number | null }>;
+  naiveBelow10Fps: Array<{ traces: number; maxpoints: number; rate: number | null }>;
+  heap: { points: number; rate: number; traces: number; maxpoints: number; startMiB: number; endMiB: number } | null;
+  browser: string;
+}
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
+
+/** Serves the bench page and dist/ from the repository, on loopback. */
+async function staticServer(): Promise<{ url: string; close(): void }> {
+  const server = http.createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const file = join(ROOT, path === '/' ? 'bench/page/index.html' : path);
+    if (!file.startsWith(ROOT) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() };
+}
+
+export function chromiumPath(): string {
+  const found = [process.env['CHROME_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+  if (!found) throw new Error('No Chromium: set CHROME_PATH or apt-get install -y chromium');
+  return found;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-precise-memory-info',
+      '--js-flags=--expose-gc',
+      // A hidden or occluded page gets no animation frames; the bench page must always get them.
+      '--disable-renderer-backgrounding',
+      '--disable-background-timer-throttling',
+      '--disable-backgrounding-occluded-windows',
+    ],
+  });
+}
+
+async function elementRun(page: Page, feeder: Worker, feederUrl: string, settings: ElementSettings, traces: number, maxpoints: number, rate: number, seconds: number) {
+  const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
+  await feeder.ask({ op: 'forget' });
+  await page.evaluate((args) => (window as any).benchElement(args), { src: feederUrl, tokens, maxpoints });
+  await feeder.ask({ op: 'fill', tokens, count: maxpoints });
+  await page.evaluate((args) => (window as any).benchElementStart(args), { maxpoints });
+  const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number>; behindMs: number }>({ op: 'run', rate, seconds, tokens });
+  const measured = await page.evaluate((args) => (window as any).benchElementCollect(args), { lastOffsets: fed.lastOffsets, maxpoints, settleMs: 300 });
+  return { fed, measured };
+}
+
+export async function elementBench(settings: ElementSettings, log: (line: string) => void): Promise<ElementResults> {
+  const server = await staticServer();
+  const feeder = await startWorker('feeder');
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+  page.on('pageerror', (error) => log(`page error: ${error.message}`));
+  const results: ElementResults = { runs: [], naive: [], sustained: [], naiveBelow10Fps: [], heap: null, browser: browser.version() };
+  try {
+    const feederUrl = await feeder.ask<string>({ op: 'url' });
+    await page.goto(server.url);
+    for (const { traces, maxpoints } of settings.configs) {
+      for (const rate of settings.rates) {
+        const { fed, measured } = await elementRun(page, feeder, feederUrl, settings, traces, maxpoints, rate, settings.seconds);
+        const fps = measured.fps as number;
+        const pointsPerTrace = Math.max(1, Math.min(maxpoints, Math.round(rate / traces / Math.max(1, fps))));
+        const floor: number[] = await page.evaluate((args) => (window as any).benchFloor(args), { traces, maxpoints, pointsPerTrace, frames: settings.floorFrames });
+        const frameMs = distribution(measured.frameMs);
+        const floorMs = distribution(floor);
+        const run: ElementRun = {
+          traces,
+          maxpoints,
+          rate,
+          fps: round(fps, 1),
+          browserFps: round(measured.rafFrames / measured.seconds, 1),
+          frameMs,
+          floorMs,
+          overhead: round(frameMs.p50 / floorMs.p50, 2),
+          messageHandlingMsPerSecond: round(measured.messageMs / measured.seconds, 1),
+          latencyMs: distribution(measured.latencies),
+          lost: measured.lost,
+          droppedByDesign: measured.drops,
+          feederBehindMs: round(fed.behindMs, 0),
+        };
+        results.runs.push(run);
+        log(
+          `element ${traces}x${maxpoints} @ ${rate}/s: ${run.fps} fps (browser ${run.browserFps}), frame p50 ${round(frameMs.p50)} ms vs floor ${round(floorMs.p50)} ms ` +
+            `(x${run.overhead}), latency p50 ${round(run.latencyMs.p50)} ms, lost ${run.lost}, dropped ${run.droppedByDesign}`,
+        );
+      }
+      const ok = results.runs.filter((r) => r.traces === traces && r.maxpoints === maxpoints && r.fps >= 0.9 * settings.targetFps && r.lost === 0);
+      results.sustained.push({ traces, maxpoints, rate: ok.length ? Math.max(...ok.map((r) => r.rate)) : null });
+
+      for (const rate of settings.naiveRates) {
+        const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
+        await page.evaluate((args) => (window as any).benchNaive(args), { src: feederUrl, tokens, maxpoints, seconds: settings.seconds });
+        await feeder.ask({ op: 'run', rate, seconds: settings.seconds, tokens });
+        const measured = await page.evaluate((args) => (window as any).benchNaiveCollect(args), { settleMs: 300 });
+        const run: NaiveRun = {
+          traces,
+          maxpoints,
+          rate,
+          browserFps: round(measured.rafFrames / measured.seconds, 1),
+          keptUp: round(measured.processed / Math.max(1, measured.received), 3),
+        };
+        results.naive.push(run);
+        log(`naive ${traces}x${maxpoints} @ ${rate}/s: ${run.browserFps} browser fps, drew ${round(run.keptUp * 100, 1)}% of messages in time`);
+      }
+      const slow = results.naive.filter((r) => r.traces === traces && r.maxpoints === maxpoints && r.browserFps < 10);
+      results.naiveBelow10Fps.push({ traces, maxpoints, rate: slow.length ? Math.min(...slow.map((r) => r.rate)) : null });
+    }
+
+    if (settings.heapPoints > 0) {
+      const { traces, maxpoints } = settings.configs[0] as { traces: number; maxpoints: number };
+      const rate = Math.max(...settings.rates);
+      const { measured } = await elementRun(page, feeder, feederUrl, settings, traces, maxpoints, rate, settings.heapPoints / rate);
+      results.heap = {
+        points: settings.heapPoints,
+        rate,
+        traces,
+        maxpoints,
+        startMiB: round((measured.heapStart ?? NaN) / 2 ** 20, 1),
+        endMiB: round((measured.heapEnd ?? NaN) / 2 ** 20, 1),
+      };
+      log(`heap: ${results.heap.startMiB} MiB at start, ${results.heap.endMiB} MiB after ${settings.heapPoints} points at ${rate}/s`);
+    }
+  } finally {
+    await browser.close();
+    await feeder.stop();
+    server.close();
+  }
+  return results;
+}
+
+/** Draws the report's charts with Plotly in the browser; returns SVG texts by name. */
+export async function drawCharts(figures: Record<string, { data: unknown[]; layout: Record<string, unknown> }>): Promise<Record<string, string>> {
+  const server = await staticServer();
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    const out: Record<string, string> = {};
+    for (const [name, figure] of Object.entries(figures)) out[name] = await page.evaluate((f) => (window as any).benchChart(f), figure);
+    return out;
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}

@@ -1,0 +1,228 @@
+// The page side of the benchmark: set up a chart (the element, the naive way, or the bare floor),
+// measure it, hand the numbers back to the driver. Plain JS: it runs as the page gets it.
+'use strict';
+(() => {
+  const epochNow = () => performance.timeOrigin + performance.now();
+  const stage = () => document.getElementById('stage');
+  const figureFor = (tokens, maxpoints) => ({
+    data: tokens.map((token) => ({ type: 'scatter', mode: 'lines', x: [], y: [], stream: { token, maxpoints } })),
+    layout: { showlegend: false, margin: { t: 10, r: 10, b: 30, l: 40 } },
+    config: { staticPlot: false },
+  });
+
+  // Browser frames actually produced (a starved main thread gets fewer).
+  const rafCounter = () => {
+    let count = 0;
+    let on = true;
+    const loop = () => {
+      if (!on) return;
+      count++;
+      requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    return { stop: () => ((on = false), count) };
+  };
+
+  const heap = () => {
+    if (typeof window.gc === 'function') window.gc();
+    return performance.memory ? performance.memory.usedJSHeapSize : null;
+  };
+
+  let run = null;
+
+  window.benchElement = async ({ src, tokens, maxpoints }) => {
+    stage().replaceChildren();
+    const clocks = new Map();
+    let messageMs = 0;
+    // Time the element's own WebSocket message handling, and read the feeder's clock events.
+    class TimedWebSocket extends WebSocket {
+      set onmessage(fn) {
+        super.onmessage = fn && ((event) => {
+          const data = event.data;
+          if (typeof data === 'string' && data.startsWith('{"type":"bench-clock"')) {
+            const clock = JSON.parse(data);
+            clocks.set(clock.offset, clock.t);
+            if (clocks.size > 5000) clocks.delete(clocks.keys().next().value);
+          }
+          const started = performance.now();
+          fn.call(this, event);
+          messageMs += performance.now() - started;
+        });
+      }
+      get onmessage() {
+        return super.onmessage;
+      }
+    }
+    window.WebSocket = TimedWebSocket;
+    const el = document.createElement('plotly-stream');
+    el.setAttribute('hide-badge', '');
+    el.transport = 'websocket';
+    el.figure = figureFor(tokens, maxpoints);
+    const frameMs = [];
+    const latencies = [];
+    // Time each drawing frame: everything the element does in it (planning + the Plotly call).
+    el.frameScheduler = {
+      request: (cb) =>
+        requestAnimationFrame((time) => {
+          const before = el.stats.frames;
+          const started = performance.now();
+          cb(time);
+          if (el.stats.frames !== before) frameMs.push(performance.now() - started);
+        }),
+      cancel: (handle) => cancelAnimationFrame(handle),
+    };
+    const renderTimes = [];
+    el.addEventListener('plotly-stream-render', () => {
+      renderTimes.push(performance.now());
+      const x = el.graphDiv.data[0].x;
+      const sentAt = clocks.get(x[x.length - 1]);
+      if (sentAt !== undefined) latencies.push(epochNow() - sentAt);
+    });
+    stage().append(el);
+    el.src = src;
+    await new Promise((resolve) => {
+      if (el.state === 'live') resolve();
+      el.addEventListener('plotly-stream-state', (e) => e.detail.state === 'live' && resolve());
+    });
+    run = { el, frameMs, latencies, renderTimes, getMessageMs: () => messageMs, resetMessageMs: () => (messageMs = 0) };
+    return true;
+  };
+
+  // After the feeder's fill: wait for full windows, then start counting.
+  window.benchElementStart = async ({ maxpoints }) => {
+    const { el, frameMs, latencies } = run;
+    const full = () => (el.graphDiv?.data?.length ?? 0) > 0 && el.graphDiv.data.every((t) => (t.x?.length ?? 0) >= maxpoints);
+    while (!full()) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    frameMs.length = 0;
+    latencies.length = 0;
+    run.renderTimes.length = 0;
+    run.resetMessageMs();
+    Object.assign(run, { startStats: el.stats, raf: rafCounter(), started: performance.now(), heapStart: heap() });
+    return true;
+  };
+
+  window.benchElementCollect = async ({ lastOffsets, maxpoints, settleMs }) => {
+    // Let what was sent arrive and be drawn.
+    await new Promise((r) => setTimeout(r, settleMs));
+    const { el, frameMs, latencies, startStats, raf, started } = run;
+    const seconds = (performance.now() - started) / 1000;
+    const rafFrames = raf.stop();
+    const stats = el.stats;
+    // Every point still in a window must be there: the last maxpoints offsets of each token.
+    let lost = 0;
+    el.graphDiv.data.forEach((trace, i) => {
+      const last = lastOffsets[`t${i}`] ?? 0;
+      const expected = Math.min(maxpoints, last);
+      const have = new Set(trace.x);
+      for (let offset = last - expected + 1; offset <= last; offset++) if (!have.has(offset)) lost++;
+    });
+    // Draw rate while data flowed: between the first and the last frame of the run.
+    const times = run.renderTimes;
+    const fps = times.length > 1 ? ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]) : 0;
+    const result = {
+      seconds,
+      fps,
+      frames: stats.frames - startStats.frames,
+      rafFrames,
+      frameMs,
+      latencies,
+      messageMs: run.getMessageMs(),
+      messages: stats.messages - startStats.messages,
+      drops: stats.drops - startStats.drops,
+      lost,
+      heapStart: run.heapStart,
+      heapEnd: heap(),
+    };
+    el.remove();
+    return result;
+  };
+
+  // The naive way: one Plotly.extendTraces per received message, as old tutorials and Dash's extendData do.
+  window.benchNaive = async ({ src, tokens, maxpoints, seconds }) => {
+    stage().replaceChildren();
+    const gd = document.createElement('div');
+    stage().append(gd);
+    const figure = figureFor(tokens, maxpoints);
+    for (const trace of figure.data) delete trace.stream;
+    await Plotly.newPlot(gd, figure.data, figure.layout, figure.config);
+    const index = new Map(tokens.map((t, i) => [t, i]));
+    let processed = 0;
+    let received = 0;
+    let deadline = Infinity;
+    const socket = new WebSocket(`${src}/subscribe?${tokens.map((t) => `token=${t}`).join('&')}`);
+    socket.onmessage = (event) => {
+      if (event.data.startsWith('{"type":"bench-clock"')) return;
+      const parsed = JSON.parse(event.data);
+      for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
+        if (item.type !== 'data') continue;
+        received++;
+        if (performance.now() > deadline) continue; // the run is over: stop working, keep counting
+        Plotly.extendTraces(gd, { x: [[item.message.x]], y: [[item.message.y]] }, [index.get(item.token)], maxpoints);
+        processed++;
+      }
+    };
+    await new Promise((resolve) => (socket.onopen = resolve));
+    const raf = rafCounter();
+    const started = performance.now();
+    deadline = started + seconds * 1000;
+    run = { finish: () => ({ seconds: (performance.now() - started) / 1000, rafFrames: raf.stop(), processed, received }), socket, gd };
+    return true;
+  };
+
+  window.benchNaiveCollect = async ({ settleMs }) => {
+    await new Promise((r) => setTimeout(r, settleMs));
+    const result = run.finish();
+    run.socket.close();
+    Plotly.purge(run.gd);
+    return result;
+  };
+
+  // The floor: a bare Plotly.extendTraces of the same update on the same kind of plot.
+  window.benchFloor = async ({ traces, maxpoints, pointsPerTrace, frames }) => {
+    stage().replaceChildren();
+    const gd = document.createElement('div');
+    stage().append(gd);
+    const full = Array.from({ length: maxpoints }, (_, i) => i);
+    const data = Array.from({ length: traces }, () => ({ type: 'scatter', mode: 'lines', x: full.slice(), y: full.map((i) => (i * 7919) % 1000) }));
+    await Plotly.newPlot(gd, data, { showlegend: false, margin: { t: 10, r: 10, b: 30, l: 40 } });
+    const ms = [];
+    let next = maxpoints;
+    const indices = Array.from({ length: traces }, (_, i) => i);
+    for (let f = 0; f < frames; f++) {
+      const xs = [];
+      const ys = [];
+      for (let t = 0; t < traces; t++) {
+        const x = [];
+        const y = [];
+        for (let k = 0; k < pointsPerTrace; k++) {
+          x.push(next + k);
+          y.push(((next + k) * 7919) % 1000);
+        }
+        xs.push(x);
+        ys.push(y);
+      }
+      next += pointsPerTrace;
+      const maxPoints = { x: indices.map(() => maxpoints), y: indices.map(() => maxpoints) };
+      // The synchronous part, as the element's frame time is measured: Plotly draws SVG in the call.
+      const started = performance.now();
+      const done = Plotly.extendTraces(gd, { x: xs, y: ys }, indices, maxPoints);
+      ms.push(performance.now() - started);
+      await done;
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    Plotly.purge(gd);
+    return ms;
+  };
+
+  // Charts for the report, drawn by Plotly itself.
+  window.benchChart = async (figure) => {
+    stage().replaceChildren();
+    const gd = document.createElement('div');
+    stage().append(gd);
+    await Plotly.newPlot(gd, figure.data, { width: 760, height: 380, ...figure.layout });
+    const url = await Plotly.toImage(gd, { format: 'svg', width: 760, height: 380 });
+    Plotly.purge(gd);
+    return decodeURIComponent(url.slice(url.indexOf(',') + 1));
+  };
+})();

@@ -1,0 +1,146 @@
+/**
+ * Relay benchmarks: ingest throughput, fan-out to many viewers against a bare `ws` broadcaster (the
+ * floor), and a slow viewer in the crowd. The relay, the producers and the viewers each run in their
+ * own process; everything stays on 127.0.0.1 and stops by itself.
+ */
+import { distribution, round, type Distribution } from './lib/stats.js';
+import { startWorker, type Worker } from './lib/processes.js';
+
+export interface RelaySettings {
+  ingestLines: number;
+  concurrentProducers: number;
+  seconds: number;
+  fanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }>;
+  slowCrowd: { subscribers: number; rate: number } | null;
+  payloadBytes: number;
+}
+
+export interface FanoutResult {
+  kind: 'websocket' | 'sse';
+  subscribers: number;
+  rate: number;
+  server: 'relay' | 'bare ws';
+  expected: number;
+  delivered: number;
+  deliveredPerSecond: number;
+  latencyMs: Distribution;
+  cpuPercent: number;
+  rssMiB: number;
+}
+
+export interface RelayResults {
+  ingest: { oneProducerLinesPerSecond: number; concurrentProducers: number; concurrentLinesPerSecond: number };
+  fanout: FanoutResult[];
+  slowSubscriber: { withoutSlow: Distribution; withSlow: Distribution; subscribers: number; rate: number } | null;
+}
+
+interface Usage {
+  cpuMs: number;
+  rss: number;
+  at: number;
+}
+
+async function measure(
+  server: Worker,
+  run: () => Promise<unknown>,
+): Promise<{ cpuPercent: number; rssMiB: number }> {
+  const before = await server.ask<Usage>({ op: 'usage' });
+  let peakRss = before.rss;
+  const sampler = setInterval(async () => {
+    const now = await server.ask<Usage>({ op: 'usage' });
+    peakRss = Math.max(peakRss, now.rss);
+  }, 250);
+  await run();
+  clearInterval(sampler);
+  const after = await server.ask<Usage>({ op: 'usage' });
+  peakRss = Math.max(peakRss, after.rss);
+  return { cpuPercent: (100 * (after.cpuMs - before.cpuMs)) / (after.at - before.at), rssMiB: peakRss / 2 ** 20 };
+}
+
+async function fanoutRun(
+  settings: RelaySettings,
+  scenario: RelaySettings['fanout'][number],
+  serverKind: 'relay' | 'bare ws',
+  slow = false,
+): Promise<FanoutResult> {
+  const server = await startWorker(serverKind === 'relay' ? 'relay-server' : 'bare-broadcaster');
+  const crowd = await startWorker('subscribers');
+  const producer = serverKind === 'relay' ? await startWorker('producer') : null;
+  try {
+    const url = await server.ask<string>({ op: 'url' });
+    await crowd.ask({ op: 'open', url, token: 'fan', count: scenario.subscribers, kind: scenario.kind, slow });
+    await new Promise((r) => setTimeout(r, 200)); // history and ready frames settle
+    await crowd.ask({ op: 'reset' });
+    const payload = 'x'.repeat(settings.payloadBytes);
+    let sent = 0;
+    const usage = await measure(server, async () => {
+      sent =
+        producer !== null
+          ? await producer.ask<number>({ op: 'paced', url, token: 'fan', rate: scenario.rate, seconds: settings.seconds, payload })
+          : await server.ask<number>({ op: 'run', rate: scenario.rate, seconds: settings.seconds, payload });
+      await new Promise((r) => setTimeout(r, 300)); // the tail drains
+    });
+    const collected = await crowd.ask<{ received: number; latencies: number[] }>({ op: 'collect' });
+    await crowd.ask({ op: 'close' });
+    return {
+      ...scenario,
+      server: serverKind,
+      expected: sent * scenario.subscribers,
+      delivered: collected.received,
+      deliveredPerSecond: round(collected.received / settings.seconds, 0),
+      latencyMs: distribution(collected.latencies),
+      cpuPercent: round(usage.cpuPercent, 1),
+      rssMiB: round(usage.rssMiB, 1),
+    };
+  } finally {
+    await Promise.all([server.stop(), crowd.stop(), producer?.stop()]);
+  }
+}
+
+export async function relayBench(settings: RelaySettings, log: (line: string) => void): Promise<RelayResults> {
+  const server = await startWorker('relay-server');
+  const producer = await startWorker('producer');
+  let ingest: RelayResults['ingest'];
+  try {
+    const url = await server.ask<string>({ op: 'url' });
+    const one = await producer.ask<{ seconds: number; accepted: number }>({ op: 'flood', url, token: 'ingest', lines: settings.ingestLines });
+    const many = await producer.ask<{ seconds: number; accepted: number }>({
+      op: 'flood-many',
+      url,
+      token: 'ingest-many-',
+      producers: settings.concurrentProducers,
+      lines: Math.ceil(settings.ingestLines / settings.concurrentProducers),
+    });
+    ingest = {
+      oneProducerLinesPerSecond: round(one.accepted / one.seconds, 0),
+      concurrentProducers: settings.concurrentProducers,
+      concurrentLinesPerSecond: round(many.accepted / many.seconds, 0),
+    };
+    log(`relay ingest: ${ingest.oneProducerLinesPerSecond} lines/s (1 producer), ${ingest.concurrentLinesPerSecond} lines/s (${settings.concurrentProducers})`);
+  } finally {
+    await Promise.all([server.stop(), producer.stop()]);
+  }
+
+  const fanout: FanoutResult[] = [];
+  for (const scenario of settings.fanout) {
+    for (const serverKind of ['relay', 'bare ws'] as const) {
+      if (serverKind === 'bare ws' && scenario.kind === 'sse') continue;
+      const result = await fanoutRun(settings, scenario, serverKind);
+      fanout.push(result);
+      log(
+        `fan-out ${serverKind} ${scenario.subscribers} ${scenario.kind} @ ${scenario.rate}/s: ${result.deliveredPerSecond} msgs/s delivered ` +
+          `(${result.delivered}/${result.expected}), p50 ${round(result.latencyMs.p50)} ms, p99 ${round(result.latencyMs.p99)} ms, cpu ${result.cpuPercent}%`,
+      );
+    }
+  }
+
+  let slowSubscriber: RelayResults['slowSubscriber'] = null;
+  if (settings.slowCrowd) {
+    const scenario = { kind: 'websocket' as const, ...settings.slowCrowd };
+    const without = await fanoutRun(settings, scenario, 'relay', false);
+    const withSlow = await fanoutRun(settings, scenario, 'relay', true);
+    slowSubscriber = { withoutSlow: without.latencyMs, withSlow: withSlow.latencyMs, ...settings.slowCrowd };
+    log(`slow subscriber: others' p99 ${round(without.latencyMs.p99)} ms without, ${round(withSlow.latencyMs.p99)} ms with`);
+  }
+  return { ingest, fanout, slowSubscriber };
+}

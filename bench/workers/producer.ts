@@ -1,0 +1,70 @@
+/** A producer the Plotly way: chunked POSTs of NDJSON lines to the relay, flooding or at a rate. */
+import http from 'node:http';
+import { epochNow } from '../lib/stats.js';
+import { serveRequests } from '../lib/processes.js';
+
+function openPost(url: string, token: string) {
+  const request = http.request(`${url}/`, { method: 'POST', headers: { 'plotly-streamtoken': token, 'transfer-encoding': 'chunked' }, agent: false });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    request.on('response', (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+  return { request, response };
+}
+
+/** Writes `lines` lines into one POST as fast as the socket takes them; resolves with lines/s. */
+async function flood(url: string, token: string, lines: number): Promise<{ seconds: number; accepted: number }> {
+  const { request, response } = openPost(url, token);
+  const batch = 1000;
+  const start = performance.now();
+  for (let i = 0; i < lines; i += batch) {
+    let chunk = '';
+    for (let j = i; j < Math.min(lines, i + batch); j++) chunk += `{"x":${j},"y":${j % 97}}\n`;
+    if (!request.write(chunk)) await new Promise((r) => request.once('drain', r));
+  }
+  request.end();
+  const result = await response;
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, accepted: JSON.parse(result.body).accepted as number };
+}
+
+/** Sends `rate` messages a second for `seconds`, each with its send time in `t`. */
+async function paced(url: string, token: string, rate: number, seconds: number, payload: string): Promise<number> {
+  const { request, response } = openPost(url, token);
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const elapsed = (performance.now() - start) / 1000;
+      const due = Math.min(Math.floor(elapsed * rate), Math.floor(seconds * rate));
+      let chunk = '';
+      for (; sent < due; sent++) chunk += `{"y":${sent},"t":${epochNow().toFixed(3)},"p":"${payload}"}\n`;
+      if (chunk) request.write(chunk);
+      if (elapsed >= seconds) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 2);
+  });
+  request.end();
+  await response;
+  return sent;
+}
+
+serveRequests(async (message) => {
+  const url = message['url'] as string;
+  if (message['op'] === 'flood') return flood(url, message['token'] as string, message['lines'] as number);
+  if (message['op'] === 'flood-many') {
+    const producers = message['producers'] as number;
+    const lines = message['lines'] as number;
+    const start = performance.now();
+    const results = await Promise.all(Array.from({ length: producers }, (_, i) => flood(url, `${message['token']}${i}`, lines)));
+    return { seconds: (performance.now() - start) / 1000, accepted: results.reduce((a, r) => a + r.accepted, 0) };
+  }
+  if (message['op'] === 'paced') return paced(url, message['token'] as string, message['rate'] as number, message['seconds'] as number, message['payload'] as string);
+  return null;
+});

@@ -1,0 +1,16 @@
+/** The relay under test, alone in its process so its CPU and memory are its own. */
+import { createRelay } from '../../src/relay/index.js';
+import { serveRequests, usage } from '../lib/processes.js';
+
+const relay = await createRelay({
+  port: 0,
+  historyMessages: 1000,
+  maxBufferedBytes: Number(process.argv[2] ?? 4 * 1024 * 1024),
+  log: () => undefined,
+});
+serveRequests((message) => {
+  if (message['op'] === 'url') return relay.url;
+  if (message['op'] === 'usage') return usage();
+  if (message['op'] === 'metrics') return relay.metrics.toJSON(() => ({ messages: 0, bytes: 0 }));
+  return null;
+});
