@@ -101,7 +101,7 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-async function elementRun(page: Page, feeder: Worker, feederUrl: string, settings: ElementSettings, traces: number, maxpoints: number, rate: number, seconds: number) {
+async function elementRun(page: Page, feeder: Worker, feederUrl: string, traces: number, maxpoints: number, rate: number, seconds: number) {
   const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
   await feeder.ask({ op: 'forget' });
   await page.evaluate((args) => (window as any).benchElement(args), { src: feederUrl, tokens, maxpoints });
@@ -124,7 +124,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     await page.goto(server.url);
     for (const { traces, maxpoints } of settings.configs) {
       for (const rate of settings.rates) {
-        const { fed, measured } = await elementRun(page, feeder, feederUrl, settings, traces, maxpoints, rate, settings.seconds);
+        const { fed, measured } = await elementRun(page, feeder, feederUrl, traces, maxpoints, rate, settings.seconds);
         const fps = measured.fps as number;
         const pointsPerTrace = Math.max(1, Math.min(maxpoints, Math.round(rate / traces / Math.max(1, fps))));
         const floor: number[] = await page.evaluate((args) => (window as any).benchFloor(args), { traces, maxpoints, pointsPerTrace, frames: settings.floorFrames });
@@ -176,7 +176,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     if (settings.heapPoints > 0) {
       const { traces, maxpoints } = settings.configs[0] as { traces: number; maxpoints: number };
       const rate = Math.max(...settings.rates);
-      const { measured } = await elementRun(page, feeder, feederUrl, settings, traces, maxpoints, rate, settings.heapPoints / rate);
+      const { measured } = await elementRun(page, feeder, feederUrl, traces, maxpoints, rate, settings.heapPoints / rate);
       results.heap = {
         points: settings.heapPoints,
         rate,

@@ -1,0 +1,343 @@
+/**
+ * `npm run bench [-- --quick | --tiny] [--out DIR] [--skip-element] [--skip-relay] [--no-build]`
+ *
+ * Measures the element (in Debian's headless Chromium) and the relay (in Node), side by side with
+ * their floors and the naive way, and writes DIR/latest.json, DIR/latest.md and SVG charts drawn by
+ * Plotly. A run into bench/results also updates the README's Benchmarks section. Everything runs on
+ * 127.0.0.1, in bounded time.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { drawCharts, elementBench, launchBrowser, type ElementResults, type ElementSettings } from './element-bench.js';
+import { relayBench, type RelayResults, type RelaySettings } from './relay-bench.js';
+import { sizes, type SizeRow } from './size.js';
+import { round } from './lib/stats.js';
+
+type Mode = 'full' | 'quick' | 'tiny';
+
+const ELEMENT: Record<Mode, ElementSettings> = {
+  full: {
+    configs: [
+      { traces: 1, maxpoints: 500 },
+      { traces: 10, maxpoints: 1000 },
+      { traces: 10, maxpoints: 5000 },
+      { traces: 50, maxpoints: 1000 },
+    ],
+    rates: [1000, 10_000, 100_000, 500_000],
+    naiveRates: [1000, 10_000, 100_000, 500_000],
+    seconds: 4,
+    floorFrames: 40,
+    heapPoints: 10_000_000,
+    targetFps: 20,
+  },
+  quick: {
+    configs: [
+      { traces: 1, maxpoints: 500 },
+      { traces: 10, maxpoints: 1000 },
+    ],
+    rates: [1000, 10_000, 100_000],
+    naiveRates: [1000, 10_000],
+    seconds: 2,
+    floorFrames: 20,
+    heapPoints: 1_000_000,
+    targetFps: 20,
+  },
+  tiny: {
+    configs: [{ traces: 1, maxpoints: 50 }],
+    rates: [1000],
+    naiveRates: [1000],
+    seconds: 0.5,
+    floorFrames: 3,
+    heapPoints: 0,
+    targetFps: 20,
+  },
+};
+
+const RELAY: Record<Mode, RelaySettings> = {
+  full: {
+    ingestLines: 1_000_000,
+    concurrentProducers: 10,
+    seconds: 3,
+    payloadBytes: 32,
+    fanout: [
+      { kind: 'websocket', subscribers: 1, rate: 1000 },
+      { kind: 'websocket', subscribers: 1, rate: 10_000 },
+      { kind: 'websocket', subscribers: 100, rate: 1000 },
+      { kind: 'websocket', subscribers: 100, rate: 10_000 },
+      { kind: 'websocket', subscribers: 1000, rate: 1000 },
+      { kind: 'websocket', subscribers: 1000, rate: 10_000 },
+      { kind: 'sse', subscribers: 100, rate: 1000 },
+      { kind: 'sse', subscribers: 100, rate: 10_000 },
+    ],
+    slowCrowd: { subscribers: 100, rate: 1000 },
+  },
+  quick: {
+    ingestLines: 200_000,
+    concurrentProducers: 10,
+    seconds: 1.5,
+    payloadBytes: 32,
+    fanout: [
+      { kind: 'websocket', subscribers: 1, rate: 10_000 },
+      { kind: 'websocket', subscribers: 100, rate: 1000 },
+      { kind: 'websocket', subscribers: 100, rate: 10_000 },
+      { kind: 'websocket', subscribers: 1000, rate: 1000 },
+      { kind: 'sse', subscribers: 100, rate: 1000 },
+    ],
+    slowCrowd: { subscribers: 50, rate: 1000 },
+  },
+  tiny: {
+    ingestLines: 2000,
+    concurrentProducers: 2,
+    seconds: 0.5,
+    payloadBytes: 8,
+    fanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
+    slowCrowd: null,
+  },
+};
+
+export interface BenchReport {
+  mode: Mode;
+  date: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; browser: string | null; os: string };
+  command: string;
+  sizes: SizeRow[];
+  element: ElementResults | null;
+  relay: RelayResults | null;
+  seconds: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    tiny: { type: 'boolean' },
+    out: { type: 'string' },
+    'skip-element': { type: 'boolean' },
+    'skip-relay': { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+  },
+});
+const mode: Mode = values.tiny ? 'tiny' : values.quick ? 'quick' : 'full';
+const out = resolve(values.out ?? 'bench/results');
+const log = (line: string) => console.log(`[bench] ${line}`);
+const started = performance.now();
+
+if (!values['no-build']) {
+  log('building dist/ (ESM and IIFE)');
+  execFileSync('npx', ['vite', 'build', '--mode', 'esm', '--logLevel', 'error'], { stdio: 'inherit' });
+  execFileSync('npx', ['vite', 'build', '--mode', 'iife', '--logLevel', 'error'], { stdio: 'inherit' });
+}
+
+const report: BenchReport = {
+  mode,
+  date: new Date().toISOString(),
+  machine: {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    browser: null,
+    os: `${os.type()} ${os.release()}`,
+  },
+  command: `npm run bench${mode === 'full' ? '' : ` -- --${mode}`}`,
+  sizes: await sizes(),
+  element: null,
+  relay: null,
+  seconds: 0,
+};
+for (const size of report.sizes) log(`size: ${size.name}: ${size.minBytes} B min, ${size.gzipBytes} B gzip`);
+
+if (!values['skip-relay']) report.relay = await relayBench(RELAY[mode], log);
+if (!values['skip-element']) {
+  report.element = await elementBench(ELEMENT[mode], log);
+  report.machine.browser = `Chromium ${report.element.browser} (headless, no GPU)`;
+} else {
+  const browser = await launchBrowser();
+  report.machine.browser = `Chromium ${browser.version()} (headless, no GPU)`;
+  await browser.close();
+}
+report.seconds = round((performance.now() - started) / 1000, 0);
+
+// --- the report -------------------------------------------------------------------------------
+const kb = (bytes: number) => `${round(bytes / 1024, 1)} KiB`;
+const ms = (n: number) => (Number.isFinite(n) ? `${round(n, 1)}` : '–');
+const rate = (n: number) => (n >= 1e6 ? `${round(n / 1e6, 2)}M` : n >= 1000 ? `${round(n / 1000, 1)}k` : `${round(n, 0)}`);
+const table = (head: string[], rows: Array<Array<string | number>>) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+function summaryTable(r: BenchReport): string {
+  const rows: Array<Array<string | number>> = [];
+  const e = r.element;
+  if (e) {
+    for (const s of e.sustained) {
+      const naive = e.naiveBelow10Fps.find((n) => n.traces === s.traces && n.maxpoints === s.maxpoints);
+      const best = e.runs.filter((x) => x.traces === s.traces && x.maxpoints === s.maxpoints && x.rate === s.rate)[0];
+      rows.push([
+        `element, ${s.traces} × ${s.maxpoints}`,
+        s.rate === null ? `below ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s` : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
+        best ? `frame ${ms(best.frameMs.p50)} ms vs bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms` : '',
+        naive?.rate == null ? `naive way stays ≥ 10 fps up to ${rate(Math.max(...e.naive.map((x) => x.rate)))}` : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
+      ]);
+    }
+    if (e.heap) rows.push(['element memory', `${e.heap.startMiB} → ${e.heap.endMiB} MiB JS heap`, `after ${rate(e.heap.points)} points at ${rate(e.heap.rate)}/s`, '']);
+  }
+  const relay = r.relay;
+  if (relay) {
+    rows.push(['relay ingest', `${rate(relay.ingest.oneProducerLinesPerSecond)} lines/s`, `${rate(relay.ingest.concurrentLinesPerSecond)} lines/s from ${relay.ingest.concurrentProducers} producers`, '']);
+    for (const f of relay.fanout.filter((x) => x.server === 'relay')) {
+      const floor = relay.fanout.find((x) => x.server === 'bare ws' && x.kind === f.kind && x.subscribers === f.subscribers && x.rate === f.rate);
+      rows.push([
+        `relay → ${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WebSocket'} viewers @ ${rate(f.rate)} msgs/s`,
+        `${rate(f.deliveredPerSecond)} msgs/s delivered (${round((100 * f.delivered) / Math.max(1, f.expected), 1)}%)`,
+        `p50 ${ms(f.latencyMs.p50)} ms, p99 ${ms(f.latencyMs.p99)} ms, CPU ${f.cpuPercent}%`,
+        floor ? `bare ws: p50 ${ms(floor.latencyMs.p50)} ms, p99 ${ms(floor.latencyMs.p99)} ms, CPU ${floor.cpuPercent}%` : '',
+      ]);
+    }
+  }
+  const iife = r.sizes.find((s) => s.name.includes('iife'));
+  const alone = r.sizes[0];
+  if (alone && iife) rows.push(['size (min + gzip)', `${kb(alone.gzipBytes)} element alone`, `${kb(iife.gzipBytes)} script-tag bundle with Lit and Plotly`, '']);
+  return table(['What', 'Result', 'Detail', 'Compared with'], rows);
+}
+
+function machineLine(r: BenchReport): string {
+  const m = r.machine;
+  return `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.browser ?? 'no browser'}; ${r.date.slice(0, 10)}, \`${r.command}\` (${r.seconds} s)`;
+}
+
+function markdown(r: BenchReport, charts: string[]): string {
+  const parts = [`# plotly-stream benchmarks (${r.mode})`, '', machineLine(r), '', '## Summary', '', summaryTable(r), ''];
+  parts.push(
+    'Figures are measured side by side in one run on a shared, noisy machine: read the ratios and the',
+    'shapes, not the last digit. Frame time is the main-thread time of a drawing frame (the element\'s',
+    'planning and its one Plotly call); the floor is a bare `Plotly.extendTraces` of the same update on',
+    'the same kind of plot with full windows, in the same page.',
+    '',
+  );
+  for (const chart of charts) parts.push(`![${chart}](${chart})`, '');
+  if (r.element) {
+    parts.push('## Element', '');
+    parts.push(
+      table(
+        ['traces × maxpoints', 'input points/s', 'fps', 'browser fps', 'frame ms p50 / p95 / max', 'floor ms p50', 'overhead', 'msg handling ms/s', 'latency ms p50 / p99', 'lost', 'dropped by design'],
+        r.element.runs.map((x) => [
+          `${x.traces} × ${x.maxpoints}`,
+          rate(x.rate),
+          x.fps,
+          x.browserFps,
+          `${ms(x.frameMs.p50)} / ${ms(x.frameMs.p95)} / ${ms(x.frameMs.max)}`,
+          ms(x.floorMs.p50),
+          `×${x.overhead}`,
+          x.messageHandlingMsPerSecond,
+          `${ms(x.latencyMs.p50)} / ${ms(x.latencyMs.p99)}`,
+          x.lost,
+          x.droppedByDesign,
+        ]),
+      ),
+      '',
+      '"lost" counts points missing from a trace\'s final window (must be 0); "dropped by design" counts',
+      'points that were pushed out of a window before any frame drew them (more than maxpoints per frame).',
+      '',
+      '### The naive way: one `Plotly.extendTraces` per message',
+      '',
+      table(
+        ['traces × maxpoints', 'input points/s', 'browser fps', 'messages drawn in time'],
+        r.element.naive.map((x) => [`${x.traces} × ${x.maxpoints}`, rate(x.rate), x.browserFps, `${round(x.keptUp * 100, 1)}%`]),
+      ),
+      '',
+    );
+    if (r.element.heap) {
+      const h = r.element.heap;
+      parts.push(`Memory: JS heap ${h.startMiB} MiB at start, ${h.endMiB} MiB after ${h.points} points at ${rate(h.rate)}/s (${h.traces} × ${h.maxpoints}).`, '');
+    }
+  }
+  if (r.relay) {
+    parts.push(
+      '## Relay',
+      '',
+      `Ingest: ${r.relay.ingest.oneProducerLinesPerSecond} lines/s into one token from one chunked POST; ${r.relay.ingest.concurrentLinesPerSecond} lines/s from ${r.relay.ingest.concurrentProducers} concurrent producers.`,
+      '',
+      table(
+        ['server', 'transport', 'viewers', 'msgs/s in', 'delivered msgs/s', 'delivered', 'latency ms p50 / p99', 'CPU %', 'RSS MiB'],
+        r.relay.fanout.map((f) => [
+          f.server,
+          f.kind,
+          f.subscribers,
+          rate(f.rate),
+          f.deliveredPerSecond,
+          `${round((100 * f.delivered) / Math.max(1, f.expected), 1)}%`,
+          `${ms(f.latencyMs.p50)} / ${ms(f.latencyMs.p99)}`,
+          f.cpuPercent,
+          f.rssMiB,
+        ]),
+      ),
+      '',
+      'The relay gets every message through a chunked POST, gives it a position, keeps it in history and',
+      'queues it per viewer; the bare `ws` server makes the same frames itself and broadcasts them. The',
+      'viewers run in one separate process, which also limits what can be delivered at the largest sizes.',
+      '',
+    );
+    if (r.relay.slowSubscriber) {
+      const s = r.relay.slowSubscriber;
+      parts.push(
+        `A viewer that never reads, among ${s.subscribers} at ${rate(s.rate)} msgs/s: the others' latency p50 / p99 is ${ms(s.withoutSlow.p50)} / ${ms(s.withoutSlow.p99)} ms without it and ${ms(s.withSlow.p50)} / ${ms(s.withSlow.p99)} ms with it (it is cut off when its queue passes the limit).`,
+        '',
+      );
+    }
+  }
+  parts.push('## Bundle sizes', '', table(['bundle', 'min', 'gzip'], r.sizes.map((s) => [s.name, kb(s.minBytes), kb(s.gzipBytes)])), '');
+  return parts.join('\n');
+}
+
+function chartFigures(r: BenchReport) {
+  const figures: Record<string, { data: unknown[]; layout: Record<string, unknown> }> = {};
+  const e = r.element;
+  if (e && e.runs.length > 0) {
+    const configs = [...new Set(e.runs.map((x) => `${x.traces} × ${x.maxpoints}`))];
+    figures['element-fps.svg'] = {
+      data: configs.flatMap((c) => [
+        { name: `element ${c}`, x: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.rate), y: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.fps), mode: 'lines+markers' },
+        { name: `naive ${c}`, x: e.naive.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.rate), y: e.naive.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => round(x.keptUp * x.browserFps, 1)), mode: 'lines+markers', line: { dash: 'dot' } },
+      ]),
+      layout: { title: { text: 'Up-to-date frames per second by input rate' }, xaxis: { type: 'log', title: { text: 'input points/s' } }, yaxis: { title: { text: 'fps (naive: fps × share drawn in time)' } } },
+    };
+    figures['element-frame-vs-floor.svg'] = {
+      data: [
+        { type: 'bar', name: 'element frame p50', x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`), y: e.runs.map((x) => round(x.frameMs.p50, 2)) },
+        { type: 'bar', name: 'bare extendTraces p50', x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`), y: e.runs.map((x) => round(x.floorMs.p50, 2)) },
+      ],
+      layout: { title: { text: 'Frame time: the element vs the floor (ms)' }, barmode: 'group', margin: { b: 110 } },
+    };
+  }
+  const relay = r.relay;
+  if (relay && relay.fanout.length > 0) {
+    const label = (f: RelayResults['fanout'][number]) => `${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WS'} @${rate(f.rate)}`;
+    figures['relay-latency.svg'] = {
+      data: (['relay', 'bare ws'] as const).map((server) => ({
+        type: 'bar',
+        name: `${server} p99`,
+        x: relay.fanout.filter((f) => f.server === server).map(label),
+        y: relay.fanout.filter((f) => f.server === server).map((f) => round(f.latencyMs.p99, 2)),
+      })),
+      layout: { title: { text: 'Fan-out delivery latency p99 (ms)' }, barmode: 'group' },
+    };
+  }
+  return figures;
+}
+
+mkdirSync(out, { recursive: true });
+const charts = await drawCharts(chartFigures(report));
+for (const [name, svg] of Object.entries(charts)) writeFileSync(join(out, name), svg);
+writeFileSync(join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(out, 'latest.md'), markdown(report, Object.keys(charts)));
+log(`wrote ${relative(process.cwd(), join(out, 'latest.md'))} and latest.json (${report.seconds} s)`);
+
+// The README shows the latest summary of a real run (not of --tiny, not of a run elsewhere).
+if (mode !== 'tiny' && out === resolve('bench/results') && !values['skip-element'] && !values['skip-relay']) {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = ['<!-- bench:start -->', `Measured on ${machineLine(report)}.`, '', summaryTable(report), '', 'Full tables and charts: [bench/results/latest.md](bench/results/latest.md).', '<!-- bench:end -->'].join('\n');
+  writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*?<!-- bench:end -->/, section));
+  log('updated the README\'s Benchmarks section');
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+// The harness end to end on tiny settings: no timing is asserted, only that every part ran and
+// reported (and that the element lost nothing). `npm run bench` is where speed is measured.
+describe('npm run bench -- --tiny', () => {
+  it('runs the harness end to end and writes its report', { timeout: 240_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bench-'));
+    try {
+      await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], { maxBuffer: 10 * 2 ** 20 });
+      const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+      assert.equal(report.mode, 'tiny');
+      assert.ok(report.sizes.length >= 3);
+      assert.ok(report.relay.ingest.oneProducerLinesPerSecond > 0);
+      assert.ok(report.relay.fanout.some((f: { server: string }) => f.server === 'bare ws'));
+      assert.equal(report.element.runs.length, 1);
+      assert.equal(report.element.runs[0].lost, 0);
+      assert.ok(report.element.runs[0].floorMs.n > 0);
+      assert.equal(report.element.naive.length, 1);
+      assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Summary/);
+      for (const chart of ['element-fps.svg', 'relay-latency.svg']) assert.ok(existsSync(join(out, chart)), chart);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
