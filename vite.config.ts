@@ -1,17 +1,23 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 /**
  * `vite build --mode esm`: dist/plotly-stream.js, lit and plotly.js-basic-dist left as imports.
  * `vite build --mode iife`: dist/plotly-stream.iife.js, one file with Lit and Plotly inside, for a
  * `<script src>` (an IIFE, not UMD: Jupyter's RequireJS would swallow a UMD bundle).
+ * `vite build --mode iife-no-plotly`: dist/plotly-stream.no-plotly.iife.js, Lit inside, drawing with
+ * the page's own window.Plotly (src/plotly-global.ts stands in for plotly.js-basic-dist).
  * `vite` (npm start): the demo page.
  */
 export default defineConfig(({ command, mode }) => {
   if (command === 'serve') {
     return { root: 'demo', server: { host: '127.0.0.1', port: 5173, open: false, fs: { allow: ['..'] } }, appType: 'mpa' };
   }
-  const iife = mode === 'iife';
+  const noPlotly = mode === 'iife-no-plotly';
+  const iife = mode === 'iife' || noPlotly;
+  const fileName = noPlotly ? 'plotly-stream.no-plotly.iife.js' : iife ? 'plotly-stream.iife.js' : 'plotly-stream.js';
   return {
+    resolve: noPlotly ? { alias: { 'plotly.js-basic-dist': fileURLToPath(new URL('src/plotly-global.ts', import.meta.url)) } } : {},
     build: {
       outDir: 'dist',
       emptyOutDir: false,
@@ -22,7 +28,7 @@ export default defineConfig(({ command, mode }) => {
         entry: 'src/index.ts',
         name: 'PlotlyStream',
         formats: [iife ? 'iife' : 'es'],
-        fileName: () => (iife ? 'plotly-stream.iife.js' : 'plotly-stream.js'),
+        fileName: () => fileName,
       },
       rollupOptions: iife ? {} : { external: [/^lit($|\/)/, /^@lit\//, 'plotly.js-basic-dist'] },
     },

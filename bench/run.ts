@@ -221,7 +221,7 @@ function markdown(r: BenchReport, charts: string[]): string {
     parts.push('## Element', '');
     parts.push(
       table(
-        ['traces × maxpoints', 'input points/s', 'fps', 'browser fps', 'frame ms p50 / p95 / max', 'floor ms p50', 'overhead', 'msg handling ms/s', 'latency ms p50 / p99', 'lost', 'dropped by design'],
+        ['traces × maxpoints', 'input points/s', 'fps', 'browser fps', 'frame ms p50 / p95 / max', 'floor ms p50', 'overhead', 'msg handling ms/s', 'latency ms p50 / p99', 'backlog ms', 'lost', 'dropped by design'],
         r.element.runs.map((x) => [
           `${x.traces} × ${x.maxpoints}`,
           rate(x.rate),
@@ -232,13 +232,16 @@ function markdown(r: BenchReport, charts: string[]): string {
           `×${x.overhead}`,
           x.messageHandlingMsPerSecond,
           `${ms(x.latencyMs.p50)} / ${ms(x.latencyMs.p99)}`,
+          x.catchUpMs,
           x.lost,
           x.droppedByDesign,
         ]),
       ),
       '',
-      '"lost" counts points missing from a trace\'s final window (must be 0); "dropped by design" counts',
-      'points that were pushed out of a window before any frame drew them (more than maxpoints per frame).',
+      '"lost" counts points missing from a trace\'s final window once everything sent has arrived (must',
+      'be 0); "dropped by design" counts points pushed out of a window before any frame drew them (more',
+      'than maxpoints per frame); "backlog" is how long, after the feeder stopped, the page still took to',
+      'receive what was sent (the input rate was more than the page could take in).',
       '',
       '### The naive way: one `Plotly.extendTraces` per message',
       '',

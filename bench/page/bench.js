@@ -102,12 +102,19 @@
     return true;
   };
 
-  window.benchElementCollect = async ({ lastOffsets, maxpoints, settleMs }) => {
-    // Let what was sent arrive and be drawn.
-    await new Promise((r) => setTimeout(r, settleMs));
+  window.benchElementCollect = async ({ lastOffsets, maxpoints, settleMs, sent }) => {
     const { el, frameMs, latencies, startStats, raf, started } = run;
-    const seconds = (performance.now() - started) / 1000;
+    // The measured part ends when the feeder stops; then let what was sent arrive (a backlog is
+    // late, not lost: wait up to 30 s for it) and be drawn.
+    const fedSeconds = (performance.now() - started) / 1000;
     const rafFrames = raf.stop();
+    const drainStarted = performance.now();
+    while (el.stats.messages - startStats.messages < sent && performance.now() - drainStarted < 30_000) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const drainMs = performance.now() - drainStarted;
+    await new Promise((r) => setTimeout(r, settleMs));
+    const seconds = fedSeconds;
     const stats = el.stats;
     // Every point still in a window must be there: the last maxpoints offsets of each token.
     let lost = 0;
@@ -131,6 +138,8 @@
       messages: stats.messages - startStats.messages,
       drops: stats.drops - startStats.drops,
       lost,
+      received: stats.messages - startStats.messages,
+      drainMs,
       heapStart: run.heapStart,
       heapEnd: heap(),
     };

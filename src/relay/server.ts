@@ -43,7 +43,10 @@ export interface RelayOptions {
   keys?: WriteKeys | Record<string, string> | null;
   /** Where history and live messages live. Default: a MemoryEngine with the history limits. */
   engine?: Engine;
-  /** The script-tag bundle served at /plotly-stream.js. Default: the package's dist/plotly-stream.iife.js. */
+  /**
+   * The script-tag bundle served at /plotly-stream.js. Default: the package's
+   * dist/plotly-stream.iife.js. Its sibling `.no-plotly.iife.js` is served at /plotly-stream.no-plotly.js.
+   */
   bundlePath?: string;
   /** Access-Control-Allow-Origin for subscriptions, the bundle and ingest. Default `*`. */
   cors?: string;
@@ -140,7 +143,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const ingestBySocket = new WeakMap<Socket, Ingest>();
   const subscribers = new Set<Subscriber>();
   const bundlePath = o.bundlePath ?? defaultBundlePath();
-  let bundleCache: { mtime: number; raw: Buffer; gzip: Buffer; etag: string } | null = null;
+  const bundles: Record<string, string> = {
+    '/plotly-stream.js': bundlePath,
+    '/plotly-stream.no-plotly.js': bundlePath.replace(/(\.iife)?\.js$/, '.no-plotly.iife.js'),
+  };
+  const bundleCache = new Map<string, { mtime: number; raw: Buffer; gzip: Buffer; etag: string }>();
   let closing = false;
 
   // --- ingest ---------------------------------------------------------------------------------
@@ -272,20 +279,21 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   }
 
   // --- the bundle -----------------------------------------------------------------------------
-  function serveBundle(req: IncomingMessage, res: ServerResponse): void {
+  function serveBundle(req: IncomingMessage, res: ServerResponse, path: string): void {
     const headers = { 'access-control-allow-origin': o.cors };
     let mtime: number;
     try {
-      mtime = statSync(bundlePath).mtimeMs;
+      mtime = statSync(path).mtimeMs;
     } catch {
-      sendText(res, 503, `the script-tag bundle is not built (${bundlePath}): run npm run build\n`, headers);
+      sendText(res, 503, `the script-tag bundle is not built (${path}): run npm run build\n`, headers);
       return;
     }
-    if (bundleCache === null || bundleCache.mtime !== mtime) {
-      const raw = readFileSync(bundlePath);
-      bundleCache = { mtime, raw, gzip: gzipSync(raw), etag: `"${raw.length.toString(36)}-${Math.round(mtime).toString(36)}"` };
+    let cache = bundleCache.get(path);
+    if (cache === undefined || cache.mtime !== mtime) {
+      const raw = readFileSync(path);
+      cache = { mtime, raw, gzip: gzipSync(raw), etag: `"${raw.length.toString(36)}-${Math.round(mtime).toString(36)}"` };
+      bundleCache.set(path, cache);
     }
-    const cache = bundleCache;
     if (req.headers['if-none-match'] === cache.etag) {
       res.writeHead(304, { ...headers, etag: cache.etag });
       res.end();
@@ -330,7 +338,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         else sendText(res, 426, 'subscribe with a WebSocket upgrade, or with Accept: text/event-stream\n', { upgrade: 'websocket' });
         return;
       case '/plotly-stream.js':
-        if (method === 'GET' || method === 'HEAD') serveBundle(req, res);
+      case '/plotly-stream.no-plotly.js':
+        if (method === 'GET' || method === 'HEAD') serveBundle(req, res, bundles[url.pathname] as string);
         else sendText(res, 405, 'GET only\n', { allow: 'GET, HEAD' });
         return;
       case '/healthz':

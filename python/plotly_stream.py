@@ -1,0 +1,180 @@
+"""Write to a plotly-stream relay from Python, with nothing but the standard library.
+
+Mirrors Plotly's old ``plotly.plotly.Stream``::
+
+    from plotly_stream import Stream, figure_html
+
+    stream = Stream('ab3dk4FBDd', 'http://127.0.0.1:8080')
+    stream.open()
+    stream.write({'x': 1, 'y': 2})          # numbers append, lists overwrite
+    stream.write({'y': 3}, layout={'title': {'text': 'live'}})
+    stream.heartbeat()                       # a newline: keeps a quiet stream open
+    summary = stream.close()                 # {'accepted': 2, 'rejected': 0, ...}
+
+In a notebook, show a chart of the stream with ``IPython.display.HTML(figure_html(figure, url))``.
+"""
+
+import datetime
+import http.client
+import json
+import select
+import urllib.parse
+
+__all__ = ['Stream', 'StreamError', 'figure_html', 'display']
+__version__ = '0.1.0'
+
+
+class StreamError(Exception):
+    """The relay refused the stream or ended it (its status and summary are attached)."""
+
+    def __init__(self, message, status=None, summary=None):
+        super().__init__(message)
+        self.status = status
+        self.summary = summary
+
+
+def _default(value):
+    # Dates become ISO strings (Plotly reads them); numpy arrays and scalars become lists and numbers.
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if hasattr(value, 'tolist'):
+        return value.tolist()
+    raise TypeError(f'{type(value).__name__} is not JSON serializable')
+
+
+def _line(data, layout=None):
+    if not isinstance(data, dict):
+        raise TypeError(f'a message must be a dict, got {type(data).__name__}')
+    if layout is not None:
+        if not isinstance(layout, dict):
+            raise TypeError(f'layout must be a dict, got {type(layout).__name__}')
+        data = dict(data, layout=layout)
+    return json.dumps(data, default=_default, separators=(',', ':'), allow_nan=False).encode('utf-8') + b'\n'
+
+
+class Stream:
+    """One token's stream to a relay: a chunked HTTP POST kept open, one JSON line per write."""
+
+    def __init__(self, token, url='http://127.0.0.1:8080', key=None, timeout=30):
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ('http', 'https') or not parsed.hostname:
+            raise ValueError(f'url must be http(s)://host[:port], got {url!r}')
+        self.token = token
+        self.url = url
+        self.key = key
+        self.timeout = timeout
+        self._parsed = parsed
+        self._conn = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def open(self):
+        """Opens the POST. ``write`` opens it too when needed."""
+        if self._conn is not None:
+            return self
+        cls = http.client.HTTPSConnection if self._parsed.scheme == 'https' else http.client.HTTPConnection
+        conn = cls(self._parsed.hostname, self._parsed.port, timeout=self.timeout)
+        conn.putrequest('POST', self._parsed.path or '/', skip_accept_encoding=True)
+        conn.putheader('plotly-streamtoken', self.token)
+        conn.putheader('Transfer-Encoding', 'chunked')
+        conn.putheader('Content-Type', 'application/x-ndjson')
+        if self.key is not None:
+            conn.putheader('plotly-streamkey', self.key)
+        conn.endheaders()
+        self._conn = conn
+        return self
+
+    def write(self, data, layout=None):
+        """Sends one message: ``{'x': 1, 'y': 2}`` appends a point, ``{'y': [1, 2, 3]}`` replaces."""
+        self._send(_line(data, layout))
+
+    def heartbeat(self):
+        """Sends a bare newline: the relay closes a stream silent for 60 s."""
+        self._send(b'\n')
+
+    def close(self):
+        """Ends the stream and returns the relay's summary (accepted, rejected, first errors)."""
+        if self._conn is None:
+            return None
+        conn, self._conn = self._conn, None
+        try:
+            if self._answered(conn):
+                # The relay already ended the stream (idle, taken over): its answer is the summary.
+                return self._answer(conn, expect_ok=False)
+            conn.send(b'0\r\n\r\n')
+            return self._answer(conn, expect_ok=True)
+        finally:
+            conn.close()
+
+    def __enter__(self):
+        return self.open()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------
+    @staticmethod
+    def _answered(conn):
+        # The relay only speaks before the end of the body when it ends the stream itself.
+        sock = conn.sock
+        return sock is not None and bool(select.select([sock], [], [], 0)[0])
+
+    def _restart(self):
+        # The relay ended the stream (idle, another writer took the token, a restart): say why if it
+        # refused us for good, else open a new stream, as Plotly's client did.
+        conn, self._conn = self._conn, None
+        try:
+            self._answer(conn, expect_ok=False)
+        finally:
+            conn.close()
+        self.open()
+
+    def _send(self, payload):
+        chunk = f'{len(payload):x}\r\n'.encode('ascii') + payload + b'\r\n'
+        self.open()
+        if self._answered(self._conn):
+            self._restart()
+        try:
+            self._conn.send(chunk)
+        except OSError:
+            self._restart()
+            self._conn.send(chunk)
+
+    def _answer(self, conn, expect_ok):
+        try:
+            response = conn.getresponse()
+            body = response.read().decode('utf-8', 'replace')
+        except (OSError, http.client.HTTPException):
+            if expect_ok:
+                raise
+            return None
+        try:
+            summary = json.loads(body)
+        except ValueError:
+            summary = None
+        if response.status in (400, 401, 406, 429) or (expect_ok and response.status != 200):
+            reason = (summary or {}).get('closed') if isinstance(summary, dict) else None
+            raise StreamError(f'the relay answered {response.status}: {reason or body.strip()}', response.status, summary)
+        return summary
+
+
+def figure_html(figure, url='http://127.0.0.1:8080', height=400, transport=None):
+    """HTML for a live chart: the relay's script and a ``<plotly-stream>`` with the figure in it."""
+    if not isinstance(figure, dict):
+        raise TypeError('figure must be a dict {data, layout, config}')
+    base = url.rstrip('/')
+    # '</' inside the JSON would end the script element early.
+    data = json.dumps(figure, default=_default).replace('</', '<\\/')
+    attrs = f' transport="{transport}"' if transport else ''
+    return (
+        f'<script src="{base}/plotly-stream.js"></script>\n'
+        f'<plotly-stream src="{base}"{attrs} style="display:block;height:{int(height)}px">\n'
+        f'<script type="application/json">{data}</script>\n'
+        f'</plotly-stream>'
+    )
+
+
+def display(figure, url='http://127.0.0.1:8080', height=400):
+    """Shows the live chart in a Jupyter output cell."""
+    from IPython.display import HTML, display as show  # only needed in a notebook
+
+    show(HTML(figure_html(figure, url, height)))

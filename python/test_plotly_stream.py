@@ -1,0 +1,159 @@
+"""Tests of plotly_stream against the real relay (started from this repository with Node)."""
+
+import datetime
+import json
+import os
+import re
+import subprocess
+import threading
+import unittest
+import urllib.request
+
+import plotly_stream
+from plotly_stream import Stream, StreamError, figure_html
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start_relay(*args, env=None):
+    process = subprocess.Popen(
+        ['node', '--import', 'tsx', 'src/relay/cli.ts', '--port', '0', *args],
+        cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+    )
+    for line in process.stderr:
+        match = re.search(r'listening on (http://\S+)', line)
+        if match:
+            # Keep draining stderr so the relay never blocks on a full pipe.
+            threading.Thread(target=process.stderr.read, daemon=True).start()
+            return process, match.group(1)
+    raise RuntimeError('the relay did not start')
+
+
+def stop_relay(process):
+    process.terminate()
+    process.wait(10)
+    process.stderr.close()
+
+
+def read_messages(url, token, count, timeout=10):
+    """Subscribes over SSE and returns the first `count` messages of `token` (history included)."""
+    request = urllib.request.Request(f'{url}/subscribe?token={token}', headers={'Accept': 'text/event-stream'})
+    messages = []
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        for raw in response:
+            line = raw.decode('utf-8').rstrip('\n')
+            if not line.startswith('data: '):
+                continue
+            events = json.loads(line[6:])
+            for event in events if isinstance(events, list) else [events]:
+                if event['type'] == 'data':
+                    messages.append(event['message'])
+            if len(messages) >= count:
+                return messages
+    return messages
+
+
+class StreamTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.relay, cls.url = start_relay('--idle-timeout', '2')
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_relay(cls.relay)
+
+    def test_write_heartbeat_close_like_plotlys_stream(self):
+        stream = Stream('py-basic', self.url)
+        stream.open()
+        stream.write({'x': 1, 'y': 2})
+        stream.heartbeat()
+        stream.write({'y': 3}, layout={'title': {'text': 'live'}})
+        summary = stream.close()
+        self.assertEqual(summary['accepted'], 2)
+        self.assertEqual(summary['heartbeats'], 1)
+        self.assertEqual(summary['rejected'], 0)
+        self.assertEqual(read_messages(self.url, 'py-basic', 2), [{'x': 1, 'y': 2}, {'y': 3, 'layout': {'title': {'text': 'live'}}}])
+
+    def test_context_manager_and_types(self):
+        when = datetime.datetime(2026, 11, 24, 12, 0, 0)
+        with Stream('py-types', self.url) as stream:
+            stream.write({'x': when, 'y': [1, 2], 'text': 'a'})
+        self.assertEqual(read_messages(self.url, 'py-types', 1), [{'x': '2026-11-24T12:00:00', 'y': [1, 2], 'text': 'a'}])
+
+    def test_bad_messages_fail_before_sending(self):
+        stream = Stream('py-bad', self.url)
+        with self.assertRaises(TypeError):
+            stream.write([1, 2])
+        with self.assertRaises(TypeError):
+            stream.write({'y': object()})
+        with self.assertRaises(ValueError):
+            stream.write({'y': float('nan')})
+        self.assertIsNone(stream.close())  # nothing was opened
+
+    def test_reopens_after_the_relay_closed_an_idle_stream(self):
+        stream = Stream('py-idle', self.url)
+        stream.write({'y': 1})
+        # The relay (idle limit 2 s here) answers 408 and closes; the next write reopens.
+        threading.Event().wait(2.5)
+        stream.write({'y': 2})
+        self.assertEqual(stream.close()['accepted'], 1)
+        self.assertEqual(read_messages(self.url, 'py-idle', 2), [{'y': 1}, {'y': 2}])
+
+    def test_close_after_the_relay_ended_the_stream_returns_its_summary(self):
+        stream = Stream('py-ended', self.url)
+        stream.write({'y': 1})
+        threading.Event().wait(2.5)
+        summary = stream.close()
+        self.assertEqual(summary['accepted'], 1)
+        self.assertIn('no byte for', summary['closed'])
+
+    def test_a_second_writer_takes_the_token_and_the_first_one_comes_back(self):
+        first = Stream('py-dup', self.url)
+        second = Stream('py-dup', self.url)
+        first.write({'y': 1})
+        read_messages(self.url, 'py-dup', 1)
+        second.write({'y': 2})
+        read_messages(self.url, 'py-dup', 2)
+        first.write({'y': 3})  # its stream got 409: it opens a new one (and takes the token back)
+        first.close()
+        second.close()
+        self.assertEqual([m['y'] for m in read_messages(self.url, 'py-dup', 3)], [1, 2, 3])
+
+    def test_rejects_a_bad_url(self):
+        with self.assertRaises(ValueError):
+            Stream('t', 'ftp://example')
+
+
+class KeysTest(unittest.TestCase):
+    def test_write_keys(self):
+        relay, url = start_relay(env=dict(os.environ, PLOTLY_STREAM_KEYS='py-key=s3cret'))
+        try:
+            with self.assertRaises(StreamError) as refused:
+                _write_and_close(Stream('py-key', url))
+            self.assertEqual(refused.exception.status, 401)
+            summary = _write_and_close(Stream('py-key', url, key='s3cret'))
+            self.assertEqual(summary['accepted'], 1)
+        finally:
+            stop_relay(relay)
+
+
+def _write_and_close(stream):
+    stream.write({'y': 1})
+    return stream.close()
+
+
+class HtmlTest(unittest.TestCase):
+    def test_figure_html(self):
+        html = figure_html({'data': [{'y': [], 'stream': {'token': 'A'}}], 'layout': {'title': {'text': '</script><b>'}}}, 'http://relay:8080/', height=300)
+        self.assertIn('<script src="http://relay:8080/plotly-stream.js"></script>', html)
+        self.assertIn('<plotly-stream src="http://relay:8080" style="display:block;height:300px">', html)
+        self.assertNotIn('</script><b>', html)
+        payload = html.split('<script type="application/json">')[1].split('</script>')[0]
+        self.assertEqual(json.loads(payload)['layout']['title']['text'], '</script><b>')
+
+    def test_version(self):
+        self.assertRegex(plotly_stream.__version__, r'^\d+\.\d+\.\d+$')
+
+
+if __name__ == '__main__':
+    unittest.main()
