@@ -81,7 +81,8 @@ describe('a static page with a script tag', () => {
     const z = await page.waitForFunction(() => {
       const el = document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ z: number[][] }> } };
       const data = el.graphDiv?.data?.[0]?.z;
-      return data && data.length === 2 ? data : null;
+      // The figure starts with a 2 x 2 zero matrix: wait for the streamed 2 x 3 one.
+      return data && data[0]?.length === 3 ? data : null;
     });
     assert.deepEqual(await z.jsonValue(), [[1, 2, 3], [4, 5, 6]]);
     // Drawn by the full plotly.js (basic has no heatmap): a heatmap image is in the plot.
