@@ -154,10 +154,12 @@ export async function elementBench(settings: ElementSettings, log: (line: string
             `(x${run.overhead}), latency p50 ${round(run.latencyMs.p50)} ms, lost ${run.lost}, dropped ${run.droppedByDesign}, caught up in ${run.catchUpMs} ms`,
         );
       }
-      // Sustained: target fps, nothing lost, and no backlog left when the feeder stopped.
-      const ok = results.runs.filter(
-        (r) => r.traces === traces && r.maxpoints === maxpoints && r.fps >= 0.9 * settings.targetFps && r.lost === 0 && r.catchUpMs < 500,
-      );
+      // Sustained: nothing lost, no backlog when the feeder stopped, and the frame rate held: the
+      // target, or, where Plotly alone cannot draw that fast (big windows), what it drew at the
+      // lowest rate.
+      const mine = results.runs.filter((r) => r.traces === traces && r.maxpoints === maxpoints);
+      const held = 0.9 * Math.min(settings.targetFps, mine[0]?.fps ?? settings.targetFps);
+      const ok = mine.filter((r) => r.fps >= held && r.lost === 0 && r.catchUpMs < 500);
       results.sustained.push({ traces, maxpoints, rate: ok.length ? Math.max(...ok.map((r) => r.rate)) : null });
 
       for (const rate of settings.naiveRates) {

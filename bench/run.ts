@@ -176,7 +176,7 @@ function summaryTable(r: BenchReport): string {
       const best = e.runs.filter((x) => x.traces === s.traces && x.maxpoints === s.maxpoints && x.rate === s.rate)[0];
       rows.push([
         `element, ${s.traces} × ${s.maxpoints}`,
-        s.rate === null ? `below ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s` : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
+        s.rate === null ? `not even ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s` : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
         best ? `frame ${ms(best.frameMs.p50)} ms vs bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms` : '',
         naive?.rate == null ? `naive way stays ≥ 10 fps up to ${rate(Math.max(...e.naive.map((x) => x.rate)))}` : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
       ]);
@@ -189,7 +189,7 @@ function summaryTable(r: BenchReport): string {
     for (const f of relay.fanout.filter((x) => x.server === 'relay')) {
       const floor = relay.fanout.find((x) => x.server === 'bare ws' && x.kind === f.kind && x.subscribers === f.subscribers && x.rate === f.rate);
       rows.push([
-        `relay → ${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WebSocket'} viewers @ ${rate(f.rate)} msgs/s`,
+        `relay → ${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WebSocket'} viewer${f.subscribers === 1 ? '' : 's'} @ ${rate(f.rate)} msgs/s`,
         `${rate(f.deliveredPerSecond)} msgs/s delivered (${round((100 * f.delivered) / Math.max(1, f.expected), 1)}%)`,
         `p50 ${ms(f.latencyMs.p50)} ms, p99 ${ms(f.latencyMs.p99)} ms, CPU ${f.cpuPercent}%`,
         floor ? `bare ws: p50 ${ms(floor.latencyMs.p50)} ms, p99 ${ms(floor.latencyMs.p99)} ms, CPU ${floor.cpuPercent}%` : '',
@@ -207,8 +207,15 @@ function machineLine(r: BenchReport): string {
   return `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.browser ?? 'no browser'}; ${r.date.slice(0, 10)}, \`${r.command}\` (${r.seconds} s)`;
 }
 
+const SUSTAINED = [
+  'An element row gives the highest input rate it took with nothing lost, no backlog when the input',
+  'stopped, and its frame rate held: 20 fps, or, for windows Plotly itself cannot redraw 20 times a',
+  'second, the rate it drew at 1k points/s. Its frame time is set against a bare `Plotly.extendTraces`',
+  'of the same update (the floor).',
+].join('\n');
+
 function markdown(r: BenchReport, charts: string[]): string {
-  const parts = [`# plotly-stream benchmarks (${r.mode})`, '', machineLine(r), '', '## Summary', '', summaryTable(r), ''];
+  const parts = [`# plotly-stream benchmarks (${r.mode})`, '', machineLine(r), '', '## Summary', '', summaryTable(r), '', SUSTAINED, ''];
   parts.push(
     'Figures are measured side by side in one run on a shared, noisy machine: read the ratios and the',
     'shapes, not the last digit. Frame time is the main-thread time of a drawing frame (the element\'s',
@@ -340,7 +347,7 @@ log(`wrote ${relative(process.cwd(), join(out, 'latest.md'))} and latest.json ($
 // The README shows the latest summary of a real run (not of --tiny, not of a run elsewhere).
 if (mode !== 'tiny' && out === resolve('bench/results') && !values['skip-element'] && !values['skip-relay']) {
   const readme = readFileSync('README.md', 'utf8');
-  const section = ['<!-- bench:start -->', `Measured on ${machineLine(report)}.`, '', summaryTable(report), '', 'Full tables and charts: [bench/results/latest.md](bench/results/latest.md).', '<!-- bench:end -->'].join('\n');
+  const section = ['<!-- bench:start -->', `Measured on ${machineLine(report)}.`, '', summaryTable(report), '', SUSTAINED, '', 'Full tables and charts: [bench/results/latest.md](bench/results/latest.md).', '<!-- bench:end -->'].join('\n');
   writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*?<!-- bench:end -->/, section));
   log('updated the README\'s Benchmarks section');
 }

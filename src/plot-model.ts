@@ -4,7 +4,7 @@
  * of Plotly's API beyond the plan it returns.
  */
 import { figureTokens, setPath, type ParsedFigure } from './figure.js';
-import { checkMessage, visitMessage, type MessageErrorCode, type MessageVisitor, type Scalar } from './messages.js';
+import { checkMessage, isMessageObject, visitMessage, type MessageErrorCode, type MessageVisitor, type Scalar } from './messages.js';
 import { planFrame, type FramePlan } from './render.js';
 import { TraceWindow } from './trace-window.js';
 
@@ -119,10 +119,10 @@ export class PlotModel {
    * rejected (it is reported; nothing else is affected).
    */
   write(token: string, message: unknown): boolean {
-    const checked = checkMessage(message);
-    if (checked.kind === 'rejected') {
+    if (!isMessageObject(message)) {
+      const rejected = checkMessage(message);
+      if (rejected.kind === 'rejected') this.#error({ ...rejected.error, token });
       this.stats.rejected++;
-      this.#error({ ...checked.error, token });
       return false;
     }
     const windows = this.#routes.get(token);
@@ -135,36 +135,44 @@ export class PlotModel {
       });
       return true;
     }
-    let appended = false;
-    const visitor: MessageVisitor = {
-      append: (path: string, value: Scalar) => {
-        appended = true;
-        for (const window of windows) window.append(path, value);
-      },
-      overwrite: (path, values) => {
-        for (const window of windows) window.overwrite(path, values);
-      },
-      layout: (update) => {
-        this.#pendingLayout = Object.assign(this.#pendingLayout ?? {}, update);
-        Object.assign(this.#appliedLayout, update);
-      },
-      unknownKey: (path) => {
-        this.#reportOnce(`${token}\n${path}`, {
-          code: 'unknown-key',
-          token,
-          message: `"${path}" is not a per-point key, so its scalar values are ignored (reported once per token)`,
-        });
-      },
-      badLayout: () => {
-        this.stats.rejected++;
-        this.#error({ code: 'bad-layout', token, message: '"layout" must be an object; the rest of the message was applied' });
-      },
-    };
-    visitMessage(checked.message, visitor);
-    if (appended) this.stats.points++;
+    // One visitor for every message (no closures per message: this runs for each point).
+    this.#visitToken = token;
+    this.#visitWindows = windows;
+    this.#visitAppended = false;
+    visitMessage(message, this.#visitor);
+    if (this.#visitAppended) this.stats.points++;
     this.#oldestPending ??= this.#now();
     return true;
   }
+
+  #visitToken = '';
+  #visitWindows: readonly TraceWindow[] = [];
+  #visitAppended = false;
+  readonly #visitor: MessageVisitor = {
+    append: (path: string, value: Scalar) => {
+      this.#visitAppended = true;
+      for (const window of this.#visitWindows) window.append(path, value);
+    },
+    overwrite: (path, values) => {
+      for (const window of this.#visitWindows) window.overwrite(path, values);
+    },
+    layout: (update) => {
+      this.#pendingLayout = Object.assign(this.#pendingLayout ?? {}, update);
+      Object.assign(this.#appliedLayout, update);
+    },
+    unknownKey: (path) => {
+      const token = this.#visitToken;
+      this.#reportOnce(`${token}\n${path}`, {
+        code: 'unknown-key',
+        token,
+        message: `"${path}" is not a per-point key, so its scalar values are ignored (reported once per token)`,
+      });
+    },
+    badLayout: () => {
+      this.stats.rejected++;
+      this.#error({ code: 'bad-layout', token: this.#visitToken, message: '"layout" must be an object; the rest of the message was applied' });
+    },
+  };
 
   /** Empties a token's traces (all tokens without one) back to the figure's own data. */
   clear(token?: string): void {
