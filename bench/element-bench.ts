@@ -28,6 +28,8 @@ export interface ElementRun {
   fps: number;
   browserFps: number;
   frameMs: Distribution;
+  /** The Plotly call alone, inside the element's frames (the plotly-stream-render event's ms). */
+  callMs: Distribution;
   floorMs: Distribution;
   /** Element frame time over the floor's, at p50. */
   overhead: number;
@@ -139,6 +141,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           fps: round(fps, 1),
           browserFps: round(measured.rafFrames / measured.seconds, 1),
           frameMs,
+          callMs: distribution(measured.callMs),
           floorMs,
           overhead: round(frameMs.p50 / floorMs.p50, 2),
           messageHandlingMsPerSecond: round(measured.messageMs / measured.seconds, 1),

@@ -72,8 +72,10 @@
       cancel: (handle) => cancelAnimationFrame(handle),
     };
     const renderTimes = [];
-    el.addEventListener('plotly-stream-render', () => {
+    const callMs = [];
+    el.addEventListener('plotly-stream-render', (event) => {
       renderTimes.push(performance.now());
+      callMs.push(event.detail.ms);
       const x = el.graphDiv.data[0].x;
       const sentAt = clocks.get(x[x.length - 1]);
       if (sentAt !== undefined) latencies.push(epochNow() - sentAt);
@@ -84,7 +86,7 @@
       if (el.state === 'live') resolve();
       el.addEventListener('plotly-stream-state', (e) => e.detail.state === 'live' && resolve());
     });
-    run = { el, frameMs, latencies, renderTimes, getMessageMs: () => messageMs, resetMessageMs: () => (messageMs = 0) };
+    run = { el, frameMs, latencies, renderTimes, callMs, getMessageMs: () => messageMs, resetMessageMs: () => (messageMs = 0) };
     return true;
   };
 
@@ -97,6 +99,7 @@
     frameMs.length = 0;
     latencies.length = 0;
     run.renderTimes.length = 0;
+    run.callMs.length = 0;
     run.resetMessageMs();
     Object.assign(run, { startStats: el.stats, raf: rafCounter(), started: performance.now(), heapStart: heap() });
     return true;
@@ -133,6 +136,7 @@
       frames: stats.frames - startStats.frames,
       rafFrames,
       frameMs,
+      callMs: run.callMs,
       latencies,
       messageMs: run.getMessageMs(),
       messages: stats.messages - startStats.messages,
@@ -188,8 +192,15 @@
   };
 
   // The floor: a bare Plotly.extendTraces of the same update on the same kind of plot.
-  window.benchFloor = async ({ traces, maxpoints, pointsPerTrace, frames }) => {
+  window.benchFloor = async ({ traces, maxpoints, pointsPerTrace, frames, loadSrc }) => {
     stage().replaceChildren();
+    // Optionally under the same input traffic the element had: the feeder's frames, parsed and dropped.
+    let load = null;
+    if (loadSrc) {
+      load = new WebSocket(`${loadSrc}/subscribe?token=load`);
+      load.onmessage = (event) => JSON.parse(event.data);
+      await new Promise((resolve) => (load.onopen = resolve));
+    }
     const gd = document.createElement('div');
     stage().append(gd);
     const full = Array.from({ length: maxpoints }, (_, i) => i);
@@ -221,6 +232,7 @@
       await new Promise((r) => requestAnimationFrame(r));
     }
     Plotly.purge(gd);
+    load?.close();
     return ms;
   };
 
