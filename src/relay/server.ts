@@ -232,7 +232,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     for (const token of tokens) metrics.token(token).subscribers++;
     for (const token of invalid) {
       const message = `${JSON.stringify(token.slice(0, 130))} is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed`;
-      sink.send(JSON.stringify({ type: 'error', code: 'bad-token', message }), '');
+      sink.send(JSON.stringify({ type: 'error', code: 'bad-token', message }), () => '');
     }
     subscription.start(resume).catch((error: unknown) => {
       log(`subscription to ${tokens.join(',')} failed: ${(error as Error).message}`);

@@ -16,7 +16,8 @@ export function openEventStream(res: ServerResponse, cors: string): FrameSink {
   return {
     send(frame, positions) {
       // Frames that move no position (errors, heartbeats before any data) carry no id.
-      res.write(positions === '' ? `data: ${frame}\n\n` : `id: ${positions}\ndata: ${frame}\n\n`);
+      const id = positions();
+      res.write(id === '' ? `data: ${frame}\n\n` : `id: ${id}\ndata: ${frame}\n\n`);
     },
     bufferedBytes: () => res.writableLength,
     close(_code, reason) {

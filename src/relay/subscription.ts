@@ -8,8 +8,11 @@ import type { Engine, StoredMessage } from './engine.js';
 
 /** Where frames go: a WebSocket or an SSE response. */
 export interface FrameSink {
-  /** Sends one frame; `positions` is the subscription's position after it (SSE puts it in `id:`). */
-  send(frame: string, positions: string): void;
+  /**
+   * Sends one frame. `positions` gives the subscription's positions after it, as SSE's `id:` needs;
+   * a WebSocket sink never calls it, so the fan-out hot path does not format them.
+   */
+  send(frame: string, positions: () => string): void;
   /** Bytes written but not yet flushed to the network. */
   bufferedBytes(): number;
   /** Ends the connection with a reason (a close code on WebSocket). */
@@ -150,6 +153,8 @@ export class Subscription {
     const frame = this.#pending.length === 1 ? (this.#pending[0] as string) : `[${this.#pending.join(',')}]`;
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#sink.send(frame, formatPositions(this.#positions));
+    this.#sink.send(frame, this.#formatPositions);
   };
+
+  #formatPositions = (): string => formatPositions(this.#positions);
 }
