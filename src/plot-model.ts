@@ -4,7 +4,7 @@
  * of Plotly's API beyond the plan it returns.
  */
 import { figureTokens, setPath, type ParsedFigure } from './figure.js';
-import { checkMessage, isMessageObject, visitMessage, type MessageErrorCode, type MessageVisitor, type Scalar } from './messages.js';
+import { checkMessage, isMessageObject, parseLine, visitMessage, type MessageErrorCode, type MessageVisitor, type Scalar } from './messages.js';
 import { planFrame, type FramePlan } from './render.js';
 import { TraceWindow } from './trace-window.js';
 
@@ -115,10 +115,11 @@ export class PlotModel {
   }
 
   /**
-   * Applies one message to every trace bound to the token. Returns false when the message was
-   * rejected (it is reported; nothing else is affected).
+   * Applies one message (an object, or one JSON line) to every trace bound to the token. Returns
+   * false when the message was rejected (it is reported; nothing else is affected).
    */
   write(token: string, message: unknown): boolean {
+    if (typeof message === 'string') return this.#writeLine(token, message);
     if (!isMessageObject(message)) {
       const rejected = checkMessage(message);
       if (rejected.kind === 'rejected') this.#error({ ...rejected.error, token });
@@ -143,6 +144,16 @@ export class PlotModel {
     if (this.#visitAppended) this.stats.points++;
     this.#oldestPending ??= this.#now();
     return true;
+  }
+
+  /** One NDJSON line: a blank one is a heartbeat, a bad one is rejected like a non-object. */
+  #writeLine(token: string, line: string): boolean {
+    const parsed = parseLine(line);
+    if (parsed.kind === 'heartbeat') return true;
+    if (parsed.kind === 'message') return this.write(token, parsed.message);
+    this.stats.rejected++;
+    this.#error({ ...parsed.error, token });
+    return false;
   }
 
   #visitToken = '';

@@ -2,7 +2,6 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import DefaultPlotly from 'plotly.js-basic-dist';
 import { parseFigure, parseFigureJson } from './figure.js';
 import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameScheduler } from './frame-loop.js';
-import { parseLine } from './messages.js';
 import { PlotModel, type StreamError, type StreamStats } from './plot-model.js';
 import type { RelayEvent } from './protocol.js';
 import { drawPlan, type FramePlan, type PlotlyApi } from './render.js';
@@ -274,18 +273,7 @@ export class PlotlyStreamElement extends LitElement {
    * Returns false when the message is rejected (a `plotly-stream-error` says why).
    */
   write(token: string, message: unknown): boolean {
-    let value = message;
-    if (typeof message === 'string') {
-      const parsed = parseLine(message);
-      if (parsed.kind === 'heartbeat') return true;
-      if (parsed.kind === 'rejected') {
-        this.#model.stats.rejected++;
-        this.#emitError({ ...parsed.error, token });
-        return false;
-      }
-      value = parsed.message;
-    }
-    const accepted = this.#model.write(token, value);
+    const accepted = this.#model.write(token, message);
     if (accepted) this.#scheduleDraw();
     return accepted;
   }
