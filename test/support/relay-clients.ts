@@ -109,15 +109,20 @@ export interface HttpResult {
   body: string;
 }
 
+/** Reads a whole response. */
+function readResult(response: http.IncomingMessage): Promise<HttpResult> {
+  return new Promise((resolve) => {
+    let body = '';
+    response.setEncoding('utf8');
+    response.on('data', (c: string) => (body += c));
+    response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+  });
+}
+
 /** POSTs a body (string, or chunks written one by one) with chunked encoding, as producers do. */
 export function post(url: string, chunks: string[] | string, headers: Record<string, string> = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (c: string) => (body += c));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
+    const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) => resolve(readResult(response)));
     request.on('error', reject);
     for (const chunk of Array.isArray(chunks) ? chunks : [chunks]) request.write(chunk);
     request.end();
@@ -126,12 +131,7 @@ export function post(url: string, chunks: string[] | string, headers: Record<str
 
 export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (c: string) => (body += c));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
+    const request = http.request(url, { method, headers }, (response) => resolve(readResult(response)));
     request.on('error', reject);
     request.end();
   });
@@ -157,14 +157,11 @@ export function rawExchange(port: number, writes: Array<string | number>): Promi
 
 /** An open chunked POST the test writes to line by line. */
 export function openIngest(url: string, headers: Record<string, string>) {
-  let resolveResult: (r: HttpResult) => void;
+  let resolveResult: (r: Promise<HttpResult>) => void;
   const result = new Promise<HttpResult>((resolve) => (resolveResult = resolve));
-  const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) => {
-    let body = '';
-    response.setEncoding('utf8');
-    response.on('data', (c: string) => (body += c));
-    response.on('end', () => resolveResult({ status: response.statusCode ?? 0, headers: response.headers, body }));
-  });
+  const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) =>
+    resolveResult(readResult(response)),
+  );
   request.on('error', () => undefined);
   request.flushHeaders();
   return {
