@@ -1,5 +1,5 @@
 import '../src/index.js';
-import type { PlotlyStreamElement } from '../src/plotly-stream.js';
+import type { PlotlyStreamElement } from '../src/element.js';
 import { startProducers } from './simulate.js';
 
 const charts = [...document.querySelectorAll('plotly-stream')] as PlotlyStreamElement[];

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseLine, preview, type MessageErrorCode } from '../messages.js';
+import { parseLine, preview, type MessageErrorCode } from '../shared/messages.js';
 import { LineSplitter } from './line-splitter.js';
 
 export interface IngestError {

@@ -8,15 +8,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DEFAULT_MAX_LINE_BYTES, isValidToken } from '../messages.js';
-import { CloseCode, parsePositions, SubscribeParam, type Positions } from '../protocol.js';
+import { DEFAULT_MAX_LINE_BYTES, isValidToken } from '../shared/messages.js';
+import { CloseCode, parsePositions, SubscribeParam, type Positions } from '../shared/protocol.js';
 import { MemoryEngine, type Engine } from './engine.js';
 import { CHART_STUDIO_TAIL, Ingest } from './ingest.js';
 import { checkWriteKey, type WriteKeys } from './keys.js';
 import { Metrics } from './metrics.js';
-import { openEventStream, sseKeepAlive } from './sse.js';
+import { openEventStream, sseKeepAlive } from './sinks/sse.js';
 import { Subscription, type FrameSink } from './subscription.js';
-import { pingOrTerminate, watchPongs, webSocketSink } from './websocket.js';
+import { pingOrTerminate, watchPongs, webSocketSink } from './sinks/websocket.js';
 
 export interface RelayOptions {
   /** Port to listen on (0: any free port). Default 8080. */

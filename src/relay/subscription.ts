@@ -3,7 +3,7 @@
  * then goes live; batches what arrives between two sends into one frame, in order; and cuts the
  * viewer off when its outgoing bytes pass the limit, so one slow viewer never slows the others.
  */
-import { formatPositions, type Position, type Positions } from '../protocol.js';
+import { formatPositions, type Position, type Positions } from '../shared/protocol.js';
 import type { Engine, StoredMessage } from './engine.js';
 
 /** Where frames go: a WebSocket or an SSE response. */

@@ -1,5 +1,5 @@
 // plotly.js-basic-dist ships no types; the element uses only the calls PlotlyApi lists.
 declare module 'plotly.js-basic-dist' {
-  const Plotly: import('../render.js').PlotlyApi;
+  const Plotly: import('../element/plotly-api.js').PlotlyApi;
   export default Plotly;
 }

@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/index.js';
-import type { PlotlyStreamElement } from '../../src/plotly-stream.js';
+import type { PlotlyStreamElement } from '../../src/element.js';
 
 /** The real relay the test server started (src/relay), and a producer that POSTs NDJSON to it. */
 const relayUrl = () => fetch('/__relay').then((r) => r.text());

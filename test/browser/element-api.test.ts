@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../src/index.js';
-import { PlotlyStreamElement } from '../../src/plotly-stream.js';
+import { PlotlyStreamElement } from '../../src/element.js';
 
 type GraphDiv = HTMLDivElement & { data: Array<Record<string, unknown>>; layout: Record<string, unknown> };
 const gd = (el: PlotlyStreamElement) => el.graphDiv as GraphDiv;

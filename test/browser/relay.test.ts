@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../src/index.js';
-import type { PlotlyStreamElement, StreamState } from '../../src/plotly-stream.js';
+import type { PlotlyStreamElement, StreamState } from '../../src/element.js';
 import { ManualFrames } from '../support/manual-frames.js';
 import { MockRelay, RELAY, SSE_ONLY_RELAY, startMockRelay } from '../support/mock-relay.js';
 import { trackTimers } from '../support/timers.js';

@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../src/index.js';
-import type { PlotlyStreamElement } from '../../src/plotly-stream.js';
+import type { PlotlyStreamElement } from '../../src/element.js';
 import { ManualFrames } from '../support/manual-frames.js';
 import { spyPlotly } from '../support/spy-plotly.js';
 

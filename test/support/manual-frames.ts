@@ -1,4 +1,4 @@
-import type { FrameScheduler } from '../../src/frame-loop.js';
+import type { FrameScheduler } from '../../src/element/frame-loop.js';
 
 /** A frame clock the test drives: `tick()` runs the frames requested so far at the next time. */
 export class ManualFrames implements FrameScheduler {

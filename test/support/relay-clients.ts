@@ -2,7 +2,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { decodeEvents, type RelayEvent } from '../../src/protocol.js';
+import { decodeEvents, type RelayEvent } from '../../src/shared/protocol.js';
 
 /** Collects relay events and resolves waits on them. */
 class EventLog {

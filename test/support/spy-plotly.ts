@@ -1,5 +1,5 @@
 import Plotly from 'plotly.js-basic-dist';
-import type { PlotlyApi } from '../../src/render.js';
+import type { PlotlyApi } from '../../src/element/plotly-api.js';
 
 export interface PlotlyCall {
   name: string;

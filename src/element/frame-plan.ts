@@ -1,0 +1,96 @@
+/**
+ * Frame planning: one frame's pending work -> exactly one Plotly call: `extendTraces` when every change is an append
+ * to an array Plotly already has, otherwise one `update` (restyle + relayout) with whole windows.
+ * Both redraw the plot once; a frame never makes two calls.
+ */
+import type { PlotlyApi } from './plotly-api.js';
+import type { TraceWindow } from './trace-window.js';
+
+export interface ExtendPlan {
+  kind: 'extend';
+  update: Record<string, unknown[][]>;
+  indices: number[];
+  maxPoints: Record<string, number[]>;
+}
+
+export interface UpdatePlan {
+  kind: 'update';
+  traces: Record<string, unknown[]>;
+  layout: Record<string, unknown>;
+  indices: number[];
+}
+
+export interface ReactPlan {
+  kind: 'react';
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+  config: Record<string, unknown>;
+}
+
+export type FramePlan = ExtendPlan | UpdatePlan | ReactPlan;
+
+function planExtend(dirty: TraceWindow[]): ExtendPlan | null {
+  const appends = dirty.map((w) => w.pendingAppends());
+  const keys = new Set<string>();
+  for (const perKey of appends) for (const key of perKey.keys()) keys.add(key);
+  const update: Record<string, unknown[][]> = {};
+  const maxPoints: Record<string, number[]> = {};
+  for (const key of keys) {
+    update[key] = [];
+    maxPoints[key] = [];
+  }
+  for (let i = 0; i < dirty.length; i++) {
+    const window = dirty[i] as TraceWindow;
+    const perKey = appends[i] as Map<string, unknown[]>;
+    for (const key of keys) {
+      const points = perKey.get(key);
+      // A trace may join the shared call for a key it did not append to only if it has that array.
+      if (points === undefined && !window.hasArray(key)) return null;
+      (update[key] as unknown[][]).push(points ?? []);
+      (maxPoints[key] as number[]).push(window.maxpoints);
+    }
+  }
+  return { kind: 'extend', update, indices: dirty.map((w) => w.index), maxPoints };
+}
+
+function planUpdate(dirty: TraceWindow[], layout: Record<string, unknown>): UpdatePlan {
+  const traces: Record<string, unknown[]> = {};
+  dirty.forEach((window, position) => {
+    for (const [key, value] of window.pendingRewrites()) {
+      // Plotly's restyle skips traces whose value is undefined: each trace sets only its own keys.
+      const values = (traces[key] ??= new Array<unknown>(dirty.length).fill(undefined));
+      values[position] = value;
+    }
+  });
+  return { kind: 'update', traces, layout, indices: dirty.map((w) => w.index) };
+}
+
+/**
+ * Plans the frame for the windows that changed and the layout merged since the last frame, and
+ * marks them drawn. Returns the plan and the points dropped unseen, or null when nothing changed.
+ */
+export function planFrame(
+  windows: readonly TraceWindow[],
+  layout: Record<string, unknown> | null,
+): { plan: FramePlan; drops: number } | null {
+  const dirty = windows.filter((w) => w.dirty);
+  if (dirty.length === 0 && layout === null) return null;
+  let plan: FramePlan | null = null;
+  if (layout === null && dirty.every((w) => w.appendOnly)) plan = planExtend(dirty);
+  plan ??= planUpdate(dirty, layout ?? {});
+  let drops = 0;
+  for (const window of dirty) drops += window.markDrawn();
+  return { plan, drops };
+}
+
+/** Makes the plan's one Plotly call. */
+export function drawPlan(plotly: PlotlyApi, gd: HTMLElement, plan: FramePlan): Promise<unknown> {
+  switch (plan.kind) {
+    case 'extend':
+      return plotly.extendTraces(gd, plan.update, plan.indices, plan.maxPoints);
+    case 'update':
+      return plotly.update(gd, plan.traces, plan.layout, plan.indices);
+    case 'react':
+      return plotly.react(gd, plan.data, plan.layout, plan.config);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The element's data model: routes each token's messages to its traces' windows, merges layout
+ * updates, counts, and turns what changed into one frame's plan. It knows nothing of the DOM or
+ * of Plotly's API beyond the plan it returns.
+ */
+import { figureTokens, setPath, type ParsedFigure } from './figure.js';
+import { checkMessage, isMessageObject, parseLine, visitMessage, type MessageErrorCode, type MessageVisitor, type Scalar } from '../shared/messages.js';
+import { planFrame, type FramePlan } from './frame-plan.js';
+import { TraceWindow } from './trace-window.js';
+
+export interface StreamError {
+  code:
+    | MessageErrorCode
+    | 'unknown-token'
+    | 'bad-figure'
+    | 'render-failed'
+    | 'connection'
+    | 'relay-error'
+    | 'protocol';
+  message: string;
+  token?: string;
+}
+
+/** Counters since the element was created (see the README's `stats`). */
+export interface StreamStats {
+  /** Messages accepted (from the relay or `write()`). */
+  messages: number;
+  /** Points appended (one per accepted message that appended anything, per token). */
+  points: number;
+  /** Frames drawn (Plotly calls). */
+  frames: number;
+  /** Points pushed out of a window before any frame drew them (input faster than frames). */
+  drops: number;
+  /** Messages and message parts rejected by the message rules. */
+  rejected: number;
+  /** Milliseconds the last frame's Plotly call took. */
+  lastRenderMs: number;
+  /** Milliseconds from the oldest message drawn by the last frame to that frame. */
+  lag: number;
+  /** Connections made to the relay after the first. */
+  reconnects: number;
+}
+
+export function emptyStats(): StreamStats {
+  return { messages: 0, points: 0, frames: 0, drops: 0, rejected: 0, lastRenderMs: 0, lag: 0, reconnects: 0 };
+}
+
+export class PlotModel {
+  #figure: ParsedFigure | null = null;
+  #windows: TraceWindow[] = [];
+  #routes = new Map<string, TraceWindow[]>();
+  /** Layout updates since the last frame (dotted paths, later ones win). */
+  #pendingLayout: Record<string, unknown> | null = null;
+  /** Every layout update since the figure was set, so a full redraw keeps them. */
+  #appliedLayout: Record<string, unknown> = {};
+  #needsFullDraw = false;
+  #reportedUnknown = new Set<string>();
+  #oldestPending: number | null = null;
+  readonly stats: StreamStats = emptyStats();
+  readonly #onError: (error: StreamError) => void;
+  readonly #now: () => number;
+
+  constructor(onError: (error: StreamError) => void, now: () => number = () => performance.now()) {
+    this.#onError = onError;
+    this.#now = now;
+  }
+
+  get figure(): ParsedFigure | null {
+    return this.#figure;
+  }
+
+  /** Tokens the figure streams, in first-seen order. */
+  get tokens(): string[] {
+    return this.#figure === null ? [] : figureTokens(this.#figure);
+  }
+
+  /** Windows of a token's traces (empty for a token the figure does not name). */
+  windows(token: string): readonly TraceWindow[] {
+    return this.#routes.get(token) ?? [];
+  }
+
+  /** True when a frame has something to draw. */
+  get dirty(): boolean {
+    return this.#needsFullDraw || this.#pendingLayout !== null || this.#windows.some((w) => w.dirty);
+  }
+
+  /**
+   * Sets a new figure. Traces keep their points across figure changes when they stream the same
+   * token at the same place among that token's traces. The next frame draws the whole figure.
+   */
+  setFigure(figure: ParsedFigure): void {
+    const previous = this.#routes;
+    this.#figure = figure;
+    this.#windows = [];
+    this.#routes = new Map();
+    this.#appliedLayout = {};
+    this.#pendingLayout = null;
+    for (const problem of figure.problems) this.#error({ code: 'bad-figure', message: problem });
+    for (const binding of figure.streams) {
+      const trace = figure.data[binding.index] as Record<string, unknown>;
+      const window = new TraceWindow(binding.index, binding.token, binding.maxpoints, trace);
+      const siblings = this.#routes.get(binding.token) ?? [];
+      const before = previous.get(binding.token)?.[siblings.length];
+      if (before !== undefined) window.adopt(before);
+      siblings.push(window);
+      this.#routes.set(binding.token, siblings);
+      this.#windows.push(window);
+    }
+    this.#needsFullDraw = true;
+  }
+
+  /** Asks for a full redraw on the next frame (after a failed Plotly call, say). */
+  invalidate(): void {
+    this.#needsFullDraw = true;
+  }
+
+  /**
+   * Applies one message (an object, or one JSON line) to every trace bound to the token. Returns
+   * false when the message was rejected (it is reported; nothing else is affected).
+   */
+  write(token: string, message: unknown): boolean {
+    if (typeof message === 'string') return this.#writeLine(token, message);
+    if (!isMessageObject(message)) {
+      const rejected = checkMessage(message);
+      if (rejected.kind === 'rejected') this.#error({ ...rejected.error, token });
+      this.stats.rejected++;
+      return false;
+    }
+    const windows = this.#routes.get(token);
+    this.stats.messages++;
+    if (windows === undefined) {
+      this.#reportOnce(`${token}\n`, {
+        code: 'unknown-token',
+        token,
+        message: `no trace of the figure streams token "${token}"; its messages are not drawn (reported once per token)`,
+      });
+      return true;
+    }
+    // One visitor for every message (no closures per message: this runs for each point).
+    this.#visitToken = token;
+    this.#visitWindows = windows;
+    this.#visitAppended = false;
+    visitMessage(message, this.#visitor);
+    if (this.#visitAppended) this.stats.points++;
+    this.#oldestPending ??= this.#now();
+    return true;
+  }
+
+  /** One NDJSON line: a blank one is a heartbeat, a bad one is rejected like a non-object. */
+  #writeLine(token: string, line: string): boolean {
+    const parsed = parseLine(line);
+    if (parsed.kind === 'heartbeat') return true;
+    if (parsed.kind === 'message') return this.write(token, parsed.message);
+    this.stats.rejected++;
+    this.#error({ ...parsed.error, token });
+    return false;
+  }
+
+  #visitToken = '';
+  #visitWindows: readonly TraceWindow[] = [];
+  #visitAppended = false;
+  readonly #visitor: MessageVisitor = {
+    append: (path: string, value: Scalar) => {
+      this.#visitAppended = true;
+      for (const window of this.#visitWindows) window.append(path, value);
+    },
+    overwrite: (path, values) => {
+      for (const window of this.#visitWindows) window.overwrite(path, values);
+    },
+    layout: (update) => {
+      this.#pendingLayout = Object.assign(this.#pendingLayout ?? {}, update);
+      Object.assign(this.#appliedLayout, update);
+    },
+    unknownKey: (path) => {
+      const token = this.#visitToken;
+      this.#reportOnce(`${token}\n${path}`, {
+        code: 'unknown-key',
+        token,
+        message: `"${path}" is not a per-point key, so its scalar values are ignored (reported once per token)`,
+      });
+    },
+    badLayout: () => {
+      this.stats.rejected++;
+      this.#error({ code: 'bad-layout', token: this.#visitToken, message: '"layout" must be an object; the rest of the message was applied' });
+    },
+  };
+
+  /** Empties a token's traces (all tokens without one) back to the figure's own data. */
+  clear(token?: string): void {
+    const windows = token === undefined ? this.#windows : (this.#routes.get(token) ?? []);
+    for (const window of windows) window.reset();
+  }
+
+  /** The whole figure as it should be drawn now: the figure with every window and layout update. */
+  fullFigure(): { data: Record<string, unknown>[]; layout: Record<string, unknown>; config: Record<string, unknown> } {
+    const figure = this.#figure;
+    if (figure === null) return { data: [], layout: {}, config: {} };
+    const data = figure.data.map((trace) => structuredClone(trace));
+    for (const window of this.#windows) data[window.index] = window.toTrace();
+    const layout = structuredClone(figure.layout);
+    for (const [path, value] of Object.entries(this.#appliedLayout)) setPath(layout, path, structuredClone(value));
+    return { data, layout, config: { ...figure.config } };
+  }
+
+  /** Takes what changed since the last frame as one plan, or null when nothing did. */
+  takeFrame(): FramePlan | null {
+    const now = this.#now();
+    if (this.#oldestPending !== null) this.stats.lag = now - this.#oldestPending;
+    this.#oldestPending = null;
+    if (this.#needsFullDraw) {
+      this.#needsFullDraw = false;
+      this.#pendingLayout = null;
+      for (const window of this.#windows) this.stats.drops += window.markDrawn();
+      return { kind: 'react', ...this.fullFigure() };
+    }
+    const planned = planFrame(this.#windows, this.#pendingLayout);
+    this.#pendingLayout = null;
+    if (planned === null) return null;
+    this.stats.drops += planned.drops;
+    return planned.plan;
+  }
+
+  #reportOnce(key: string, error: StreamError): void {
+    if (this.#reportedUnknown.has(key)) return;
+    this.#reportedUnknown.add(key);
+    this.#error(error);
+  }
+
+  #error(error: StreamError): void {
+    this.#onError(error);
+  }
+}

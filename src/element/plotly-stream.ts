@@ -1,0 +1,525 @@
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import DefaultPlotly from 'plotly.js-basic-dist';
+import { parseFigure, parseFigureJson } from './figure.js';
+import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameScheduler } from './frame-loop.js';
+import { PlotModel, type StreamError, type StreamStats } from './plot-model.js';
+import type { RelayEvent } from '../shared/protocol.js';
+import { drawPlan, type FramePlan } from './frame-plan.js';
+import type { PlotlyApi } from './plotly-api.js';
+import { RelayConnection, type TransportChoice } from './transport/connection.js';
+
+export type StreamState = 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
+
+export interface StreamStateDetail {
+  state: StreamState;
+  previous: StreamState;
+  reason: string;
+}
+
+export type StreamErrorDetail = StreamError;
+
+export interface StreamRenderDetail {
+  /** Which Plotly call the frame made: `extend` (extendTraces), `update` (restyle+relayout), `react`. */
+  kind: FramePlan['kind'];
+  /** Milliseconds the call took. */
+  ms: number;
+}
+
+export interface StreamResetDetail {
+  token: string;
+}
+
+export const DEFAULT_STALE_AFTER = 20_000;
+const TRANSPORTS: readonly TransportChoice[] = ['auto', 'websocket', 'sse'];
+
+function positiveNumber(value: unknown, fallback: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * A live Plotly chart fed by a plotly-stream relay (WebSocket or Server-Sent Events) or by `write()`.
+ *
+ * The figure comes from a child `<script type="application/json">` or the `figure` property; traces
+ * with `stream: {token, maxpoints}` receive that token's messages.
+ *
+ * @tag plotly-stream
+ * @summary A live Plotly chart, fed by a relay or by `write()`.
+ *
+ * @attr {string} state - Reflected, read-only: `idle`, `connecting`, `live`, `stale`, `reconnecting` or `closed`; style with `plotly-stream[state=stale]`.
+ *
+ * @fires plotly-stream-state - The connection state changed. Detail: `{state, previous, reason}`.
+ * @fires plotly-stream-error - A message, figure, frame or connection problem. Detail: `{code, message, token?}`.
+ * @fires plotly-stream-render - A frame was drawn. Detail: `{kind, ms}`.
+ * @fires plotly-stream-reset - The relay restarted a token's stream; its traces were cleared. Detail: `{token}`.
+ *
+ * @csspart badge - The state badge in the top left corner (Plotly's modebar has the top right): a dot while live, the state's name otherwise, nothing while idle.
+ * @cssprop [--plotly-stream-badge-background=rgba(255,255,255,0.85)] - Badge background.
+ * @cssprop [--plotly-stream-badge-color=#444] - Badge text color.
+ * @cssprop [--plotly-stream-badge-font=11px/1.4 system-ui, sans-serif] - Badge font.
+ * @cssprop [--plotly-stream-live-color=#2ca02c] - Dot color while live.
+ * @cssprop [--plotly-stream-stale-color=#ff7f0e] - Dot color while stale or reconnecting.
+ * @cssprop [--plotly-stream-closed-color=#d62728] - Dot color when closed.
+ * @cssprop [--plotly-stream-idle-color=#999] - Dot color when idle or connecting.
+ *
+ * @slot plot - Holds the Plotly graph div (created by the element, in light DOM so Plotly's own styles apply).
+ */
+export class PlotlyStreamElement extends LitElement {
+  /** Registers the element; a second call with the same tag is a no-op. */
+  static define(tag = 'plotly-stream', registry: CustomElementRegistry = customElements): void {
+    if (registry.get(tag) !== undefined) return;
+    try {
+      registry.define(tag, this);
+    } catch {
+      // The class already has another tag in this registry: register a subclass under this one.
+      registry.define(tag, class extends this {});
+    }
+  }
+
+  static override styles = css`
+    :host {
+      display: block;
+      position: relative;
+    }
+    :host([hidden]) {
+      display: none;
+    }
+    ::slotted([slot='plot']) {
+      width: 100%;
+      height: 100%;
+    }
+    .badge {
+      position: absolute;
+      top: 4px;
+      left: 4px;
+      z-index: 1002;
+      display: inline-flex;
+      align-items: center;
+      gap: 4px;
+      padding: 1px 6px;
+      border-radius: 9px;
+      pointer-events: none;
+      background: var(--plotly-stream-badge-background, rgba(255, 255, 255, 0.85));
+      color: var(--plotly-stream-badge-color, #444);
+      font: var(--plotly-stream-badge-font, 11px/1.4 system-ui, sans-serif);
+    }
+    .badge::before {
+      content: '';
+      width: 7px;
+      height: 7px;
+      border-radius: 50%;
+      background: var(--plotly-stream-idle-color, #999);
+    }
+    :host([state='live']) .badge::before {
+      background: var(--plotly-stream-live-color, #2ca02c);
+    }
+    :host([state='stale']) .badge::before,
+    :host([state='reconnecting']) .badge::before {
+      background: var(--plotly-stream-stale-color, #ff7f0e);
+    }
+    /* Live is the normal case: the dot alone says it; other states spell themselves out. */
+    :host([state='live']) .label {
+      display: none;
+    }
+    :host([state='closed']) .badge::before {
+      background: var(--plotly-stream-closed-color, #d62728);
+    }
+  `;
+
+  static override properties = {
+    src: { type: String },
+    transport: { type: String, noAccessor: true },
+    maxFps: { type: Number, attribute: 'max-fps', noAccessor: true },
+    staleAfter: { type: Number, attribute: 'stale-after', noAccessor: true },
+    paused: { type: Boolean },
+    hideBadge: { type: Boolean, attribute: 'hide-badge' },
+    figure: { attribute: false, noAccessor: true },
+  };
+
+  /** The relay's base URL, `http(s)://` or `ws(s)://`. Without it, only `write()` feeds the chart. */
+  declare src: string | null;
+  /** While true, messages are buffered and nothing is drawn; the latest window is drawn on resume. */
+  declare paused: boolean;
+  /** Hides the state badge. */
+  declare hideBadge: boolean;
+
+  #transport: TransportChoice = 'auto';
+  #maxFps = DEFAULT_MAX_FPS;
+  #staleAfter = DEFAULT_STALE_AFTER;
+  #state: StreamState = 'idle';
+  #figure: unknown = undefined;
+  /** True once `figure` was set as a property: child scripts no longer apply. */
+  #figureFromProperty = false;
+  #plotly: PlotlyApi | null = null;
+  #scheduler: FrameScheduler = animationFrames;
+
+  #model = new PlotModel((error) => this.#emitError(error));
+  #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS);
+  #connection: RelayConnection | null = null;
+  #reconnects = 0;
+  #graphDiv: HTMLDivElement | null = null;
+  #drawing = false;
+  #plotted = false;
+  #childObserver: MutationObserver | null = null;
+  #figureScript: Element | null = null;
+  /** What the current connection was made for; a change of any part makes a new one. */
+  #connectionKey = '';
+  #resizeObserver: ResizeObserver | null = null;
+  #figureScriptText: string | null = null;
+
+  constructor() {
+    super();
+    this.src = null;
+    this.paused = false;
+    this.hideBadge = false;
+  }
+
+  /**
+   * `auto` (WebSocket, falling back to SSE), `websocket` or `sse`. Other values mean `auto`.
+   * @default 'auto'
+   */
+  get transport(): 'auto' | 'websocket' | 'sse' {
+    return this.#transport;
+  }
+  set transport(value: string | null) {
+    const old = this.#transport;
+    this.#transport = TRANSPORTS.includes(value as TransportChoice) ? (value as TransportChoice) : 'auto';
+    this.requestUpdate('transport', old);
+  }
+
+  /**
+   * Frames per second at most. Values that are not positive numbers mean 20.
+   * @default 20
+   */
+  get maxFps(): number {
+    return this.#maxFps;
+  }
+  set maxFps(value: number | string | null) {
+    const old = this.#maxFps;
+    this.#maxFps = positiveNumber(value, DEFAULT_MAX_FPS);
+    this.#loop.maxFps = this.#maxFps;
+    this.requestUpdate('maxFps', old);
+  }
+
+  /**
+   * Milliseconds without any event or heartbeat from the relay before `state` becomes `stale`
+   * (the relay sends a heartbeat every 15 s). Twice that, the element reconnects.
+   * @default 20000
+   */
+  get staleAfter(): number {
+    return this.#staleAfter;
+  }
+  set staleAfter(value: number | string | null) {
+    const old = this.#staleAfter;
+    this.#staleAfter = positiveNumber(value, DEFAULT_STALE_AFTER);
+    this.requestUpdate('staleAfter', old);
+  }
+
+  /** `idle`, `connecting`, `live`, `stale`, `reconnecting` or `closed` (read-only, reflected). */
+  get state(): StreamState {
+    return this.#state;
+  }
+
+  /**
+   * The Plotly figure `{data, layout, config}`. Setting it replaces any child JSON script; traces
+   * keep their points when they stream the same token at the same place among its traces.
+   */
+  get figure(): unknown {
+    return this.#figure;
+  }
+  set figure(value: unknown) {
+    const old = this.#figure;
+    this.#figure = value;
+    this.#figureFromProperty = true;
+    this.#applyFigure(parseFigure(value));
+    this.requestUpdate('figure', old);
+  }
+
+  /** The Plotly graph div (`graphDiv.data`, `Plotly.toImage(graphDiv)`); null before first connection. */
+  get graphDiv(): HTMLDivElement | null {
+    return this.#graphDiv;
+  }
+
+  /** Counters: messages, points, frames, drops, rejected, lastRenderMs, lag, reconnects. */
+  get stats(): StreamStats {
+    return { ...this.#model.stats, reconnects: this.#reconnects + (this.#connection?.reconnects ?? 0) };
+  }
+
+  /**
+   * The Plotly to draw with. Defaults to the bundled plotly.js-basic-dist; give a page's own
+   * `window.Plotly` (a full build with heatmap or scattergl) to draw those trace types.
+   */
+  get plotly(): PlotlyApi {
+    return this.#plotly ?? DefaultPlotly;
+  }
+  set plotly(value: PlotlyApi | null) {
+    if (value === this.#plotly) return;
+    if (this.#graphDiv !== null && this.#plotted) this.plotly.purge(this.#graphDiv);
+    this.#plotly = value;
+    this.#plotted = false;
+    this.#redrawAll();
+  }
+
+  /** Where frames come from: animation frames by default; a custom clock for tests or offscreen use. */
+  get frameScheduler(): FrameScheduler {
+    return this.#scheduler;
+  }
+  set frameScheduler(scheduler: FrameScheduler) {
+    this.#scheduler = scheduler;
+    this.#loop.scheduler = scheduler;
+  }
+
+  /**
+   * Feeds one message for a token, as if the relay had sent it: an object, or one JSON line.
+   * Returns false when the message is rejected (a `plotly-stream-error` says why).
+   */
+  write(token: string, message: unknown): boolean {
+    const accepted = this.#model.write(token, message);
+    if (accepted) this.#scheduleDraw();
+    return accepted;
+  }
+
+  /** Stops drawing; messages are still buffered. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Draws the latest window and goes on drawing. */
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Empties a token's traces (every streamed trace without a token) back to the figure's data. */
+  clear(token?: string): void {
+    this.#model.clear(token);
+    this.#scheduleDraw();
+  }
+
+  /** Drops the relay connection and connects again at once, resuming where it was. */
+  reconnect(): void {
+    if (this.#connection === null) this.#restartConnection();
+    else this.#connection.reconnect('reconnect() called');
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.#graphDiv === null) {
+      this.#graphDiv = document.createElement('div');
+      this.#graphDiv.slot = 'plot';
+      this.#graphDiv.className = 'plotly-stream-graph';
+    }
+    if (this.#graphDiv.parentNode !== this) this.append(this.#graphDiv);
+    this.setAttribute('state', this.#state);
+    // A page that loads the bundle in <head> upgrades the element before its JSON child is parsed.
+    this.#figureScript = null;
+    this.#childObserver = new MutationObserver(() => this.#readFigureScript());
+    this.#childObserver.observe(this, { childList: true });
+    this.#readFigureScript();
+    this.#resizeObserver = new ResizeObserver(() => this.#resize());
+    this.#resizeObserver.observe(this);
+    this.#redrawAll();
+    this.#ensureConnection();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#childObserver?.disconnect();
+    this.#childObserver = null;
+    this.#resizeObserver?.disconnect();
+    this.#resizeObserver = null;
+    this.#loop.stop();
+    this.#connectionKey = '';
+    this.#stopConnection('element removed');
+    if (this.#graphDiv !== null && this.#plotted) this.plotly.purge(this.#graphDiv);
+    this.#plotted = false;
+    this.#drawing = false;
+  }
+
+  // Before render, so a state change made here shows in this same update.
+  protected override willUpdate(changed: PropertyValues): void {
+    this.#ensureConnection();
+    if (changed.has('paused') && !this.paused) this.#scheduleDraw();
+  }
+
+  protected override render() {
+    // No badge while idle: a chart fed only by write() has no connection to show.
+    const showBadge = !this.hideBadge && this.#state !== 'idle';
+    const badge = html`<span part="badge" class="badge" role="status" title=${this.#state}><span class="label">${this.#state}</span></span>`;
+    return html`<slot name="plot"></slot>${showBadge ? badge : nothing}`;
+  }
+
+  #readFigureScript(): void {
+    if (this.#figureFromProperty) return;
+    const script = this.querySelector(':scope > script[type="application/json"]');
+    if (script !== this.#figureScript) {
+      // Watch only the script's own text: the graph div's subtree changes on every frame.
+      this.#figureScript = script;
+      this.#childObserver?.disconnect();
+      this.#childObserver?.observe(this, { childList: true });
+      if (script !== null) this.#childObserver?.observe(script, { childList: true, characterData: true, subtree: true });
+    }
+    const text = script?.textContent ?? null;
+    if (text === null || text === this.#figureScriptText) return;
+    this.#figureScriptText = text;
+    this.#applyFigure(parseFigureJson(text));
+  }
+
+  #applyFigure(figure: ReturnType<typeof parseFigure>): void {
+    this.#model.setFigure(figure);
+    this.#scheduleDraw();
+    this.#ensureConnection();
+  }
+
+  #resize(): void {
+    if (!this.#plotted || this.#graphDiv === null) return;
+    // Plotly rejects a resize of a plot that is not displayed (display: none): nothing to do then.
+    Promise.resolve(this.plotly.Plots.resize(this.#graphDiv)).catch(() => undefined);
+  }
+
+  #redrawAll(): void {
+    this.#model.invalidate();
+    this.#scheduleDraw();
+  }
+
+  #scheduleDraw(): void {
+    if (this.isConnected && !this.paused) this.#loop.schedule();
+  }
+
+  /** One frame: at most one Plotly call. Returns true to be called again on a later frame. */
+  #drawFrame(): boolean | 'busy' {
+    const gd = this.#graphDiv;
+    if (!this.isConnected || gd === null || this.paused) return false;
+    if (this.#drawing) return 'busy';
+    const plan = this.#model.takeFrame();
+    if (plan === null) return false;
+    const started = performance.now();
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(drawPlan(this.plotly, gd, plan));
+    } catch (error) {
+      this.#renderFailed(plan, error);
+      return this.#model.dirty;
+    }
+    const ms = performance.now() - started;
+    this.#model.stats.frames++;
+    this.#model.stats.lastRenderMs = ms;
+    if (plan.kind === 'react') this.#plotted = true;
+    this.#drawing = true;
+    result.then(
+      () => {
+        this.#drawing = false;
+        this.#dispatch('plotly-stream-render', { kind: plan.kind, ms });
+        if (this.#model.dirty) this.#scheduleDraw();
+      },
+      (error: unknown) => {
+        this.#drawing = false;
+        this.#renderFailed(plan, error);
+        this.#scheduleDraw();
+      },
+    );
+    return false;
+  }
+
+  #renderFailed(plan: FramePlan, error: unknown): void {
+    this.#emitError({
+      code: 'render-failed',
+      message: `Plotly.${plan.kind === 'extend' ? 'extendTraces' : plan.kind} failed: ${(error as Error)?.message ?? error}`,
+    });
+    // Redraw from the element's own windows; a failing full redraw is not retried in a loop.
+    if (plan.kind !== 'react') this.#model.invalidate();
+  }
+
+  /** Makes the connection match src, transport, staleAfter and the figure's tokens. */
+  #ensureConnection(): void {
+    if (!this.isConnected) return;
+    const key = [this.src ?? '', this.#transport, this.#staleAfter, ...this.#model.tokens].join('\n');
+    if (key === this.#connectionKey && (this.#connection !== null || this.#state === 'idle')) return;
+    this.#connectionKey = key;
+    this.#restartConnection();
+  }
+
+  #restartConnection(): void {
+    this.#stopConnection(null);
+    const tokens = this.#model.tokens;
+    if (!this.isConnected || !this.src || tokens.length === 0) {
+      this.#setState('idle', !this.src ? 'no src' : 'no streamed trace');
+      return;
+    }
+    const connection: RelayConnection = new RelayConnection({
+      src: this.src,
+      tokens,
+      transport: this.#transport,
+      staleAfter: this.#staleAfter,
+      onEvents: (events) => {
+        if (this.#connection === connection) this.#onRelayEvents(events);
+      },
+      onState: (state, reason) => {
+        if (this.#connection === connection) this.#setState(state, reason);
+      },
+      onError: (code, message, token) => {
+        if (this.#connection === connection) this.#emitError({ code, message, ...(token ? { token } : {}) });
+      },
+    });
+    this.#connection = connection;
+    connection.start();
+  }
+
+  /** Closes the connection; with a reason, `state` becomes `closed`, else it is left to the caller. */
+  #stopConnection(reason: string | null): void {
+    const connection = this.#connection;
+    if (connection === null) return;
+    this.#reconnects += connection.reconnects;
+    this.#connection = null;
+    connection.close();
+    if (reason !== null) this.#setState('closed', reason);
+  }
+
+  #onRelayEvents(events: RelayEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'data') {
+        this.#model.write(event.token, event.message);
+      } else if (event.type === 'reset') {
+        this.#model.clear(event.token);
+        this.#dispatch('plotly-stream-reset', { token: event.token });
+      }
+    }
+    this.#scheduleDraw();
+  }
+
+  #setState(state: StreamState, reason: string): void {
+    const previous = this.#state;
+    if (state === previous) return;
+    this.#state = state;
+    // Reflected by hand: `state` is read-only, so it is not an observed attribute.
+    if (this.isConnected) this.setAttribute('state', state);
+    this.requestUpdate();
+    this.#dispatch('plotly-stream-state', { state, previous, reason });
+  }
+
+  #emitError(error: StreamError): void {
+    this.#dispatch('plotly-stream-error', error);
+  }
+
+  #dispatch<K extends keyof PlotlyStreamEventMap>(type: K, detail: PlotlyStreamEventMap[K]['detail']): void {
+    fire(this, type, detail);
+  }
+}
+
+/** Dispatches a bubbling, composed CustomEvent (outside the class: the manifest lists events by name). */
+function fire(target: EventTarget, type: string, detail: unknown): void {
+  target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+}
+
+export interface PlotlyStreamEventMap {
+  'plotly-stream-state': CustomEvent<StreamStateDetail>;
+  'plotly-stream-error': CustomEvent<StreamErrorDetail>;
+  'plotly-stream-render': CustomEvent<StreamRenderDetail>;
+  'plotly-stream-reset': CustomEvent<StreamResetDetail>;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'plotly-stream': PlotlyStreamElement;
+  }
+  interface GlobalEventHandlersEventMap extends PlotlyStreamEventMap {}
+}

@@ -1,0 +1,217 @@
+/**
+ * One subscription to a relay for all of an element's tokens: picks the transport, reconnects with
+ * backoff and jitter, resumes from the last positions, drops duplicates, and watches for silence.
+ */
+import { decodeEvents, subscribeUrl, type Positions, type RelayEvent } from '../../shared/protocol.js';
+import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
+import { openEventSource } from './sse.js';
+import type { Transport, TransportHandlers, TransportKind } from './types.js';
+import { openWebSocket } from './websocket.js';
+
+export type ConnectionState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
+export type TransportChoice = 'auto' | TransportKind;
+
+export interface ConnectionOptions {
+  src: string;
+  tokens: readonly string[];
+  transport: TransportChoice;
+  /** Milliseconds of silence (no event, no heartbeat) before `stale`; twice that, a reconnect. */
+  staleAfter: number;
+  backoff?: BackoffOptions;
+  /** A connection that stayed open this long resets the backoff. */
+  stableAfterMs?: number;
+  /** Opens a transport; the browser's WebSocket and EventSource by default (tests pass fakes). */
+  open?: (kind: TransportKind, url: URL, handlers: TransportHandlers) => Transport;
+  /** Data and resets for the element, in order, without duplicates. */
+  onEvents(events: RelayEvent[]): void;
+  onState(state: ConnectionState, reason: string): void;
+  onError(code: 'connection' | 'protocol' | 'relay-error', message: string, token?: string): void;
+}
+
+const openers: Record<TransportKind, (url: URL, handlers: TransportHandlers) => Transport> = {
+  websocket: openWebSocket,
+  sse: openEventSource,
+};
+
+export class RelayConnection {
+  readonly #options: ConnectionOptions;
+  #state: ConnectionState | null = null;
+  #transport: Transport | null = null;
+  #kind: TransportKind;
+  /** In `auto`, the transport that last opened: reconnects try it first. */
+  #working: TransportKind | null = null;
+  #attempt = 0;
+  #connects = 0;
+  #openedAt = 0;
+  #lastActivity = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #silenceTimer: ReturnType<typeof setInterval> | null = null;
+  /** Last position received per token: sent as `resume=` on every reconnect. */
+  readonly resumePositions: Positions = new Map();
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#kind = options.transport === 'sse' ? 'sse' : 'websocket';
+  }
+
+  get state(): ConnectionState | null {
+    return this.#state;
+  }
+
+  /** Connections opened after the first one. */
+  get reconnects(): number {
+    return Math.max(0, this.#connects - 1);
+  }
+
+  /** The transport in use or being tried. */
+  get transportKind(): TransportKind {
+    return this.#kind;
+  }
+
+  start(): void {
+    this.#setState('connecting', 'start');
+    this.#open();
+  }
+
+  /** Drops the current connection and connects again at once (resuming), as `reconnect()` asks. */
+  reconnect(reason = 'reconnect requested'): void {
+    if (this.#state === 'closed') return;
+    this.#dropTransport();
+    this.#attempt = 0;
+    this.#setState('reconnecting', reason);
+    this.#open();
+  }
+
+  close(reason = 'closed'): void {
+    this.#dropTransport();
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    if (this.#state !== 'closed') this.#setState('closed', reason);
+  }
+
+  #open(): void {
+    const scheme = this.#kind === 'websocket' ? 'ws' : 'http';
+    let url: URL;
+    try {
+      url = subscribeUrl(this.#options.src, this.#options.tokens, this.resumePositions, scheme);
+    } catch {
+      this.#options.onError('connection', `src is not a valid URL: ${JSON.stringify(this.#options.src)}`);
+      this.close('bad src');
+      return;
+    }
+    // The relay sends a frame (`ready` at least) as soon as it subscribes us: until one arrives,
+    // an open socket proves nothing (a proxy may accept the upgrade and then drop it).
+    let confirmed = false;
+    const kind = this.#kind;
+    let transport: Transport | null = null;
+    const handlers: TransportHandlers = {
+      onOpen: () => {
+        if (this.#transport !== transport) return;
+        this.#openedAt = this.#lastActivity = Date.now();
+        this.#watchSilence();
+      },
+      onFrame: (text) => {
+        if (this.#transport !== transport) return;
+        if (!confirmed) {
+          confirmed = true;
+          this.#connects++;
+          this.#working = kind;
+          this.#setState('live', `${kind} subscribed`);
+        }
+        this.#onFrame(text);
+      },
+      onClose: ({ reason, retry }) => {
+        if (this.#transport !== transport) return;
+        this.#transport = null;
+        this.#stopSilenceWatch();
+        if (!retry) {
+          this.#options.onError('connection', `the relay refused the subscription: ${reason}`);
+          this.close(reason);
+          return;
+        }
+        this.#lost(reason, confirmed);
+      },
+    };
+    try {
+      transport = this.#options.open ? this.#options.open(kind, url, handlers) : openers[kind](url, handlers);
+    } catch (error) {
+      this.#options.onError('connection', `cannot open ${kind} to ${url.href}: ${(error as Error).message}`);
+      this.#lost(`${kind} failed to open`, false);
+      return;
+    }
+    this.#transport = transport;
+  }
+
+  #lost(reason: string, confirmed: boolean): void {
+    if (confirmed && Date.now() - this.#openedAt >= (this.#options.stableAfterMs ?? 10_000)) this.#attempt = 0;
+    // In auto, a WebSocket that never delivered a frame (blocked by a proxy, say) is followed at once by SSE.
+    if (this.#options.transport === 'auto' && !confirmed && this.#working === null && this.#kind === 'websocket') {
+      this.#kind = 'sse';
+      this.#setState(this.#connects === 0 ? 'connecting' : 'reconnecting', `${reason}; trying sse`);
+      this.#open();
+      return;
+    }
+    if (this.#options.transport === 'auto') this.#kind = this.#working ?? 'websocket';
+    const delay = fullJitterDelay(this.#attempt++, this.#options.backoff ?? DEFAULT_BACKOFF);
+    this.#setState('reconnecting', reason);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#open();
+    }, delay);
+  }
+
+  #onFrame(text: string): void {
+    this.#lastActivity = Date.now();
+    if (this.#state === 'stale') this.#setState('live', 'data');
+    const { events, errors } = decodeEvents(text);
+    for (const error of errors) this.#options.onError('protocol', error);
+    const fresh: RelayEvent[] = [];
+    for (const event of events) {
+      if (event.type === 'data') {
+        const known = this.resumePositions.get(event.token);
+        if (known !== undefined && known.epoch === event.epoch && event.offset <= known.offset) continue;
+        this.resumePositions.set(event.token, { epoch: event.epoch, offset: event.offset });
+        fresh.push(event);
+      } else if (event.type === 'reset') {
+        this.resumePositions.set(event.token, { epoch: event.epoch, offset: event.offset });
+        fresh.push(event);
+      } else if (event.type === 'error') {
+        this.#options.onError('relay-error', `${event.code}: ${event.message}`, event.token);
+      }
+    }
+    if (fresh.length > 0) this.#options.onEvents(fresh);
+  }
+
+  #watchSilence(): void {
+    this.#stopSilenceWatch();
+    const staleAfter = this.#options.staleAfter;
+    this.#silenceTimer = setInterval(
+      () => {
+        const silent = Date.now() - this.#lastActivity;
+        if (silent >= 2 * staleAfter) this.reconnect(`no data or heartbeat for ${silent} ms`);
+        else if (silent >= staleAfter && this.#state === 'live') this.#setState('stale', `no data or heartbeat for ${silent} ms`);
+      },
+      Math.max(50, Math.min(1000, staleAfter / 4)),
+    );
+  }
+
+  #stopSilenceWatch(): void {
+    if (this.#silenceTimer !== null) clearInterval(this.#silenceTimer);
+    this.#silenceTimer = null;
+  }
+
+  #dropTransport(): void {
+    this.#stopSilenceWatch();
+    const transport = this.#transport;
+    this.#transport = null;
+    transport?.close();
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  #setState(state: ConnectionState, reason: string): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#options.onState(state, reason);
+  }
+}

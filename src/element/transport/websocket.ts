@@ -1,0 +1,32 @@
+/** The WebSocket transport: one socket to `/subscribe`, text frames of JSON events. */
+import { CloseCode } from '../../shared/protocol.js';
+import type { Transport, TransportHandlers } from './types.js';
+
+export function openWebSocket(url: URL, handlers: TransportHandlers): Transport {
+  const socket = new WebSocket(url);
+  let closed = false;
+  const detach = () => {
+    closed = true;
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+  };
+  socket.onopen = () => handlers.onOpen();
+  socket.onmessage = (event: MessageEvent) => {
+    if (typeof event.data === 'string') handlers.onFrame(event.data);
+  };
+  socket.onclose = (event: CloseEvent) => {
+    if (closed) return;
+    detach();
+    const said = event.reason ? `: ${event.reason}` : '';
+    handlers.onClose({
+      reason: `websocket closed (${event.code}${said})`,
+      retry: event.code !== CloseCode.badRequest,
+    });
+  };
+  return {
+    close() {
+      if (closed) return;
+      detach();
+      if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close(1000);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FrameLoop } from '../../../src/element/frame-loop.js';
+import { ManualFrames } from '../../support/manual-frames.js';
+
+function busyLoop(maxFps: number, frames: ManualFrames) {
+  let draws = 0;
+  const loop = new FrameLoop(() => {
+    draws++;
+    return true; // always more work: the loop's pacing alone decides
+  }, maxFps, frames);
+  loop.schedule();
+  return { loop, draws: () => draws };
+}
+
+describe('FrameLoop', () => {
+  for (const [hz, fps, expected] of [
+    [60, 20, 20],
+    [60, 30, 30],
+    [60, 60, 60],
+    [144, 20, 20],
+    [120, 24, 24],
+    [60, 100, 60],
+  ] as const) {
+    it(`draws ${expected} times in one second of ${hz} Hz frames at max-fps ${fps}`, () => {
+      const frames = new ManualFrames(1000 / hz);
+      const { draws } = busyLoop(fps, frames);
+      frames.ticks(hz);
+      assert.ok(Math.abs(draws() - expected) <= 1, `drew ${draws()}`);
+    });
+  }
+
+  for (const [name, intervals] of [
+    ['jittery 60 Hz frames (14/19 ms)', [14, 19.33]],
+    ['slow 18 ms frames', [18]],
+    ['frames that vary from 10 to 25 ms', [10, 25, 16, 12, 21, 17]],
+  ] as const) {
+    it(`keeps 20 fps at max-fps 20 with ${name}, never more`, () => {
+      let time = 0;
+      let draws = 0;
+      const callbacks: Array<(t: number) => void> = [];
+      const scheduler = { request: (cb: (t: number) => void) => callbacks.push(cb), cancel: () => undefined };
+      const loop = new FrameLoop(() => {
+        draws++;
+        return true;
+      }, 20, scheduler);
+      loop.schedule();
+      for (let i = 0; time < 10_000; i++) {
+        time += intervals[i % intervals.length] as number;
+        const due = callbacks.splice(0);
+        for (const cb of due) cb(time);
+      }
+      assert.ok(draws >= 195 && draws <= 201, `drew ${draws} in 10 s`);
+    });
+  }
+
+  it('requests no frame when there is no work, and one when scheduled', () => {
+    const frames = new ManualFrames();
+    let draws = 0;
+    const loop = new FrameLoop(() => {
+      draws++;
+      return false;
+    }, 20, frames);
+    assert.equal(frames.pending, 0);
+    loop.schedule();
+    loop.schedule();
+    assert.equal(frames.pending, 1);
+    frames.ticks(10);
+    assert.equal(draws, 1);
+    assert.equal(frames.pending, 0);
+  });
+
+  it('a frame where the draw was busy does not count against max-fps', () => {
+    const frames = new ManualFrames();
+    let calls = 0;
+    let draws = 0;
+    const loop = new FrameLoop(() => {
+      calls++;
+      if (calls % 2 === 0) return 'busy'; // every other attempt finds the last draw unfinished
+      draws++;
+      return true;
+    }, 20, frames);
+    loop.schedule();
+    frames.ticks(600);
+    assert.ok(draws >= 180, `drew ${draws} in 10 s`);
+  });
+
+  it('stop cancels the pending frame', () => {
+    const frames = new ManualFrames();
+    const { loop, draws } = busyLoop(20, frames);
+    loop.stop();
+    frames.ticks(30);
+    assert.equal(draws(), 0);
+    assert.equal(loop.running, false);
+  });
+
+  it('a new max-fps applies to the next frames', () => {
+    const frames = new ManualFrames();
+    const { loop, draws } = busyLoop(20, frames);
+    frames.ticks(60);
+    const before = draws();
+    loop.maxFps = 5;
+    frames.ticks(60);
+    assert.ok(Math.abs(draws() - before - 5) <= 1, `drew ${draws() - before}`);
+  });
+});

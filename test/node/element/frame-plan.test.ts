@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseFigure } from '../../../src/element/figure.js';
+import { PlotModel, type StreamError } from '../../../src/element/plot-model.js';
+import type { ExtendPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
+
+function model(figure: unknown) {
+  const errors: StreamError[] = [];
+  const m = new PlotModel((e) => errors.push(e));
+  m.setFigure(parseFigure(figure));
+  assert.equal(m.takeFrame()?.kind, 'react', 'a new figure is drawn whole first');
+  return { m, errors };
+}
+
+describe('frame planning', () => {
+  it('appends become one extendTraces with per-trace maxPoints in object form', () => {
+    const { m } = model({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 3 } }, { x: [], y: [], stream: { token: 'B', maxpoints: 7 } }] });
+    m.write('A', { x: 1, y: 10 });
+    m.write('B', { x: 1, y: 20 });
+    m.write('A', { x: 2, y: 11 });
+    const plan = m.takeFrame() as ExtendPlan;
+    assert.equal(plan.kind, 'extend');
+    assert.deepEqual(plan.indices, [0, 1]);
+    assert.deepEqual(plan.update, { x: [[1, 2], [1]], y: [[10, 11], [20]] });
+    assert.deepEqual(plan.maxPoints, { x: [3, 7], y: [3, 7] });
+    assert.equal(m.takeFrame(), null, 'nothing left after a frame');
+  });
+
+  it('10 000 messages in one frame: one plan, the last maxpoints points, the rest counted as drops', () => {
+    const { m } = model({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 500 } }] });
+    for (let i = 0; i < 10_000; i++) m.write('A', { x: i, y: i });
+    const plan = m.takeFrame() as ExtendPlan;
+    assert.equal(plan.kind, 'extend');
+    const y = plan.update['y']?.[0] as number[];
+    assert.deepEqual(plan.update['x']?.[0], y, 'x and y windows match');
+    assert.equal(y.length, 500);
+    assert.equal(y[0], 9500);
+    assert.equal(y[499], 9999);
+    assert.equal(m.stats.drops, 9500);
+    assert.equal(m.stats.points, 10_000);
+  });
+
+  it('a key the trace does not have yet goes out whole by update (Plotly extends only arrays)', () => {
+    const { m } = model({ data: [{ y: [], stream: { token: 'A' } }] });
+    m.write('A', { y: 1, marker: { color: 'red' } });
+    const first = m.takeFrame() as UpdatePlan;
+    assert.equal(first.kind, 'update');
+    assert.deepEqual(first.traces, { y: [[1]], 'marker.color': [['red']] });
+    m.write('A', { y: 2, marker: { color: 'blue' } });
+    const second = m.takeFrame() as ExtendPlan;
+    assert.equal(second.kind, 'extend');
+    assert.deepEqual(second.update, { y: [[2]], 'marker.color': [['blue']] });
+  });
+
+  it('overwrites, layout and appends of one frame become one update in arrival order', () => {
+    const { m } = model({ data: [{ x: ['a', 'b'], y: [0, 0], type: 'bar', stream: { token: 'A' } }, { y: [], stream: { token: 'B' } }] });
+    m.write('A', { y: [1, 2] });
+    m.write('A', { layout: { title: { text: 'one' } } });
+    m.write('B', { y: 5 });
+    m.write('A', { y: [3, 4], layout: { title: { text: 'two' }, 'yaxis.range': [0, 5] } });
+    const plan = m.takeFrame() as UpdatePlan;
+    assert.equal(plan.kind, 'update');
+    assert.deepEqual(plan.indices, [0, 1]);
+    assert.deepEqual(plan.traces, { y: [[3, 4], [5]] });
+    assert.deepEqual(plan.layout, { 'title.text': 'two', 'yaxis.range': [0, 5] });
+  });
+
+  it('traces of one token each get every message (subplots of one stream)', () => {
+    const { m } = model({ data: [{ y: [], stream: { token: 'A' } }, { y: [], xaxis: 'x2', yaxis: 'y2', stream: { token: 'A', maxpoints: 2 } }] });
+    for (const y of [1, 2, 3]) m.write('A', { y });
+    const plan = m.takeFrame() as ExtendPlan;
+    assert.deepEqual(plan.update, { y: [[1, 2, 3], [2, 3]] });
+    assert.deepEqual(plan.maxPoints, { y: [500, 2] });
+  });
+});

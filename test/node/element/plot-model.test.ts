@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseFigure } from '../../../src/element/figure.js';
+import { PlotModel, type StreamError } from '../../../src/element/plot-model.js';
+import type { ExtendPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
+
+function model(figure: unknown) {
+  const errors: StreamError[] = [];
+  const m = new PlotModel((e) => errors.push(e));
+  m.setFigure(parseFigure(figure));
+  assert.equal(m.takeFrame()?.kind, 'react', 'a new figure is drawn whole first');
+  return { m, errors };
+}
+
+describe('PlotModel', () => {
+  it('traces without a token are left alone', () => {
+    const { m } = model({ data: [{ y: [7, 8] }, { y: [], stream: { token: 'A' } }] });
+    m.write('A', { y: 1 });
+    const plan = m.takeFrame() as ExtendPlan;
+    assert.deepEqual(plan.indices, [1]);
+    assert.deepEqual(m.fullFigure().data[0], { y: [7, 8] });
+  });
+
+  it('clear goes back to the figure data; keys the figure lacks are removed (null)', () => {
+    const { m } = model({ data: [{ x: ['a'], stream: { token: 'A' } }] });
+    m.write('A', { x: 'b', y: 1 });
+    m.takeFrame();
+    m.clear('A');
+    const plan = m.takeFrame() as UpdatePlan;
+    assert.equal(plan.kind, 'update');
+    assert.deepEqual(plan.traces, { x: [['a']], y: [null] });
+  });
+
+  it('the full figure keeps the window and every layout update', () => {
+    const { m } = model({ data: [{ y: [], stream: { token: 'A', maxpoints: 2 } }], layout: { title: { text: 'a' }, height: 300 } });
+    for (const y of [1, 2, 3]) m.write('A', { y });
+    m.write('A', { layout: { title: { text: 'b' } } });
+    const full = m.fullFigure();
+    assert.deepEqual(full.data[0]?.['y'], [2, 3]);
+    assert.deepEqual(full.layout, { title: { text: 'b' }, height: 300 });
+  });
+
+  it('a new figure keeps the points of traces streaming the same token', () => {
+    const { m } = model({ data: [{ y: [], stream: { token: 'A' } }] });
+    m.write('A', { y: 1 });
+    m.write('A', { y: 2 });
+    m.setFigure(parseFigure({ data: [{ y: [], name: 'renamed', stream: { token: 'A', maxpoints: 1 } }, { y: [], stream: { token: 'B' } }] }));
+    const plan = m.takeFrame();
+    assert.equal(plan?.kind, 'react');
+    if (plan?.kind === 'react') {
+      assert.deepEqual(plan.data[0], { y: [2], name: 'renamed' });
+      assert.deepEqual(plan.data[1], { y: [] });
+    }
+  });
+
+  it('rejects bad messages alone, reports unknown keys and tokens once', () => {
+    const { m, errors } = model({ data: [{ y: [], stream: { token: 'A' } }] });
+    assert.equal(m.write('A', [1, 2]), false);
+    assert.equal(m.write('A', { y: 1, t: 1 }), true);
+    m.write('A', { y: 2, t: 2 });
+    m.write('Z', { y: 1 });
+    m.write('Z', { y: 1 });
+    m.write('A', { layout: 'x', y: 3 });
+    assert.deepEqual(errors.map((e) => e.code), ['not-an-object', 'unknown-key', 'unknown-token', 'bad-layout']);
+    assert.equal(m.stats.rejected, 2);
+    const plan = m.takeFrame() as ExtendPlan;
+    assert.deepEqual(plan.update, { y: [[1, 2, 3]] });
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../../../bench/element-bench.js';
+import { createRelay, type Relay } from '../../../src/relay/index.js';
+import { ensureBundles } from '../../support/ensure-dist.js';
+
+const run = promisify(execFile);
+const haveJupyter = existsSync('/usr/bin/jupyter-nbconvert') && existsSync('/usr/bin/jupyter-notebook');
+// CI installs Debian's Jupyter (.ci/run); elsewhere, without it, these tests say so and skip.
+const skip = !haveJupyter && !process.env['CI'] ? 'Debian\'s jupyter-nbconvert and jupyter-notebook are not installed' : false;
+
+/** The example notebook and the Python module, as a user would have them, in a scratch folder. */
+function scratchCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'notebook-'));
+  mkdirSync(join(dir, 'examples/jupyter'), { recursive: true });
+  mkdirSync(join(dir, 'python'));
+  copyFileSync('examples/jupyter/live-plot.ipynb', join(dir, 'examples/jupyter/live-plot.ipynb'));
+  copyFileSync('python/plotly_stream.py', join(dir, 'python/plotly_stream.py'));
+  return dir;
+}
+
+async function chartIn(page: Page): Promise<{ n: number; title: string; amd: string }> {
+  await page.waitForFunction(
+    () => (document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ y: unknown[] }> } })?.graphDiv?.data?.[0]?.y?.length === 50,
+    null,
+    { timeout: 30_000 },
+  );
+  return page.evaluate(() => {
+    const el = document.querySelector('plotly-stream') as unknown as { graphDiv: { data: Array<{ y: unknown[] }>; layout: { title: { text: string } } } };
+    return { n: el.graphDiv.data[0]!.y.length, title: el.graphDiv.layout.title.text, amd: typeof (window as unknown as { define?: unknown }).define };
+  });
+}
+
+describe('Jupyter: the example notebook writes points from Python to a live chart', { skip }, () => {
+  let relay: Relay;
+  let browser: Browser;
+  before(async () => {
+    ensureBundles('iife');
+    browser = await launchBrowser();
+  });
+  after(() => browser?.close());
+  // A relay per test: each run writes its 50 points into an empty history.
+  beforeEach(async () => {
+    relay = await createRelay({ port: 0, log: () => undefined });
+  });
+  afterEach(() => relay.close());
+
+  it('nbconvert --execute, then the HTML it wrote shows the element live with the points (RequireJS on the page)', { timeout: 120_000 }, async () => {
+    const dir = scratchCopy();
+    try {
+      const notebook = join(dir, 'examples/jupyter/live-plot.ipynb');
+      await run('jupyter-nbconvert', ['--to', 'html', '--execute', notebook, '--output-dir', dir], {
+        env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+      });
+      const page = await browser.newPage();
+      await page.goto(`file://${join(dir, 'live-plot.html')}`);
+      const chart = await chartIn(page);
+      assert.equal(chart.n, 50);
+      assert.equal(chart.title, 'Written from Python: 50 points');
+      assert.equal(chart.amd, 'function', 'the page has RequireJS, and the element is defined all the same');
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs in the classic Jupyter Notebook (Run All in the browser)', { timeout: 120_000 }, async () => {
+    const dir = scratchCopy();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const server: ChildProcess = spawn(
+      'jupyter-notebook',
+      ['--no-browser', `--port=${port}`, '--ip=127.0.0.1', "--NotebookApp.token=''", "--NotebookApp.password=''", '--allow-root', `--notebook-dir=${dir}`],
+      { env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let text = '';
+        server.stderr?.on('data', (d: Buffer) => {
+          text += d;
+          if (text.includes(`127.0.0.1:${port}`)) resolve();
+        });
+        server.on('exit', (code) => reject(new Error(`jupyter-notebook exited (${code}): ${text.slice(-500)}`)));
+      });
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${port}/notebooks/examples/jupyter/live-plot.ipynb`);
+      await page.waitForFunction(
+        () => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected?: () => boolean } } } }).Jupyter?.notebook?.kernel?.is_connected?.(),
+        null,
+        { timeout: 60_000 },
+      );
+      await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
+      const chart = await chartIn(page).catch(async (error: Error) => {
+        const outputs = await page.evaluate(() => [...document.querySelectorAll('.output_area')].map((o) => o.textContent?.trim().slice(0, 300)));
+        throw new Error(`${error.message}; cell outputs: ${JSON.stringify(outputs)}`);
+      });
+      assert.equal(chart.n, 50);
+      assert.equal(chart.amd, 'function');
+      await page.close();
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../../../bench/element-bench.js';
+import { createRelay, type Relay } from '../../../src/relay/index.js';
+import { ensureBundles } from '../../support/ensure-dist.js';
+import { openIngest } from '../../support/relay-clients.js';
+
+/**
+ * The script-tag path for real: plain HTML files from examples/static served as static files (no
+ * Vite), the element loaded from the relay's /plotly-stream.js, fed by a producer POSTing the Plotly
+ * way. The pages name the relay http://127.0.0.1:8080; the server swaps in the test relay's address.
+ */
+describe('a static page with a script tag', () => {
+  let relay: Relay;
+  let pages: http.Server;
+  let pagesUrl: string;
+  let browser: Browser;
+
+  before(async () => {
+    ensureBundles('iife', 'iife-no-plotly');
+    relay = await createRelay({ port: 0, log: () => undefined });
+    pages = http.createServer((req, res) => {
+      const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
+      if (name === 'plotly.min.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' });
+        createReadStream('node_modules/plotly.js-dist-min/plotly.min.js').pipe(res);
+        return;
+      }
+      const file = join('examples/static', name);
+      if (!/^[\w-]+\.html$/.test(name) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(readFileSync(file, 'utf8').replaceAll('http://127.0.0.1:8080', relay.url));
+    });
+    await new Promise<void>((r) => pages.listen(0, '127.0.0.1', () => r()));
+    pagesUrl = `http://127.0.0.1:${(pages.address() as { port: number }).port}`;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    pages?.close();
+    await relay?.close();
+  });
+
+  it('draws what a producer POSTs, with nothing but the relay and the HTML', { timeout: 60_000 }, async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${pagesUrl}/index.html`);
+    await page.waitForFunction(() => document.querySelector('plotly-stream')?.getAttribute('state') === 'live');
+    const producer = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'ab3dk4FBDd' });
+    for (let i = 1; i <= 5; i++) producer.write(`{"x": ${i}, "y": ${i * i}}\n`);
+    producer.end();
+    assert.equal((await producer.result).status, 200);
+    const y = await page.waitForFunction(() => {
+      const el = document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ y: number[] }> } };
+      const data = el.graphDiv?.data?.[0]?.y;
+      return data && data.length === 5 ? data : null;
+    });
+    assert.deepEqual(await y.jsonValue(), [1, 4, 9, 16, 25]);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it("draws a heatmap with the page's own full plotly.js (the no-plotly build)", { timeout: 60_000 }, async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${pagesUrl}/own-plotly.html`);
+    await page.waitForFunction(() => document.querySelector('plotly-stream')?.getAttribute('state') === 'live');
+    const producer = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'heat' });
+    producer.write('{"z": [[1, 2, 3], [4, 5, 6]]}\n');
+    producer.end();
+    await producer.result;
+    const z = await page.waitForFunction(() => {
+      const el = document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ z: number[][] }> } };
+      const data = el.graphDiv?.data?.[0]?.z;
+      // The figure starts with a 2 x 2 zero matrix: wait for the streamed 2 x 3 one.
+      return data && data[0]?.length === 3 ? data : null;
+    });
+    assert.deepEqual(await z.jsonValue(), [[1, 2, 3], [4, 5, 6]]);
+    // Drawn by the full plotly.js (basic has no heatmap): a heatmap image is in the plot.
+    assert.equal(await page.evaluate(() => document.querySelectorAll('.hm image').length), 1);
+    assert.equal(await page.evaluate(() => (window as unknown as { Plotly: { version: string } }).Plotly.version.startsWith('4')), true);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});

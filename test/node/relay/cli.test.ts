@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { get, openIngest } from '../../support/relay-clients.js';
+
+describe('plotly-stream-relay (the CLI)', () => {
+  const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = (child: ReturnType<typeof cli>) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it('--help lists the options', async () => {
+    const { code, stdout } = await output(cli(['--help']));
+    assert.equal(code, 0);
+    for (const option of ['--port', '--host', '--history', '--idle-timeout', '--keys', '--rate-limit']) assert.ok(stdout.includes(option), option);
+  });
+
+  it('refuses bad options with exit code 2 and says why', async () => {
+    const unknown = await output(cli(['--nope']));
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--nope/);
+    const size = await output(cli(['--max-line', 'huge']));
+    assert.equal(size.code, 2);
+    assert.match(size.stderr, /--max-line must be a size/);
+  });
+
+  it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
+    const child = cli(['--port', '0', '--idle-timeout', '30', '--history', '10']);
+    const done = output(child);
+    const url = await new Promise<string>((resolve) => {
+      let text = '';
+      child.stderr.on('data', (d: Buffer) => {
+        text += d;
+        const match = /listening on (http:\/\/\S+)/.exec(text);
+        if (match) resolve(match[1] as string);
+      });
+    });
+    const health = await get(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    const producer = openIngest(`${url}/`, { 'plotly-streamtoken': 'cli' });
+    producer.write('{"y": 1}\n');
+    await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    assert.equal((await producer.result).status, 503);
+    const { code, stderr } = await done;
+    assert.equal(code, 0);
+    assert.match(stderr, /SIGTERM, closing/);
+  });
+
+  it('takes write keys from PLOTLY_STREAM_KEYS', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PLOTLY_STREAM_KEYS: 'sec=k1' },
+    });
+    const url = await new Promise<string>((resolve) => {
+      let text = '';
+      child.stderr.on('data', (d: Buffer) => {
+        text += d;
+        const match = /listening on (http:\/\/\S+)/.exec(text);
+        if (match && /write keys: required for sec/.test(text)) resolve(match[1] as string);
+      });
+    });
+    const { post } = await import('../../support/relay-clients.js');
+    assert.equal((await post(`${url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'sec' })).status, 401);
+    assert.equal((await post(`${url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'sec', 'plotly-streamkey': 'k1' })).status, 200);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('close', r));
+  });
+});

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import type { DataEvent, RelayEvent } from '../../../src/shared/protocol.js';
+import { createRelay, type Relay } from '../../../src/relay/index.js';
+import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
+
+const ys = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.message['y']] : []));
+const types = (events: RelayEvent[]) => events.map((e) => e.type);
+const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}}\n`).join('');
+const publish = async (relay: Relay, token: string, from: number, to: number) => {
+  const result = await post(`${relay.url}/`, lines(from, to), { 'plotly-streamtoken': token });
+  assert.equal(result.status, 200, result.body);
+};
+
+describe('relay fan-out', () => {
+  let relay: Relay;
+  before(async () => {
+    relay = await createRelay({ port: 0, historyMessages: 50, heartbeatMs: 150, log: () => undefined });
+  });
+  after(() => relay.close());
+
+  it('a WebSocket and an SSE subscriber receive the same messages, in order', async () => {
+    const ws = await wsSubscribe(relay.url, 'token=same');
+    const sse = await sseSubscribe(relay.url, 'token=same');
+    await ws.until((e) => e.some((x) => x.type === 'ready'));
+    await sse.until((e) => e.some((x) => x.type === 'ready'));
+    const producer = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'same' });
+    for (let i = 1; i <= 300; i++) producer.write(`{"y": ${i}}\n`);
+    producer.end();
+    await producer.result;
+    await ws.untilMessages(300);
+    await sse.untilMessages(300);
+    const expected = Array.from({ length: 300 }, (_, i) => i + 1);
+    assert.deepEqual(ys(ws.events), expected);
+    assert.deepEqual(ys(sse.events), expected);
+    const offsets = ws.events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));
+    assert.deepEqual(offsets, expected, 'offsets start at 1 and grow by one');
+    assert.ok(ws.frames.length < 300, `messages arriving together are batched (${ws.frames.length} frames)`);
+    ws.socket.close();
+    sse.close();
+  });
+
+  it('a new subscriber gets reset, the history window, ready, then live messages', async () => {
+    await publish(relay, 'late', 1, 80); // history keeps the last 50
+    const ws = await wsSubscribe(relay.url, 'token=late');
+    await ws.until((e) => e.some((x) => x.type === 'ready'));
+    const [reset] = ws.events;
+    assert.equal(reset?.type, 'reset');
+    if (reset?.type === 'reset') assert.equal(reset.offset, 30);
+    assert.deepEqual(ys(ws.events), Array.from({ length: 50 }, (_, i) => 31 + i));
+    assert.equal(ws.events.at(-1)?.type, 'ready');
+    await publish(relay, 'late', 81, 81);
+    await ws.untilMessages(51);
+    assert.equal(ys(ws.events).at(-1), 81);
+    ws.socket.close();
+  });
+
+  it('resuming after a dropped WebSocket delivers exactly the missed messages, no reset', async () => {
+    const first = await wsSubscribe(relay.url, 'token=resume');
+    await publish(relay, 'resume', 1, 5);
+    await first.untilMessages(5);
+    const last = first.events.filter((e): e is DataEvent => e.type === 'data').at(-1) as DataEvent;
+    first.socket.terminate();
+    await publish(relay, 'resume', 6, 9);
+    const second = await wsSubscribe(relay.url, `token=resume&resume=resume:${last.epoch}:${last.offset}`);
+    await second.until((e) => e.some((x) => x.type === 'ready'));
+    assert.deepEqual(types(second.events), ['data', 'data', 'data', 'data', 'ready']);
+    assert.deepEqual(ys(second.events), [6, 7, 8, 9]);
+    second.socket.close();
+  });
+
+  it('resuming SSE with Last-Event-ID (all positions of the subscription) works the same', async () => {
+    const first = await sseSubscribe(relay.url, 'token=s1&token=s2');
+    await publish(relay, 's1', 1, 3);
+    await publish(relay, 's2', 1, 2);
+    await first.until(() => first.messages.length === 5);
+    assert.match(first.lastId ?? '', /^s1:[\w-]+:3,s2:[\w-]+:2$/);
+    first.close();
+    await publish(relay, 's1', 4, 4);
+    await publish(relay, 's2', 3, 3);
+    const second = await sseSubscribe(relay.url, 'token=s1&token=s2', { 'last-event-id': first.lastId as string });
+    await second.until((e) => e.some((x) => x.type === 'ready'));
+    assert.deepEqual(types(second.events), ['data', 'data', 'ready']);
+    assert.deepEqual(ys(second.events), [4, 3]);
+    second.close();
+  });
+
+  it('resuming from a position that left history gets reset and the window', async () => {
+    const ws = await wsSubscribe(relay.url, 'token=gap');
+    await publish(relay, 'gap', 1, 2);
+    await ws.untilMessages(2);
+    const epoch = (ws.events.find((e) => e.type === 'data') as DataEvent).epoch;
+    ws.socket.close();
+    await publish(relay, 'gap', 3, 100);
+    const again = await wsSubscribe(relay.url, `token=gap&resume=gap:${epoch}:2`);
+    await again.until((e) => e.some((x) => x.type === 'ready'));
+    assert.equal(again.events[0]?.type, 'reset');
+    assert.deepEqual(ys(again.events), Array.from({ length: 50 }, (_, i) => 51 + i));
+    again.socket.close();
+  });
+
+  it('a subscription without a valid token is refused: WebSocket 4400, SSE 400; bad tokens beside good ones are reported', async () => {
+    const ws = await wsSubscribe(relay.url, 'token=has%20space');
+    const closed = await ws.closed;
+    assert.equal(closed.code, 4400);
+    assert.match(closed.reason, /valid token/);
+    const sse = await get(`${relay.url}/subscribe?token=`, { accept: 'text/event-stream' });
+    assert.equal(sse.status, 400);
+    const mixed = await wsSubscribe(relay.url, 'token=good&token=b%3Ad');
+    await mixed.until((e) => e.some((x) => x.type === 'ready'));
+    assert.deepEqual(mixed.events.map((e) => (e.type === 'error' ? `${e.code} ${e.message}` : e.type)), [
+      'bad-token "b:d" is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed',
+      'reset',
+      'ready',
+    ]);
+    mixed.socket.close();
+  });
+
+  it('GET /subscribe without an upgrade or Accept: text/event-stream gets 426; other methods 405', async () => {
+    assert.equal((await get(`${relay.url}/subscribe?token=a`)).status, 426);
+    assert.equal((await get(`${relay.url}/subscribe?token=a`, {}, 'POST')).status, 405);
+  });
+
+  it('sends heartbeats: an event on both transports, a keep-alive comment on SSE', async () => {
+    const ws = await wsSubscribe(relay.url, 'token=hb');
+    const sse = await sseSubscribe(relay.url, 'token=hb');
+    await ws.until((e) => e.some((x) => x.type === 'heartbeat'));
+    await sse.until((e) => e.some((x) => x.type === 'heartbeat'));
+    assert.ok(sse.comments.includes(': keep-alive'));
+    assert.equal(sse.response.headers['content-type'], 'text/event-stream; charset=utf-8');
+    assert.equal(sse.response.headers['x-accel-buffering'], 'no');
+    assert.equal(sse.response.headers['access-control-allow-origin'], '*');
+    ws.socket.close();
+    sse.close();
+  });
+
+  it('terminates a WebSocket that stops answering pings', async () => {
+    const socket = new WebSocket(`${relay.url.replace('http', 'ws')}/subscribe?token=ping`, { autoPong: false });
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    assert.equal(await closed, 1006);
+  });
+});
+
+describe('relay slow subscribers', () => {
+  it('cuts off a subscriber that never reads, with a reason, while a normal one keeps up', async () => {
+    const logs: string[] = [];
+    const relay = await createRelay({ port: 0, maxBufferedBytes: 256 * 1024, historyMessages: 100_000, historyBytes: 1e9, log: (l) => logs.push(l) });
+    try {
+      const slow = await wsSubscribe(relay.url, 'token=crowd');
+      const slowSse = await sseSubscribe(relay.url, 'token=crowd');
+      const fast = await wsSubscribe(relay.url, 'token=crowd');
+      await slow.until((e) => e.some((x) => x.type === 'ready'));
+      await slowSse.until((e) => e.some((x) => x.type === 'ready'));
+      slowSse.response.pause();
+      // The slow viewer's process stops reading its socket.
+      (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+      const payload = 'x'.repeat(200);
+      const producer = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'crowd' });
+      for (let i = 1; i <= 20_000; i++) producer.write(`{"y": ${i}, "text": "${payload}"}\n`);
+      producer.end();
+      assert.equal((await producer.result).status, 200);
+      await fast.untilMessages(20_000, 20_000);
+      assert.deepEqual(ys(fast.events), Array.from({ length: 20_000 }, (_, i) => i + 1));
+      (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+      const closed = await slow.closed;
+      assert.equal(closed.code, 4408);
+      assert.match(closed.reason, /too slow/);
+      assert.ok(logs.some((l) => /cut off/.test(l)));
+      slowSse.response.resume();
+      await slowSse.ended;
+      assert.ok(slowSse.events.some((e) => e.type === 'error' && /too slow/.test(e.message)), 'SSE is told why');
+      assert.ok(slowSse.messages.length < 20_000);
+      const metrics = JSON.parse((await get(`${relay.url}/metrics?format=json`)).body);
+      assert.equal(metrics.tokens.crowd.slowDisconnects, 2);
+      fast.socket.close();
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe('relay restarts', () => {
+  it('a new epoch after a restart gives reset to a resuming subscriber', async () => {
+    const first = await createRelay({ port: 0, log: () => undefined });
+    const ws = await wsSubscribe(first.url, 'token=epoch');
+    await publish(first, 'epoch', 1, 3);
+    await ws.untilMessages(3);
+    const old = ws.events.find((e) => e.type === 'data') as DataEvent;
+    await first.close();
+    const second = await createRelay({ port: 0, log: () => undefined });
+    try {
+      await publish(second, 'epoch', 1, 1);
+      const again = await wsSubscribe(second.url, `token=epoch&resume=epoch:${old.epoch}:3`);
+      await again.until((e) => e.some((x) => x.type === 'ready'));
+      assert.deepEqual(types(again.events), ['reset', 'data', 'ready']);
+      const reset = again.events[0];
+      assert.ok(reset?.type === 'reset' && reset.epoch !== old.epoch);
+      again.socket.close();
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flattenPaths, isValidToken, parseLine, visitMessage, type MessageVisitor } from '../../../src/shared/messages.js';
+
+function visit(message: Record<string, unknown>) {
+  const seen: string[] = [];
+  const visitor: MessageVisitor = {
+    append: (path, value) => seen.push(`append ${path}=${JSON.stringify(value)}`),
+    overwrite: (path, values) => seen.push(`overwrite ${path}=${JSON.stringify(values)}`),
+    layout: (update) => seen.push(`layout ${JSON.stringify(update)}`),
+    unknownKey: (path) => seen.push(`unknown ${path}`),
+    badLayout: () => seen.push('bad-layout'),
+  };
+  visitMessage(message, visitor);
+  return seen;
+}
+
+describe('message rules', () => {
+  it('scalars of per-point keys append, arrays overwrite, in key order', () => {
+    assert.deepEqual(visit({ x: 1, y: [1, 2], text: 'a' }), ['append x=1', 'overwrite y=[1,2]', 'append text="a"']);
+  });
+
+  it('nested and dotted per-point keys are the same key', () => {
+    assert.deepEqual(visit({ marker: { color: 3, size: [1, 2] }, 'marker.symbol': 'x' }), [
+      'append marker.color=3',
+      'overwrite marker.size=[1,2]',
+      'append marker.symbol="x"',
+    ]);
+  });
+
+  it('layout is flattened to dotted paths with arrays as leaves', () => {
+    assert.deepEqual(visit({ layout: { title: { text: 'T' }, xaxis: { range: [0, 1] } } }), [
+      'layout {"title.text":"T","xaxis.range":[0,1]}',
+    ]);
+  });
+
+  it('a layout that is not an object is reported alone; the rest applies', () => {
+    assert.deepEqual(visit({ layout: 3, y: 1 }), ['bad-layout', 'append y=1']);
+  });
+
+  it('scalars of keys that take no per-point data are reported, not appended', () => {
+    assert.deepEqual(visit({ y: 1, name: 'n', t: 5 }), ['append y=1', 'unknown name', 'unknown t']);
+  });
+
+  it('null appends a gap, as Plotly draws it', () => {
+    assert.deepEqual(visit({ y: null }), ['append y=null']);
+  });
+
+  it('flattenPaths', () => {
+    assert.deepEqual(flattenPaths({ a: { b: { c: 1 } }, d: [1, { e: 2 }] }), { 'a.b.c': 1, d: [1, { e: 2 }] });
+  });
+});
+
+describe('parseLine', () => {
+  it('a blank line is a heartbeat', () => {
+    assert.deepEqual(parseLine(''), { kind: 'heartbeat' });
+    assert.deepEqual(parseLine(' \r'), { kind: 'heartbeat' });
+  });
+
+  it('parses an object', () => {
+    assert.deepEqual(parseLine('{"x": 1, "y": 2}'), { kind: 'message', message: { x: 1, y: 2 } });
+  });
+
+  it('rejects invalid JSON with the reason and a short preview', () => {
+    const result = parseLine(`{"x": 1,${' '.repeat(500)}`);
+    assert.equal(result.kind, 'rejected');
+    if (result.kind !== 'rejected') return;
+    assert.equal(result.error.code, 'invalid-json');
+    assert.match(result.error.message, /not valid JSON/);
+    assert.ok(result.error.message.length < 300);
+  });
+
+  it('rejects JSON that is not an object', () => {
+    for (const [line, type] of [['[1,2]', 'an array'], ['3', 'a number'], ['"s"', 'a string'], ['null', 'null']]) {
+      const result = parseLine(line as string);
+      assert.equal(result.kind, 'rejected');
+      if (result.kind === 'rejected') {
+        assert.equal(result.error.code, 'not-an-object');
+        assert.match(result.error.message, new RegExp(type as string));
+      }
+    }
+  });
+});
+
+describe('tokens', () => {
+  it('accepts URL-safe tokens and refuses others', () => {
+    for (const token of ['ab3dk4FBDd', 'a', 'sensor_1.temp-2~x']) assert.ok(isValidToken(token), token);
+    for (const token of ['', 'a b', 'a:b', 'a,b', 'é', 'x'.repeat(129), 3, null]) assert.ok(!isValidToken(token), String(token));
+  });
+});
