@@ -3,7 +3,7 @@
  * `stream: {token, maxpoints}`. The `stream` key is taken out before Plotly sees the trace
  * (plotly.js 4 dropped the attribute), and the routing token -> traces is built here.
  */
-import { isMessageObject, isValidToken, PER_POINT_KEYS } from '../shared/messages.js';
+import { isMessageObject, isValidToken, PER_POINT_KEYS, TOKEN_RULE } from '../shared/messages.js';
 
 /** Plotly's old default window, in points per trace. */
 export const DEFAULT_MAXPOINTS = 500;
@@ -115,7 +115,7 @@ export function parseFigure(value: unknown): ParsedFigure {
     if (stream === undefined) return;
     if (!isMessageObject(stream) || !isValidToken(stream['token'])) {
       figure.problems.push(
-        `trace ${index}: stream.token must be 1-128 characters of A-Z a-z 0-9 _ . ~ -; the trace is drawn but not streamed`,
+        `trace ${index}: stream.token must be ${TOKEN_RULE}; the trace is drawn but not streamed`,
       );
       return;
     }

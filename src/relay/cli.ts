@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadKeysFile, parseKeys } from './keys.js';
-import { createRelay, RELAY_DEFAULTS, type RelayOptions } from './server.js';
+import { RELAY_DEFAULTS } from './constants.js';
+import { createRelay, type RelayOptions } from './server.js';
 
 const HELP = `plotly-stream-relay: a self-hosted Plotly streaming relay
 

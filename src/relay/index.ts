@@ -1,5 +1,6 @@
 /** plotly-stream-relay for Node code: `const relay = await createRelay({port: 8080})`. */
-export { createRelay, RELAY_DEFAULTS, type Relay, type RelayOptions } from './server.js';
+export { RELAY_DEFAULTS } from './constants.js';
+export { createRelay, type Relay, type RelayOptions } from './server.js';
 export { MemoryEngine, newEpoch, type Engine, type History, type HistoryLimits, type MessageListener, type StoredMessage } from './engine.js';
 export { loadKeysFile, parseKeys, type WriteKeys } from './keys.js';
 export type { IngestSummary, IngestError } from './ingest.js';

@@ -7,6 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseLine, preview, type MessageErrorCode } from '../shared/messages.js';
+import { EARLY_ANSWER_LINGER_MS, MAX_ERROR_PREVIEW, MAX_REPORTED_ERRORS, SHUTDOWN_RETRY_AFTER_S } from './constants.js';
+import { rawResponse } from './http.js';
 import { LineSplitter } from './line-splitter.js';
 
 export interface IngestError {
@@ -20,7 +22,7 @@ export interface IngestSummary {
   accepted: number;
   rejected: number;
   heartbeats: number;
-  /** The first rejected lines (at most 10), with their line numbers. */
+  /** The first rejected lines (at most `MAX_REPORTED_ERRORS`), with their line numbers. */
   errors: IngestError[];
   /** Why the relay ended the stream, when it did. */
   closed?: string;
@@ -33,11 +35,6 @@ export interface IngestHooks {
   onRejected(error: IngestError): void;
   onEnd(ingest: Ingest): void;
 }
-
-const MAX_REPORTED_ERRORS = 10;
-
-/** The tail Plotly's Python client (chart_studio) ends its body with: one CRLF more than HTTP allows. */
-export const CHART_STUDIO_TAIL = '\r\n0\r\n\r\n';
 
 export class Ingest {
   readonly token: string;
@@ -118,10 +115,7 @@ export class Ingest {
     if (this.#done) return;
     this.#splitter.end();
     this.#stop();
-    const body = `${JSON.stringify(this.summary)}\n`;
-    this.socket.end(
-      `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    this.socket.end(rawResponse('200 OK', `${JSON.stringify(this.summary)}\n`, 'application/json'));
   }
 
   #onLine(line: string): void {
@@ -147,7 +141,7 @@ export class Ingest {
 
   #reject(code: MessageErrorCode, message: string): void {
     if (code === 'line-too-long') this.#lineNumber++;
-    const error: IngestError = { line: this.#lineNumber, code, message: preview(message, 200) };
+    const error: IngestError = { line: this.#lineNumber, code, message: preview(message, MAX_ERROR_PREVIEW) };
     this.summary.rejected++;
     if (this.summary.errors.length < MAX_REPORTED_ERRORS) this.summary.errors.push(error);
     this.#hooks.onRejected(error);
@@ -176,7 +170,7 @@ export class Ingest {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
       connection: 'close',
-      ...(status === 503 ? { 'retry-after': '5' } : {}),
+      ...(status === 503 ? { 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) } : {}),
     });
     this.#res.end(body);
     // Ended early (the body may still be coming): close rather than read the rest.
@@ -184,7 +178,7 @@ export class Ingest {
     if (!this.#req.complete) {
       this.#res.on('finish', () => {
         this.socket.end();
-        setTimeout(() => this.socket.destroy(), 2000).unref();
+        setTimeout(() => this.socket.destroy(), EARLY_ANSWER_LINGER_MS).unref();
       });
     }
   }

@@ -1,22 +1,25 @@
 /**
  * The relay's HTTP server: routes ingest, subscriptions (WebSocket and SSE), the script-tag bundle,
- * health and metrics; holds the options and the lifecycle. The work is in the modules it wires.
+ * health and metrics, and owns the lifecycle (listen, heartbeats, shutdown). The work is in the
+ * modules it wires: ingest, subscription, sinks/, engine, bundle, keys, rate-limit, metrics.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { DEFAULT_MAX_LINE_BYTES, isValidToken } from '../shared/messages.js';
-import { CloseCode, parsePositions, SubscribeParam, type Positions } from '../shared/protocol.js';
+import { WebSocketServer } from 'ws';
+import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
+import { CloseCode, encodeError, parseSubscribeRequest, type SubscribeRequest } from '../shared/protocol.js';
+import { BundleServer, defaultBundlePath } from './bundle.js';
+import { isChartStudioTail, type HttpParseError } from './chart-studio-tail.js';
+import { CORS_ALLOW_HEADERS, RELAY_DEFAULTS, SHUTDOWN_GRACE_MS, SHUTDOWN_RETRY_AFTER_S } from './constants.js';
 import { MemoryEngine, type Engine } from './engine.js';
-import { CHART_STUDIO_TAIL, Ingest } from './ingest.js';
+import { headerValue, rawResponse, requestUrl, sendJson, sendText } from './http.js';
+import { Ingest } from './ingest.js';
 import { checkWriteKey, type WriteKeys } from './keys.js';
 import { Metrics } from './metrics.js';
-import { openEventStream, sseKeepAlive } from './sinks/sse.js';
+import { RateLimiter } from './rate-limit.js';
+import { openEventStream } from './sinks/sse.js';
+import { webSocketSink } from './sinks/websocket.js';
 import { Subscription, type FrameSink } from './subscription.js';
-import { pingOrTerminate, watchPongs, webSocketSink } from './sinks/websocket.js';
 
 export interface RelayOptions {
   /** Port to listen on (0: any free port). Default 8080. */
@@ -67,69 +70,6 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-export const RELAY_DEFAULTS = {
-  port: 8080,
-  host: '127.0.0.1',
-  historyMessages: 5000,
-  historyBytes: 8 * 1024 * 1024,
-  idleTimeoutMs: 60_000,
-  maxLineBytes: DEFAULT_MAX_LINE_BYTES,
-  rateLimit: 0,
-  heartbeatMs: 15_000,
-  maxBufferedBytes: 4 * 1024 * 1024,
-  maxTokensPerSubscription: 64,
-  cors: '*',
-} as const;
-
-const INGEST_HEADERS = 'content-type, plotly-streamtoken, plotly-streamkey, authorization, last-event-id';
-
-/** The IIFE bundle next to this file's package (from src/relay or from dist/node/relay). */
-function defaultBundlePath(): string {
-  for (const relative of ['../../dist/plotly-stream.iife.js', '../../plotly-stream.iife.js']) {
-    const path = fileURLToPath(new URL(relative, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  return fileURLToPath(new URL('../../dist/plotly-stream.iife.js', import.meta.url));
-}
-
-/** A token bucket per token: `rate` messages a second, bursts up to one second's worth. */
-class RateLimiter {
-  readonly #rate: number;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(rate: number) {
-    this.#rate = rate;
-  }
-  allow(token: string): boolean {
-    if (this.#rate <= 0) return true;
-    const now = performance.now();
-    const bucket = this.#buckets.get(token) ?? { tokens: this.#rate, at: now };
-    bucket.tokens = Math.min(this.#rate, bucket.tokens + ((now - bucket.at) / 1000) * this.#rate);
-    bucket.at = now;
-    this.#buckets.set(token, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
-  }
-}
-
-interface Subscriber {
-  subscription: Subscription;
-  kind: 'websocket' | 'sse';
-  socket?: WebSocket;
-  res?: ServerResponse;
-}
-
-function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = `${JSON.stringify(value)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
-}
-
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const o = { ...RELAY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof RELAY_DEFAULTS &
     RelayOptions;
@@ -139,29 +79,23 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const historySize = (token: string) => (engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 });
   const metrics = new Metrics();
   const limiter = new RateLimiter(o.rateLimit);
+  const bundles = new BundleServer(o.bundlePath ?? defaultBundlePath(), o.cors);
   const producers = new Map<string, Ingest>();
   const ingestBySocket = new WeakMap<Socket, Ingest>();
-  const subscribers = new Set<Subscriber>();
-  const bundlePath = o.bundlePath ?? defaultBundlePath();
-  const bundles: Record<string, string> = {
-    '/plotly-stream.js': bundlePath,
-    '/plotly-stream.no-plotly.js': bundlePath.replace(/(\.iife)?\.js$/, '.no-plotly.iife.js'),
-  };
-  const bundleCache = new Map<string, { mtime: number; raw: Buffer; gzip: Buffer; etag: string }>();
+  const subscriptions = new Set<Subscription>();
   let closing = false;
 
   // --- ingest ---------------------------------------------------------------------------------
   function ingest(req: IncomingMessage, res: ServerResponse): void {
     // A refused ingest may still be sending its body: answer, then close rather than read it.
     const cors = { 'access-control-allow-origin': o.cors, connection: 'close' };
-    const header = req.headers['plotly-streamtoken'];
-    const token = Array.isArray(header) ? header[0] : header;
+    const token = headerValue(req, 'plotly-streamtoken');
     if (token === undefined || token === '') {
       sendText(res, 406, 'missing header plotly-streamtoken: name the stream to write to\n', cors);
       return;
     }
     if (!isValidToken(token)) {
-      sendText(res, 400, 'plotly-streamtoken must be 1-128 characters of A-Z a-z 0-9 _ . ~ -\n', cors);
+      sendText(res, 400, `plotly-streamtoken must be ${TOKEN_RULE}\n`, cors);
       return;
     }
     const refused = checkWriteKey(keys, token, req);
@@ -171,7 +105,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return;
     }
     if (closing) {
-      sendText(res, 503, 'the relay is shutting down\n', { ...cors, 'retry-after': '5' });
+      sendText(res, 503, 'the relay is shutting down\n', { ...cors, 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) });
       return;
     }
     const counters = metrics.token(token);
@@ -207,18 +141,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   }
 
   // --- subscriptions --------------------------------------------------------------------------
-  function readSubscription(req: IncomingMessage): { tokens: string[]; invalid: string[]; resume: Positions } {
-    const url = new URL(req.url ?? '/', 'http://relay');
-    const requested = [...new Set(url.searchParams.getAll(SubscribeParam.token))];
-    const tokens = requested.filter(isValidToken).slice(0, o.maxTokensPerSubscription);
-    const invalid = requested.filter((t) => !isValidToken(t));
-    const resumeValues = url.searchParams.getAll(SubscribeParam.resume);
-    const lastEventId = req.headers['last-event-id'];
-    if (typeof lastEventId === 'string') resumeValues.unshift(lastEventId);
-    return { tokens, invalid, resume: parsePositions(resumeValues) };
+  function readSubscription(req: IncomingMessage): SubscribeRequest {
+    const request = parseSubscribeRequest(requestUrl(req).searchParams, headerValue(req, 'last-event-id'));
+    request.tokens = request.tokens.slice(0, o.maxTokensPerSubscription);
+    return request;
   }
 
-  function subscribe(kind: Subscriber['kind'], sink: FrameSink, tokens: string[], invalid: string[], resume: Positions, extra: Partial<Subscriber>) {
+  /** Starts a subscription on a sink; returns what ends it (idempotent). */
+  function subscribe(kind: 'websocket' | 'sse', sink: FrameSink, { tokens, invalid, resume }: SubscribeRequest): () => void {
     const subscription = new Subscription(engine, tokens, sink, o.maxBufferedBytes, {
       onTooSlow: (names) => {
         for (const name of names) metrics.token(name).slowDisconnects++;
@@ -226,20 +156,18 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       },
       onReset: (token) => metrics.token(token).resets++,
     });
-    const subscriber: Subscriber = { subscription, kind, ...extra };
-    subscribers.add(subscriber);
+    subscriptions.add(subscription);
     metrics.connections[kind]++;
     for (const token of tokens) metrics.token(token).subscribers++;
     for (const token of invalid) {
-      const message = `${JSON.stringify(token.slice(0, 130))} is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed`;
-      sink.send(JSON.stringify({ type: 'error', code: 'bad-token', message }), () => '');
+      subscription.sendNow(encodeError('bad-token', `${JSON.stringify(token.slice(0, 130))} is not a token (${TOKEN_RULE}); not subscribed`));
     }
     subscription.start(resume).catch((error: unknown) => {
       log(`subscription to ${tokens.join(',')} failed: ${(error as Error).message}`);
-      subscription.close(1011, 'the relay could not read history');
+      subscription.close(CloseCode.internalError, 'the relay could not read history');
     });
     return () => {
-      if (!subscribers.delete(subscriber)) return;
+      if (!subscriptions.delete(subscription)) return;
       subscription.close();
       metrics.connections[kind]--;
       for (const token of tokens) metrics.token(token).subscribers--;
@@ -249,79 +177,42 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
   function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://relay').pathname;
-    if (path !== '/subscribe' || closing) {
-      socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    if (requestUrl(req).pathname !== '/subscribe' || closing) {
+      socket.end(rawResponse(closing ? '503 Service Unavailable' : '404 Not Found'));
       return;
     }
-    const { tokens, invalid, resume } = readSubscription(req);
+    const request = readSubscription(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (tokens.length === 0) {
+      if (request.tokens.length === 0) {
         ws.close(CloseCode.badRequest, 'name at least one valid token: /subscribe?token=...');
         return;
       }
-      watchPongs(ws);
-      const done = subscribe('websocket', webSocketSink(ws), tokens, invalid, resume, { socket: ws });
+      const done = subscribe('websocket', webSocketSink(ws), request);
       ws.on('close', done);
       ws.on('error', done);
     });
   }
 
   function serveEventStream(req: IncomingMessage, res: ServerResponse): void {
-    const { tokens, invalid, resume } = readSubscription(req);
-    if (tokens.length === 0) {
+    const request = readSubscription(req);
+    if (request.tokens.length === 0) {
       sendText(res, 400, 'name at least one valid token: /subscribe?token=...\n', { 'access-control-allow-origin': o.cors });
       return;
     }
-    const done = subscribe('sse', openEventStream(res, o.cors), tokens, invalid, resume, { res });
+    const done = subscribe('sse', openEventStream(res, o.cors), request);
     res.on('close', done);
     res.on('error', done);
   }
 
-  // --- the bundle -----------------------------------------------------------------------------
-  function serveBundle(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const headers = { 'access-control-allow-origin': o.cors };
-    let mtime: number;
-    try {
-      mtime = statSync(path).mtimeMs;
-    } catch {
-      sendText(res, 503, `the script-tag bundle is not built (${path}): run npm run build\n`, headers);
-      return;
-    }
-    let cache = bundleCache.get(path);
-    if (cache === undefined || cache.mtime !== mtime) {
-      const raw = readFileSync(path);
-      cache = { mtime, raw, gzip: gzipSync(raw), etag: `"${raw.length.toString(36)}-${Math.round(mtime).toString(36)}"` };
-      bundleCache.set(path, cache);
-    }
-    if (req.headers['if-none-match'] === cache.etag) {
-      res.writeHead(304, { ...headers, etag: cache.etag });
-      res.end();
-      return;
-    }
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    const body = gzip ? cache.gzip : cache.raw;
-    res.writeHead(200, {
-      ...headers,
-      'content-type': 'text/javascript; charset=utf-8',
-      'content-length': body.length,
-      'cache-control': 'no-cache',
-      etag: cache.etag,
-      vary: 'accept-encoding',
-      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
   // --- routing --------------------------------------------------------------------------------
   function route(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://relay');
+    const url = requestUrl(req);
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
       res.writeHead(204, {
         'access-control-allow-origin': o.cors,
         'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': INGEST_HEADERS,
+        'access-control-allow-headers': CORS_ALLOW_HEADERS,
         'access-control-max-age': '86400',
       });
       res.end();
@@ -339,7 +230,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         return;
       case '/plotly-stream.js':
       case '/plotly-stream.no-plotly.js':
-        if (method === 'GET' || method === 'HEAD') serveBundle(req, res, bundles[url.pathname] as string);
+        if (method === 'GET' || method === 'HEAD') bundles.serve(req, res, url.pathname);
         else sendText(res, 405, 'GET only\n', { allow: 'GET, HEAD' });
         return;
       case '/healthz':
@@ -354,15 +245,10 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     }
   }
 
-  const server = createServer({ ...o.httpServerOptions, requestTimeout: 0 }, route);
-  // Ingest streams stay open for days: no socket inactivity timeout either (the ingest has its own).
-  server.setTimeout(0);
-  server.on('upgrade', upgrade);
-  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+  /** Requests Node's parser refused: chart_studio's tail is a clean end, anything else a 400 (431). */
+  function clientError(error: HttpParseError, socket: Socket): void {
     const producer = ingestBySocket.get(socket);
-    const raw = error.rawPacket?.toString('latin1') ?? '';
-    if (producer && !producer.done && error.code === 'HPE_INVALID_CHUNK_SIZE' && raw.startsWith('\r\n') && CHART_STUDIO_TAIL.startsWith(raw)) {
-      // chart_studio's Stream.close() sends one CRLF too many after the last chunk: a clean end.
+    if (producer && !producer.done && isChartStudioTail(error)) {
       producer.finishFromTail();
       return;
     }
@@ -371,20 +257,24 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return;
     }
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = producer
-      ? `${JSON.stringify({ ...producer.summary, closed: `malformed HTTP (${error.code})` })}\n`
-      : `malformed HTTP request (${error.code ?? error.message})\n`;
-    producer?.abandon();
     log(`malformed HTTP from ${socket.remoteAddress}: ${error.code ?? error.message}`);
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: ${producer ? 'application/json' : 'text/plain'}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-  });
+    if (producer) {
+      producer.abandon();
+      socket.end(rawResponse(status, `${JSON.stringify({ ...producer.summary, closed: `malformed HTTP (${error.code})` })}\n`, 'application/json'));
+    } else {
+      socket.end(rawResponse(status, `malformed HTTP request (${error.code ?? error.message})\n`));
+    }
+  }
+
+  // --- lifecycle ------------------------------------------------------------------------------
+  const server = createServer({ ...o.httpServerOptions, requestTimeout: 0 }, route);
+  // Ingest streams stay open for days: no socket inactivity timeout either (the ingest has its own).
+  server.setTimeout(0);
+  server.on('upgrade', upgrade);
+  server.on('clientError', clientError);
 
   const heartbeat = setInterval(() => {
-    for (const subscriber of subscribers) {
-      subscriber.subscription.heartbeat();
-      if (subscriber.socket) pingOrTerminate(subscriber.socket);
-      if (subscriber.res) sseKeepAlive(subscriber.res);
-    }
+    for (const subscription of subscriptions) subscription.heartbeat();
   }, o.heartbeatMs);
   heartbeat.unref();
 
@@ -410,9 +300,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       clearInterval(heartbeat);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const producer of [...producers.values()]) producer.finish(503, 'the relay is shutting down');
-      for (const subscriber of [...subscribers]) subscriber.subscription.close(CloseCode.goingAway, 'the relay is shutting down');
+      for (const subscription of [...subscriptions]) subscription.close(CloseCode.goingAway, 'the relay is shutting down');
       server.closeIdleConnections();
-      const grace = setTimeout(() => server.closeAllConnections(), 2000);
+      const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await stopped;
       clearTimeout(grace);
       wss.close();

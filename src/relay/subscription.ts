@@ -3,7 +3,17 @@
  * then goes live; batches what arrives between two sends into one frame, in order; and cuts the
  * viewer off when its outgoing bytes pass the limit, so one slow viewer never slows the others.
  */
-import { formatPositions, type Position, type Positions } from '../shared/protocol.js';
+import {
+  CloseCode,
+  encodeData,
+  encodeFrame,
+  encodeHeartbeat,
+  encodeReady,
+  encodeReset,
+  formatPositions,
+  type Position,
+  type Positions,
+} from '../shared/protocol.js';
 import type { Engine, StoredMessage } from './engine.js';
 
 /** Where frames go: a WebSocket or an SSE response. */
@@ -17,6 +27,8 @@ export interface FrameSink {
   bufferedBytes(): number;
   /** Ends the connection with a reason (a close code on WebSocket). */
   close(code: number, reason: string): void;
+  /** Proves the connection alive at each heartbeat: a WebSocket ping, an SSE comment line. */
+  keepAlive(): void;
 }
 
 export interface SubscriptionEvents {
@@ -32,13 +44,11 @@ const dataEvents = new WeakMap<StoredMessage, string>();
 function dataEvent(token: string, epoch: string, message: StoredMessage): string {
   let text = dataEvents.get(message);
   if (text === undefined) {
-    text = `{"type":"data","token":${JSON.stringify(token)},"epoch":"${epoch}","offset":${message.offset},"message":${message.text}}`;
+    text = encodeData(token, epoch, message.offset, message.text);
     dataEvents.set(message, text);
   }
   return text;
 }
-
-export const TOO_SLOW_CODE = 4408;
 
 export class Subscription {
   readonly tokens: readonly string[];
@@ -92,11 +102,18 @@ export class Subscription {
       this.#waiting.delete(token);
       for (const { epoch, message } of waiting) this.#onLive(token, epoch, message);
     }
-    this.#enqueue('{"type":"ready"}');
+    this.#enqueue(encodeReady());
   }
 
+  /** A heartbeat event, and the transport's own keep-alive. */
   heartbeat(): void {
-    this.#enqueue('{"type":"heartbeat"}');
+    this.#enqueue(encodeHeartbeat());
+    if (!this.#closed) this.#sink.keepAlive();
+  }
+
+  /** Sends an event now, ahead of anything queued (errors about the request itself). */
+  sendNow(event: string): void {
+    if (!this.#closed) this.#sink.send(event, () => '');
   }
 
   /** Stops listening; with a code, also closes the connection. */
@@ -123,7 +140,7 @@ export class Subscription {
 
   #reset(token: string, epoch: string, offset: number): void {
     this.#positions.set(token, { epoch, offset });
-    this.#enqueue(`{"type":"reset","token":${JSON.stringify(token)},"epoch":"${epoch}","offset":${offset}}`);
+    this.#enqueue(encodeReset(token, epoch, offset));
     this.#events.onReset(token);
   }
 
@@ -138,7 +155,7 @@ export class Subscription {
     this.#pendingBytes += event.length;
     if (this.#pendingBytes + this.#sink.bufferedBytes() > this.#maxBufferedBytes) {
       this.#events.onTooSlow(this.tokens);
-      this.close(TOO_SLOW_CODE, `too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
+      this.close(CloseCode.tooSlow, `too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
       return;
     }
     if (!this.#flushScheduled) {
@@ -150,7 +167,7 @@ export class Subscription {
   #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#closed || this.#pending.length === 0) return;
-    const frame = this.#pending.length === 1 ? (this.#pending[0] as string) : `[${this.#pending.join(',')}]`;
+    const frame = encodeFrame(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#sink.send(frame, this.#formatPositions);

@@ -123,9 +123,6 @@ export type ParsedLine =
   | { kind: 'message'; message: Record<string, unknown> }
   | { kind: 'rejected'; error: MessageError };
 
-/** Default longest line the relay accepts, in bytes (1 MiB). */
-export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
-
 /** Shortens a bad input for an error message, so a huge line never floods a log. */
 export function preview(text: string, max = 80): string {
   const oneLine = text.replace(/\s+/g, ' ');
@@ -167,6 +164,9 @@ export function checkMessage(
 
 /** Tokens name streams: URL-safe characters only, so they travel in query strings and positions unescaped. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_.~-]{1,128}$/;
+
+/** `TOKEN_PATTERN` in words, for error messages. */
+export const TOKEN_RULE = '1-128 characters of A-Z a-z 0-9 _ . ~ -';
 
 export function isValidToken(token: unknown): token is string {
   return typeof token === 'string' && TOKEN_PATTERN.test(token);

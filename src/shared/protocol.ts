@@ -1,6 +1,7 @@
 /**
- * The relay -> browser wire format, shared by the element's transports and the relay.
- * docs/protocol.md describes it for people writing another relay or client.
+ * The relay -> browser wire, both directions in one place: the subscribe URL (built by the element,
+ * read by the relay), positions, the events (encoded by the relay, decoded by the element) and the
+ * WebSocket close codes. docs/protocol.md describes it for people writing another relay or client.
  */
 import { isMessageObject, isValidToken } from './messages.js';
 
@@ -77,25 +78,76 @@ export interface ReadyEvent {
   type: 'ready';
 }
 
-/** The relay could not serve part of a subscription (for example a malformed token). */
+/** Codes of the `error` events this relay sends. */
+export type RelayErrorCode =
+  /** A `token=` value of the subscription is not a token; the others are served. */
+  | 'bad-token'
+  /** The relay ended an SSE stream (shutting down, the viewer too slow, history unreadable); the message says why. */
+  | 'closed';
+
+/** The relay could not serve part of a subscription, or ended it. */
 export interface RelayErrorEvent {
   type: 'error';
-  code: string;
+  /** One of `RelayErrorCode` from this relay; a newer relay may send others. */
+  code: RelayErrorCode | (string & {});
   message: string;
   token?: string;
 }
 
 export type RelayEvent = DataEvent | ResetEvent | HeartbeatEvent | ReadyEvent | RelayErrorEvent;
 
-/** WebSocket close codes the relay uses. */
+/** WebSocket close codes the relay uses (the only place they are written). */
 export const CloseCode = {
   /** The relay is shutting down: reconnect later. */
   goingAway: 1001,
+  /** The relay failed to serve the subscription (history could not be read): reconnect later. */
+  internalError: 1011,
   /** The subscription request was malformed (no valid token): do not retry as is. */
   badRequest: 4400,
   /** The subscriber fell too far behind: reconnect and resume from history. */
   tooSlow: 4408,
 } as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+// --- encoders (the relay's side) ----------------------------------------------------------------
+// Events are built as text: a data event embeds the producer's JSON line as it was stored, so the
+// message is never parsed and re-serialised on the way through.
+
+/** A `data` event; `messageJson` is the message's JSON text (one object). */
+export function encodeData(token: string, epoch: string, offset: number, messageJson: string): string {
+  return `{"type":"data","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset},"message":${messageJson}}`;
+}
+
+/** A `reset` event: `offset` is the position just before the first message that follows. */
+export function encodeReset(token: string, epoch: string, offset: number): string {
+  return `{"type":"reset","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset}}`;
+}
+
+const READY = '{"type":"ready"}';
+const HEARTBEAT = '{"type":"heartbeat"}';
+
+/** The `ready` event: history and replay are done, what follows is live. */
+export function encodeReady(): string {
+  return READY;
+}
+
+/** The `heartbeat` event. */
+export function encodeHeartbeat(): string {
+  return HEARTBEAT;
+}
+
+/** An `error` event. */
+export function encodeError(code: RelayErrorCode, message: string, token?: string): string {
+  return JSON.stringify(token === undefined ? { type: 'error', code, message } : { type: 'error', code, message, token });
+}
+
+/** One WebSocket frame or SSE `data:` payload: a single event, or several as a JSON array. */
+export function encodeFrame(events: readonly string[]): string {
+  return events.length === 1 ? (events[0] as string) : `[${events.join(',')}]`;
+}
+
+// --- the subscribe request ----------------------------------------------------------------------
 
 /** Query parameter names of `GET /subscribe`. */
 export const SubscribeParam = { token: 'token', resume: 'resume' } as const;
@@ -120,6 +172,30 @@ export function subscribeUrl(
   }
   return url;
 }
+
+/** What a `GET /subscribe` asks for, as the relay reads it. */
+export interface SubscribeRequest {
+  /** Valid tokens, each once, in the order asked. */
+  tokens: string[];
+  /** `token=` values that are not tokens (reported to the subscriber, not subscribed). */
+  invalid: string[];
+  /** Resume positions from `resume=` values and a `Last-Event-ID` header. */
+  resume: Positions;
+}
+
+/** Reads a subscribe URL's query (and an SSE reconnect's `Last-Event-ID`): the inverse of `subscribeUrl`. */
+export function parseSubscribeRequest(query: URLSearchParams, lastEventId?: string): SubscribeRequest {
+  const asked = [...new Set(query.getAll(SubscribeParam.token))];
+  const resumeValues = query.getAll(SubscribeParam.resume);
+  if (lastEventId !== undefined) resumeValues.unshift(lastEventId);
+  return {
+    tokens: asked.filter(isValidToken),
+    invalid: asked.filter((token) => !isValidToken(token)),
+    resume: parsePositions(resumeValues),
+  };
+}
+
+// --- the decoder (the element's side) -----------------------------------------------------------
 
 export type DecodeResult = { events: RelayEvent[]; errors: string[] };
 

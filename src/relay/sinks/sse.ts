@@ -1,5 +1,7 @@
-/** Server-Sent Events sink: one `data:` event per frame, `id:` with the positions, keep-alives. */
+/** The Server-Sent Events sink: one `data:` event per frame, `id:` with the positions, keep-alive comments. */
 import type { ServerResponse } from 'node:http';
+import { encodeError } from '../../shared/protocol.js';
+import { SSE_RETRY_MS } from '../constants.js';
 import type { FrameSink } from '../subscription.js';
 
 export function openEventStream(res: ServerResponse, cors: string): FrameSink {
@@ -12,7 +14,7 @@ export function openEventStream(res: ServerResponse, cors: string): FrameSink {
   });
   res.socket?.setNoDelay(true);
   // EventSource would reconnect by itself after this long; the element manages its own reconnects.
-  res.write('retry: 2000\n\n');
+  res.write(`retry: ${SSE_RETRY_MS}\n\n`);
   return {
     send(frame, positions) {
       // Frames that move no position (errors, heartbeats before any data) carry no id.
@@ -20,14 +22,14 @@ export function openEventStream(res: ServerResponse, cors: string): FrameSink {
       res.write(id === '' ? `data: ${frame}\n\n` : `id: ${id}\ndata: ${frame}\n\n`);
     },
     bufferedBytes: () => res.writableLength,
+    // SSE has no close code: the reason goes out as an error event, then the stream ends.
     close(_code, reason) {
       if (res.writableEnded) return;
-      res.end(`data: ${JSON.stringify({ type: 'error', code: 'closed', message: reason })}\n\n`);
+      res.end(`data: ${encodeError('closed', reason)}\n\n`);
+    },
+    // A comment line keeps proxies from timing the stream out (EventSource ignores it).
+    keepAlive() {
+      if (!res.writableEnded) res.write(': keep-alive\n\n');
     },
   };
-}
-
-/** A comment line: keeps proxies from timing the stream out (EventSource ignores it). */
-export function sseKeepAlive(res: ServerResponse): void {
-  if (!res.writableEnded) res.write(': keep-alive\n\n');
 }

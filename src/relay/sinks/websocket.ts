@@ -1,33 +1,32 @@
-/** WebSocket sink on `ws`: text frames, close codes with reasons, ping/pong liveness. */
+/** The WebSocket sink on `ws`: text frames, close codes with reasons, ping/pong liveness. */
 import type { WebSocket } from 'ws';
+import { MAX_CLOSE_REASON } from '../constants.js';
 import type { FrameSink } from '../subscription.js';
 
+/** Sockets that answered the last ping (or have not been pinged yet). */
+const alive = new WeakSet<WebSocket>();
+
 export function webSocketSink(socket: WebSocket): FrameSink {
+  alive.add(socket);
+  socket.on('pong', () => alive.add(socket));
   return {
     send(frame) {
       if (socket.readyState === socket.OPEN) socket.send(frame);
     },
     bufferedBytes: () => socket.bufferedAmount,
     close(code, reason) {
-      // Close reasons are limited to 123 bytes.
-      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
+      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
+        socket.close(code, reason.slice(0, MAX_CLOSE_REASON));
+      }
+    },
+    // A socket that missed the last ping is gone (a dead peer sends no close): end it.
+    keepAlive() {
+      if (!alive.has(socket)) {
+        socket.terminate();
+        return;
+      }
+      alive.delete(socket);
+      socket.ping();
     },
   };
-}
-
-const alive = new WeakSet<WebSocket>();
-
-/** Marks the socket alive on every pong; `pingOrTerminate` ends one that missed the last ping. */
-export function watchPongs(socket: WebSocket): void {
-  alive.add(socket);
-  socket.on('pong', () => alive.add(socket));
-}
-
-export function pingOrTerminate(socket: WebSocket): void {
-  if (!alive.has(socket)) {
-    socket.terminate();
-    return;
-  }
-  alive.delete(socket);
-  socket.ping();
 }

@@ -1,6 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeEvents, formatPositions, parsePositions, subscribeUrl } from '../../../src/shared/protocol.js';
+import {
+  CloseCode,
+  decodeEvents,
+  encodeData,
+  encodeError,
+  encodeFrame,
+  encodeHeartbeat,
+  encodeReady,
+  encodeReset,
+  formatPositions,
+  parsePositions,
+  parseSubscribeRequest,
+  subscribeUrl,
+  type RelayErrorCode,
+  type RelayEvent,
+} from '../../../src/shared/protocol.js';
 
 describe('positions', () => {
   it('round-trip through their text form', () => {
@@ -59,5 +74,62 @@ describe('decodeEvents', () => {
     const result = decodeEvents('nope');
     assert.equal(result.events.length, 0);
     assert.match(result.errors[0] as string, /not JSON/);
+  });
+});
+
+describe('the wire round trip: what the relay encodes, the element decodes back equal', () => {
+  const codes: RelayErrorCode[] = ['bad-token', 'closed'];
+  const cases: Array<[string, RelayEvent]> = [
+    [encodeData('A.b~1', 'k3x9', 42, '{"x": 1, "y": [1, 2], "layout": {"title": {"text": "t"}}}'), {
+      type: 'data',
+      token: 'A.b~1',
+      epoch: 'k3x9',
+      offset: 42,
+      message: { x: 1, y: [1, 2], layout: { title: { text: 't' } } },
+    }],
+    [encodeReset('A', 'k3x9', 0), { type: 'reset', token: 'A', epoch: 'k3x9', offset: 0 }],
+    [encodeReady(), { type: 'ready' }],
+    [encodeHeartbeat(), { type: 'heartbeat' }],
+    ...codes.map((code): [string, RelayEvent] => [encodeError(code, 'why "quoted"\n'), { type: 'error', code, message: 'why "quoted"\n' }]),
+    [encodeError('bad-token', 'about A', 'A'), { type: 'error', code: 'bad-token', message: 'about A', token: 'A' }],
+  ];
+
+  for (const [text, event] of cases) {
+    it(`${event.type}${event.type === 'error' ? ` (${event.code})` : ''}: ${text.slice(0, 60)}`, () => {
+      assert.deepEqual(decodeEvents(text), { events: [event], errors: [] });
+    });
+  }
+
+  it('a frame of several events decodes to all of them, in order; a frame of one is the event itself', () => {
+    assert.deepEqual(decodeEvents(encodeFrame(cases.map(([text]) => text))), { events: cases.map(([, event]) => event), errors: [] });
+    assert.equal(encodeFrame([encodeReady()]), encodeReady());
+  });
+
+  it('the subscribe URL the element builds is read back by the relay: tokens, order and positions', () => {
+    const positions = new Map([
+      ['A', { epoch: 'e1', offset: 7 }],
+      ['b_2', { epoch: 'e2', offset: 0 }],
+    ]);
+    const url = subscribeUrl('http://relay.test/base', ['A', 'b_2', 'C'], positions, 'ws');
+    const request = parseSubscribeRequest(url.searchParams);
+    assert.deepEqual(request, { tokens: ['A', 'b_2', 'C'], invalid: [], resume: positions });
+  });
+
+  it('the relay reads Last-Event-ID, drops repeated tokens and lists the invalid ones', () => {
+    const query = new URLSearchParams('token=A&token=A&token=bad%20one&token=B&resume=B:e:3');
+    const request = parseSubscribeRequest(query, 'A:e:9');
+    assert.deepEqual(request.tokens, ['A', 'B']);
+    assert.deepEqual(request.invalid, ['bad one']);
+    assert.deepEqual([...request.resume], [
+      ['A', { epoch: 'e', offset: 9 }],
+      ['B', { epoch: 'e', offset: 3 }],
+    ]);
+  });
+
+  it('close codes are distinct, and the relay\'s own are in the application range', () => {
+    const values = Object.values(CloseCode);
+    assert.equal(new Set(values).size, values.length);
+    assert.ok(CloseCode.badRequest >= 4000 && CloseCode.badRequest < 5000);
+    assert.ok(CloseCode.tooSlow >= 4000 && CloseCode.tooSlow < 5000);
   });
 });

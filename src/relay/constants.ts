@@ -1,0 +1,44 @@
+/**
+ * The relay's constants in one place: option defaults (`RELAY_DEFAULTS`, also what `--help` prints)
+ * and the fixed limits and timings nothing configures.
+ */
+
+/** Defaults of `createRelay` options and of the CLI's flags. */
+export const RELAY_DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  historyMessages: 5000,
+  historyBytes: 8 * 1024 * 1024,
+  idleTimeoutMs: 60_000,
+  /** The longest line ingest accepts, in bytes (1 MiB); a longer one is rejected alone. */
+  maxLineBytes: 1024 * 1024,
+  rateLimit: 0,
+  heartbeatMs: 15_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxTokensPerSubscription: 64,
+  cors: '*',
+} as const;
+
+/** Request headers a page may send cross-origin (ingest and SSE resumes). */
+export const CORS_ALLOW_HEADERS = 'content-type, plotly-streamtoken, plotly-streamkey, authorization, last-event-id';
+
+/** Rejected lines listed in an ingest's summary (all are counted). */
+export const MAX_REPORTED_ERRORS = 10;
+
+/** Longest preview of a rejected line in a summary or a log line, in characters. */
+export const MAX_ERROR_PREVIEW = 200;
+
+/** What EventSource waits before reconnecting by itself (the element reconnects on its own schedule). */
+export const SSE_RETRY_MS = 2000;
+
+/** WebSocket close reasons are limited to 123 bytes; ours are ASCII, cut to this many characters. */
+export const MAX_CLOSE_REASON = 120;
+
+/** On shutdown, connections still open this long after the close began are destroyed. */
+export const SHUTDOWN_GRACE_MS = 2000;
+
+/** An ingest answered early is half-closed so the producer can read the answer, then destroyed after this. */
+export const EARLY_ANSWER_LINGER_MS = 2000;
+
+/** `Retry-After` of a 503 while shutting down, in seconds. */
+export const SHUTDOWN_RETRY_AFTER_S = 5;

@@ -1,0 +1,35 @@
+/** Small HTTP helpers the relay's routes share. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type Headers = Record<string, string>;
+
+/** The request's URL (its path and query; the host is a placeholder). */
+export function requestUrl(req: IncomingMessage): URL {
+  return new URL(req.url ?? '/', 'http://relay');
+}
+
+/** The first value of a request header, or undefined. */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, headers: Headers = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Headers = {}): void {
+  const body = `${JSON.stringify(value)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/**
+ * A whole HTTP/1.1 response as text, for a socket Node's HTTP layer has given up on (a parse error,
+ * a refused upgrade): it always closes the connection.
+ */
+export function rawResponse(status: string, body = '', contentType = 'text/plain; charset=utf-8'): string {
+  const type = body === '' ? '' : `content-type: ${contentType}\r\n`;
+  return `HTTP/1.1 ${status}\r\n${type}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
