@@ -17,9 +17,13 @@ export interface HttpParseError extends Error {
   bytesParsed?: number;
 }
 
-/** True when the packet the parser failed on is chart_studio's tail (or its start). */
+/**
+ * True when the parser stopped exactly at chart_studio's tail. The client writes its last chunk and
+ * the tail back to back, so they usually arrive in one read: the tail is looked for where the parser
+ * stopped (`bytesParsed`), not at the start of the packet. A tail cut short by TCP counts too.
+ */
 export function isChartStudioTail(error: HttpParseError): boolean {
   if (error.code !== 'HPE_INVALID_CHUNK_SIZE' || error.rawPacket === undefined) return false;
-  const raw = error.rawPacket.toString('latin1');
-  return raw.startsWith('\r\n') && CHART_STUDIO_TAIL.startsWith(raw);
+  const rest = error.rawPacket.subarray(error.bytesParsed ?? 0).toString('latin1');
+  return rest !== '' && CHART_STUDIO_TAIL.startsWith(rest);
 }

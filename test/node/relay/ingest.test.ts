@@ -32,7 +32,7 @@ describe('relay ingest (Plotly-compatible)', () => {
     viewer.close();
   });
 
-  it("treats chart_studio's extra CRLF before the last chunk as a clean end: points kept, 200 with summary", async () => {
+  it("treats chart_studio's extra CRLF before the last chunk as a clean end: points kept, 200 with summary (tail in a read of its own)", async () => {
     const viewer = await sseSubscribe(relay.url, 'token=chartstudio');
     // chunked_requests.Stream: each write is "{len}\r\n{msg}\r\n"; close() sends "\r\n0\r\n\r\n".
     const msg = '{"x": 1, "y": 10}\n';
@@ -191,6 +191,62 @@ print(r.status, r.read().decode())
     const shared = await createRelay({ port: 0, keys: { '*': 'all' }, log: () => undefined });
     after(() => shared.close());
     assert.equal((await post(`${shared.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'any', 'plotly-streamkey': 'all' })).status, 200);
+  });
+});
+
+describe("Plotly's Python client (chart_studio), as it writes", () => {
+  // Default limits: the client's 0.5 s pause after the headers is within the 60 s idle limit.
+  let relay: Relay;
+  before(async () => {
+    relay = await createRelay({ port: 0, log: () => undefined });
+  });
+  after(async () => {
+    await relay.close();
+  });
+
+  // chunked_requests.Stream, as chart_studio drives it: _connect() sends the headers (http.client adds
+  // Host and Accept-Encoding) and sleeps 0.5 s; plotly.Stream.write() sends json.dumps(obj) + "\n" as
+  // one "{len}\r\n{msg}\r\n" send; heartbeat() sends "\n" the same way; close() sends the tail at once.
+  const chartStudio = (port: number, token: string) => ({
+    headers: `POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept-Encoding: identity\r\nTransfer-Encoding: chunked\r\nplotly-streamtoken: ${token}\r\n\r\n`,
+    connectPause: 500,
+    write: (msg: string) => `${msg.length.toString(16)}\r\n${msg}\r\n`,
+    tail: '\r\n0\r\n\r\n',
+  });
+
+  it("takes chart_studio's tail in the same read as its last chunk (close() right after a write)", async () => {
+    const viewer = await sseSubscribe(relay.url, 'token=cstail');
+    const client = chartStudio(relay.port, 'cstail');
+    // The last write and close() are two sends back to back, which TCP usually delivers in one read:
+    // one socket write here makes that certain.
+    const response = await rawExchange(relay.port, [
+      client.headers,
+      client.connectPause,
+      client.write('{"x": 1, "y": 10}\n'),
+      client.write('\n'),
+      client.write('{"x": 2, "y": 20}\n') + client.tail,
+    ]);
+    assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
+    const summary = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { accepted: number; heartbeats: number; rejected: number };
+    assert.deepEqual([summary.accepted, summary.heartbeats, summary.rejected], [2, 1, 0]);
+    await viewer.untilMessages(2);
+    assert.deepEqual(viewer.messages, [
+      { x: 1, y: 10 },
+      { x: 2, y: 20 },
+    ]);
+    viewer.close();
+  });
+
+  it("takes chart_studio's sends exactly as it makes them, with no pause before close()", async () => {
+    const viewer = await sseSubscribe(relay.url, 'token=cssends');
+    const client = chartStudio(relay.port, 'cssends');
+    const writes = Array.from({ length: 20 }, (_, i) => client.write(`${JSON.stringify({ x: i, y: i * i }).replace(/,/g, ', ').replace(/:/g, ': ')}\n`));
+    const response = await rawExchange(relay.port, [client.headers, client.connectPause, ...writes, client.tail]);
+    assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.equal((JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { accepted: number }).accepted, 20);
+    await viewer.untilMessages(20);
+    assert.deepEqual(viewer.messages.map((m) => m['y']), Array.from({ length: 20 }, (_, i) => i * i));
+    viewer.close();
   });
 });
 
