@@ -10,8 +10,9 @@ export type {
   StreamResetDetail,
   StreamState,
   StreamStateDetail,
+  StreamStats,
 } from './element/plotly-stream.js';
-export type { StreamStats } from './element/plot-model.js';
+export { STREAM_ERROR_CODES, type StreamErrorCode } from './element/errors.js';
 export type { PlotlyApi } from './element/plotly-api.js';
 export type { FrameScheduler } from './element/frame-loop.js';
 export { PER_POINT_KEYS } from './shared/messages.js';

@@ -4,25 +4,13 @@
  * of Plotly's API beyond the plan it returns.
  */
 import { figureTokens, setPath, type ParsedFigure } from './figure.js';
-import { checkMessage, isMessageObject, parseLine, visitMessage, type MessageErrorCode, type MessageVisitor, type Scalar } from '../shared/messages.js';
+import { checkMessage, isMessageObject, parseLine, visitMessage, type MessageVisitor, type Scalar } from '../shared/messages.js';
+import type { StreamError } from './errors.js';
 import { planFrame, type FramePlan } from './frame-plan.js';
 import { TraceWindow } from './trace-window.js';
 
-export interface StreamError {
-  code:
-    | MessageErrorCode
-    | 'unknown-token'
-    | 'bad-figure'
-    | 'render-failed'
-    | 'connection'
-    | 'relay-error'
-    | 'protocol';
-  message: string;
-  token?: string;
-}
-
-/** Counters since the element was created (see the README's `stats`). */
-export interface StreamStats {
+/** The model's counters since the element was created (the element adds `reconnects`; see the README's `stats`). */
+export interface ModelStats {
   /** Messages accepted (from the relay or `write()`). */
   messages: number;
   /** Points appended (one per accepted message that appended anything, per token). */
@@ -37,12 +25,6 @@ export interface StreamStats {
   lastRenderMs: number;
   /** Milliseconds from the oldest message drawn by the last frame to that frame. */
   lag: number;
-  /** Connections made to the relay after the first. */
-  reconnects: number;
-}
-
-export function emptyStats(): StreamStats {
-  return { messages: 0, points: 0, frames: 0, drops: 0, rejected: 0, lastRenderMs: 0, lag: 0, reconnects: 0 };
 }
 
 export class PlotModel {
@@ -56,13 +38,24 @@ export class PlotModel {
   #needsFullDraw = false;
   #reportedUnknown = new Set<string>();
   #oldestPending: number | null = null;
-  readonly stats: StreamStats = emptyStats();
+  readonly #stats: ModelStats = { messages: 0, points: 0, frames: 0, drops: 0, rejected: 0, lastRenderMs: 0, lag: 0 };
   readonly #onError: (error: StreamError) => void;
   readonly #now: () => number;
 
   constructor(onError: (error: StreamError) => void, now: () => number = () => performance.now()) {
     this.#onError = onError;
     this.#now = now;
+  }
+
+  /** The counters; only the model writes them. */
+  get stats(): Readonly<ModelStats> {
+    return this.#stats;
+  }
+
+  /** Counts a frame whose Plotly call took `ms`. */
+  frameDrawn(ms: number): void {
+    this.#stats.frames++;
+    this.#stats.lastRenderMs = ms;
   }
 
   get figure(): ParsedFigure | null {
@@ -123,11 +116,11 @@ export class PlotModel {
     if (!isMessageObject(message)) {
       const rejected = checkMessage(message);
       if (rejected.kind === 'rejected') this.#error({ ...rejected.error, token });
-      this.stats.rejected++;
+      this.#stats.rejected++;
       return false;
     }
     const windows = this.#routes.get(token);
-    this.stats.messages++;
+    this.#stats.messages++;
     if (windows === undefined) {
       this.#reportOnce(`${token}\n`, {
         code: 'unknown-token',
@@ -141,7 +134,7 @@ export class PlotModel {
     this.#visitWindows = windows;
     this.#visitAppended = false;
     visitMessage(message, this.#visitor);
-    if (this.#visitAppended) this.stats.points++;
+    if (this.#visitAppended) this.#stats.points++;
     this.#oldestPending ??= this.#now();
     return true;
   }
@@ -151,7 +144,7 @@ export class PlotModel {
     const parsed = parseLine(line);
     if (parsed.kind === 'heartbeat') return true;
     if (parsed.kind === 'message') return this.write(token, parsed.message);
-    this.stats.rejected++;
+    this.#stats.rejected++;
     this.#error({ ...parsed.error, token });
     return false;
   }
@@ -180,7 +173,7 @@ export class PlotModel {
       });
     },
     badLayout: () => {
-      this.stats.rejected++;
+      this.#stats.rejected++;
       this.#error({ code: 'bad-layout', token: this.#visitToken, message: '"layout" must be an object; the rest of the message was applied' });
     },
   };
@@ -205,18 +198,18 @@ export class PlotModel {
   /** Takes what changed since the last frame as one plan, or null when nothing did. */
   takeFrame(): FramePlan | null {
     const now = this.#now();
-    if (this.#oldestPending !== null) this.stats.lag = now - this.#oldestPending;
+    if (this.#oldestPending !== null) this.#stats.lag = now - this.#oldestPending;
     this.#oldestPending = null;
     if (this.#needsFullDraw) {
       this.#needsFullDraw = false;
       this.#pendingLayout = null;
-      for (const window of this.#windows) this.stats.drops += window.markDrawn();
+      for (const window of this.#windows) this.#stats.drops += window.markDrawn();
       return { kind: 'react', ...this.fullFigure() };
     }
     const planned = planFrame(this.#windows, this.#pendingLayout);
     this.#pendingLayout = null;
     if (planned === null) return null;
-    this.stats.drops += planned.drops;
+    this.#stats.drops += planned.drops;
     return planned.plan;
   }
 

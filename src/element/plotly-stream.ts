@@ -2,7 +2,8 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import DefaultPlotly from 'plotly.js-basic-dist';
 import { parseFigure, parseFigureJson } from './figure.js';
 import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameScheduler } from './frame-loop.js';
-import { PlotModel, type StreamError, type StreamStats } from './plot-model.js';
+import type { StreamError } from './errors.js';
+import { PlotModel, type ModelStats } from './plot-model.js';
 import type { RelayEvent } from '../shared/protocol.js';
 import { drawPlan, type FramePlan } from './frame-plan.js';
 import type { PlotlyApi } from './plotly-api.js';
@@ -17,6 +18,12 @@ export interface StreamStateDetail {
 }
 
 export type StreamErrorDetail = StreamError;
+
+/** Counters since the element was created: the model's, and the relay connection's reconnects. */
+export interface StreamStats extends ModelStats {
+  /** Connections made to the relay after the first. */
+  reconnects: number;
+}
 
 export interface StreamRenderDetail {
   /** Which Plotly call the frame made: `extend` (extendTraces), `update` (restyle+relayout), `react`. */
@@ -401,8 +408,7 @@ export class PlotlyStreamElement extends LitElement {
       return this.#model.dirty;
     }
     const ms = performance.now() - started;
-    this.#model.stats.frames++;
-    this.#model.stats.lastRenderMs = ms;
+    this.#model.frameDrawn(ms);
     if (plan.kind === 'react') this.#plotted = true;
     this.#drawing = true;
     result.then(

@@ -6,14 +6,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseLine, preview, type MessageErrorCode } from '../shared/messages.js';
+import { parseLine, preview, type LineErrorCode } from '../shared/messages.js';
 import { EARLY_ANSWER_LINGER_MS, MAX_ERROR_PREVIEW, MAX_REPORTED_ERRORS, SHUTDOWN_RETRY_AFTER_S } from './constants.js';
 import { rawResponse } from './http.js';
 import { LineSplitter } from './line-splitter.js';
 
+/** Why ingest rejects a line: the message rules' reasons, or longer than `maxLineBytes`. */
+export type IngestErrorCode = LineErrorCode | 'line-too-long';
+
 export interface IngestError {
   line: number;
-  code: MessageErrorCode;
+  code: IngestErrorCode;
   message: string;
 }
 
@@ -139,7 +142,7 @@ export class Ingest {
     this.#hooks.publish(line.trim());
   }
 
-  #reject(code: MessageErrorCode, message: string): void {
+  #reject(code: IngestErrorCode, message: string): void {
     if (code === 'line-too-long') this.#lineNumber++;
     const error: IngestError = { line: this.#lineNumber, code, message: preview(message, MAX_ERROR_PREVIEW) };
     this.summary.rejected++;

@@ -6,17 +6,14 @@
  * layout. A bare line is a heartbeat. Anything else is rejected alone, with a code that names why.
  */
 
-/** Error codes a message, a line or a token can be rejected with. */
-export type MessageErrorCode =
-  | 'invalid-json'
-  | 'not-an-object'
-  | 'bad-layout'
-  | 'unknown-key'
-  | 'line-too-long'
-  | 'bad-token';
+/** Why a line (or a value given as a message) is rejected whole. */
+export type LineErrorCode = 'invalid-json' | 'not-an-object';
 
-export interface MessageError {
-  code: MessageErrorCode;
+/** Codes of the message rules: a message rejected whole, or a part of it ignored and reported. */
+export type MessageErrorCode = LineErrorCode | 'bad-layout' | 'unknown-key';
+
+export interface MessageError<Code extends MessageErrorCode = LineErrorCode> {
+  code: Code;
   message: string;
 }
 

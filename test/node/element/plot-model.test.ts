@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFigure } from '../../../src/element/figure.js';
-import { PlotModel, type StreamError } from '../../../src/element/plot-model.js';
+import { modelOf as model } from '../../support/plot-model.js';
 import type { ExtendPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
-
-function model(figure: unknown) {
-  const errors: StreamError[] = [];
-  const m = new PlotModel((e) => errors.push(e));
-  m.setFigure(parseFigure(figure));
-  assert.equal(m.takeFrame()?.kind, 'react', 'a new figure is drawn whole first');
-  return { m, errors };
-}
 
 describe('PlotModel', () => {
   it('traces without a token are left alone', () => {
