@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
+import { Metrics } from '../../../src/relay/metrics.js';
 import { get, openIngest, wsSubscribe } from '../../support/relay-clients.js';
 
 describe('GET /metrics', () => {
@@ -33,5 +34,40 @@ describe('GET /metrics', () => {
     assert.equal(json.tokens.m.subscribers, 0);
     assert.equal(json.tokens.m.producers, 0);
     assert.equal(json.tokens.m.resets, 1);
+  });
+});
+
+describe('Metrics', () => {
+  it('writes Prometheus text: HELP and TYPE once per series, one line per token, history from the engine', () => {
+    const metrics = new Metrics();
+    metrics.token('a').messagesIn += 3;
+    metrics.token('b').rejected++;
+    metrics.connections.sse = 2;
+    const text = metrics.toPrometheus((token) => (token === 'a' ? { messages: 3, bytes: 21 } : { messages: 0, bytes: 0 }));
+    assert.equal(text.match(/^# TYPE plotly_stream_messages_in_total counter$/gm)?.length, 1);
+    assert.match(text, /^plotly_stream_messages_in_total\{token="a"\} 3$/m);
+    assert.match(text, /^plotly_stream_messages_in_total\{token="b"\} 0$/m);
+    assert.match(text, /^plotly_stream_rejected_total\{token="b"\} 1$/m);
+    assert.match(text, /^plotly_stream_history_bytes\{token="a"\} 21$/m);
+    assert.match(text, /^plotly_stream_connections\{kind="sse"\} 2$/m);
+    assert.ok(text.endsWith('\n'));
+  });
+
+  it('gives the same counters as JSON', () => {
+    const metrics = new Metrics();
+    metrics.token('a').subscribers = 4;
+    const json = metrics.toJSON(() => ({ messages: 1, bytes: 2 }));
+    assert.deepEqual(json.tokens['a'], {
+      messagesIn: 0,
+      rejected: 0,
+      producers: 0,
+      subscribers: 4,
+      slowDisconnects: 0,
+      resets: 0,
+      rateLimited: 0,
+      historyMessages: 1,
+      historyBytes: 2,
+    });
+    assert.deepEqual(json.connections, { websocket: 0, sse: 0, ingest: 0 });
   });
 });

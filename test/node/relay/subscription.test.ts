@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { DataEvent, RelayEvent } from '../../../src/shared/protocol.js';
+import { CloseCode, decodeEvents, type DataEvent, type RelayEvent } from '../../../src/shared/protocol.js';
+import { MemoryEngine } from '../../../src/relay/engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
+import { Subscription, type FrameSink } from '../../../src/relay/subscription.js';
 import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
 
 const ys = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.message['y']] : []));
@@ -200,5 +202,74 @@ describe('relay restarts', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+/** A sink that records what the subscription does to it. */
+function recordingSink(buffered = 0) {
+  const frames: string[] = [];
+  const calls: string[] = [];
+  let flushed: () => void = () => undefined;
+  const sink: FrameSink = {
+    send(frame) {
+      frames.push(frame);
+      flushed();
+    },
+    bufferedBytes: () => buffered,
+    close: (code, reason) => calls.push(`close ${code} ${reason}`),
+    keepAlive: () => calls.push('keepAlive'),
+  };
+  const nextFrame = () => new Promise<void>((resolve) => (flushed = resolve));
+  const events = () => frames.flatMap((frame) => decodeEvents(frame).events);
+  return { sink, frames, calls, nextFrame, events };
+}
+
+const quiet = { onTooSlow: () => undefined, onReset: () => undefined };
+
+describe('Subscription (on a recording sink)', () => {
+  it('sends reset, history and ready as one frame, then batches what arrives between two sends, in order', async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    engine.publish('A', '{"y":1}');
+    const { sink, frames, nextFrame, events } = recordingSink();
+    const subscription = new Subscription(engine, ['A'], sink, 1e6, quiet);
+    const first = nextFrame();
+    await subscription.start(new Map());
+    await first;
+    assert.deepEqual(types(events()), ['reset', 'data', 'ready']);
+    const second = nextFrame();
+    for (const y of [2, 3, 4]) engine.publish('A', `{"y":${y}}`);
+    await second;
+    assert.equal(frames.length, 2, 'three messages in one tick: one frame');
+    assert.deepEqual(ys(events()), [1, 2, 3, 4]);
+    subscription.close();
+  });
+
+  it("heartbeat() queues a heartbeat event and asks the sink for its own keep-alive (ping, comment line)", async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    const { sink, calls, nextFrame, events } = recordingSink();
+    const subscription = new Subscription(engine, ['A'], sink, 1e6, quiet);
+    const ready = nextFrame();
+    await subscription.start(new Map());
+    await ready;
+    const beat = nextFrame();
+    subscription.heartbeat();
+    await beat;
+    assert.deepEqual(calls, ['keepAlive']);
+    assert.equal(events().at(-1)?.type, 'heartbeat');
+    subscription.close();
+    subscription.heartbeat();
+    assert.deepEqual(calls, ['keepAlive'], 'a closed subscription keeps nothing alive');
+  });
+
+  it('cuts off a viewer whose unsent bytes pass the limit, with the tooSlow close code', async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    const tooSlow: string[][] = [];
+    const { sink, calls } = recordingSink(5000);
+    const subscription = new Subscription(engine, ['A', 'B'], sink, 4096, { onTooSlow: (t) => tooSlow.push([...t]), onReset: () => undefined });
+    await subscription.start(new Map());
+    assert.equal(subscription.closed, true);
+    assert.deepEqual(tooSlow, [['A', 'B']]);
+    assert.equal(calls.length, 1);
+    assert.match(calls[0] as string, new RegExp(`^close ${CloseCode.tooSlow} too slow`));
   });
 });
