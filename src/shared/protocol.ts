@@ -1,7 +1,8 @@
 /**
- * The relay -> browser wire, both directions in one place: the subscribe URL (built by the element,
- * read by the relay), positions, the events (encoded by the relay, decoded by the element) and the
- * WebSocket close codes. docs/protocol.md describes it for people writing another relay or client.
+ * The relay -> browser wire, both directions in one place: the subscribe request (its parameters and
+ * the relay's reading of it; the element resolves the URL against its page in transport/), positions,
+ * the events (encoded by the relay, decoded by the element) and the WebSocket close codes.
+ * docs/protocol.md describes it for people writing another relay or client.
  */
 import { isMessageObject, isValidToken } from './messages.js';
 
@@ -78,12 +79,15 @@ export interface ReadyEvent {
   type: 'ready';
 }
 
-/** Codes of the `error` events this relay sends. */
-export type RelayErrorCode =
+/** Codes of the `error` events this relay sends (docs/protocol.md lists them). */
+export const RELAY_ERROR_CODES = [
   /** A `token=` value of the subscription is not a token; the others are served. */
-  | 'bad-token'
+  'bad-token',
   /** The relay ended an SSE stream (shutting down, the viewer too slow, history unreadable); the message says why. */
-  | 'closed';
+  'closed',
+] as const;
+
+export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
 /** The relay could not serve part of a subscription, or ended it. */
 export interface RelayErrorEvent {
@@ -152,27 +156,6 @@ export function encodeFrame(events: readonly string[]): string {
 /** Query parameter names of `GET /subscribe`. */
 export const SubscribeParam = { token: 'token', resume: 'resume' } as const;
 
-/** Builds `${base}/subscribe?token=..&resume=..` for a transport, from an http(s) or ws(s) base. */
-export function subscribeUrl(
-  base: string,
-  tokens: Iterable<string>,
-  positions: Positions,
-  scheme: 'ws' | 'http',
-): URL {
-  // Relative to the page in a browser; the relay (Node) has no location.
-  const page = (globalThis as { location?: { href: string } }).location?.href;
-  const url = new URL(base, page);
-  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
-  url.protocol = scheme === 'ws' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/subscribe`;
-  url.search = '';
-  for (const token of tokens) url.searchParams.append(SubscribeParam.token, token);
-  for (const [token, position] of positions) {
-    url.searchParams.append(SubscribeParam.resume, formatPosition(token, position));
-  }
-  return url;
-}
-
 /** What a `GET /subscribe` asks for, as the relay reads it. */
 export interface SubscribeRequest {
   /** Valid tokens, each once, in the order asked. */
@@ -183,8 +166,16 @@ export interface SubscribeRequest {
   resume: Positions;
 }
 
-/** Reads a subscribe URL's query (and an SSE reconnect's `Last-Event-ID`): the inverse of `subscribeUrl`. */
-export function parseSubscribeRequest(query: URLSearchParams, lastEventId?: string): SubscribeRequest {
+/** A query string's values by name (`URLSearchParams` in browsers and Node). */
+export interface QueryValues {
+  getAll(name: string): string[];
+}
+
+/**
+ * Reads a subscribe URL's query (and an SSE reconnect's `Last-Event-ID`): the inverse of the
+ * element's `subscribeUrl`.
+ */
+export function parseSubscribeRequest(query: QueryValues, lastEventId?: string): SubscribeRequest {
   const asked = [...new Set(query.getAll(SubscribeParam.token))];
   const resumeValues = query.getAll(SubscribeParam.resume);
   if (lastEventId !== undefined) resumeValues.unshift(lastEventId);

@@ -2,9 +2,10 @@
  * One subscription to a relay for all of an element's tokens: picks the transport, reconnects with
  * backoff and jitter, resumes from the last positions, drops duplicates, and watches for silence.
  */
-import { decodeEvents, subscribeUrl, type Positions, type RelayEvent } from '../../shared/protocol.js';
+import { decodeEvents, type Positions, type RelayEvent } from '../../shared/protocol.js';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { openEventSource } from './sse.js';
+import { subscribeUrl } from './subscribe-url.js';
 import type { Transport, TransportHandlers, TransportKind } from './types.js';
 import { openWebSocket } from './websocket.js';
 

@@ -12,10 +12,11 @@ import {
   formatPositions,
   parsePositions,
   parseSubscribeRequest,
-  subscribeUrl,
+  RELAY_ERROR_CODES,
   type RelayErrorCode,
   type RelayEvent,
 } from '../../../src/shared/protocol.js';
+import { subscribeUrl } from '../../../src/element/transport/subscribe-url.js';
 
 describe('positions', () => {
   it('round-trip through their text form', () => {
@@ -31,18 +32,6 @@ describe('positions', () => {
   it('skip malformed items and keep the good ones', () => {
     const parsed = parsePositions(['A:e:1,bad,B:e:-1,C:e:x,:e:1,D:e:2', 'E:e:3:4', 'F:e:5']);
     assert.deepEqual([...parsed.keys()], ['A', 'D', 'F']);
-  });
-});
-
-describe('subscribeUrl', () => {
-  it('maps http to ws and back, keeps a path prefix, repeats tokens and resume', () => {
-    const positions = new Map([['A', { epoch: 'e', offset: 3 }]]);
-    assert.equal(
-      subscribeUrl('http://relay.test:8080/base/', ['A', 'B'], positions, 'ws').href,
-      'ws://relay.test:8080/base/subscribe?token=A&token=B&resume=A%3Ae%3A3',
-    );
-    assert.equal(subscribeUrl('wss://relay.test', ['A'], new Map(), 'http').href, 'https://relay.test/subscribe?token=A');
-    assert.equal(subscribeUrl('https://relay.test', ['A'], new Map(), 'ws').protocol, 'wss:');
   });
 });
 
@@ -78,7 +67,7 @@ describe('decodeEvents', () => {
 });
 
 describe('the wire round trip: what the relay encodes, the element decodes back equal', () => {
-  const codes: RelayErrorCode[] = ['bad-token', 'closed'];
+  const codes: readonly RelayErrorCode[] = RELAY_ERROR_CODES;
   const cases: Array<[string, RelayEvent]> = [
     [encodeData('A.b~1', 'k3x9', 42, '{"x": 1, "y": [1, 2], "layout": {"title": {"text": "t"}}}'), {
       type: 'data',

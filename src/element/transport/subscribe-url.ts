@@ -1,0 +1,23 @@
+/** The subscribe URL of a relay, resolved against the page (the wire's parameter names are in shared/protocol). */
+import { SubscribeParam, formatPosition, type Positions } from '../../shared/protocol.js';
+
+/** Builds `${base}/subscribe?token=..&resume=..` for a transport, from an http(s) or ws(s) base. */
+export function subscribeUrl(
+  base: string,
+  tokens: Iterable<string>,
+  positions: Positions,
+  scheme: 'ws' | 'http',
+): URL {
+  // Relative to the page (code run under Node, as in tests, has no location).
+  const page = (globalThis as { location?: { href: string } }).location?.href;
+  const url = new URL(base, page);
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  url.protocol = scheme === 'ws' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/subscribe`;
+  url.search = '';
+  for (const token of tokens) url.searchParams.append(SubscribeParam.token, token);
+  for (const [token, position] of positions) {
+    url.searchParams.append(SubscribeParam.resume, formatPosition(token, position));
+  }
+  return url;
+}

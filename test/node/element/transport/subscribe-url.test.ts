@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { subscribeUrl } from '../../../../src/element/transport/subscribe-url.js';
+
+describe('subscribeUrl', () => {
+  it('maps http to ws and back, keeps a path prefix, repeats tokens and resume', () => {
+    const positions = new Map([['A', { epoch: 'e', offset: 3 }]]);
+    assert.equal(
+      subscribeUrl('http://relay.test:8080/base/', ['A', 'B'], positions, 'ws').href,
+      'ws://relay.test:8080/base/subscribe?token=A&token=B&resume=A%3Ae%3A3',
+    );
+    assert.equal(subscribeUrl('wss://relay.test', ['A'], new Map(), 'http').href, 'https://relay.test/subscribe?token=A');
+    assert.equal(subscribeUrl('https://relay.test', ['A'], new Map(), 'ws').protocol, 'wss:');
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * The layout's rules, checked on source text: which side of src/ may import what. Kept apart from
+ * its test so the test can also prove it catches a violation.
+ */
+import { posix } from 'node:path';
+
+export interface SourceFile {
+  /** Path from the repository root, with forward slashes (`src/element/figure.ts`). */
+  path: string;
+  text: string;
+}
+
+type Side = 'shared' | 'element' | 'relay' | 'entry';
+
+function sideOf(path: string): Side | null {
+  if (path.startsWith('src/shared/')) return 'shared';
+  if (path.startsWith('src/element/') || path === 'src/element.ts' || path === 'src/types/plotly-basic.d.ts') return 'element';
+  if (path.startsWith('src/relay/')) return 'relay';
+  if (path === 'src/index.ts') return 'entry';
+  return null;
+}
+
+/** Every module specifier of a file: static imports and re-exports, side-effect imports, `import()`. */
+export function importsOf(text: string): string[] {
+  const found: string[] = [];
+  const patterns = [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+  for (const pattern of patterns) for (const match of text.matchAll(pattern)) found.push(match[1] as string);
+  return found;
+}
+
+const NODE_ONLY = /^(node:|ws$)/;
+const BROWSER_ONLY = /^(lit($|\/)|@lit\/|plotly\.js)/;
+
+/** What each side may not import; an empty list when the layout holds. */
+export function layoutViolations(files: readonly SourceFile[]): string[] {
+  const problems: string[] = [];
+  for (const file of files) {
+    const side = sideOf(file.path);
+    if (side === null) continue;
+    for (const specifier of importsOf(file.text)) {
+      const relative = specifier.startsWith('.');
+      const target = relative ? sideOf(posix.normalize(posix.join(posix.dirname(file.path), specifier)).replace(/\.js$/, '.ts')) : null;
+      const say = (why: string) => problems.push(`${file.path} imports '${specifier}': ${why}`);
+      if (side === 'shared') {
+        if (!relative) say('src/shared/ uses neither packages nor Node nor the DOM');
+        else if (target !== 'shared') say('src/shared/ imports only src/shared/');
+      } else if (side === 'element' || side === 'entry') {
+        if (target === 'relay') say('the element never imports the relay');
+        if (!relative && NODE_ONLY.test(specifier)) say('the element runs in browsers: no Node modules');
+      } else if (side === 'relay') {
+        if (target === 'element' || target === 'entry') say('the relay never imports the element');
+        if (!relative && BROWSER_ONLY.test(specifier)) say('the relay runs in Node: no browser packages');
+      }
+    }
+    // The wire is encoded in one place (shared/protocol.ts): the relay writes no event JSON by hand.
+    if (side === 'relay' && /["'`]\{?\\?"type\\?"\s*:/.test(file.text)) {
+      problems.push(`${file.path} builds event JSON by hand: use the encoders of src/shared/protocol.ts`);
+    }
+  }
+  return problems;
+}
