@@ -16,7 +16,6 @@ export type PlotlyStreamProps = DetailedHTMLProps<HTMLAttributes<PlotlyStreamEle
   } & EventProps;
 
 declare module 'react' {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace JSX {
     interface IntrinsicElements {
       'plotly-stream': PlotlyStreamProps;

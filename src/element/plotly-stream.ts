@@ -527,5 +527,7 @@ declare global {
   interface HTMLElementTagNameMap {
     'plotly-stream': PlotlyStreamElement;
   }
+  // Augmentation: the empty body adds the element's events to every addEventListener's types.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface GlobalEventHandlersEventMap extends PlotlyStreamEventMap {}
 }
