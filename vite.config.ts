@@ -12,13 +12,19 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig(({ command, mode }) => {
   if (command === 'serve') {
-    return { root: 'demo', server: { host: '127.0.0.1', port: 5173, open: false, fs: { allow: ['..'] } }, appType: 'mpa' };
+    return {
+      root: 'demo',
+      server: { host: '127.0.0.1', port: 5173, open: false, fs: { allow: ['..'] } },
+      appType: 'mpa',
+    };
   }
   const noPlotly = mode === 'iife-no-plotly';
   const iife = mode === 'iife' || noPlotly;
   const fileName = noPlotly ? 'plotly-stream.no-plotly.iife.js' : 'plotly-stream.iife.js';
   return {
-    resolve: noPlotly ? { alias: { 'plotly.js-basic-dist': fileURLToPath(new URL('src/element/plotly-global.ts', import.meta.url)) } } : {},
+    resolve: noPlotly
+      ? { alias: { 'plotly.js-basic-dist': fileURLToPath(new URL('src/element/plotly-global.ts', import.meta.url)) } }
+      : {},
     build: {
       outDir: 'dist',
       emptyOutDir: false,

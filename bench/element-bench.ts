@@ -81,7 +81,9 @@ async function staticServer(): Promise<{ url: string; close(): void }> {
 }
 
 export function chromiumPath(): string {
-  const found = [process.env['CHROME_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+  const found = [process.env['CHROME_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+    (p) => p && existsSync(p),
+  );
   if (!found) throw new Error('No Chromium: set CHROME_PATH or apt-get install -y chromium');
   return found;
 }
@@ -105,14 +107,32 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-async function elementRun(page: Page, feeder: Worker, feederUrl: string, traces: number, maxpoints: number, rate: number, seconds: number) {
+async function elementRun(
+  page: Page,
+  feeder: Worker,
+  feederUrl: string,
+  traces: number,
+  maxpoints: number,
+  rate: number,
+  seconds: number,
+) {
   const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
   await feeder.ask({ op: 'forget' });
   await page.evaluate((args) => (window as any).benchElement(args), { src: feederUrl, tokens, maxpoints });
   await feeder.ask({ op: 'fill', tokens, count: maxpoints });
   await page.evaluate((args) => (window as any).benchElementStart(args), { maxpoints });
-  const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number>; behindMs: number }>({ op: 'run', rate, seconds, tokens });
-  const measured = await page.evaluate((args) => (window as any).benchElementCollect(args), { lastOffsets: fed.lastOffsets, maxpoints, settleMs: 300, sent: fed.sent });
+  const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number>; behindMs: number }>({
+    op: 'run',
+    rate,
+    seconds,
+    tokens,
+  });
+  const measured = await page.evaluate((args) => (window as any).benchElementCollect(args), {
+    lastOffsets: fed.lastOffsets,
+    maxpoints,
+    settleMs: 300,
+    sent: fed.sent,
+  });
   return { fed, measured };
 }
 
@@ -122,7 +142,14 @@ export async function elementBench(settings: ElementSettings, log: (line: string
   const browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
   page.on('pageerror', (error) => log(`page error: ${error.message}`));
-  const results: ElementResults = { runs: [], naive: [], sustained: [], naiveBelow10Fps: [], heap: null, browser: browser.version() };
+  const results: ElementResults = {
+    runs: [],
+    naive: [],
+    sustained: [],
+    naiveBelow10Fps: [],
+    heap: null,
+    browser: browser.version(),
+  };
   try {
     const feederUrl = await feeder.ask<string>({ op: 'url' });
     await page.goto(server.url);
@@ -131,7 +158,12 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         const { fed, measured } = await elementRun(page, feeder, feederUrl, traces, maxpoints, rate, settings.seconds);
         const fps = measured.fps as number;
         const pointsPerTrace = Math.max(1, Math.min(maxpoints, Math.round(rate / traces / Math.max(1, fps))));
-        const floor: number[] = await page.evaluate((args) => (window as any).benchFloor(args), { traces, maxpoints, pointsPerTrace, frames: settings.floorFrames });
+        const floor: number[] = await page.evaluate((args) => (window as any).benchFloor(args), {
+          traces,
+          maxpoints,
+          pointsPerTrace,
+          frames: settings.floorFrames,
+        });
         const frameMs = distribution(measured.frameMs);
         const floorMs = distribution(floor);
         const run: ElementRun = {
@@ -167,7 +199,12 @@ export async function elementBench(settings: ElementSettings, log: (line: string
 
       for (const rate of settings.naiveRates) {
         const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
-        await page.evaluate((args) => (window as any).benchNaive(args), { src: feederUrl, tokens, maxpoints, seconds: settings.seconds });
+        await page.evaluate((args) => (window as any).benchNaive(args), {
+          src: feederUrl,
+          tokens,
+          maxpoints,
+          seconds: settings.seconds,
+        });
         await feeder.ask({ op: 'run', rate, seconds: settings.seconds, tokens });
         const measured = await page.evaluate((args) => (window as any).benchNaiveCollect(args), { settleMs: 300 });
         const run: NaiveRun = {
@@ -178,16 +215,30 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           keptUp: round(measured.processed / Math.max(1, measured.received), 3),
         };
         results.naive.push(run);
-        log(`naive ${traces}x${maxpoints} @ ${rate}/s: ${run.browserFps} browser fps, drew ${round(run.keptUp * 100, 1)}% of messages in time`);
+        log(
+          `naive ${traces}x${maxpoints} @ ${rate}/s: ${run.browserFps} browser fps, drew ${round(run.keptUp * 100, 1)}% of messages in time`,
+        );
       }
       const slow = results.naive.filter((r) => r.traces === traces && r.maxpoints === maxpoints && r.browserFps < 10);
-      results.naiveBelow10Fps.push({ traces, maxpoints, rate: slow.length ? Math.min(...slow.map((r) => r.rate)) : null });
+      results.naiveBelow10Fps.push({
+        traces,
+        maxpoints,
+        rate: slow.length ? Math.min(...slow.map((r) => r.rate)) : null,
+      });
     }
 
     if (settings.heapPoints > 0) {
       const { traces, maxpoints } = settings.configs[0] as { traces: number; maxpoints: number };
       const rate = Math.max(...settings.rates);
-      const { measured } = await elementRun(page, feeder, feederUrl, traces, maxpoints, rate, settings.heapPoints / rate);
+      const { measured } = await elementRun(
+        page,
+        feeder,
+        feederUrl,
+        traces,
+        maxpoints,
+        rate,
+        settings.heapPoints / rate,
+      );
       results.heap = {
         points: settings.heapPoints,
         rate,
@@ -196,7 +247,9 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         startMiB: round((measured.heapStart ?? NaN) / 2 ** 20, 1),
         endMiB: round((measured.heapEnd ?? NaN) / 2 ** 20, 1),
       };
-      log(`heap: ${results.heap.startMiB} MiB at start, ${results.heap.endMiB} MiB after ${settings.heapPoints} points at ${rate}/s`);
+      log(
+        `heap: ${results.heap.startMiB} MiB at start, ${results.heap.endMiB} MiB after ${settings.heapPoints} points at ${rate}/s`,
+      );
     }
   } finally {
     await browser.close();
@@ -207,14 +260,17 @@ export async function elementBench(settings: ElementSettings, log: (line: string
 }
 
 /** Draws the report's charts with Plotly in the browser; returns SVG texts by name. */
-export async function drawCharts(figures: Record<string, { data: unknown[]; layout: Record<string, unknown> }>): Promise<Record<string, string>> {
+export async function drawCharts(
+  figures: Record<string, { data: unknown[]; layout: Record<string, unknown> }>,
+): Promise<Record<string, string>> {
   const server = await staticServer();
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
     await page.goto(server.url);
     const out: Record<string, string> = {};
-    for (const [name, figure] of Object.entries(figures)) out[name] = await page.evaluate((f) => (window as any).benchChart(f), figure);
+    for (const [name, figure] of Object.entries(figures))
+      out[name] = await page.evaluate((f) => (window as any).benchChart(f), figure);
     return out;
   } finally {
     await browser.close();

@@ -40,10 +40,7 @@ interface Usage {
   at: number;
 }
 
-async function measure(
-  server: Worker,
-  run: () => Promise<unknown>,
-): Promise<{ cpuPercent: number; rssMiB: number }> {
+async function measure(server: Worker, run: () => Promise<unknown>): Promise<{ cpuPercent: number; rssMiB: number }> {
   const before = await server.ask<Usage>({ op: 'usage' });
   let peakRss = before.rss;
   const sampler = setInterval(async () => {
@@ -77,7 +74,14 @@ async function fanoutRun(
     const usage = await measure(server, async () => {
       sent =
         producer !== null
-          ? await producer.ask<number>({ op: 'paced', url, token: 'fan', rate: scenario.rate, seconds: settings.seconds, payload })
+          ? await producer.ask<number>({
+              op: 'paced',
+              url,
+              token: 'fan',
+              rate: scenario.rate,
+              seconds: settings.seconds,
+              payload,
+            })
           : await server.ask<number>({ op: 'run', rate: scenario.rate, seconds: settings.seconds, payload });
       await new Promise((r) => setTimeout(r, 300)); // the tail drains
     });
@@ -106,7 +110,12 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
   let ingest: RelayResults['ingest'];
   try {
     const url = await server.ask<string>({ op: 'url' });
-    const one = await producer.ask<{ seconds: number; accepted: number }>({ op: 'flood', url, token: 'ingest', lines: settings.ingestLines });
+    const one = await producer.ask<{ seconds: number; accepted: number }>({
+      op: 'flood',
+      url,
+      token: 'ingest',
+      lines: settings.ingestLines,
+    });
     const many = await producer.ask<{ seconds: number; accepted: number }>({
       op: 'flood-many',
       url,
@@ -119,7 +128,9 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
       concurrentProducers: settings.concurrentProducers,
       concurrentLinesPerSecond: round(many.accepted / many.seconds, 0),
     };
-    log(`relay ingest: ${ingest.oneProducerLinesPerSecond} lines/s (1 producer), ${ingest.concurrentLinesPerSecond} lines/s (${settings.concurrentProducers})`);
+    log(
+      `relay ingest: ${ingest.oneProducerLinesPerSecond} lines/s (1 producer), ${ingest.concurrentLinesPerSecond} lines/s (${settings.concurrentProducers})`,
+    );
   } finally {
     await Promise.all([server.stop(), producer.stop()]);
   }
@@ -143,7 +154,9 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
     const without = await fanoutRun(settings, scenario, 'relay', false);
     const withSlow = await fanoutRun(settings, scenario, 'relay', true);
     slowSubscriber = { withoutSlow: without.latencyMs, withSlow: withSlow.latencyMs, ...settings.slowCrowd };
-    log(`slow subscriber: others' p99 ${round(without.latencyMs.p99)} ms without, ${round(withSlow.latencyMs.p99)} ms with`);
+    log(
+      `slow subscriber: others' p99 ${round(without.latencyMs.p99)} ms without, ${round(withSlow.latencyMs.p99)} ms with`,
+    );
   }
   return { ingest, fanout, slowSubscriber };
 }

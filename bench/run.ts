@@ -163,9 +163,14 @@ report.seconds = round((performance.now() - started) / 1000, 0);
 // --- the report -------------------------------------------------------------------------------
 const kb = (bytes: number) => `${round(bytes / 1024, 1)} KiB`;
 const ms = (n: number) => (Number.isFinite(n) ? `${round(n, 1)}` : '–');
-const rate = (n: number) => (n >= 1e6 ? `${round(n / 1e6, 2)}M` : n >= 1000 ? `${round(n / 1000, 1)}k` : `${round(n, 0)}`);
+const rate = (n: number) =>
+  n >= 1e6 ? `${round(n / 1e6, 2)}M` : n >= 1000 ? `${round(n / 1000, 1)}k` : `${round(n, 0)}`;
 const table = (head: string[], rows: Array<Array<string | number>>) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 function summaryTable(r: BenchReport): string {
   const rows: Array<Array<string | number>> = [];
@@ -176,31 +181,56 @@ function summaryTable(r: BenchReport): string {
       const best = e.runs.filter((x) => x.traces === s.traces && x.maxpoints === s.maxpoints && x.rate === s.rate)[0];
       rows.push([
         `element, ${s.traces} × ${s.maxpoints}`,
-        s.rate === null ? `not even ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s` : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
+        s.rate === null
+          ? `not even ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s`
+          : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
         best
           ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms`
           : '',
-        naive?.rate == null ? `naive way stays ≥ 10 fps up to ${rate(Math.max(...e.naive.map((x) => x.rate)))}` : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
+        naive?.rate == null
+          ? `naive way stays ≥ 10 fps up to ${rate(Math.max(...e.naive.map((x) => x.rate)))}`
+          : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
       ]);
     }
-    if (e.heap) rows.push(['element memory', `${e.heap.startMiB} → ${e.heap.endMiB} MiB JS heap`, `after ${rate(e.heap.points)} points at ${rate(e.heap.rate)}/s`, '']);
+    if (e.heap)
+      rows.push([
+        'element memory',
+        `${e.heap.startMiB} → ${e.heap.endMiB} MiB JS heap`,
+        `after ${rate(e.heap.points)} points at ${rate(e.heap.rate)}/s`,
+        '',
+      ]);
   }
   const relay = r.relay;
   if (relay) {
-    rows.push(['relay ingest', `${rate(relay.ingest.oneProducerLinesPerSecond)} lines/s`, `${rate(relay.ingest.concurrentLinesPerSecond)} lines/s from ${relay.ingest.concurrentProducers} producers`, '']);
+    rows.push([
+      'relay ingest',
+      `${rate(relay.ingest.oneProducerLinesPerSecond)} lines/s`,
+      `${rate(relay.ingest.concurrentLinesPerSecond)} lines/s from ${relay.ingest.concurrentProducers} producers`,
+      '',
+    ]);
     for (const f of relay.fanout.filter((x) => x.server === 'relay')) {
-      const floor = relay.fanout.find((x) => x.server === 'bare ws' && x.kind === f.kind && x.subscribers === f.subscribers && x.rate === f.rate);
+      const floor = relay.fanout.find(
+        (x) => x.server === 'bare ws' && x.kind === f.kind && x.subscribers === f.subscribers && x.rate === f.rate,
+      );
       rows.push([
         `relay → ${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WebSocket'} viewer${f.subscribers === 1 ? '' : 's'} @ ${rate(f.rate)} msgs/s`,
         `${rate(f.deliveredPerSecond)} msgs/s delivered (${round((100 * f.delivered) / Math.max(1, f.expected), 1)}%)`,
         `p50 ${ms(f.latencyMs.p50)} ms, p99 ${ms(f.latencyMs.p99)} ms, CPU ${f.cpuPercent}%`,
-        floor ? `bare ws: p50 ${ms(floor.latencyMs.p50)} ms, p99 ${ms(floor.latencyMs.p99)} ms, CPU ${floor.cpuPercent}%` : '',
+        floor
+          ? `bare ws: p50 ${ms(floor.latencyMs.p50)} ms, p99 ${ms(floor.latencyMs.p99)} ms, CPU ${floor.cpuPercent}%`
+          : '',
       ]);
     }
   }
   const iife = r.sizes.find((s) => s.name.includes('iife'));
   const alone = r.sizes[0];
-  if (alone && iife) rows.push(['size (min + gzip)', `${kb(alone.gzipBytes)} element alone`, `${kb(iife.gzipBytes)} script-tag bundle with Lit and Plotly`, '']);
+  if (alone && iife)
+    rows.push([
+      'size (min + gzip)',
+      `${kb(alone.gzipBytes)} element alone`,
+      `${kb(iife.gzipBytes)} script-tag bundle with Lit and Plotly`,
+      '',
+    ]);
   return table(['What', 'Result', 'Detail', 'Compared with'], rows);
 }
 
@@ -217,13 +247,24 @@ const SUSTAINED = [
 ].join('\n');
 
 function markdown(r: BenchReport, charts: string[]): string {
-  const parts = [`# plotly-stream benchmarks (${r.mode})`, '', machineLine(r), '', '## Summary', '', summaryTable(r), '', SUSTAINED, ''];
+  const parts = [
+    `# plotly-stream benchmarks (${r.mode})`,
+    '',
+    machineLine(r),
+    '',
+    '## Summary',
+    '',
+    summaryTable(r),
+    '',
+    SUSTAINED,
+    '',
+  ];
   parts.push(
     'Figures are measured side by side in one run on a shared, noisy machine: read the ratios and the',
-    'shapes, not the last digit. Frame time is the main-thread time of a drawing frame (the element\'s',
-    'planning and its one Plotly call, also shown alone: the difference is the element\'s own work); the',
+    "shapes, not the last digit. Frame time is the main-thread time of a drawing frame (the element's",
+    "planning and its one Plotly call, also shown alone: the difference is the element's own work); the",
     'floor is a bare `Plotly.extendTraces` of the same update on the same kind of plot with full windows,',
-    'in the same page, measured after the element\'s runs (so Plotly\'s code is warm for it).',
+    "in the same page, measured after the element's runs (so Plotly's code is warm for it).",
     '',
   );
   for (const chart of charts) parts.push(`![${chart}](${chart})`, '');
@@ -231,7 +272,21 @@ function markdown(r: BenchReport, charts: string[]): string {
     parts.push('## Element', '');
     parts.push(
       table(
-        ['traces × maxpoints', 'input points/s', 'fps', 'browser fps', 'frame ms p50 / p95 / max', 'of it, the Plotly call p50', 'floor ms p50', 'overhead', 'msg handling ms/s', 'latency ms p50 / p99', 'backlog ms', 'lost', 'dropped by design'],
+        [
+          'traces × maxpoints',
+          'input points/s',
+          'fps',
+          'browser fps',
+          'frame ms p50 / p95 / max',
+          'of it, the Plotly call p50',
+          'floor ms p50',
+          'overhead',
+          'msg handling ms/s',
+          'latency ms p50 / p99',
+          'backlog ms',
+          'lost',
+          'dropped by design',
+        ],
         r.element.runs.map((x) => [
           `${x.traces} × ${x.maxpoints}`,
           rate(x.rate),
@@ -258,13 +313,21 @@ function markdown(r: BenchReport, charts: string[]): string {
       '',
       table(
         ['traces × maxpoints', 'input points/s', 'browser fps', 'messages drawn in time'],
-        r.element.naive.map((x) => [`${x.traces} × ${x.maxpoints}`, rate(x.rate), x.browserFps, `${round(x.keptUp * 100, 1)}%`]),
+        r.element.naive.map((x) => [
+          `${x.traces} × ${x.maxpoints}`,
+          rate(x.rate),
+          x.browserFps,
+          `${round(x.keptUp * 100, 1)}%`,
+        ]),
       ),
       '',
     );
     if (r.element.heap) {
       const h = r.element.heap;
-      parts.push(`Memory: JS heap ${h.startMiB} MiB at start, ${h.endMiB} MiB after ${h.points} points at ${rate(h.rate)}/s (${h.traces} × ${h.maxpoints}).`, '');
+      parts.push(
+        `Memory: JS heap ${h.startMiB} MiB at start, ${h.endMiB} MiB after ${h.points} points at ${rate(h.rate)}/s (${h.traces} × ${h.maxpoints}).`,
+        '',
+      );
     }
   }
   if (r.relay) {
@@ -274,7 +337,17 @@ function markdown(r: BenchReport, charts: string[]): string {
       `Ingest: ${r.relay.ingest.oneProducerLinesPerSecond} lines/s into one token from one chunked POST; ${r.relay.ingest.concurrentLinesPerSecond} lines/s from ${r.relay.ingest.concurrentProducers} concurrent producers.`,
       '',
       table(
-        ['server', 'transport', 'viewers', 'msgs/s in', 'delivered msgs/s', 'delivered', 'latency ms p50 / p99', 'CPU %', 'RSS MiB'],
+        [
+          'server',
+          'transport',
+          'viewers',
+          'msgs/s in',
+          'delivered msgs/s',
+          'delivered',
+          'latency ms p50 / p99',
+          'CPU %',
+          'RSS MiB',
+        ],
         r.relay.fanout.map((f) => [
           f.server,
           f.kind,
@@ -301,7 +374,15 @@ function markdown(r: BenchReport, charts: string[]): string {
       );
     }
   }
-  parts.push('## Bundle sizes', '', table(['bundle', 'min', 'gzip'], r.sizes.map((s) => [s.name, kb(s.minBytes), kb(s.gzipBytes)])), '');
+  parts.push(
+    '## Bundle sizes',
+    '',
+    table(
+      ['bundle', 'min', 'gzip'],
+      r.sizes.map((s) => [s.name, kb(s.minBytes), kb(s.gzipBytes)]),
+    ),
+    '',
+  );
   return parts.join('\n');
 }
 
@@ -312,22 +393,48 @@ function chartFigures(r: BenchReport) {
     const configs = [...new Set(e.runs.map((x) => `${x.traces} × ${x.maxpoints}`))];
     figures['element-fps.svg'] = {
       data: configs.flatMap((c) => [
-        { name: `element ${c}`, x: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.rate), y: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.fps), mode: 'lines+markers' },
-        { name: `naive ${c}`, x: e.naive.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.rate), y: e.naive.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => round(x.keptUp * x.browserFps, 1)), mode: 'lines+markers', line: { dash: 'dot' } },
+        {
+          name: `element ${c}`,
+          x: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.rate),
+          y: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.fps),
+          mode: 'lines+markers',
+        },
+        {
+          name: `naive ${c}`,
+          x: e.naive.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.rate),
+          y: e.naive.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => round(x.keptUp * x.browserFps, 1)),
+          mode: 'lines+markers',
+          line: { dash: 'dot' },
+        },
       ]),
-      layout: { title: { text: 'Up-to-date frames per second by input rate' }, xaxis: { type: 'log', title: { text: 'input points/s' } }, yaxis: { title: { text: 'fps (naive: fps × share drawn in time)' } } },
+      layout: {
+        title: { text: 'Up-to-date frames per second by input rate' },
+        xaxis: { type: 'log', title: { text: 'input points/s' } },
+        yaxis: { title: { text: 'fps (naive: fps × share drawn in time)' } },
+      },
     };
     figures['element-frame-vs-floor.svg'] = {
       data: [
-        { type: 'bar', name: 'element frame p50', x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`), y: e.runs.map((x) => round(x.frameMs.p50, 2)) },
-        { type: 'bar', name: 'bare extendTraces p50', x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`), y: e.runs.map((x) => round(x.floorMs.p50, 2)) },
+        {
+          type: 'bar',
+          name: 'element frame p50',
+          x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`),
+          y: e.runs.map((x) => round(x.frameMs.p50, 2)),
+        },
+        {
+          type: 'bar',
+          name: 'bare extendTraces p50',
+          x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`),
+          y: e.runs.map((x) => round(x.floorMs.p50, 2)),
+        },
       ],
       layout: { title: { text: 'Frame time: the element vs the floor (ms)' }, barmode: 'group', margin: { b: 110 } },
     };
   }
   const relay = r.relay;
   if (relay && relay.fanout.length > 0) {
-    const label = (f: RelayResults['fanout'][number]) => `${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WS'} @${rate(f.rate)}`;
+    const label = (f: RelayResults['fanout'][number]) =>
+      `${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WS'} @${rate(f.rate)}`;
     figures['relay-latency.svg'] = {
       data: (['relay', 'bare ws'] as const).map((server) => ({
         type: 'bar',
@@ -351,7 +458,17 @@ log(`wrote ${relative(process.cwd(), join(out, 'latest.md'))} and latest.json ($
 // The README shows the latest summary of a real run (not of --tiny, not of a run elsewhere).
 if (mode !== 'tiny' && out === resolve('bench/results') && !values['skip-element'] && !values['skip-relay']) {
   const readme = readFileSync('README.md', 'utf8');
-  const section = ['<!-- bench:start -->', `Measured on ${machineLine(report)}.`, '', summaryTable(report), '', SUSTAINED, '', 'Full tables and charts: [bench/results/latest.md](bench/results/latest.md).', '<!-- bench:end -->'].join('\n');
+  const section = [
+    '<!-- bench:start -->',
+    `Measured on ${machineLine(report)}.`,
+    '',
+    summaryTable(report),
+    '',
+    SUSTAINED,
+    '',
+    'Full tables and charts: [bench/results/latest.md](bench/results/latest.md).',
+    '<!-- bench:end -->',
+  ].join('\n');
   writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*?<!-- bench:end -->/, section));
-  log('updated the README\'s Benchmarks section');
+  log("updated the README's Benchmarks section");
 }

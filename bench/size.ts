@@ -29,7 +29,10 @@ export async function sizes(): Promise<SizeRow[]> {
     external: ['plotly.js-basic-dist'],
     logLevel: 'silent',
   });
-  const plotly = await transform(readFileSync('node_modules/plotly.js-basic-dist/plotly-basic.js', 'utf8'), { minify: true, logLevel: 'silent' });
+  const plotly = await transform(readFileSync('node_modules/plotly.js-basic-dist/plotly-basic.js', 'utf8'), {
+    minify: true,
+    logLevel: 'silent',
+  });
   return [
     row('dist/plotly-stream.js, without its dependencies', alone.code),
     row('the element with Lit (plotly.js external)', (withLit.outputFiles[0] as { text: string }).text),

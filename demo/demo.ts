@@ -29,6 +29,7 @@ setInterval(() => {
   for (const el of charts) {
     const s = el.stats;
     const line = document.querySelector(`.stats[data-for="${el.id}"]`);
-    if (line) line.textContent = `${el.state} · ${s.messages} msgs · ${s.frames} frames · ${s.lastRenderMs.toFixed(1)} ms/frame`;
+    if (line)
+      line.textContent = `${el.state} · ${s.messages} msgs · ${s.frames} frames · ${s.lastRenderMs.toFixed(1)} ms/frame`;
   }
 }, 500);

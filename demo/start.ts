@@ -9,7 +9,10 @@ import { startHttpProducers } from './producers.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, 'page-port': { type: 'string' } } });
 const relay = await createRelay({ port: Number(values.port ?? 8080), host: '127.0.0.1' });
-const page = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { port: Number(values['page-port'] ?? 5173) } });
+const page = await createServer({
+  configFile: new URL('../vite.config.ts', import.meta.url).pathname,
+  server: { port: Number(values['page-port'] ?? 5173) },
+});
 await page.listen();
 const pageUrl = page.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5173/';
 const stopProducers = startHttpProducers(relay.url);

@@ -5,8 +5,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-interface Typed { type?: { text: string } }
-interface Attribute extends Typed { name: string; fieldName?: string; default?: string; description?: string }
+interface Typed {
+  type?: { text: string };
+}
+interface Attribute extends Typed {
+  name: string;
+  fieldName?: string;
+  default?: string;
+  description?: string;
+}
 interface Member extends Typed {
   kind: 'field' | 'method';
   name: string;
@@ -33,15 +40,27 @@ interface Declaration {
 const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8')) as {
   modules: Array<{ declarations?: Declaration[] }>;
 };
-const element = manifest.modules.flatMap((m) => m.declarations ?? []).find((d) => d.customElement && d.tagName === 'plotly-stream');
+const element = manifest.modules
+  .flatMap((m) => m.declarations ?? [])
+  .find((d) => d.customElement && d.tagName === 'plotly-stream');
 if (!element) throw new Error('custom-elements.json has no <plotly-stream>: run npm run analyze');
 
-const cell = (text = '') => text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+const cell = (text = '') =>
+  text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 const code = (text?: string) => (text ? `\`${text.replace(/\|/g, '\\|')}\`` : '');
 const table = (head: string[], rows: string[][]) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
-const publicMembers = (element.members ?? []).filter((m) => !m.static && (m.privacy ?? 'public') === 'public' && !m.name.startsWith('#'));
+const publicMembers = (element.members ?? []).filter(
+  (m) => !m.static && (m.privacy ?? 'public') === 'public' && !m.name.startsWith('#'),
+);
 const attributeRows = (element.attributes ?? []).map((a) => [
   code(a.name),
   code(a.fieldName ?? ''),

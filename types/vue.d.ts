@@ -4,9 +4,17 @@
  * `compilerOptions.isCustomElement: (tag) => tag === 'plotly-stream'`.
  */
 import type { DefineComponent } from 'vue';
-import type { PlotlyStreamElement, StreamErrorDetail, StreamRenderDetail, StreamResetDetail, StreamStateDetail } from 'plotly-stream';
+import type {
+  PlotlyStreamElement,
+  StreamErrorDetail,
+  StreamRenderDetail,
+  StreamResetDetail,
+  StreamStateDetail,
+} from 'plotly-stream';
 
-export type PlotlyStreamVueProps = Partial<Pick<PlotlyStreamElement, 'figure' | 'src' | 'maxFps' | 'staleAfter' | 'paused' | 'hideBadge' | 'plotly'>> & {
+export type PlotlyStreamVueProps = Partial<
+  Pick<PlotlyStreamElement, 'figure' | 'src' | 'maxFps' | 'staleAfter' | 'paused' | 'hideBadge' | 'plotly'>
+> & {
   transport?: 'auto' | 'websocket' | 'sse';
   'onPlotly-stream-state'?: (event: CustomEvent<StreamStateDetail>) => void;
   'onPlotly-stream-error'?: (event: CustomEvent<StreamErrorDetail>) => void;

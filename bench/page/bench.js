@@ -37,17 +37,19 @@
     // Time the element's own WebSocket message handling, and read the feeder's clock events.
     class TimedWebSocket extends WebSocket {
       set onmessage(fn) {
-        super.onmessage = fn && ((event) => {
-          const data = event.data;
-          if (typeof data === 'string' && data.startsWith('{"type":"bench-clock"')) {
-            const clock = JSON.parse(data);
-            clocks.set(clock.offset, clock.t);
-            if (clocks.size > 5000) clocks.delete(clocks.keys().next().value);
-          }
-          const started = performance.now();
-          fn.call(this, event);
-          messageMs += performance.now() - started;
-        });
+        super.onmessage =
+          fn &&
+          ((event) => {
+            const data = event.data;
+            if (typeof data === 'string' && data.startsWith('{"type":"bench-clock"')) {
+              const clock = JSON.parse(data);
+              clocks.set(clock.offset, clock.t);
+              if (clocks.size > 5000) clocks.delete(clocks.keys().next().value);
+            }
+            const started = performance.now();
+            fn.call(this, event);
+            messageMs += performance.now() - started;
+          });
       }
       get onmessage() {
         return super.onmessage;
@@ -86,14 +88,23 @@
       if (el.state === 'live') resolve();
       el.addEventListener('plotly-stream-state', (e) => e.detail.state === 'live' && resolve());
     });
-    run = { el, frameMs, latencies, renderTimes, callMs, getMessageMs: () => messageMs, resetMessageMs: () => (messageMs = 0) };
+    run = {
+      el,
+      frameMs,
+      latencies,
+      renderTimes,
+      callMs,
+      getMessageMs: () => messageMs,
+      resetMessageMs: () => (messageMs = 0),
+    };
     return true;
   };
 
   // After the feeder's fill: wait for full windows, then start counting.
   window.benchElementStart = async ({ maxpoints }) => {
     const { el, frameMs, latencies } = run;
-    const full = () => (el.graphDiv?.data?.length ?? 0) > 0 && el.graphDiv.data.every((t) => (t.x?.length ?? 0) >= maxpoints);
+    const full = () =>
+      (el.graphDiv?.data?.length ?? 0) > 0 && el.graphDiv.data.every((t) => (t.x?.length ?? 0) >= maxpoints);
     while (!full()) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 100));
     frameMs.length = 0;
@@ -179,7 +190,11 @@
     const raf = rafCounter();
     const started = performance.now();
     deadline = started + seconds * 1000;
-    run = { finish: () => ({ seconds: (performance.now() - started) / 1000, rafFrames: raf.stop(), processed, received }), socket, gd };
+    run = {
+      finish: () => ({ seconds: (performance.now() - started) / 1000, rafFrames: raf.stop(), processed, received }),
+      socket,
+      gd,
+    };
     return true;
   };
 
@@ -204,7 +219,12 @@
     const gd = document.createElement('div');
     stage().append(gd);
     const full = Array.from({ length: maxpoints }, (_, i) => i);
-    const data = Array.from({ length: traces }, () => ({ type: 'scatter', mode: 'lines', x: full.slice(), y: full.map((i) => (i * 7919) % 1000) }));
+    const data = Array.from({ length: traces }, () => ({
+      type: 'scatter',
+      mode: 'lines',
+      x: full.slice(),
+      y: full.map((i) => (i * 7919) % 1000),
+    }));
     await Plotly.newPlot(gd, data, { showlegend: false, margin: { t: 10, r: 10, b: 30, l: 40 } });
     const ms = [];
     let next = maxpoints;

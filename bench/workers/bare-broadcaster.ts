@@ -26,7 +26,9 @@ serveRequests(async (message) => {
         const due = Math.min(Math.floor(elapsed * rate), Math.floor(seconds * rate));
         const events: string[] = [];
         for (; sent < due; sent++) {
-          events.push(`{"type":"data","token":"fan","epoch":"e","offset":${++offset},"message":{"y":${sent},"t":${epochNow().toFixed(3)},"p":"${payload}"}}`);
+          events.push(
+            `{"type":"data","token":"fan","epoch":"e","offset":${++offset},"message":{"y":${sent},"t":${epochNow().toFixed(3)},"p":"${payload}"}}`,
+          );
         }
         if (events.length > 0) {
           const frame = events.length === 1 ? (events[0] as string) : `[${events.join(',')}]`;

@@ -18,7 +18,9 @@ server.on('connection', (socket, request) => {
   const subscriber = { socket, tokens };
   subscribers.add(subscriber);
   socket.on('close', () => subscribers.delete(subscriber));
-  socket.send(JSON.stringify([...tokens.map((token) => ({ type: 'reset', token, epoch: 'e', offset: 0 })), { type: 'ready' }]));
+  socket.send(
+    JSON.stringify([...tokens.map((token) => ({ type: 'reset', token, epoch: 'e', offset: 0 })), { type: 'ready' }]),
+  );
 });
 
 interface Run {
@@ -36,14 +38,20 @@ function fill(tokens: string[], count: number): void {
   for (const token of tokens) {
     const start = used.get(token) ?? 0;
     for (let offset = start + 1; offset <= start + count; offset++) {
-      events.push(`{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`);
+      events.push(
+        `{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`,
+      );
     }
     used.set(token, start + count);
   }
   for (const subscriber of subscribers) subscriber.socket.send(`[${events.join(',')}]`);
 }
 
-async function run({ rate, seconds, tokens }: Run): Promise<{ sent: number; lastOffsets: Record<string, number>; behindMs: number }> {
+async function run({
+  rate,
+  seconds,
+  tokens,
+}: Run): Promise<{ sent: number; lastOffsets: Record<string, number>; behindMs: number }> {
   const offsets = new Map(tokens.map((t) => [t, used.get(t) ?? 0]));
   const start = performance.now();
   const total = Math.floor(rate * seconds);
@@ -59,7 +67,9 @@ async function run({ rate, seconds, tokens }: Run): Promise<{ sent: number; last
           const token = tokens[sent % tokens.length] as string;
           const offset = (offsets.get(token) as number) + 1;
           offsets.set(token, offset);
-          events.push(`{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`);
+          events.push(
+            `{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`,
+          );
         }
         const frame = `[${events.join(',')}]`;
         const clock = `{"type":"bench-clock","t":${epochNow().toFixed(3)},"offset":${offsets.get(tokens[0] as string)}}`;

@@ -4,7 +4,11 @@ import { epochNow } from '../lib/stats.js';
 import { serveRequests } from '../lib/processes.js';
 
 function openPost(url: string, token: string) {
-  const request = http.request(`${url}/`, { method: 'POST', headers: { 'plotly-streamtoken': token, 'transfer-encoding': 'chunked' }, agent: false });
+  const request = http.request(`${url}/`, {
+    method: 'POST',
+    headers: { 'plotly-streamtoken': token, 'transfer-encoding': 'chunked' },
+    agent: false,
+  });
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     request.on('response', (res) => {
       let body = '';
@@ -62,9 +66,18 @@ serveRequests(async (message) => {
     const producers = message['producers'] as number;
     const lines = message['lines'] as number;
     const start = performance.now();
-    const results = await Promise.all(Array.from({ length: producers }, (_, i) => flood(url, `${message['token']}${i}`, lines)));
+    const results = await Promise.all(
+      Array.from({ length: producers }, (_, i) => flood(url, `${message['token']}${i}`, lines)),
+    );
     return { seconds: (performance.now() - start) / 1000, accepted: results.reduce((a, r) => a + r.accepted, 0) };
   }
-  if (message['op'] === 'paced') return paced(url, message['token'] as string, message['rate'] as number, message['seconds'] as number, message['payload'] as string);
+  if (message['op'] === 'paced')
+    return paced(
+      url,
+      message['token'] as string,
+      message['rate'] as number,
+      message['seconds'] as number,
+      message['payload'] as string,
+    );
   return null;
 });

@@ -20,7 +20,8 @@ function onFrame(client: Client, frame: string): void {
   if (count === 0) return;
   client.received += count;
   const t = frame.lastIndexOf('"t":');
-  if (t !== -1 && client.latencies.length < 20000) client.latencies.push(epochNow() - Number.parseFloat(frame.slice(t + 4, t + 24)));
+  if (t !== -1 && client.latencies.length < 20000)
+    client.latencies.push(epochNow() - Number.parseFloat(frame.slice(t + 4, t + 24)));
 }
 
 function openWs(url: string, token: string, slow: boolean): Promise<Client> {
@@ -38,20 +39,24 @@ function openWs(url: string, token: string, slow: boolean): Promise<Client> {
 
 function openSse(url: string, token: string): Promise<Client> {
   return new Promise((resolve) => {
-    const request = http.get(`${url}/subscribe?token=${token}`, { headers: { accept: 'text/event-stream' }, agent: false }, (res) => {
-      const client: Client = { received: 0, latencies: [], close: () => request.destroy() };
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          onFrame(client, buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
-      });
-      resolve(client);
-    });
+    const request = http.get(
+      `${url}/subscribe?token=${token}`,
+      { headers: { accept: 'text/event-stream' }, agent: false },
+      (res) => {
+        const client: Client = { received: 0, latencies: [], close: () => request.destroy() };
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            onFrame(client, buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+          }
+        });
+        resolve(client);
+      },
+    );
     request.on('error', () => undefined);
   });
 }
@@ -67,7 +72,9 @@ serveRequests(async (message) => {
     const kind = message['kind'] as 'websocket' | 'sse';
     clients = [];
     for (let i = 0; i < count; i += 50) {
-      const batch = Array.from({ length: Math.min(50, count - i) }, () => (kind === 'sse' ? openSse(url, token) : openWs(url, token, false)));
+      const batch = Array.from({ length: Math.min(50, count - i) }, () =>
+        kind === 'sse' ? openSse(url, token) : openWs(url, token, false),
+      );
       clients.push(...(await Promise.all(batch)));
     }
     slowClient = message['slow'] ? await openWs(url, token, true) : null;
@@ -82,7 +89,13 @@ serveRequests(async (message) => {
   }
   if (message['op'] === 'collect') {
     const latencies = clients.flatMap((c) => c.latencies);
-    return { received: clients.reduce((a, c) => a + c.received, 0), latencies: latencies.length > 50000 ? latencies.filter((_, i) => i % Math.ceil(latencies.length / 50000) === 0) : latencies };
+    return {
+      received: clients.reduce((a, c) => a + c.received, 0),
+      latencies:
+        latencies.length > 50000
+          ? latencies.filter((_, i) => i % Math.ceil(latencies.length / 50000) === 0)
+          : latencies,
+    };
   }
   if (message['op'] === 'close') {
     for (const client of clients) client.close();

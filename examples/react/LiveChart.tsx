@@ -14,7 +14,13 @@ export function LiveChart({ relay }: { relay: string }) {
   return (
     <div>
       <p>relay: {state}</p>
-      <plotly-stream src={relay} figure={figure} maxFps={20} style={{ height: 300 }} onplotly-stream-state={(e) => setState(e.detail.state)} />
+      <plotly-stream
+        src={relay}
+        figure={figure}
+        maxFps={20}
+        style={{ height: 300 }}
+        onplotly-stream-state={(e) => setState(e.detail.state)}
+      />
     </div>
   );
 }

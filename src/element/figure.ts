@@ -114,9 +114,7 @@ export function parseFigure(value: unknown): ParsedFigure {
     figure.data.push(trace);
     if (stream === undefined) return;
     if (!isMessageObject(stream) || !isValidToken(stream['token'])) {
-      figure.problems.push(
-        `trace ${index}: stream.token must be ${TOKEN_RULE}; the trace is drawn but not streamed`,
-      );
+      figure.problems.push(`trace ${index}: stream.token must be ${TOKEN_RULE}; the trace is drawn but not streamed`);
       return;
     }
     plainPerPointArrays(trace);

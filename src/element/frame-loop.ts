@@ -33,7 +33,11 @@ export class FrameLoop {
    *   previous draw is still finishing): then it is called again on the next frame, and the
    *   skipped frame does not count against maxFps.
    */
-  constructor(draw: (time: number) => boolean | 'busy', maxFps = DEFAULT_MAX_FPS, scheduler: FrameScheduler = animationFrames) {
+  constructor(
+    draw: (time: number) => boolean | 'busy',
+    maxFps = DEFAULT_MAX_FPS,
+    scheduler: FrameScheduler = animationFrames,
+  ) {
     this.#draw = draw;
     this.#scheduler = scheduler;
     this.#interval = 1000 / maxFps;

@@ -4,7 +4,14 @@
  * of Plotly's API beyond the plan it returns.
  */
 import { figureTokens, setPath, type ParsedFigure } from './figure.js';
-import { checkMessage, isMessageObject, parseLine, visitMessage, type MessageVisitor, type Scalar } from '../shared/messages.js';
+import {
+  checkMessage,
+  isMessageObject,
+  parseLine,
+  visitMessage,
+  type MessageVisitor,
+  type Scalar,
+} from '../shared/messages.js';
 import type { StreamError } from './errors.js';
 import { planFrame, type FramePlan } from './frame-plan.js';
 import { TraceWindow } from './trace-window.js';
@@ -174,7 +181,11 @@ export class PlotModel {
     },
     badLayout: () => {
       this.#stats.rejected++;
-      this.#error({ code: 'bad-layout', token: this.#visitToken, message: '"layout" must be an object; the rest of the message was applied' });
+      this.#error({
+        code: 'bad-layout',
+        token: this.#visitToken,
+        message: '"layout" must be an object; the rest of the message was applied',
+      });
     },
   };
 

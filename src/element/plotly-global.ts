@@ -8,7 +8,7 @@ import type { PlotlyApi } from './plotly-api.js';
 function pagePlotly(): PlotlyApi {
   const plotly = (globalThis as { Plotly?: PlotlyApi }).Plotly;
   if (plotly === undefined) {
-    throw new Error('plotly-stream.no-plotly.iife.js draws with the page\'s window.Plotly: load plotly.js on the page');
+    throw new Error("plotly-stream.no-plotly.iife.js draws with the page's window.Plotly: load plotly.js on the page");
   }
   return plotly;
 }

@@ -351,7 +351,9 @@ export class PlotlyStreamElement extends LitElement {
   protected override render() {
     // No badge while idle: a chart fed only by write() has no connection to show.
     const showBadge = !this.hideBadge && this.#state !== 'idle';
-    const badge = html`<span part="badge" class="badge" role="status" title=${this.#state}><span class="label">${this.#state}</span></span>`;
+    const badge = html`<span part="badge" class="badge" role="status" title=${this.#state}
+      ><span class="label">${this.#state}</span></span
+    >`;
     return html`<slot name="plot"></slot>${showBadge ? badge : nothing}`;
   }
 
@@ -363,7 +365,8 @@ export class PlotlyStreamElement extends LitElement {
       this.#figureScript = script;
       this.#childObserver?.disconnect();
       this.#childObserver?.observe(this, { childList: true });
-      if (script !== null) this.#childObserver?.observe(script, { childList: true, characterData: true, subtree: true });
+      if (script !== null)
+        this.#childObserver?.observe(script, { childList: true, characterData: true, subtree: true });
     }
     const text = script?.textContent ?? null;
     if (text === null || text === this.#figureScriptText) return;

@@ -77,7 +77,12 @@ export class BundleServer {
     let file = this.#cache.get(path);
     if (file === undefined || file.mtime !== mtime) {
       const raw = readFileSync(path);
-      file = { mtime, raw, gzip: gzipSync(raw), etag: `"${raw.length.toString(36)}-${Math.round(mtime).toString(36)}"` };
+      file = {
+        mtime,
+        raw,
+        gzip: gzipSync(raw),
+        etag: `"${raw.length.toString(36)}-${Math.round(mtime).toString(36)}"`,
+      };
       this.#cache.set(path, file);
     }
     return file;

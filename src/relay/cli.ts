@@ -47,7 +47,8 @@ function parseSize(text: string, name: string): number {
 
 function parseCount(text: string, name: string, min = 0): number {
   const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n) || n < min) fail(`${name} must be a number ≥ ${min}, got "${text}"`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n) || n < min)
+    fail(`${name} must be a number ≥ ${min}, got "${text}"`);
   return n;
 }
 
@@ -55,7 +56,10 @@ function version(): string {
   // src/relay/cli.ts or dist/node/relay/cli.js
   for (const relative of ['../../package.json', '../../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version: string };
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
       if (pkg.name === 'plotly-stream') return pkg.version;
     } catch {
       // try the next place
@@ -104,14 +108,16 @@ async function main(argv: string[]): Promise<void> {
   if (v.host !== undefined) options.host = v.host;
   if (v.history !== undefined) options.historyMessages = parseCount(v.history, '--history', 1);
   if (v['history-bytes'] !== undefined) options.historyBytes = parseSize(v['history-bytes'], '--history-bytes');
-  if (v['idle-timeout'] !== undefined) options.idleTimeoutMs = parseCount(v['idle-timeout'], '--idle-timeout', 0.001) * 1000;
+  if (v['idle-timeout'] !== undefined)
+    options.idleTimeoutMs = parseCount(v['idle-timeout'], '--idle-timeout', 0.001) * 1000;
   if (v['max-line'] !== undefined) options.maxLineBytes = parseSize(v['max-line'], '--max-line');
   if (v['rate-limit'] !== undefined) options.rateLimit = parseCount(v['rate-limit'], '--rate-limit');
   if (v.heartbeat !== undefined) options.heartbeatMs = parseCount(v.heartbeat, '--heartbeat', 0.001) * 1000;
   if (v['max-buffer'] !== undefined) options.maxBufferedBytes = parseSize(v['max-buffer'], '--max-buffer');
   try {
     const keys = new Map<string, string>();
-    if (process.env['PLOTLY_STREAM_KEYS']) for (const [t, k] of parseKeys(process.env['PLOTLY_STREAM_KEYS'])) keys.set(t, k);
+    if (process.env['PLOTLY_STREAM_KEYS'])
+      for (const [t, k] of parseKeys(process.env['PLOTLY_STREAM_KEYS'])) keys.set(t, k);
     if (v.keys !== undefined) for (const [t, k] of loadKeysFile(v.keys)) keys.set(t, k);
     if (keys.size > 0) options.keys = keys;
     writeKeyTokens = [...keys.keys()];
@@ -127,7 +133,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (!v.quiet) {
     console.error(`plotly-stream-relay listening on ${relay.url}`);
-    console.error(`  ingest:    curl -H 'plotly-streamtoken: TOKEN' -H 'Transfer-Encoding: chunked' --data-binary @- ${relay.url}/`);
+    console.error(
+      `  ingest:    curl -H 'plotly-streamtoken: TOKEN' -H 'Transfer-Encoding: chunked' --data-binary @- ${relay.url}/`,
+    );
     console.error(`  subscribe: ${relay.url.replace('http', 'ws')}/subscribe?token=TOKEN (or SSE)`);
     console.error(`  element:   <script src="${relay.url}/plotly-stream.js"></script>`);
     if (writeKeyTokens.length > 0) console.error(`  write keys: required for ${writeKeyTokens.join(', ')}`);

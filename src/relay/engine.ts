@@ -78,7 +78,10 @@ export class MemoryEngine implements Engine {
     log.entries.push(message);
     log.bytes += Buffer.byteLength(text);
     const limits = this.#limits;
-    while (log.entries.length - log.head > limits.messages || (log.bytes > limits.bytes && log.entries.length - log.head > 1)) {
+    while (
+      log.entries.length - log.head > limits.messages ||
+      (log.bytes > limits.bytes && log.entries.length - log.head > 1)
+    ) {
       log.bytes -= Buffer.byteLength((log.entries[log.head] as StoredMessage).text);
       log.head++;
     }
@@ -108,7 +111,9 @@ export class MemoryEngine implements Engine {
   /** Held messages and bytes of a token (for metrics). */
   size(token: string): { messages: number; bytes: number } {
     const log = this.#logs.get(token);
-    return log === undefined ? { messages: 0, bytes: 0 } : { messages: log.entries.length - log.head, bytes: log.bytes };
+    return log === undefined
+      ? { messages: 0, bytes: 0 }
+      : { messages: log.entries.length - log.head, bytes: log.bytes };
   }
 
   close(): void {

@@ -15,7 +15,11 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 }
 
 export function sendText(res: ServerResponse, status: number, text: string, headers: Headers = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 

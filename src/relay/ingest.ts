@@ -67,7 +67,8 @@ export class Ingest {
     this.#splitter = new LineSplitter(
       options.maxLineBytes,
       (line) => this.#onLine(line),
-      (bytes) => this.#reject('line-too-long', `line of ${bytes} bytes is longer than the limit of ${options.maxLineBytes}`),
+      (bytes) =>
+        this.#reject('line-too-long', `line of ${bytes} bytes is longer than the limit of ${options.maxLineBytes}`),
     );
   }
 

@@ -27,10 +27,12 @@ export function loadKeysFile(path: string): Map<string, string> {
   const text = readFileSync(path, 'utf8');
   if (text.trimStart().startsWith('{')) {
     const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${path}: expected {"token": "key"}`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error(`${path}: expected {"token": "key"}`);
     const keys = new Map<string, string>();
     for (const [token, key] of Object.entries(value)) {
-      if (typeof key !== 'string' || key === '') throw new Error(`${path}: the key of "${token}" must be a non-empty string`);
+      if (typeof key !== 'string' || key === '')
+        throw new Error(`${path}: the key of "${token}" must be a non-empty string`);
       keys.set(token, key);
     }
     return keys;

@@ -61,7 +61,9 @@ export class LineSplitter {
       return;
     }
     const line =
-      this.#parts.length === 1 ? (this.#parts[0] as Buffer).toString('utf8') : Buffer.concat(this.#parts, this.#partBytes).toString('utf8');
+      this.#parts.length === 1
+        ? (this.#parts[0] as Buffer).toString('utf8')
+        : Buffer.concat(this.#parts, this.#partBytes).toString('utf8');
     this.#parts = [];
     this.#partBytes = 0;
     this.#onLine(line);

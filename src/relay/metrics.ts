@@ -20,7 +20,15 @@ export class Metrics {
   token(token: string): TokenCounters {
     let counters = this.#tokens.get(token);
     if (counters === undefined) {
-      counters = { messagesIn: 0, rejected: 0, producers: 0, subscribers: 0, slowDisconnects: 0, resets: 0, rateLimited: 0 };
+      counters = {
+        messagesIn: 0,
+        rejected: 0,
+        producers: 0,
+        subscribers: 0,
+        slowDisconnects: 0,
+        resets: 0,
+        rateLimited: 0,
+      };
       this.#tokens.set(token, counters);
     }
     return counters;
@@ -36,7 +44,11 @@ export class Metrics {
       const held = history(token);
       tokens[token] = { ...counters, historyMessages: held.messages, historyBytes: held.bytes };
     }
-    return { uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000), connections: { ...this.connections }, tokens };
+    return {
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      connections: { ...this.connections },
+      tokens,
+    };
   }
 
   toPrometheus(history: (token: string) => { messages: number; bytes: number }): string {
@@ -62,7 +74,8 @@ export class Metrics {
     ];
     for (const [name, help, type, key] of series) {
       lines.push(`# HELP plotly_stream_${name} ${help}`, `# TYPE plotly_stream_${name} ${type}`);
-      for (const [token, counters] of Object.entries(json.tokens)) lines.push(`plotly_stream_${name}{token="${token}"} ${counters[key]}`);
+      for (const [token, counters] of Object.entries(json.tokens))
+        lines.push(`plotly_stream_${name}{token="${token}"} ${counters[key]}`);
     }
     return `${lines.join('\n')}\n`;
   }

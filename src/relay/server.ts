@@ -71,12 +71,16 @@ export interface Relay {
 }
 
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
-  const o = { ...RELAY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof RELAY_DEFAULTS &
-    RelayOptions;
+  const o = {
+    ...RELAY_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as typeof RELAY_DEFAULTS & RelayOptions;
   const log = o.log ?? ((line: string) => console.error(`plotly-stream-relay: ${line}`));
-  const keys: WriteKeys | null = o.keys == null ? null : o.keys instanceof Map ? o.keys : new Map(Object.entries(o.keys));
+  const keys: WriteKeys | null =
+    o.keys == null ? null : o.keys instanceof Map ? o.keys : new Map(Object.entries(o.keys));
   const engine = o.engine ?? new MemoryEngine({ messages: o.historyMessages, bytes: o.historyBytes });
-  const historySize = (token: string) => (engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 });
+  const historySize = (token: string) =>
+    engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 };
   const metrics = new Metrics();
   const limiter = new RateLimiter(o.rateLimit);
   const bundles = new BundleServer(o.bundlePath ?? defaultBundlePath(), o.cors);
@@ -110,27 +114,33 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     }
     const counters = metrics.token(token);
     res.setHeader('access-control-allow-origin', o.cors);
-    const producer = new Ingest(token, req, res, { idleTimeoutMs: o.idleTimeoutMs, maxLineBytes: o.maxLineBytes }, {
-      publish: (text) => {
-        counters.messagesIn++;
-        void engine.publish(token, text);
+    const producer = new Ingest(
+      token,
+      req,
+      res,
+      { idleTimeoutMs: o.idleTimeoutMs, maxLineBytes: o.maxLineBytes },
+      {
+        publish: (text) => {
+          counters.messagesIn++;
+          void engine.publish(token, text);
+        },
+        allow: () => {
+          if (limiter.allow(token)) return true;
+          counters.rateLimited++;
+          return false;
+        },
+        onRejected: (error) => {
+          counters.rejected++;
+          log(`ingest ${token}: line ${error.line} rejected (${error.code}): ${error.message}`);
+        },
+        onEnd: (ended) => {
+          if (producers.get(token) === ended) producers.delete(token);
+          counters.producers--;
+          metrics.connections.ingest--;
+          if (ended.summary.closed) log(`ingest ${token} ended: ${ended.summary.closed}`);
+        },
       },
-      allow: () => {
-        if (limiter.allow(token)) return true;
-        counters.rateLimited++;
-        return false;
-      },
-      onRejected: (error) => {
-        counters.rejected++;
-        log(`ingest ${token}: line ${error.line} rejected (${error.code}): ${error.message}`);
-      },
-      onEnd: (ended) => {
-        if (producers.get(token) === ended) producers.delete(token);
-        counters.producers--;
-        metrics.connections.ingest--;
-        if (ended.summary.closed) log(`ingest ${token} ended: ${ended.summary.closed}`);
-      },
-    });
+    );
     const previous = producers.get(token);
     producers.set(token, producer);
     counters.producers++;
@@ -148,7 +158,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   }
 
   /** Starts a subscription on a sink; returns what ends it (idempotent). */
-  function subscribe(kind: 'websocket' | 'sse', sink: FrameSink, { tokens, invalid, resume }: SubscribeRequest): () => void {
+  function subscribe(
+    kind: 'websocket' | 'sse',
+    sink: FrameSink,
+    { tokens, invalid, resume }: SubscribeRequest,
+  ): () => void {
     const subscription = new Subscription(engine, tokens, sink, o.maxBufferedBytes, {
       onTooSlow: (names) => {
         for (const name of names) metrics.token(name).slowDisconnects++;
@@ -160,7 +174,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     metrics.connections[kind]++;
     for (const token of tokens) metrics.token(token).subscribers++;
     for (const token of invalid) {
-      subscription.sendNow(encodeError('bad-token', `${JSON.stringify(token.slice(0, 130))} is not a token (${TOKEN_RULE}); not subscribed`));
+      subscription.sendNow(
+        encodeError(
+          'bad-token',
+          `${JSON.stringify(token.slice(0, 130))} is not a token (${TOKEN_RULE}); not subscribed`,
+        ),
+      );
     }
     subscription.start(resume).catch((error: unknown) => {
       log(`subscription to ${tokens.join(',')} failed: ${(error as Error).message}`);
@@ -196,7 +215,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   function serveEventStream(req: IncomingMessage, res: ServerResponse): void {
     const request = readSubscription(req);
     if (request.tokens.length === 0) {
-      sendText(res, 400, 'name at least one valid token: /subscribe?token=...\n', { 'access-control-allow-origin': o.cors });
+      sendText(res, 400, 'name at least one valid token: /subscribe?token=...\n', {
+        'access-control-allow-origin': o.cors,
+      });
       return;
     }
     const done = subscribe('sse', openEventStream(res, o.cors), request);
@@ -221,12 +242,18 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     switch (url.pathname) {
       case '/':
         if (method === 'POST') ingest(req, res);
-        else sendText(res, 405, 'ingest takes POST with a plotly-streamtoken header (subscribe at /subscribe)\n', { allow: 'POST, OPTIONS' });
+        else
+          sendText(res, 405, 'ingest takes POST with a plotly-streamtoken header (subscribe at /subscribe)\n', {
+            allow: 'POST, OPTIONS',
+          });
         return;
       case '/subscribe':
         if (method !== 'GET') sendText(res, 405, 'subscribe with GET\n', { allow: 'GET' });
         else if (String(req.headers.accept ?? '').includes('text/event-stream')) serveEventStream(req, res);
-        else sendText(res, 426, 'subscribe with a WebSocket upgrade, or with Accept: text/event-stream\n', { upgrade: 'websocket' });
+        else
+          sendText(res, 426, 'subscribe with a WebSocket upgrade, or with Accept: text/event-stream\n', {
+            upgrade: 'websocket',
+          });
         return;
       case '/plotly-stream.js':
       case '/plotly-stream.no-plotly.js':
@@ -238,10 +265,17 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         return;
       case '/metrics':
         if (url.searchParams.get('format') === 'json') sendJson(res, 200, metrics.toJSON(historySize));
-        else sendText(res, 200, metrics.toPrometheus(historySize), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        else
+          sendText(res, 200, metrics.toPrometheus(historySize), {
+            'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+          });
         return;
       default:
-        sendText(res, 404, 'not found: POST / to ingest, GET /subscribe to watch, GET /plotly-stream.js for the element\n');
+        sendText(
+          res,
+          404,
+          'not found: POST / to ingest, GET /subscribe to watch, GET /plotly-stream.js for the element\n',
+        );
     }
   }
 
@@ -260,7 +294,13 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     log(`malformed HTTP from ${socket.remoteAddress}: ${error.code ?? error.message}`);
     if (producer) {
       producer.abandon();
-      socket.end(rawResponse(status, `${JSON.stringify({ ...producer.summary, closed: `malformed HTTP (${error.code})` })}\n`, 'application/json'));
+      socket.end(
+        rawResponse(
+          status,
+          `${JSON.stringify({ ...producer.summary, closed: `malformed HTTP (${error.code})` })}\n`,
+          'application/json',
+        ),
+      );
     } else {
       socket.end(rawResponse(status, `malformed HTTP request (${error.code ?? error.message})\n`));
     }
@@ -300,7 +340,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       clearInterval(heartbeat);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const producer of [...producers.values()]) producer.finish(503, 'the relay is shutting down');
-      for (const subscription of [...subscriptions]) subscription.close(CloseCode.goingAway, 'the relay is shutting down');
+      for (const subscription of [...subscriptions])
+        subscription.close(CloseCode.goingAway, 'the relay is shutting down');
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await stopped;

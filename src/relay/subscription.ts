@@ -65,7 +65,13 @@ export class Subscription {
   #flushScheduled = false;
   #closed = false;
 
-  constructor(engine: Engine, tokens: readonly string[], sink: FrameSink, maxBufferedBytes: number, events: SubscriptionEvents) {
+  constructor(
+    engine: Engine,
+    tokens: readonly string[],
+    sink: FrameSink,
+    maxBufferedBytes: number,
+    events: SubscriptionEvents,
+  ) {
     this.#engine = engine;
     this.tokens = tokens;
     this.#sink = sink;

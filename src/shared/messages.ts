@@ -89,11 +89,7 @@ export function flattenPaths(
   return into;
 }
 
-function visitEntries(
-  source: Record<string, unknown>,
-  prefix: string,
-  visitor: MessageVisitor,
-): void {
+function visitEntries(source: Record<string, unknown>, prefix: string, visitor: MessageVisitor): void {
   for (const key of Object.keys(source)) {
     const value = source[key];
     if (prefix === '' && key === 'layout') {

@@ -143,7 +143,9 @@ export function encodeHeartbeat(): string {
 
 /** An `error` event. */
 export function encodeError(code: RelayErrorCode, message: string, token?: string): string {
-  return JSON.stringify(token === undefined ? { type: 'error', code, message } : { type: 'error', code, message, token });
+  return JSON.stringify(
+    token === undefined ? { type: 'error', code, message } : { type: 'error', code, message, token },
+  );
 }
 
 /** One WebSocket frame or SSE `data:` payload: a single event, or several as a JSON array. */

@@ -34,7 +34,11 @@ describe('<plotly-stream> with the real relay', () => {
       const token = `e2e-${transport}`;
       await produce(relay, token, [{ y: 1 }, { y: 2 }]);
       const el = await fixture<PlotlyStreamElement>(
-        html`<plotly-stream src=${relay} transport=${transport} .figure=${{ data: [{ y: [], stream: { token } }] }}></plotly-stream>`,
+        html`<plotly-stream
+          src=${relay}
+          transport=${transport}
+          .figure=${{ data: [{ y: [], stream: { token } }] }}
+        ></plotly-stream>`,
       );
       expect(await drawn(el, 2)).to.deep.equal([1, 2]);
       expect(el.state).to.equal('live');

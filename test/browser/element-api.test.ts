@@ -25,12 +25,28 @@ describe('<plotly-stream> API', () => {
     expect(el.hideBadge).to.equal(false);
     expect(el.state).to.equal('idle');
     expect(el.getAttribute('state')).to.equal('idle');
-    expect(el.stats).to.deep.equal({ messages: 0, points: 0, frames: el.stats.frames, drops: 0, rejected: 0, lastRenderMs: el.stats.lastRenderMs, lag: el.stats.lag, reconnects: 0 });
+    expect(el.stats).to.deep.equal({
+      messages: 0,
+      points: 0,
+      frames: el.stats.frames,
+      drops: 0,
+      rejected: 0,
+      lastRenderMs: el.stats.lastRenderMs,
+      lag: el.stats.lag,
+      reconnects: 0,
+    });
   });
 
   it('maps kebab-case attributes to camelCase properties; invalid values fall back to defaults', async () => {
     const el = await fixture<PlotlyStreamElement>(
-      html`<plotly-stream src="http://nowhere.test" transport="sse" max-fps="5" stale-after="1500" paused hide-badge></plotly-stream>`,
+      html`<plotly-stream
+        src="http://nowhere.test"
+        transport="sse"
+        max-fps="5"
+        stale-after="1500"
+        paused
+        hide-badge
+      ></plotly-stream>`,
     );
     expect(el.src).to.equal('http://nowhere.test');
     expect(el.transport).to.equal('sse');
@@ -75,14 +91,25 @@ describe('<plotly-stream> API', () => {
   });
 
   it('reads the figure from a child JSON script, strips stream, and keeps untokened traces', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream>
-      <script type="application/json">
-        {"data": [{"y": [1, 2], "stream": {"token": "A", "maxpoints": 3}}, {"y": [5, 6], "name": "static"}],
-         "layout": {"title": {"text": "from script"}}, "config": {"displaylogo": false}}
-      </script>
-    </plotly-stream>`);
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream>
+        <script type="application/json">
+          {
+            "data": [
+              { "y": [1, 2], "stream": { "token": "A", "maxpoints": 3 } },
+              { "y": [5, 6], "name": "static" }
+            ],
+            "layout": { "title": { "text": "from script" } },
+            "config": { "displaylogo": false }
+          }
+        </script>
+      </plotly-stream>`,
+    );
     await oneEvent(el, 'plotly-stream-render');
-    expect(gd(el).data.map((t) => t['y'])).to.deep.equal([[1, 2], [5, 6]]);
+    expect(gd(el).data.map((t) => t['y'])).to.deep.equal([
+      [1, 2],
+      [5, 6],
+    ]);
     expect(gd(el).data[0]).to.not.have.property('stream');
     expect((gd(el).layout['title'] as { text: string }).text).to.equal('from script');
     el.write('A', { y: 3 });
@@ -106,9 +133,13 @@ describe('<plotly-stream> API', () => {
   });
 
   it('takes the figure property over any child script, and keeps points across figure changes', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream>
-      <script type="application/json">{"data": [{"y": [100]}]}</script>
-    </plotly-stream>`);
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream>
+        <script type="application/json">
+          { "data": [{ "y": [100] }] }
+        </script>
+      </plotly-stream>`,
+    );
     el.figure = { data: [{ y: [], stream: { token: 'A' } }] };
     el.write('A', { y: 1 });
     el.write('A', { y: 2 });
@@ -136,8 +167,10 @@ describe('<plotly-stream> API', () => {
     el.remove();
   });
 
-  it('keeps the graph div in light DOM so Plotly\'s document styles apply (modebar, hover)', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream .figure=${{ data: [{ y: [1, 3, 2] }] }}></plotly-stream>`);
+  it("keeps the graph div in light DOM so Plotly's document styles apply (modebar, hover)", async () => {
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream .figure=${{ data: [{ y: [1, 3, 2] }] }}></plotly-stream>`,
+    );
     await oneEvent(el, 'plotly-stream-render');
     expect(el.graphDiv!.parentNode).to.equal(el);
     const modebar = el.graphDiv!.querySelector('.modebar') as HTMLElement;

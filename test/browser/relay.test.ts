@@ -66,8 +66,19 @@ describe('<plotly-stream> with a relay', () => {
   }
 
   it('subscribes once for all its tokens', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="websocket"
-      .figure=${{ data: [{ y: [], stream: { token: 'A' } }, { y: [], stream: { token: 'B' } }, { y: [], stream: { token: 'A' } }] }}></plotly-stream>`);
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream
+        src=${RELAY}
+        transport="websocket"
+        .figure=${{
+          data: [
+            { y: [], stream: { token: 'A' } },
+            { y: [], stream: { token: 'B' } },
+            { y: [], stream: { token: 'A' } },
+          ],
+        }}
+      ></plotly-stream>`,
+    );
     await relay.waitFor((r) => r.subscribers.size === 1);
     expect(relay.urls.length).to.equal(1);
     expect(relay.urls[0]!.searchParams.getAll('token')).to.deep.equal(['A', 'B']);
@@ -115,7 +126,9 @@ describe('<plotly-stream> with a relay', () => {
   }
 
   it('drops data it already has (same epoch, offset not beyond its position)', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`);
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`,
+    );
     await relay.waitFor((r) => r.subscribers.size === 1);
     relay.publish('A', { y: 1 });
     relay.sendRaw(JSON.stringify({ type: 'data', token: 'A', epoch: 'e1', offset: 1, message: { y: 1 } }));
@@ -124,8 +137,10 @@ describe('<plotly-stream> with a relay', () => {
     el.remove();
   });
 
-  it('on reset (relay restarted: new epoch) clears the token\'s traces before the replay', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`);
+  it("on reset (relay restarted: new epoch) clears the token's traces before the replay", async () => {
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`,
+    );
     await relay.waitFor((r) => r.subscribers.size === 1);
     for (let i = 1; i <= 3; i++) relay.publish('A', { y: i });
     await drawn(el, (y) => y.length === 3);
@@ -140,7 +155,9 @@ describe('<plotly-stream> with a relay', () => {
   });
 
   it('on reset (the gap left history) clears and takes the history window', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`);
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`,
+    );
     await relay.waitFor((r) => r.subscribers.size === 1);
     relay.publish('A', { y: 1 });
     await drawn(el, (y) => y.length === 1);
@@ -177,13 +194,20 @@ describe('<plotly-stream> with a relay', () => {
   });
 
   it('reports frames that break the protocol, and keeps the good events', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`);
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`,
+    );
     await relay.waitFor((r) => r.subscribers.size === 1);
     const error = oneEvent(el, 'plotly-stream-error');
     relay.sendRaw('this is not json');
     expect((await error).detail.code).to.equal('protocol');
     const badMessage = oneEvent(el, 'plotly-stream-error');
-    relay.sendRaw(JSON.stringify([{ type: 'data', token: 'A', epoch: 'e1', offset: 7, message: 'no' }, { type: 'data', token: 'A', epoch: 'e1', offset: 8, message: { y: 8 } }]));
+    relay.sendRaw(
+      JSON.stringify([
+        { type: 'data', token: 'A', epoch: 'e1', offset: 7, message: 'no' },
+        { type: 'data', token: 'A', epoch: 'e1', offset: 8, message: { y: 8 } },
+      ]),
+    );
     expect((await badMessage).detail.code).to.equal('protocol');
     expect(await drawn(el, (y) => y.length === 1)).to.deep.equal([8]);
     expect(el.state).to.equal('live');
@@ -218,7 +242,9 @@ describe('<plotly-stream> with a relay', () => {
   });
 
   it('reconnect() connects again at once and resumes', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="sse" .figure=${figure()}></plotly-stream>`);
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream src=${RELAY} transport="sse" .figure=${figure()}></plotly-stream>`,
+    );
     await relay.waitFor((r) => r.subscribers.size === 1);
     relay.publish('A', { y: 1 });
     await drawn(el, (y) => y.length === 1);
@@ -228,8 +254,10 @@ describe('<plotly-stream> with a relay', () => {
     el.remove();
   });
 
-  it('changing src or the figure\'s tokens resubscribes', async () => {
-    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`);
+  it("changing src or the figure's tokens resubscribes", async () => {
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`,
+    );
     await relay.waitFor((r) => r.subscribers.size === 1);
     el.figure = { data: [{ y: [], stream: { token: 'B' } }] };
     await relay.waitFor((r) => r.urls.length === 2 && r.subscribers.size === 1);
@@ -245,7 +273,12 @@ describe('<plotly-stream> with a relay', () => {
     try {
       const frames = new ManualFrames();
       const el = await fixture<PlotlyStreamElement>(
-        html`<plotly-stream src=${RELAY} transport="websocket" .frameScheduler=${frames} .figure=${figure()}></plotly-stream>`,
+        html`<plotly-stream
+          src=${RELAY}
+          transport="websocket"
+          .frameScheduler=${frames}
+          .figure=${figure()}
+        ></plotly-stream>`,
       );
       await reach(el, 'live');
       frames.tick();

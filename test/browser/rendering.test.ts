@@ -29,7 +29,10 @@ async function mount(figure: unknown, frames = new ManualFrames()) {
 describe('<plotly-stream> rendering', () => {
   it('scalars append, arrays overwrite, layout relayouts', async () => {
     const { el, frame } = await mount({
-      data: [{ x: [], y: [], stream: { token: 'A' } }, { x: ['a', 'b'], y: [0, 0], type: 'bar', stream: { token: 'B' } }],
+      data: [
+        { x: [], y: [], stream: { token: 'A' } },
+        { x: ['a', 'b'], y: [0, 0], type: 'bar', stream: { token: 'B' } },
+      ],
     });
     el.write('A', { x: 1, y: 10, text: 'one', marker: { color: 'red', size: 4 }, customdata: 'c1' });
     el.write('A', { x: 2, y: 20, text: 'two', marker: { color: 'blue', size: 6 }, customdata: 'c2' });
@@ -122,7 +125,9 @@ describe('<plotly-stream> rendering', () => {
 
   it('extends traces whose figure data is typed and shorter than maxpoints (no RangeError)', async () => {
     const errors: string[] = [];
-    const { el, frame } = await mount({ data: [{ x: new Float64Array([0, 1]), y: new Float32Array([5, 6]), stream: { token: 'A', maxpoints: 100 } }] });
+    const { el, frame } = await mount({
+      data: [{ x: new Float64Array([0, 1]), y: new Float32Array([5, 6]), stream: { token: 'A', maxpoints: 100 } }],
+    });
     el.addEventListener('plotly-stream-error', (e) => errors.push(e.detail.message));
     el.write('A', { x: 2, y: 7 });
     await frame();
@@ -181,13 +186,25 @@ describe('<plotly-stream> rendering', () => {
     el.write('A', { y: 5, extra: 'y' });
     await frame();
     expect(gd(el).data[0]!['y']).to.deep.equal([1, 3, 4, 5]);
-    expect(errors.map((e) => e.code)).to.deep.equal(['invalid-json', 'not-an-object', 'not-an-object', 'not-an-object', 'bad-layout', 'unknown-key']);
+    expect(errors.map((e) => e.code)).to.deep.equal([
+      'invalid-json',
+      'not-an-object',
+      'not-an-object',
+      'not-an-object',
+      'bad-layout',
+      'unknown-key',
+    ]);
     expect(errors.every((e) => e.token === 'A')).to.equal(true);
     expect(el.stats.rejected).to.equal(5);
   });
 
-  it('clear(token) empties that token\'s traces back to the figure; clear() all of them', async () => {
-    const { el, frame } = await mount({ data: [{ y: [], stream: { token: 'A' } }, { y: [9], stream: { token: 'B' } }] });
+  it("clear(token) empties that token's traces back to the figure; clear() all of them", async () => {
+    const { el, frame } = await mount({
+      data: [
+        { y: [], stream: { token: 'A' } },
+        { y: [9], stream: { token: 'B' } },
+      ],
+    });
     el.write('A', { y: 1 });
     el.write('B', { y: 2 });
     await frame();
@@ -200,7 +217,7 @@ describe('<plotly-stream> rendering', () => {
     expect(gd(el).data[1]!['y']).to.deep.equal([9]);
   });
 
-  it('a Plotly call that throws is reported, and the next frame redraws from the element\'s windows', async () => {
+  it("a Plotly call that throws is reported, and the next frame redraws from the element's windows", async () => {
     const { el, frame, spy } = await mount({ data: [{ y: [], stream: { token: 'A' } }] });
     const real = spy.api.extendTraces;
     spy.api.extendTraces = () => {
@@ -216,7 +233,7 @@ describe('<plotly-stream> rendering', () => {
     expect(gd(el).data[0]!['y']).to.deep.equal([1, 2]);
   });
 
-  it('follows the element\'s size (ResizeObserver) and keeps the same window', async () => {
+  it("follows the element's size (ResizeObserver) and keeps the same window", async () => {
     const { el, frame } = await mount({ data: [{ y: [], stream: { token: 'A' } }] });
     el.style.width = '400px';
     el.style.height = '250px';

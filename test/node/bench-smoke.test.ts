@@ -14,7 +14,9 @@ describe('npm run bench -- --tiny', () => {
   it('runs the harness end to end and writes its report', { timeout: 240_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-'));
     try {
-      await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], { maxBuffer: 10 * 2 ** 20 });
+      await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], {
+        maxBuffer: 10 * 2 ** 20,
+      });
       const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
       assert.equal(report.mode, 'tiny');
       assert.ok(report.sizes.length >= 3);

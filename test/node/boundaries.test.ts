@@ -17,7 +17,13 @@ function sources(dir: string): SourceFile[] {
 function typeErrors(project: string, files: string[], extra: Record<string, string> = {}): string[] {
   const config = ts.readConfigFile(project, ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, '.');
-  const options = { ...parsed.options, noEmit: true, emitDeclarationOnly: false, declaration: false, declarationMap: false };
+  const options = {
+    ...parsed.options,
+    noEmit: true,
+    emitDeclarationOnly: false,
+    declaration: false,
+    declarationMap: false,
+  };
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
   host.readFile = (name) => extra[name] ?? readFile(name);
@@ -34,9 +40,18 @@ describe('the layout', () => {
 
   it('is really checked: each kind of violation is caught', () => {
     const problems = layoutViolations([
-      { path: 'src/element/x.ts', text: "import { createRelay } from '../relay/server.js';\nimport fs from 'node:fs';" },
-      { path: 'src/relay/x.ts', text: "import { PlotModel } from '../element/plot-model.js';\nimport 'lit';\nconst e = '{\"type\":\"data\"}';" },
-      { path: 'src/shared/x.ts', text: "const m = await import('../element/figure.js');\nexport * from 'node:crypto';" },
+      {
+        path: 'src/element/x.ts',
+        text: "import { createRelay } from '../relay/server.js';\nimport fs from 'node:fs';",
+      },
+      {
+        path: 'src/relay/x.ts',
+        text: "import { PlotModel } from '../element/plot-model.js';\nimport 'lit';\nconst e = '{\"type\":\"data\"}';",
+      },
+      {
+        path: 'src/shared/x.ts',
+        text: "const m = await import('../element/figure.js');\nexport * from 'node:crypto';",
+      },
       { path: 'src/index.ts', text: "export { createRelay } from './relay/index.js';" },
     ]);
     assert.equal(problems.length, 8, problems.join('\n'));
@@ -45,12 +60,16 @@ describe('the layout', () => {
   it('src/shared compiles with no DOM and no Node types, and a stray document or Buffer is a type error', () => {
     const shared = sources('src/shared').map((f) => f.path);
     assert.deepEqual(typeErrors('tsconfig.shared.json', shared), []);
-    const stray = typeErrors('tsconfig.shared.json', [], { 'src/shared/stray.ts': "export const a = document.title;\nexport const b = Buffer.from('x');\n" });
+    const stray = typeErrors('tsconfig.shared.json', [], {
+      'src/shared/stray.ts': "export const a = document.title;\nexport const b = Buffer.from('x');\n",
+    });
     assert.equal(stray.length, 2, stray.join('\n'));
   });
 
   it('the element compiles without Node types (a stray Buffer is an error); the relay without the DOM', () => {
-    const element = typeErrors('tsconfig.build.json', [], { 'src/element/stray.ts': "export const b = Buffer.from('x');\n" });
+    const element = typeErrors('tsconfig.build.json', [], {
+      'src/element/stray.ts': "export const b = Buffer.from('x');\n",
+    });
     assert.equal(element.length, 1, element.join('\n'));
     const relay = typeErrors('tsconfig.node.json', [], { 'src/relay/stray.ts': 'export const a = document.title;\n' });
     assert.equal(relay.length, 1, relay.join('\n'));

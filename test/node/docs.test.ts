@@ -31,7 +31,7 @@ describe('docs match the code', () => {
     assert.deepEqual(tableCodes(readme, /^Errors \(`plotly-stream-error`/), [...STREAM_ERROR_CODES]);
   });
 
-  it("docs/protocol.md lists every error code the relay sends", () => {
+  it('docs/protocol.md lists every error code the relay sends', () => {
     const doc = readFileSync('docs/protocol.md', 'utf8');
     assert.deepEqual(tableCodes(doc, /^- `error`:/), [...RELAY_ERROR_CODES]);
   });

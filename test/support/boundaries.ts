@@ -14,7 +14,8 @@ type Side = 'shared' | 'element' | 'relay' | 'entry';
 
 function sideOf(path: string): Side | null {
   if (path.startsWith('src/shared/')) return 'shared';
-  if (path.startsWith('src/element/') || path === 'src/element.ts' || path === 'src/types/plotly-basic.d.ts') return 'element';
+  if (path.startsWith('src/element/') || path === 'src/element.ts' || path === 'src/types/plotly-basic.d.ts')
+    return 'element';
   if (path.startsWith('src/relay/')) return 'relay';
   if (path === 'src/index.ts') return 'entry';
   return null;
@@ -23,7 +24,11 @@ function sideOf(path: string): Side | null {
 /** Every module specifier of a file: static imports and re-exports, side-effect imports, `import()`. */
 export function importsOf(text: string): string[] {
   const found: string[] = [];
-  const patterns = [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const pattern of patterns) for (const match of text.matchAll(pattern)) found.push(match[1] as string);
   return found;
 }
@@ -39,7 +44,9 @@ export function layoutViolations(files: readonly SourceFile[]): string[] {
     if (side === null) continue;
     for (const specifier of importsOf(file.text)) {
       const relative = specifier.startsWith('.');
-      const target = relative ? sideOf(posix.normalize(posix.join(posix.dirname(file.path), specifier)).replace(/\.js$/, '.ts')) : null;
+      const target = relative
+        ? sideOf(posix.normalize(posix.join(posix.dirname(file.path), specifier)).replace(/\.js$/, '.ts'))
+        : null;
       const say = (why: string) => problems.push(`${file.path} imports '${specifier}': ${why}`);
       if (side === 'shared') {
         if (!relative) say('src/shared/ uses neither packages nor Node nor the DOM');

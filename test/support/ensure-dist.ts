@@ -2,10 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const BUNDLES = { iife: 'dist/plotly-stream.iife.js', 'iife-no-plotly': 'dist/plotly-stream.no-plotly.iife.js' } as const;
+const BUNDLES = {
+  iife: 'dist/plotly-stream.iife.js',
+  'iife-no-plotly': 'dist/plotly-stream.no-plotly.iife.js',
+} as const;
 
 export function ensureBundles(...modes: Array<keyof typeof BUNDLES>): void {
   for (const mode of modes) {
-    if (!existsSync(BUNDLES[mode])) execFileSync('npx', ['vite', 'build', '--mode', mode, '--logLevel', 'error'], { stdio: 'inherit' });
+    if (!existsSync(BUNDLES[mode]))
+      execFileSync('npx', ['vite', 'build', '--mode', mode, '--logLevel', 'error'], { stdio: 'inherit' });
   }
 }

@@ -52,28 +52,30 @@ export class MockRelay {
       client.addEventListener('close', () => this.#remove(subscriber));
       this.#add(subscriber);
     }),
-    ...[RELAY, SSE_ONLY_RELAY].map((base) => sse(`${base}/subscribe`, ({ client, request }) => {
-      const url = new URL(request.url);
-      const subscriber: Subscriber = {
-        kind: 'sse',
-        url,
-        tokens: url.searchParams.getAll('token'),
-        send: (text) => {
-          try {
-            client.send({ data: text });
-          } catch {
-            this.#remove(subscriber); // the EventSource went away
-          }
-        },
-        close: () => {
-          this.#remove(subscriber);
-          client.close();
-        },
-      };
-      request.signal.addEventListener('abort', () => this.#remove(subscriber));
-      // Let the EventSource open before the history arrives, as a real relay's headers would.
-      queueMicrotask(() => this.#add(subscriber));
-    })),
+    ...[RELAY, SSE_ONLY_RELAY].map((base) =>
+      sse(`${base}/subscribe`, ({ client, request }) => {
+        const url = new URL(request.url);
+        const subscriber: Subscriber = {
+          kind: 'sse',
+          url,
+          tokens: url.searchParams.getAll('token'),
+          send: (text) => {
+            try {
+              client.send({ data: text });
+            } catch {
+              this.#remove(subscriber); // the EventSource went away
+            }
+          },
+          close: () => {
+            this.#remove(subscriber);
+            client.close();
+          },
+        };
+        request.signal.addEventListener('abort', () => this.#remove(subscriber));
+        // Let the EventSource open before the history arrives, as a real relay's headers would.
+        queueMicrotask(() => this.#add(subscriber));
+      }),
+    ),
   ];
 
   /** Appends a message to a token's history and sends it to live subscribers. */
@@ -144,7 +146,8 @@ export class MockRelay {
       const from = canResume ? position.offset : first - 1;
       if (!canResume) events.push({ type: 'reset', token, epoch: this.epoch, offset: from });
       for (const entry of history) {
-        if (entry.offset > from) events.push({ type: 'data', token, epoch: this.epoch, offset: entry.offset, message: entry.message });
+        if (entry.offset > from)
+          events.push({ type: 'data', token, epoch: this.epoch, offset: entry.offset, message: entry.message });
       }
     }
     events.push({ type: 'ready' });

@@ -27,7 +27,10 @@ class EventLog {
   until(test: (events: RelayEvent[]) => boolean, ms = 5000): Promise<void> {
     if (test(this.events)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(this.events).slice(0, 800)}`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out; got ${JSON.stringify(this.events).slice(0, 800)}`)),
+        ms,
+      );
       const waiter = () => {
         if (!test(this.events)) return;
         clearTimeout(timer);
@@ -52,7 +55,9 @@ export async function wsSubscribe(relayUrl: string, query: string): Promise<WsCl
   const log = new EventLog() as WsClient;
   const socket = new WebSocket(`${relayUrl.replace('http', 'ws')}/subscribe?${query}`);
   log.socket = socket;
-  log.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  log.closed = new Promise((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   socket.on('message', (data) => log.add(data.toString()));
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -71,34 +76,42 @@ export interface SseClient extends EventLog {
   close(): void;
 }
 
-export function sseSubscribe(relayUrl: string, query: string, headers: Record<string, string> = {}): Promise<SseClient> {
+export function sseSubscribe(
+  relayUrl: string,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<SseClient> {
   return new Promise((resolve, reject) => {
-    const request = http.get(`${relayUrl}/subscribe?${query}`, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
-      const log = new EventLog() as SseClient;
-      log.response = response;
-      log.lastId = null;
-      log.comments = [];
-      log.close = () => request.destroy();
-      log.ended = new Promise((done) => response.on('close', () => done()));
-      let buffer = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) log.comments.push(line);
-            else if (line.startsWith('id: ')) log.lastId = line.slice(4);
-            else if (line.startsWith('data: ')) data.push(line.slice(6));
+    const request = http.get(
+      `${relayUrl}/subscribe?${query}`,
+      { headers: { accept: 'text/event-stream', ...headers } },
+      (response) => {
+        const log = new EventLog() as SseClient;
+        log.response = response;
+        log.lastId = null;
+        log.comments = [];
+        log.close = () => request.destroy();
+        log.ended = new Promise((done) => response.on('close', () => done()));
+        let buffer = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data: string[] = [];
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) log.comments.push(line);
+              else if (line.startsWith('id: ')) log.lastId = line.slice(4);
+              else if (line.startsWith('data: ')) data.push(line.slice(6));
+            }
+            if (data.length > 0) log.add(data.join('\n'));
           }
-          if (data.length > 0) log.add(data.join('\n'));
-        }
-      });
-      resolve(log);
-    });
+        });
+        resolve(log);
+      },
+    );
     request.on('error', reject);
   });
 }
@@ -120,9 +133,17 @@ function readResult(response: http.IncomingMessage): Promise<HttpResult> {
 }
 
 /** POSTs a body (string, or chunks written one by one) with chunked encoding, as producers do. */
-export function post(url: string, chunks: string[] | string, headers: Record<string, string> = {}): Promise<HttpResult> {
+export function post(
+  url: string,
+  chunks: string[] | string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) => resolve(readResult(response)));
+    const request = http.request(
+      url,
+      { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } },
+      (response) => resolve(readResult(response)),
+    );
     request.on('error', reject);
     for (const chunk of Array.isArray(chunks) ? chunks : [chunks]) request.write(chunk);
     request.end();
@@ -159,8 +180,10 @@ export function rawExchange(port: number, writes: Array<string | number>): Promi
 export function openIngest(url: string, headers: Record<string, string>) {
   let resolveResult: (r: Promise<HttpResult>) => void;
   const result = new Promise<HttpResult>((resolve) => (resolveResult = resolve));
-  const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }, (response) =>
-    resolveResult(readResult(response)),
+  const request = http.request(
+    url,
+    { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } },
+    (response) => resolveResult(readResult(response)),
   );
   request.on('error', () => undefined);
   request.flushHeaders();

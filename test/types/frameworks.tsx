@@ -11,7 +11,9 @@ export const ok = (
     maxFps={10}
     paused
     figure={{ data: [] }}
-    onplotly-stream-state={(e) => e.detail.state satisfies 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed'}
+    onplotly-stream-state={(e) =>
+      e.detail.state satisfies 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed'
+    }
     onplotly-stream-error={(e) => e.detail.code.toUpperCase()}
     ref={(el: PlotlyStreamElement | null) => {
       el?.write('A', { y: 1 });
@@ -28,6 +30,10 @@ export const badEvent = <plotly-stream onplotly-stream-state={(e) => e.detail.co
 
 // Vue: the tag is a known global component with typed props.
 type VueProps = GlobalComponents['plotly-stream'] extends new (...args: never[]) => { $props: infer P } ? P : never;
-export const vueProps: VueProps & ComponentCustomProps = { src: 'http://127.0.0.1:8080', transport: 'websocket', maxFps: 5 };
+export const vueProps: VueProps & ComponentCustomProps = {
+  src: 'http://127.0.0.1:8080',
+  transport: 'websocket',
+  maxFps: 5,
+};
 // @ts-expect-error: not a transport
 export const vueBad: VueProps = { transport: 'carrier-pigeon' };

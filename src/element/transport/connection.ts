@@ -190,7 +190,8 @@ export class RelayConnection {
       () => {
         const silent = Date.now() - this.#lastActivity;
         if (silent >= 2 * staleAfter) this.reconnect(`no data or heartbeat for ${silent} ms`);
-        else if (silent >= staleAfter && this.#state === 'live') this.#setState('stale', `no data or heartbeat for ${silent} ms`);
+        else if (silent >= staleAfter && this.#state === 'live')
+          this.#setState('stale', `no data or heartbeat for ${silent} ms`);
       },
       Math.max(50, Math.min(1000, staleAfter / 4)),
     );

@@ -2,12 +2,7 @@
 import { SubscribeParam, formatPosition, type Positions } from '../../shared/protocol.js';
 
 /** Builds `${base}/subscribe?token=..&resume=..` for a transport, from an http(s) or ws(s) base. */
-export function subscribeUrl(
-  base: string,
-  tokens: Iterable<string>,
-  positions: Positions,
-  scheme: 'ws' | 'http',
-): URL {
+export function subscribeUrl(base: string, tokens: Iterable<string>, positions: Positions, scheme: 'ws' | 'http'): URL {
   // Relative to the page (code run under Node, as in tests, has no location).
   const page = (globalThis as { location?: { href: string } }).location?.href;
   const url = new URL(base, page);

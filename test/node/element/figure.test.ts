@@ -27,7 +27,9 @@ describe('parseFigure', () => {
   });
 
   it('turns typed arrays of streamed per-point keys into plain arrays', () => {
-    const figure = parseFigure({ data: [{ y: new Float64Array([1, 2]), marker: { size: new Int8Array([3]) }, stream: { token: 'A' } }] });
+    const figure = parseFigure({
+      data: [{ y: new Float64Array([1, 2]), marker: { size: new Int8Array([3]) }, stream: { token: 'A' } }],
+    });
     assert.ok(Array.isArray(figure.data[0]?.['y']));
     assert.deepEqual(figure.data[0]?.['y'], [1, 2]);
     assert.deepEqual((figure.data[0]?.['marker'] as { size: unknown }).size, [3]);

@@ -5,10 +5,14 @@ import { ManualFrames } from '../../support/manual-frames.js';
 
 function busyLoop(maxFps: number, frames: ManualFrames) {
   let draws = 0;
-  const loop = new FrameLoop(() => {
-    draws++;
-    return true; // always more work: the loop's pacing alone decides
-  }, maxFps, frames);
+  const loop = new FrameLoop(
+    () => {
+      draws++;
+      return true; // always more work: the loop's pacing alone decides
+    },
+    maxFps,
+    frames,
+  );
   loop.schedule();
   return { loop, draws: () => draws };
 }
@@ -40,10 +44,14 @@ describe('FrameLoop', () => {
       let draws = 0;
       const callbacks: Array<(t: number) => void> = [];
       const scheduler = { request: (cb: (t: number) => void) => callbacks.push(cb), cancel: () => undefined };
-      const loop = new FrameLoop(() => {
-        draws++;
-        return true;
-      }, 20, scheduler);
+      const loop = new FrameLoop(
+        () => {
+          draws++;
+          return true;
+        },
+        20,
+        scheduler,
+      );
       loop.schedule();
       for (let i = 0; time < 10_000; i++) {
         time += intervals[i % intervals.length] as number;
@@ -57,10 +65,14 @@ describe('FrameLoop', () => {
   it('requests no frame when there is no work, and one when scheduled', () => {
     const frames = new ManualFrames();
     let draws = 0;
-    const loop = new FrameLoop(() => {
-      draws++;
-      return false;
-    }, 20, frames);
+    const loop = new FrameLoop(
+      () => {
+        draws++;
+        return false;
+      },
+      20,
+      frames,
+    );
     assert.equal(frames.pending, 0);
     loop.schedule();
     loop.schedule();
@@ -74,12 +86,16 @@ describe('FrameLoop', () => {
     const frames = new ManualFrames();
     let calls = 0;
     let draws = 0;
-    const loop = new FrameLoop(() => {
-      calls++;
-      if (calls % 2 === 0) return 'busy'; // every other attempt finds the last draw unfinished
-      draws++;
-      return true;
-    }, 20, frames);
+    const loop = new FrameLoop(
+      () => {
+        calls++;
+        if (calls % 2 === 0) return 'busy'; // every other attempt finds the last draw unfinished
+        draws++;
+        return true;
+      },
+      20,
+      frames,
+    );
     loop.schedule();
     frames.ticks(600);
     assert.ok(draws >= 180, `drew ${draws} in 10 s`);

@@ -5,7 +5,12 @@ import type { ExtendPlan, UpdatePlan } from '../../../src/element/frame-plan.js'
 
 describe('frame planning', () => {
   it('appends become one extendTraces with per-trace maxPoints in object form', () => {
-    const { m } = model({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 3 } }, { x: [], y: [], stream: { token: 'B', maxpoints: 7 } }] });
+    const { m } = model({
+      data: [
+        { x: [], y: [], stream: { token: 'A', maxpoints: 3 } },
+        { x: [], y: [], stream: { token: 'B', maxpoints: 7 } },
+      ],
+    });
     m.write('A', { x: 1, y: 10 });
     m.write('B', { x: 1, y: 20 });
     m.write('A', { x: 2, y: 11 });
@@ -44,7 +49,12 @@ describe('frame planning', () => {
   });
 
   it('overwrites, layout and appends of one frame become one update in arrival order', () => {
-    const { m } = model({ data: [{ x: ['a', 'b'], y: [0, 0], type: 'bar', stream: { token: 'A' } }, { y: [], stream: { token: 'B' } }] });
+    const { m } = model({
+      data: [
+        { x: ['a', 'b'], y: [0, 0], type: 'bar', stream: { token: 'A' } },
+        { y: [], stream: { token: 'B' } },
+      ],
+    });
     m.write('A', { y: [1, 2] });
     m.write('A', { layout: { title: { text: 'one' } } });
     m.write('B', { y: 5 });
@@ -57,10 +67,20 @@ describe('frame planning', () => {
   });
 
   it('traces of one token each get every message (subplots of one stream)', () => {
-    const { m } = model({ data: [{ y: [], stream: { token: 'A' } }, { y: [], xaxis: 'x2', yaxis: 'y2', stream: { token: 'A', maxpoints: 2 } }] });
+    const { m } = model({
+      data: [
+        { y: [], stream: { token: 'A' } },
+        { y: [], xaxis: 'x2', yaxis: 'y2', stream: { token: 'A', maxpoints: 2 } },
+      ],
+    });
     for (const y of [1, 2, 3]) m.write('A', { y });
     const plan = m.takeFrame() as ExtendPlan;
-    assert.deepEqual(plan.update, { y: [[1, 2, 3], [2, 3]] });
+    assert.deepEqual(plan.update, {
+      y: [
+        [1, 2, 3],
+        [2, 3],
+      ],
+    });
     assert.deepEqual(plan.maxPoints, { y: [500, 2] });
   });
 });

@@ -24,7 +24,10 @@ describe('PlotModel', () => {
   });
 
   it('the full figure keeps the window and every layout update', () => {
-    const { m } = model({ data: [{ y: [], stream: { token: 'A', maxpoints: 2 } }], layout: { title: { text: 'a' }, height: 300 } });
+    const { m } = model({
+      data: [{ y: [], stream: { token: 'A', maxpoints: 2 } }],
+      layout: { title: { text: 'a' }, height: 300 },
+    });
     for (const y of [1, 2, 3]) m.write('A', { y });
     m.write('A', { layout: { title: { text: 'b' } } });
     const full = m.fullFigure();
@@ -36,7 +39,14 @@ describe('PlotModel', () => {
     const { m } = model({ data: [{ y: [], stream: { token: 'A' } }] });
     m.write('A', { y: 1 });
     m.write('A', { y: 2 });
-    m.setFigure(parseFigure({ data: [{ y: [], name: 'renamed', stream: { token: 'A', maxpoints: 1 } }, { y: [], stream: { token: 'B' } }] }));
+    m.setFigure(
+      parseFigure({
+        data: [
+          { y: [], name: 'renamed', stream: { token: 'A', maxpoints: 1 } },
+          { y: [], stream: { token: 'B' } },
+        ],
+      }),
+    );
     const plan = m.takeFrame();
     assert.equal(plan?.kind, 'react');
     if (plan?.kind === 'react') {
@@ -53,7 +63,10 @@ describe('PlotModel', () => {
     m.write('Z', { y: 1 });
     m.write('Z', { y: 1 });
     m.write('A', { layout: 'x', y: 3 });
-    assert.deepEqual(errors.map((e) => e.code), ['not-an-object', 'unknown-key', 'unknown-token', 'bad-layout']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['not-an-object', 'unknown-key', 'unknown-token', 'bad-layout'],
+    );
     assert.equal(m.stats.rejected, 2);
     const plan = m.takeFrame() as ExtendPlan;
     assert.deepEqual(plan.update, { y: [[1, 2, 3]] });

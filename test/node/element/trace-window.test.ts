@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TraceWindow } from '../../../src/element/trace-window.js';
 
-const windowOf = (maxpoints: number, trace: Record<string, unknown> = { x: [], y: [] }) => new TraceWindow(0, 'A', maxpoints, trace);
+const windowOf = (maxpoints: number, trace: Record<string, unknown> = { x: [], y: [] }) =>
+  new TraceWindow(0, 'A', maxpoints, trace);
 
 describe('TraceWindow', () => {
   it('appends to arrays the figure has go out as only the new points, at most maxpoints of them', () => {
@@ -13,16 +14,19 @@ describe('TraceWindow', () => {
     }
     assert.ok(w.dirty);
     assert.ok(w.appendOnly);
-    assert.deepEqual([...w.pendingAppends()], [
-      ['x', [3, 4, 5]],
-      ['y', [30, 40, 50]],
-    ]);
+    assert.deepEqual(
+      [...w.pendingAppends()],
+      [
+        ['x', [3, 4, 5]],
+        ['y', [30, 40, 50]],
+      ],
+    );
     assert.equal(w.markDrawn(), 2, 'two points were pushed out before any frame drew them');
     assert.equal(w.dirty, false);
     assert.deepEqual(w.values('y'), [30, 40, 50]);
   });
 
-  it("a key the trace did not have goes out whole (Plotly extends only existing arrays)", () => {
+  it('a key the trace did not have goes out whole (Plotly extends only existing arrays)', () => {
     const w = windowOf(10);
     w.append('marker.color', 'red');
     assert.equal(w.appendOnly, false);
@@ -35,9 +39,21 @@ describe('TraceWindow', () => {
   it('overwrites keep the last maxpoints of a per-point key, and set other attributes as they are', () => {
     const w = windowOf(2);
     w.overwrite('y', [1, 2, 3]);
-    w.overwrite('marker.colorscale', [[0, 'red'], [1, 'blue']]);
+    w.overwrite('marker.colorscale', [
+      [0, 'red'],
+      [1, 'blue'],
+    ]);
     assert.deepEqual(w.values('y'), [2, 3]);
-    assert.deepEqual(w.toTrace(), { x: [], y: [2, 3], marker: { colorscale: [[0, 'red'], [1, 'blue']] } });
+    assert.deepEqual(w.toTrace(), {
+      x: [],
+      y: [2, 3],
+      marker: {
+        colorscale: [
+          [0, 'red'],
+          [1, 'blue'],
+        ],
+      },
+    });
   });
 
   it("reset goes back to the figure's data; keys the figure lacks are dropped (null)", () => {

@@ -43,7 +43,10 @@ for (const framework of ['react', 'vue'] as const) {
     const token = `${framework}-demo`;
 
     before(async () => {
-      const app = await bundle(`examples/${framework}/main.${framework === 'react' ? 'tsx' : 'ts'}`, framework === 'vue');
+      const app = await bundle(
+        `examples/${framework}/main.${framework === 'react' ? 'tsx' : 'ts'}`,
+        framework === 'vue',
+      );
       relay = await createRelay({ port: 0, log: () => undefined });
       server = http.createServer((req, res) => {
         const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -60,34 +63,46 @@ for (const framework of ['react', 'vue'] as const) {
       await relay?.close();
     });
 
-    it('passes the figure as a property, hears plotly-stream-state, draws what arrives; unmount leaves nothing running', { timeout: 60_000 }, async () => {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(pageUrl);
-      // The app's own text follows the element's state event.
-      await page.waitForFunction(() => document.querySelector('p')?.textContent === 'relay: live');
-      const result = await post(`${relay.url}/`, '{"x": 1, "y": 10}\n{"x": 2, "y": 20}\n{"x": 3, "y": 30}\n', { 'plotly-streamtoken': token });
-      assert.equal(result.status, 200);
-      const y = await page.waitForFunction(() => {
-        const el = document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ y: number[] }> } };
-        const data = el?.graphDiv?.data?.[0]?.y;
-        return data?.length === 3 ? data : null;
-      });
-      assert.deepEqual(await y.jsonValue(), [10, 20, 30]);
-      const subscribers = async () => JSON.parse((await get(`${relay.url}/metrics?format=json`)).body).tokens[token].subscribers as number;
-      assert.equal(await subscribers(), 1);
+    it(
+      'passes the figure as a property, hears plotly-stream-state, draws what arrives; unmount leaves nothing running',
+      { timeout: 60_000 },
+      async () => {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(pageUrl);
+        // The app's own text follows the element's state event.
+        await page.waitForFunction(() => document.querySelector('p')?.textContent === 'relay: live');
+        const result = await post(`${relay.url}/`, '{"x": 1, "y": 10}\n{"x": 2, "y": 20}\n{"x": 3, "y": 30}\n', {
+          'plotly-streamtoken': token,
+        });
+        assert.equal(result.status, 200);
+        const y = await page.waitForFunction(() => {
+          const el = document.querySelector('plotly-stream') as unknown as {
+            graphDiv?: { data?: Array<{ y: number[] }> };
+          };
+          const data = el?.graphDiv?.data?.[0]?.y;
+          return data?.length === 3 ? data : null;
+        });
+        assert.deepEqual(await y.jsonValue(), [10, 20, 30]);
+        const subscribers = async () =>
+          JSON.parse((await get(`${relay.url}/metrics?format=json`)).body).tokens[token].subscribers as number;
+        assert.equal(await subscribers(), 1);
 
-      const removed = await page.evaluate(() => {
-        const el = document.querySelector('plotly-stream') as unknown as HTMLElement & { state: string; graphDiv: { data?: unknown } };
-        (window as unknown as { app: { unmount(): void } }).app.unmount();
-        return { connected: el.isConnected, state: el.state, purged: el.graphDiv.data === undefined };
-      });
-      assert.deepEqual(removed, { connected: false, state: 'closed', purged: true });
-      for (let i = 0; i < 100 && (await subscribers()) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(await subscribers(), 0, 'the relay saw the socket close');
-      assert.deepEqual(errors, []);
-      await page.close();
-    });
+        const removed = await page.evaluate(() => {
+          const el = document.querySelector('plotly-stream') as unknown as HTMLElement & {
+            state: string;
+            graphDiv: { data?: unknown };
+          };
+          (window as unknown as { app: { unmount(): void } }).app.unmount();
+          return { connected: el.isConnected, state: el.state, purged: el.graphDiv.data === undefined };
+        });
+        assert.deepEqual(removed, { connected: false, state: 'closed', purged: true });
+        for (let i = 0; i < 100 && (await subscribers()) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(await subscribers(), 0, 'the relay saw the socket close');
+        assert.deepEqual(errors, []);
+        await page.close();
+      },
+    );
   });
 }

@@ -13,7 +13,8 @@ import { ensureBundles } from '../../support/ensure-dist.js';
 const run = promisify(execFile);
 const haveJupyter = existsSync('/usr/bin/jupyter-nbconvert') && existsSync('/usr/bin/jupyter-notebook');
 // CI installs Debian's Jupyter (.ci/run); elsewhere, without it, these tests say so and skip.
-const skip = !haveJupyter && !process.env['CI'] ? 'Debian\'s jupyter-nbconvert and jupyter-notebook are not installed' : false;
+const skip =
+  !haveJupyter && !process.env['CI'] ? "Debian's jupyter-nbconvert and jupyter-notebook are not installed" : false;
 
 /** The example notebook and the Python module, as a user would have them, in a scratch folder. */
 function scratchCopy(): string {
@@ -27,13 +28,21 @@ function scratchCopy(): string {
 
 async function chartIn(page: Page): Promise<{ n: number; title: string; amd: string }> {
   await page.waitForFunction(
-    () => (document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ y: unknown[] }> } })?.graphDiv?.data?.[0]?.y?.length === 50,
+    () =>
+      (document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ y: unknown[] }> } })
+        ?.graphDiv?.data?.[0]?.y?.length === 50,
     null,
     { timeout: 30_000 },
   );
   return page.evaluate(() => {
-    const el = document.querySelector('plotly-stream') as unknown as { graphDiv: { data: Array<{ y: unknown[] }>; layout: { title: { text: string } } } };
-    return { n: el.graphDiv.data[0]!.y.length, title: el.graphDiv.layout.title.text, amd: typeof (window as unknown as { define?: unknown }).define };
+    const el = document.querySelector('plotly-stream') as unknown as {
+      graphDiv: { data: Array<{ y: unknown[] }>; layout: { title: { text: string } } };
+    };
+    return {
+      n: el.graphDiv.data[0]!.y.length,
+      title: el.graphDiv.layout.title.text,
+      amd: typeof (window as unknown as { define?: unknown }).define,
+    };
   });
 }
 
@@ -51,32 +60,47 @@ describe('Jupyter: the example notebook writes points from Python to a live char
   });
   afterEach(() => relay.close());
 
-  it('nbconvert --execute, then the HTML it wrote shows the element live with the points (RequireJS on the page)', { timeout: 120_000 }, async () => {
-    const dir = scratchCopy();
-    try {
-      const notebook = join(dir, 'examples/jupyter/live-plot.ipynb');
-      await run('jupyter-nbconvert', ['--to', 'html', '--execute', notebook, '--output-dir', dir], {
-        env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
-      });
-      const page = await browser.newPage();
-      await page.goto(`file://${join(dir, 'live-plot.html')}`);
-      const chart = await chartIn(page);
-      assert.equal(chart.n, 50);
-      assert.equal(chart.title, 'Written from Python: 50 points');
-      assert.equal(chart.amd, 'function', 'the page has RequireJS, and the element is defined all the same');
-      await page.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'nbconvert --execute, then the HTML it wrote shows the element live with the points (RequireJS on the page)',
+    { timeout: 120_000 },
+    async () => {
+      const dir = scratchCopy();
+      try {
+        const notebook = join(dir, 'examples/jupyter/live-plot.ipynb');
+        await run('jupyter-nbconvert', ['--to', 'html', '--execute', notebook, '--output-dir', dir], {
+          env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+        });
+        const page = await browser.newPage();
+        await page.goto(`file://${join(dir, 'live-plot.html')}`);
+        const chart = await chartIn(page);
+        assert.equal(chart.n, 50);
+        assert.equal(chart.title, 'Written from Python: 50 points');
+        assert.equal(chart.amd, 'function', 'the page has RequireJS, and the element is defined all the same');
+        await page.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('runs in the classic Jupyter Notebook (Run All in the browser)', { timeout: 120_000 }, async () => {
     const dir = scratchCopy();
     const port = 20000 + Math.floor(Math.random() * 20000);
     const server: ChildProcess = spawn(
       'jupyter-notebook',
-      ['--no-browser', `--port=${port}`, '--ip=127.0.0.1', "--NotebookApp.token=''", "--NotebookApp.password=''", '--allow-root', `--notebook-dir=${dir}`],
-      { env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+      [
+        '--no-browser',
+        `--port=${port}`,
+        '--ip=127.0.0.1',
+        "--NotebookApp.token=''",
+        "--NotebookApp.password=''",
+        '--allow-root',
+        `--notebook-dir=${dir}`,
+      ],
+      {
+        env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
     );
     try {
       await new Promise<void>((resolve, reject) => {
@@ -90,13 +114,22 @@ describe('Jupyter: the example notebook writes points from Python to a live char
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/notebooks/examples/jupyter/live-plot.ipynb`);
       await page.waitForFunction(
-        () => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected?: () => boolean } } } }).Jupyter?.notebook?.kernel?.is_connected?.(),
+        () =>
+          (
+            window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected?: () => boolean } } } }
+          ).Jupyter?.notebook?.kernel?.is_connected?.(),
         null,
         { timeout: 60_000 },
       );
-      await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
+      await page.evaluate(() =>
+        (
+          window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }
+        ).Jupyter.notebook.execute_all_cells(),
+      );
       const chart = await chartIn(page).catch(async (error: Error) => {
-        const outputs = await page.evaluate(() => [...document.querySelectorAll('.output_area')].map((o) => o.textContent?.trim().slice(0, 300)));
+        const outputs = await page.evaluate(() =>
+          [...document.querySelectorAll('.output_area')].map((o) => o.textContent?.trim().slice(0, 300)),
+        );
         throw new Error(`${error.message}; cell outputs: ${JSON.stringify(outputs)}`);
       });
       assert.equal(chart.n, 50);

@@ -79,15 +79,23 @@ describe('a static page with a script tag', () => {
     producer.end();
     await producer.result;
     const z = await page.waitForFunction(() => {
-      const el = document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ z: number[][] }> } };
+      const el = document.querySelector('plotly-stream') as unknown as {
+        graphDiv?: { data?: Array<{ z: number[][] }> };
+      };
       const data = el.graphDiv?.data?.[0]?.z;
       // The figure starts with a 2 x 2 zero matrix: wait for the streamed 2 x 3 one.
       return data && data[0]?.length === 3 ? data : null;
     });
-    assert.deepEqual(await z.jsonValue(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(await z.jsonValue(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     // Drawn by the full plotly.js (basic has no heatmap): a heatmap image is in the plot.
     assert.equal(await page.evaluate(() => document.querySelectorAll('.hm image').length), 1);
-    assert.equal(await page.evaluate(() => (window as unknown as { Plotly: { version: string } }).Plotly.version.startsWith('4')), true);
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { Plotly: { version: string } }).Plotly.version.startsWith('4')),
+      true,
+    );
     assert.deepEqual(errors, []);
     await page.close();
   });

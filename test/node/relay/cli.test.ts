@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { get, openIngest } from '../../support/relay-clients.js';
 
 describe('plotly-stream-relay (the CLI)', () => {
-  const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = (child: ReturnType<typeof cli>) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       let stdout = '';
@@ -17,7 +18,8 @@ describe('plotly-stream-relay (the CLI)', () => {
   it('--help lists the options', async () => {
     const { code, stdout } = await output(cli(['--help']));
     assert.equal(code, 0);
-    for (const option of ['--port', '--host', '--history', '--idle-timeout', '--keys', '--rate-limit']) assert.ok(stdout.includes(option), option);
+    for (const option of ['--port', '--host', '--history', '--idle-timeout', '--keys', '--rate-limit'])
+      assert.ok(stdout.includes(option), option);
   });
 
   it('refuses bad options with exit code 2 and says why', async () => {
@@ -67,7 +69,10 @@ describe('plotly-stream-relay (the CLI)', () => {
     });
     const { post } = await import('../../support/relay-clients.js');
     assert.equal((await post(`${url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'sec' })).status, 401);
-    assert.equal((await post(`${url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'sec', 'plotly-streamkey': 'k1' })).status, 200);
+    assert.equal(
+      (await post(`${url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'sec', 'plotly-streamkey': 'k1' })).status,
+      200,
+    );
     child.kill('SIGTERM');
     await new Promise((r) => child.on('close', r));
   });

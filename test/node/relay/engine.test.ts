@@ -10,7 +10,10 @@ describe('MemoryEngine', () => {
     for (let i = 1; i <= 5; i++) engine.publish('A', `{"y":${i}}`);
     engine.publish('B', '{"y":1}');
     const history = engine.history('A');
-    assert.deepEqual(history.entries.map((m) => m.offset), [3, 4, 5]);
+    assert.deepEqual(
+      history.entries.map((m) => m.offset),
+      [3, 4, 5],
+    );
     assert.equal(history.lastOffset, 5);
     assert.deepEqual(seen, [1, 2, 3, 4, 5]);
     assert.equal(engine.history('B').entries[0]?.offset, 1);
@@ -24,7 +27,10 @@ describe('MemoryEngine', () => {
   it('stays correct through compaction of a long stream', () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e9 });
     for (let i = 1; i <= 5000; i++) engine.publish('A', `{"y":${i}}`);
-    assert.deepEqual(engine.history('A').entries.map((m) => m.offset), Array.from({ length: 10 }, (_, i) => 4991 + i));
+    assert.deepEqual(
+      engine.history('A').entries.map((m) => m.offset),
+      Array.from({ length: 10 }, (_, i) => 4991 + i),
+    );
   });
 
   it('an empty token has an epoch and no history', () => {

@@ -28,7 +28,10 @@ describe('relay ingest (Plotly-compatible)', () => {
     assert.equal(body.accepted, 2);
     assert.equal(body.rejected, 0);
     await viewer.untilMessages(2);
-    assert.deepEqual(viewer.messages, [{ y: 1, x: 1 }, { y: 2, x: 2 }]);
+    assert.deepEqual(viewer.messages, [
+      { y: 1, x: 1 },
+      { y: 2, x: 2 },
+    ]);
     viewer.close();
   });
 
@@ -45,7 +48,10 @@ describe('relay ingest (Plotly-compatible)', () => {
     ]);
     assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(response, /connection: close/i);
-    const summary = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { accepted: number; heartbeats: number };
+    const summary = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as {
+      accepted: number;
+      heartbeats: number;
+    };
     assert.equal(summary.accepted, 1);
     assert.equal(summary.heartbeats, 1);
     await viewer.untilMessages(1);
@@ -55,12 +61,24 @@ describe('relay ingest (Plotly-compatible)', () => {
 
   it('takes curl with Transfer-Encoding: chunked and --data-binary @-', async () => {
     const viewer = await sseSubscribe(relay.url, 'token=curl');
-    const child = run('curl', ['-s', '-H', 'plotly-streamtoken: curl', '-H', 'Transfer-Encoding: chunked', '--data-binary', '@-', `${relay.url}/`]);
+    const child = run('curl', [
+      '-s',
+      '-H',
+      'plotly-streamtoken: curl',
+      '-H',
+      'Transfer-Encoding: chunked',
+      '--data-binary',
+      '@-',
+      `${relay.url}/`,
+    ]);
     child.child.stdin?.end('{"x": 1, "y": 1}\n\n{"x": 2, "y": 4}\n{"x": 3, "y": 9}');
     const { stdout } = await child;
     assert.equal(JSON.parse(stdout).accepted, 3, 'a last line without a newline counts');
     await viewer.untilMessages(3);
-    assert.deepEqual(viewer.messages.map((m) => m['y']), [1, 4, 9]);
+    assert.deepEqual(
+      viewer.messages.map((m) => m['y']),
+      [1, 4, 9],
+    );
     viewer.close();
   });
 
@@ -78,14 +96,19 @@ print(r.status, r.read().decode())
     assert.match(stdout, /^200 /);
     assert.equal(JSON.parse(stdout.slice(4)).accepted, 5);
     await viewer.untilMessages(5);
-    assert.deepEqual(viewer.messages.map((m) => m['y']), [0, 1, 4, 9, 16]);
+    assert.deepEqual(
+      viewer.messages.map((m) => m['y']),
+      [0, 1, 4, 9, 16],
+    );
     viewer.close();
   });
 
   it('takes a Content-Length body too', async () => {
     const result = await new Promise<string>((resolve) => {
       const body = '{"y": 1}\n{"y": 2}\n';
-      void rawExchange(relay.port, [`POST / HTTP/1.1\r\nHost: x\r\nplotly-streamtoken: cl\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`]).then(resolve);
+      void rawExchange(relay.port, [
+        `POST / HTTP/1.1\r\nHost: x\r\nplotly-streamtoken: cl\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      ]).then(resolve);
     });
     assert.match(result, /^HTTP\/1\.1 200/);
     assert.match(result, /"accepted":2/);
@@ -120,28 +143,48 @@ print(r.status, r.read().decode())
     second.end();
     assert.equal((await second.result).status, 200);
     await viewer.untilMessages(3);
-    assert.deepEqual(viewer.messages.map((m) => m['y']), [1, 2, 3]);
+    assert.deepEqual(
+      viewer.messages.map((m) => m['y']),
+      [1, 2, 3],
+    );
     viewer.close();
   });
 
   it('rejects bad lines alone, counts them and reports the first ones; the lines around them go through', async () => {
     const viewer = await sseSubscribe(relay.url, 'token=bad');
     const long = `{"y": "${'x'.repeat(100)}"}`;
-    const result = await post(`${relay.url}/`, ['{"y": 1}\n', 'not json\n', '[1, 2]\n', '{"y": 2}\n', `${long}\n`, '{"y": 3}\n'], {
-      'plotly-streamtoken': 'bad',
-    });
+    const result = await post(
+      `${relay.url}/`,
+      ['{"y": 1}\n', 'not json\n', '[1, 2]\n', '{"y": 2}\n', `${long}\n`, '{"y": 3}\n'],
+      {
+        'plotly-streamtoken': 'bad',
+      },
+    );
     assert.equal(result.status, 200);
-    const summary = JSON.parse(result.body) as { accepted: number; rejected: number; errors: Array<{ line: number; code: string }> };
+    const summary = JSON.parse(result.body) as {
+      accepted: number;
+      rejected: number;
+      errors: Array<{ line: number; code: string }>;
+    };
     assert.equal(summary.accepted, 3);
     assert.equal(summary.rejected, 3);
-    assert.deepEqual(summary.errors.map((e) => [e.line, e.code]), [
-      [2, 'invalid-json'],
-      [3, 'not-an-object'],
-      [5, 'line-too-long'],
-    ]);
+    assert.deepEqual(
+      summary.errors.map((e) => [e.line, e.code]),
+      [
+        [2, 'invalid-json'],
+        [3, 'not-an-object'],
+        [5, 'line-too-long'],
+      ],
+    );
     await viewer.untilMessages(3);
-    assert.deepEqual(viewer.messages.map((m) => m['y']), [1, 2, 3]);
-    assert.ok(logs.some((l) => /line 2 rejected \(invalid-json\)/.test(l)), 'the log names the cause');
+    assert.deepEqual(
+      viewer.messages.map((m) => m['y']),
+      [1, 2, 3],
+    );
+    assert.ok(
+      logs.some((l) => /line 2 rejected \(invalid-json\)/.test(l)),
+      'the log names the cause',
+    );
     viewer.close();
   });
 
@@ -166,7 +209,9 @@ print(r.status, r.read().decode())
     assert.equal(noToken.status, 406);
     assert.match(noToken.body, /plotly-streamtoken/);
     assert.equal((await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'has space' })).status, 400);
-    const garbage = await rawExchange(relay.port, ['POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nplotly-streamtoken: m\r\n\r\nzz\r\n{}\r\n']);
+    const garbage = await rawExchange(relay.port, [
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nplotly-streamtoken: m\r\n\r\nzz\r\n{}\r\n',
+    ]);
     assert.match(garbage, /^HTTP\/1\.1 400 /);
     assert.match(garbage, /HPE_INVALID_CHUNK_SIZE/);
     const notHttp = await rawExchange(relay.port, ['HELLO THERE\r\n\r\n']);
@@ -178,19 +223,34 @@ print(r.status, r.read().decode())
     after(() => relay.close());
     const none = await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'locked' });
     assert.equal(none.status, 401);
-    const wrong = await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'locked', 'plotly-streamkey': 'nope' });
+    const wrong = await post(`${relay.url}/`, '{"y": 1}\n', {
+      'plotly-streamtoken': 'locked',
+      'plotly-streamkey': 'nope',
+    });
     assert.equal(wrong.status, 401);
-    const header = await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'locked', 'plotly-streamkey': 'sesame' });
+    const header = await post(`${relay.url}/`, '{"y": 1}\n', {
+      'plotly-streamtoken': 'locked',
+      'plotly-streamkey': 'sesame',
+    });
     assert.equal(header.status, 200);
-    const bearer = await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'locked', authorization: 'Bearer sesame' });
+    const bearer = await post(`${relay.url}/`, '{"y": 1}\n', {
+      'plotly-streamtoken': 'locked',
+      authorization: 'Bearer sesame',
+    });
     assert.equal(bearer.status, 200);
     // With keys configured, a token that has none (and no "*" entry) is refused too.
-    const unlisted = await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'other', 'plotly-streamkey': 'sesame' });
+    const unlisted = await post(`${relay.url}/`, '{"y": 1}\n', {
+      'plotly-streamtoken': 'other',
+      'plotly-streamkey': 'sesame',
+    });
     assert.equal(unlisted.status, 401);
     assert.match(unlisted.body, /no write key is configured for token "other"/);
     const shared = await createRelay({ port: 0, keys: { '*': 'all' }, log: () => undefined });
     after(() => shared.close());
-    assert.equal((await post(`${shared.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'any', 'plotly-streamkey': 'all' })).status, 200);
+    assert.equal(
+      (await post(`${shared.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'any', 'plotly-streamkey': 'all' })).status,
+      200,
+    );
   });
 });
 
@@ -227,7 +287,11 @@ describe("Plotly's Python client (chart_studio), as it writes", () => {
       client.write('{"x": 2, "y": 20}\n') + client.tail,
     ]);
     assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
-    const summary = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { accepted: number; heartbeats: number; rejected: number };
+    const summary = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as {
+      accepted: number;
+      heartbeats: number;
+      rejected: number;
+    };
     assert.deepEqual([summary.accepted, summary.heartbeats, summary.rejected], [2, 1, 0]);
     await viewer.untilMessages(2);
     assert.deepEqual(viewer.messages, [
@@ -240,12 +304,21 @@ describe("Plotly's Python client (chart_studio), as it writes", () => {
   it("takes chart_studio's sends exactly as it makes them, with no pause before close()", async () => {
     const viewer = await sseSubscribe(relay.url, 'token=cssends');
     const client = chartStudio(relay.port, 'cssends');
-    const writes = Array.from({ length: 20 }, (_, i) => client.write(`${JSON.stringify({ x: i, y: i * i }).replace(/,/g, ', ').replace(/:/g, ': ')}\n`));
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      client.write(
+        `${JSON.stringify({ x: i, y: i * i })
+          .replace(/,/g, ', ')
+          .replace(/:/g, ': ')}\n`,
+      ),
+    );
     const response = await rawExchange(relay.port, [client.headers, client.connectPause, ...writes, client.tail]);
     assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
     assert.equal((JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { accepted: number }).accepted, 20);
     await viewer.untilMessages(20);
-    assert.deepEqual(viewer.messages.map((m) => m['y']), Array.from({ length: 20 }, (_, i) => i * i));
+    assert.deepEqual(
+      viewer.messages.map((m) => m['y']),
+      Array.from({ length: 20 }, (_, i) => i * i),
+    );
     viewer.close();
   });
 });
@@ -262,7 +335,10 @@ describe('relay ingest limits', () => {
       assert.equal(summary.accepted, 5);
       assert.match(summary.closed, /rate limit/);
       await viewer.untilMessages(5);
-      assert.deepEqual(viewer.messages.map((m) => m['y']), [0, 1, 2, 3, 4]);
+      assert.deepEqual(
+        viewer.messages.map((m) => m['y']),
+        [0, 1, 2, 3, 4],
+      );
       viewer.close();
       const metrics = await get(`${relay.url}/metrics?format=json`);
       assert.equal(JSON.parse(metrics.body).tokens.fast.rateLimited, 1);
@@ -288,7 +364,11 @@ describe('relay ingest limits', () => {
     plain.close();
 
     // ...while the relay, given the same check interval, keeps its ingest well past that.
-    const relay = await createRelay({ port: 0, httpServerOptions: { connectionsCheckingInterval: 50 }, log: () => undefined });
+    const relay = await createRelay({
+      port: 0,
+      httpServerOptions: { connectionsCheckingInterval: 50 },
+      log: () => undefined,
+    });
     try {
       assert.equal(relay.server.requestTimeout, 0);
       const producer = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'long' });

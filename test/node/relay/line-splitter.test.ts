@@ -5,7 +5,11 @@ import { LineSplitter } from '../../../src/relay/line-splitter.js';
 function split(chunks: Array<string | Buffer>, max = 16) {
   const lines: string[] = [];
   const tooLong: number[] = [];
-  const splitter = new LineSplitter(max, (l) => lines.push(l), (n) => tooLong.push(n));
+  const splitter = new LineSplitter(
+    max,
+    (l) => lines.push(l),
+    (n) => tooLong.push(n),
+  );
   for (const chunk of chunks) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   splitter.end();
   return { lines, tooLong };

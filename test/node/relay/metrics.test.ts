@@ -43,7 +43,9 @@ describe('Metrics', () => {
     metrics.token('a').messagesIn += 3;
     metrics.token('b').rejected++;
     metrics.connections.sse = 2;
-    const text = metrics.toPrometheus((token) => (token === 'a' ? { messages: 3, bytes: 21 } : { messages: 0, bytes: 0 }));
+    const text = metrics.toPrometheus((token) =>
+      token === 'a' ? { messages: 3, bytes: 21 } : { messages: 0, bytes: 0 },
+    );
     assert.equal(text.match(/^# TYPE plotly_stream_messages_in_total counter$/gm)?.length, 1);
     assert.match(text, /^plotly_stream_messages_in_total\{token="a"\} 3$/m);
     assert.match(text, /^plotly_stream_messages_in_total\{token="b"\} 0$/m);

@@ -16,7 +16,11 @@ describe('relay routes', () => {
     const health = await get(`${relay.url}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(JSON.parse(health.body), { status: 'ok' });
-    const preflight = await get(`${relay.url}/`, { origin: 'http://page.test', 'access-control-request-method': 'POST' }, 'OPTIONS');
+    const preflight = await get(
+      `${relay.url}/`,
+      { origin: 'http://page.test', 'access-control-request-method': 'POST' },
+      'OPTIONS',
+    );
     assert.equal(preflight.status, 204);
     assert.match(String(preflight.headers['access-control-allow-headers']), /plotly-streamtoken/);
     const missing = await get(`${relay.url}/nothing`);

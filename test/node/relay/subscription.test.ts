@@ -9,7 +9,8 @@ import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/
 
 const ys = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.message['y']] : []));
 const types = (events: RelayEvent[]) => events.map((e) => e.type);
-const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}}\n`).join('');
+const lines = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}}\n`).join('');
 const publish = async (relay: Relay, token: string, from: number, to: number) => {
   const result = await post(`${relay.url}/`, lines(from, to), { 'plotly-streamtoken': token });
   assert.equal(result.status, 200, result.body);
@@ -50,7 +51,10 @@ describe('relay fan-out', () => {
     const [reset] = ws.events;
     assert.equal(reset?.type, 'reset');
     if (reset?.type === 'reset') assert.equal(reset.offset, 30);
-    assert.deepEqual(ys(ws.events), Array.from({ length: 50 }, (_, i) => 31 + i));
+    assert.deepEqual(
+      ys(ws.events),
+      Array.from({ length: 50 }, (_, i) => 31 + i),
+    );
     assert.equal(ws.events.at(-1)?.type, 'ready');
     await publish(relay, 'late', 81, 81);
     await ws.untilMessages(51);
@@ -98,7 +102,10 @@ describe('relay fan-out', () => {
     const again = await wsSubscribe(relay.url, `token=gap&resume=gap:${epoch}:2`);
     await again.until((e) => e.some((x) => x.type === 'ready'));
     assert.equal(again.events[0]?.type, 'reset');
-    assert.deepEqual(ys(again.events), Array.from({ length: 50 }, (_, i) => 51 + i));
+    assert.deepEqual(
+      ys(again.events),
+      Array.from({ length: 50 }, (_, i) => 51 + i),
+    );
     again.socket.close();
   });
 
@@ -111,11 +118,10 @@ describe('relay fan-out', () => {
     assert.equal(sse.status, 400);
     const mixed = await wsSubscribe(relay.url, 'token=good&token=b%3Ad');
     await mixed.until((e) => e.some((x) => x.type === 'ready'));
-    assert.deepEqual(mixed.events.map((e) => (e.type === 'error' ? `${e.code} ${e.message}` : e.type)), [
-      'bad-token "b:d" is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed',
-      'reset',
-      'ready',
-    ]);
+    assert.deepEqual(
+      mixed.events.map((e) => (e.type === 'error' ? `${e.code} ${e.message}` : e.type)),
+      ['bad-token "b:d" is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed', 'reset', 'ready'],
+    );
     mixed.socket.close();
   });
 
@@ -147,7 +153,13 @@ describe('relay fan-out', () => {
 describe('relay slow subscribers', () => {
   it('cuts off a subscriber that never reads, with a reason, while a normal one keeps up', async () => {
     const logs: string[] = [];
-    const relay = await createRelay({ port: 0, maxBufferedBytes: 256 * 1024, historyMessages: 100_000, historyBytes: 1e9, log: (l) => logs.push(l) });
+    const relay = await createRelay({
+      port: 0,
+      maxBufferedBytes: 256 * 1024,
+      historyMessages: 100_000,
+      historyBytes: 1e9,
+      log: (l) => logs.push(l),
+    });
     try {
       const slow = await wsSubscribe(relay.url, 'token=crowd');
       const slowSse = await sseSubscribe(relay.url, 'token=crowd');
@@ -163,7 +175,10 @@ describe('relay slow subscribers', () => {
       producer.end();
       assert.equal((await producer.result).status, 200);
       await fast.untilMessages(20_000, 20_000);
-      assert.deepEqual(ys(fast.events), Array.from({ length: 20_000 }, (_, i) => i + 1));
+      assert.deepEqual(
+        ys(fast.events),
+        Array.from({ length: 20_000 }, (_, i) => i + 1),
+      );
       (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
       const closed = await slow.closed;
       assert.equal(closed.code, 4408);
@@ -171,7 +186,10 @@ describe('relay slow subscribers', () => {
       assert.ok(logs.some((l) => /cut off/.test(l)));
       slowSse.response.resume();
       await slowSse.ended;
-      assert.ok(slowSse.events.some((e) => e.type === 'error' && /too slow/.test(e.message)), 'SSE is told why');
+      assert.ok(
+        slowSse.events.some((e) => e.type === 'error' && /too slow/.test(e.message)),
+        'SSE is told why',
+      );
       assert.ok(slowSse.messages.length < 20_000);
       const metrics = JSON.parse((await get(`${relay.url}/metrics?format=json`)).body);
       assert.equal(metrics.tokens.crowd.slowDisconnects, 2);
@@ -244,7 +262,7 @@ describe('Subscription (on a recording sink)', () => {
     subscription.close();
   });
 
-  it("heartbeat() queues a heartbeat event and asks the sink for its own keep-alive (ping, comment line)", async () => {
+  it('heartbeat() queues a heartbeat event and asks the sink for its own keep-alive (ping, comment line)', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const { sink, calls, nextFrame, events } = recordingSink();
     const subscription = new Subscription(engine, ['A'], sink, 1e6, quiet);
@@ -265,7 +283,10 @@ describe('Subscription (on a recording sink)', () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const tooSlow: string[][] = [];
     const { sink, calls } = recordingSink(5000);
-    const subscription = new Subscription(engine, ['A', 'B'], sink, 4096, { onTooSlow: (t) => tooSlow.push([...t]), onReset: () => undefined });
+    const subscription = new Subscription(engine, ['A', 'B'], sink, 4096, {
+      onTooSlow: (t) => tooSlow.push([...t]),
+      onReset: () => undefined,
+    });
     await subscription.start(new Map());
     assert.equal(subscription.closed, true);
     assert.deepEqual(tooSlow, [['A', 'B']]);

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flattenPaths, isValidToken, parseLine, visitMessage, type MessageVisitor } from '../../../src/shared/messages.js';
+import {
+  flattenPaths,
+  isValidToken,
+  parseLine,
+  visitMessage,
+  type MessageVisitor,
+} from '../../../src/shared/messages.js';
 
 function visit(message: Record<string, unknown>) {
   const seen: string[] = [];
@@ -71,7 +77,12 @@ describe('parseLine', () => {
   });
 
   it('rejects JSON that is not an object', () => {
-    for (const [line, type] of [['[1,2]', 'an array'], ['3', 'a number'], ['"s"', 'a string'], ['null', 'null']]) {
+    for (const [line, type] of [
+      ['[1,2]', 'an array'],
+      ['3', 'a number'],
+      ['"s"', 'a string'],
+      ['null', 'null'],
+    ]) {
       const result = parseLine(line as string);
       assert.equal(result.kind, 'rejected');
       if (result.kind === 'rejected') {
@@ -85,6 +96,7 @@ describe('parseLine', () => {
 describe('tokens', () => {
   it('accepts URL-safe tokens and refuses others', () => {
     for (const token of ['ab3dk4FBDd', 'a', 'sensor_1.temp-2~x']) assert.ok(isValidToken(token), token);
-    for (const token of ['', 'a b', 'a:b', 'a,b', 'é', 'x'.repeat(129), 3, null]) assert.ok(!isValidToken(token), String(token));
+    for (const token of ['', 'a b', 'a:b', 'a,b', 'é', 'x'.repeat(129), 3, null])
+      assert.ok(!isValidToken(token), String(token));
   });
 });

@@ -69,17 +69,23 @@ describe('decodeEvents', () => {
 describe('the wire round trip: what the relay encodes, the element decodes back equal', () => {
   const codes: readonly RelayErrorCode[] = RELAY_ERROR_CODES;
   const cases: Array<[string, RelayEvent]> = [
-    [encodeData('A.b~1', 'k3x9', 42, '{"x": 1, "y": [1, 2], "layout": {"title": {"text": "t"}}}'), {
-      type: 'data',
-      token: 'A.b~1',
-      epoch: 'k3x9',
-      offset: 42,
-      message: { x: 1, y: [1, 2], layout: { title: { text: 't' } } },
-    }],
+    [
+      encodeData('A.b~1', 'k3x9', 42, '{"x": 1, "y": [1, 2], "layout": {"title": {"text": "t"}}}'),
+      {
+        type: 'data',
+        token: 'A.b~1',
+        epoch: 'k3x9',
+        offset: 42,
+        message: { x: 1, y: [1, 2], layout: { title: { text: 't' } } },
+      },
+    ],
     [encodeReset('A', 'k3x9', 0), { type: 'reset', token: 'A', epoch: 'k3x9', offset: 0 }],
     [encodeReady(), { type: 'ready' }],
     [encodeHeartbeat(), { type: 'heartbeat' }],
-    ...codes.map((code): [string, RelayEvent] => [encodeError(code, 'why "quoted"\n'), { type: 'error', code, message: 'why "quoted"\n' }]),
+    ...codes.map((code): [string, RelayEvent] => [
+      encodeError(code, 'why "quoted"\n'),
+      { type: 'error', code, message: 'why "quoted"\n' },
+    ]),
     [encodeError('bad-token', 'about A', 'A'), { type: 'error', code: 'bad-token', message: 'about A', token: 'A' }],
   ];
 
@@ -90,7 +96,10 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
   }
 
   it('a frame of several events decodes to all of them, in order; a frame of one is the event itself', () => {
-    assert.deepEqual(decodeEvents(encodeFrame(cases.map(([text]) => text))), { events: cases.map(([, event]) => event), errors: [] });
+    assert.deepEqual(decodeEvents(encodeFrame(cases.map(([text]) => text))), {
+      events: cases.map(([, event]) => event),
+      errors: [],
+    });
     assert.equal(encodeFrame([encodeReady()]), encodeReady());
   });
 
@@ -109,13 +118,16 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
     const request = parseSubscribeRequest(query, 'A:e:9');
     assert.deepEqual(request.tokens, ['A', 'B']);
     assert.deepEqual(request.invalid, ['bad one']);
-    assert.deepEqual([...request.resume], [
-      ['A', { epoch: 'e', offset: 9 }],
-      ['B', { epoch: 'e', offset: 3 }],
-    ]);
+    assert.deepEqual(
+      [...request.resume],
+      [
+        ['A', { epoch: 'e', offset: 9 }],
+        ['B', { epoch: 'e', offset: 3 }],
+      ],
+    );
   });
 
-  it('close codes are distinct, and the relay\'s own are in the application range', () => {
+  it("close codes are distinct, and the relay's own are in the application range", () => {
     const values = Object.values(CloseCode);
     assert.equal(new Set(values).size, values.length);
     assert.ok(CloseCode.badRequest >= 4000 && CloseCode.badRequest < 5000);

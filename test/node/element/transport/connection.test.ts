@@ -127,7 +127,10 @@ describe('RelayConnection', () => {
     t.connection.start();
     t.drop();
     advance(1000);
-    assert.deepEqual(t.opened.map((o) => o.kind), ['websocket', 'websocket']);
+    assert.deepEqual(
+      t.opened.map((o) => o.kind),
+      ['websocket', 'websocket'],
+    );
   });
 
   it('resumes from the last positions, drops duplicates, and takes reset positions', () => {
@@ -142,7 +145,10 @@ describe('RelayConnection', () => {
         { type: 'ready' },
       ]),
     );
-    assert.deepEqual(t.events.map((e) => e.type), ['reset', 'data', 'data']);
+    assert.deepEqual(
+      t.events.map((e) => e.type),
+      ['reset', 'data', 'data'],
+    );
     t.drop();
     advance(1000);
     assert.deepEqual(t.last().url.searchParams.getAll('resume'), ['A:e:5', 'B:f:1']);

@@ -9,7 +9,10 @@ describe('subscribeUrl', () => {
       subscribeUrl('http://relay.test:8080/base/', ['A', 'B'], positions, 'ws').href,
       'ws://relay.test:8080/base/subscribe?token=A&token=B&resume=A%3Ae%3A3',
     );
-    assert.equal(subscribeUrl('wss://relay.test', ['A'], new Map(), 'http').href, 'https://relay.test/subscribe?token=A');
+    assert.equal(
+      subscribeUrl('wss://relay.test', ['A'], new Map(), 'http').href,
+      'https://relay.test/subscribe?token=A',
+    );
     assert.equal(subscribeUrl('https://relay.test', ['A'], new Map(), 'ws').protocol, 'wss:');
   });
 });
