@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick | --tiny] [--out DIR] [--skip-element] [--skip-relay] [--no-build]`
+ * `npm run bench [-- --quick | --tiny] [--out DIR] [--skip-element] [--skip-relay] [--no-build] [--update-readme]`
  *
  * Measures the element (in Debian's headless Chromium) and the relay (in Node), side by side with
  * their floors and the naive way, and writes DIR/latest.json, DIR/latest.md and SVG charts drawn by
- * Plotly. A run into bench/results also updates the README's Benchmarks section. Everything runs on
- * 127.0.0.1, in bounded time.
+ * Plotly. It writes nothing else: only `--update-readme` (with a full or --quick run of both parts
+ * into bench/results) rewrites the README's Benchmarks summary, so a run never dirties tracked docs
+ * by surprise. Everything runs on 127.0.0.1, in bounded time.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -117,10 +118,20 @@ const { values } = parseArgs({
     'skip-element': { type: 'boolean' },
     'skip-relay': { type: 'boolean' },
     'no-build': { type: 'boolean' },
+    'update-readme': { type: 'boolean' },
   },
 });
 const mode: Mode = values.tiny ? 'tiny' : values.quick ? 'quick' : 'full';
 const out = resolve(values.out ?? 'bench/results');
+// The README shows the summary of a real run of both parts, kept in bench/results (not --tiny).
+const updateReadme = values['update-readme'] === true;
+if (
+  updateReadme &&
+  (mode === 'tiny' || out !== resolve('bench/results') || values['skip-element'] || values['skip-relay'])
+) {
+  console.error('bench: --update-readme takes a full or --quick run of both parts into bench/results');
+  process.exit(2);
+}
 const log = (line: string) => console.log(`[bench] ${line}`);
 const started = performance.now();
 
@@ -455,8 +466,7 @@ writeFileSync(join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(out, 'latest.md'), markdown(report, Object.keys(charts)));
 log(`wrote ${relative(process.cwd(), join(out, 'latest.md'))} and latest.json (${report.seconds} s)`);
 
-// The README shows the latest summary of a real run (not of --tiny, not of a run elsewhere).
-if (mode !== 'tiny' && out === resolve('bench/results') && !values['skip-element'] && !values['skip-relay']) {
+if (updateReadme) {
   const readme = readFileSync('README.md', 'utf8');
   const section = [
     '<!-- bench:start -->',
@@ -471,4 +481,6 @@ if (mode !== 'tiny' && out === resolve('bench/results') && !values['skip-element
   ].join('\n');
   writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*?<!-- bench:end -->/, section));
   log("updated the README's Benchmarks section");
+} else {
+  log('README.md left as it is (npm run bench -- --update-readme rewrites its summary)');
 }

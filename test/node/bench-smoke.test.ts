@@ -14,9 +14,11 @@ describe('npm run bench -- --tiny', () => {
   it('runs the harness end to end and writes its report', { timeout: 240_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-'));
     try {
+      const readme = readFileSync('README.md', 'utf8');
       await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], {
         maxBuffer: 10 * 2 ** 20,
       });
+      assert.equal(readFileSync('README.md', 'utf8'), readme, 'a run writes its results only');
       const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
       assert.equal(report.mode, 'tiny');
       assert.ok(report.sizes.length >= 3);
@@ -30,6 +32,17 @@ describe('npm run bench -- --tiny', () => {
       for (const chart of ['element-fps.svg', 'relay-latency.svg']) assert.ok(existsSync(join(out, chart)), chart);
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --update-readme for a run that is not a full or quick run of both parts into bench/results', async () => {
+    for (const args of [['--tiny'], ['--quick', '--skip-relay'], ['--quick', '--out', tmpdir()]]) {
+      const refused = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args, '--update-readme']).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.equal(refused?.code, 2, args.join(' '));
+      assert.match(refused.stderr, /--update-readme takes a full or --quick run/);
     }
   });
 });
