@@ -1,19 +1,8 @@
 // Browser tests: Debian's Chromium through Playwright (no browser download), TypeScript via esbuild.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-
-function chromiumPath() {
-  const candidates = [
-    process.env.CHROME_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-  ];
-  const found = candidates.find((path) => path && existsSync(path));
-  if (!found) throw new Error('No Chromium found: set CHROME_PATH or run `apt-get install -y chromium`.');
-  return found;
-}
+import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.ts';
 
 /** plotly.js-basic-dist is UMD (it sets window.Plotly): serve it as an ES module too. */
 const plotlyAsEsm = {
@@ -71,13 +60,7 @@ export default {
       product: 'chromium',
       launchOptions: {
         executablePath: chromiumPath(),
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: CHROMIUM_ARGS,
       },
     }),
   ],

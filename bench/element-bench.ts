@@ -6,7 +6,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import http from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../scripts/chromium.js';
 import { distribution, round, type Distribution } from './lib/stats.js';
 import { startWorker, type Worker } from './lib/processes.js';
 
@@ -78,33 +79,6 @@ async function staticServer(): Promise<{ url: string; close(): void }> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() };
-}
-
-export function chromiumPath(): string {
-  const found = [process.env['CHROME_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-    (p) => p && existsSync(p),
-  );
-  if (!found) throw new Error('No Chromium: set CHROME_PATH or apt-get install -y chromium');
-  return found;
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-precise-memory-info',
-      '--js-flags=--expose-gc',
-      // A hidden or occluded page gets no animation frames; the bench page must always get them.
-      '--disable-renderer-backgrounding',
-      '--disable-background-timer-throttling',
-      '--disable-backgrounding-occluded-windows',
-    ],
-  });
 }
 
 async function elementRun(

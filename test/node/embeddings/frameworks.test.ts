@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../../../bench/element-bench.js';
+import { launchBrowser } from '../../../scripts/chromium.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { get, post } from '../../support/relay-clients.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../../../bench/element-bench.js';
+import { launchBrowser } from '../../../scripts/chromium.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { ensureBundles } from '../../support/ensure-dist.js';
 

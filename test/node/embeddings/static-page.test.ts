@@ -4,7 +4,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../../../bench/element-bench.js';
+import { launchBrowser } from '../../../scripts/chromium.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { ensureBundles } from '../../support/ensure-dist.js';
 import { openIngest } from '../../support/relay-clients.js';
