@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadKeysFile, parseKeys } from './keys.js';
-import { RELAY_DEFAULTS } from './constants.js';
+import { REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
+import { redactRedisUrl } from './redis-engine.js';
 import { createRelay, type RelayOptions } from './server.js';
 
 const HELP = `plotly-stream-relay: a self-hosted Plotly streaming relay
@@ -23,6 +24,10 @@ Usage: plotly-stream-relay [options]
   --rate-limit N        messages per second per token; past it the ingest gets 429 (default: none)
   --heartbeat SECS      heartbeat and ping interval to subscribers (default ${RELAY_DEFAULTS.heartbeatMs / 1000})
   --max-buffer SIZE     bytes a slow subscriber may have waiting before it is cut off (default 4MiB)
+  --redis URL           keep history and live messages in Redis (redis://host:6379): several relays
+                        share tokens and a restart keeps every window. Also PLOTLY_STREAM_REDIS.
+                        Default: in this process's memory
+  --redis-prefix TEXT   prepended to every Redis key and channel (default ${REDIS_DEFAULTS.prefix})
   --keys FILE           write keys: JSON {"token": "key"} or token=key lines; "*" covers other tokens.
                         Also from the environment: PLOTLY_STREAM_KEYS="token=key,other=key2"
   --quiet               log nothing but errors at start
@@ -32,8 +37,9 @@ Usage: plotly-stream-relay [options]
 Sizes take a unit: 512KiB, 4MiB, 1GiB (or plain bytes).
 `;
 
-function fail(message: string): never {
-  console.error(`plotly-stream-relay: ${message}\nRun plotly-stream-relay --help for the options.`);
+/** Exits 2 with one line (and, for a wrong flag, a pointer to --help); never a stack trace. */
+function fail(message: string, { usage = true } = {}): never {
+  console.error(`plotly-stream-relay: ${message}${usage ? '\nRun plotly-stream-relay --help for the options.' : ''}`);
   process.exit(2);
 }
 
@@ -84,6 +90,8 @@ async function main(argv: string[]): Promise<void> {
         heartbeat: { type: 'string' },
         'max-buffer': { type: 'string' },
         keys: { type: 'string' },
+        redis: { type: 'string' },
+        'redis-prefix': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -114,6 +122,12 @@ async function main(argv: string[]): Promise<void> {
   if (v['rate-limit'] !== undefined) options.rateLimit = parseCount(v['rate-limit'], '--rate-limit');
   if (v.heartbeat !== undefined) options.heartbeatMs = parseCount(v.heartbeat, '--heartbeat', 0.001) * 1000;
   if (v['max-buffer'] !== undefined) options.maxBufferedBytes = parseSize(v['max-buffer'], '--max-buffer');
+  const redis = v.redis ?? process.env['PLOTLY_STREAM_REDIS'];
+  if (redis !== undefined && redis !== '') options.redis = redis;
+  if (v['redis-prefix'] !== undefined) {
+    if (options.redis === undefined) fail('--redis-prefix needs --redis (or PLOTLY_STREAM_REDIS)');
+    options.redisPrefix = v['redis-prefix'];
+  }
   try {
     const keys = new Map<string, string>();
     if (process.env['PLOTLY_STREAM_KEYS'])
@@ -129,7 +143,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     relay = await createRelay(options);
   } catch (error) {
-    fail(`cannot listen: ${(error as Error).message}`);
+    fail((error as Error).message, { usage: false });
   }
   if (!v.quiet) {
     console.error(`plotly-stream-relay listening on ${relay.url}`);
@@ -139,6 +153,9 @@ async function main(argv: string[]): Promise<void> {
     console.error(`  subscribe: ${relay.url.replace('http', 'ws')}/subscribe?token=TOKEN (or SSE)`);
     console.error(`  element:   <script src="${relay.url}/plotly-stream.js"></script>`);
     if (writeKeyTokens.length > 0) console.error(`  write keys: required for ${writeKeyTokens.join(', ')}`);
+    console.error(
+      `  engine:    ${options.redis !== undefined ? `Redis (${redactRedisUrl(options.redis)})` : 'memory'}`,
+    );
   }
   let stopping = false;
   const stop = (signal: string) => {

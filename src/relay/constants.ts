@@ -19,11 +19,24 @@ export const RELAY_DEFAULTS = {
   cors: '*',
 } as const;
 
+/** Defaults of the Redis engine (`--redis`, `--redis-prefix`). */
+export const REDIS_DEFAULTS = {
+  /** Prepended to every key and channel. */
+  prefix: 'plotly-stream:',
+  /** A Redis command without an answer in this long fails (node-redis has none by default for us). */
+  commandTimeoutMs: 5000,
+  /** Reconnect attempts back off up to this. */
+  maxReconnectDelayMs: 2000,
+} as const;
+
 /** Request headers a page may send cross-origin (ingest and SSE resumes). */
 export const CORS_ALLOW_HEADERS = 'content-type, plotly-streamtoken, plotly-streamkey, authorization, last-event-id';
 
 /** Rejected lines listed in an ingest's summary (all are counted). */
 export const MAX_REPORTED_ERRORS = 10;
+
+/** Stores in flight (an asynchronous engine) before an ingest stops reading its body until they settle. */
+export const MAX_PENDING_STORES = 1024;
 
 /** Longest preview of a rejected line in a summary or a log line, in characters. */
 export const MAX_ERROR_PREVIEW = 200;

@@ -1,13 +1,16 @@
 /**
  * The hub behind an interface: where each token's messages get their positions, are kept as a
- * bounded history, and reach live listeners. `MemoryEngine` is one relay's memory; a Redis engine
- * (Streams for history, pub/sub for live) can take its place when one relay is not enough.
+ * bounded history, and reach live listeners. `MemoryEngine` (one relay's memory) is the default;
+ * `RedisEngine` (Streams for history, pub/sub for live) lets several relays share tokens and
+ * survive restarts. docs/architecture.md says what a new engine must keep.
  */
 import { randomBytes } from 'node:crypto';
 
-/** One message as stored: its offset and its JSON text, exactly as the producer sent it. */
+/** One message as stored: its offset, when the relay accepted it, and its JSON text as the producer sent it. */
 export interface StoredMessage {
   readonly offset: number;
+  /** When the relay accepted the message, in ms since the Unix epoch. */
+  readonly time: number;
   readonly text: string;
 }
 
@@ -21,15 +24,33 @@ export interface History {
 
 export type MessageListener = (epoch: string, message: StoredMessage) => void;
 
+/** A live listener on a token. */
+export interface Listening {
+  /** Resolves once every message published from now on will reach the listener. */
+  readonly ready: Promise<void>;
+  stop(): void;
+}
+
+export interface EngineHealth {
+  /** `memory` or `redis`: named by `/healthz` and in logs. */
+  engine: string;
+  ok: boolean;
+  /** Why not, when not ok. */
+  reason?: string;
+}
+
 export interface Engine {
-  /** Stores a message (one JSON object's text) and tells the token's listeners, in order. */
-  publish(token: string, text: string): void | Promise<void>;
-  /** The token's epoch and the history it still holds. */
-  history(token: string): History | Promise<History>;
-  /** Live messages of a token from now on; returns the unsubscribe function. */
-  listen(token: string, listener: MessageListener): () => void;
-  /** Tokens the engine holds something for. */
-  tokens(): Iterable<string>;
+  /**
+   * Stores a message (one JSON object's text) accepted at `time` and tells the token's listeners,
+   * in publish order. A promise that rejects means the message was not stored.
+   */
+  publish(token: string, text: string, time: number): void | Promise<void>;
+  /** The token's epoch and the history it still holds, all of it or only the messages after `after`. */
+  history(token: string, after?: number): History | Promise<History>;
+  /** Live messages of a token from `ready` on, in order, until `stop()`. */
+  listen(token: string, listener: MessageListener): Listening;
+  /** Whether the engine can store and deliver now. */
+  health(): EngineHealth;
   close(): void | Promise<void>;
 }
 
@@ -40,83 +61,7 @@ export interface HistoryLimits {
   bytes: number;
 }
 
-/** A new epoch: base-36 time and random, so a restarted relay never reuses one. */
+/** A new epoch: base-36 time and random, so a restarted relay (or Redis) never reuses one. */
 export function newEpoch(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-}
-
-class TokenLog {
-  readonly epoch = newEpoch();
-  lastOffset = 0;
-  entries: StoredMessage[] = [];
-  /** Index of the oldest kept entry in `entries` (dropped ones are compacted away in batches). */
-  head = 0;
-  bytes = 0;
-  listeners = new Set<MessageListener>();
-}
-
-export class MemoryEngine implements Engine {
-  readonly #limits: HistoryLimits;
-  readonly #logs = new Map<string, TokenLog>();
-
-  constructor(limits: HistoryLimits) {
-    this.#limits = limits;
-  }
-
-  #log(token: string): TokenLog {
-    let log = this.#logs.get(token);
-    if (log === undefined) {
-      log = new TokenLog();
-      this.#logs.set(token, log);
-    }
-    return log;
-  }
-
-  publish(token: string, text: string): void {
-    const log = this.#log(token);
-    const message: StoredMessage = { offset: ++log.lastOffset, text };
-    log.entries.push(message);
-    log.bytes += Buffer.byteLength(text);
-    const limits = this.#limits;
-    while (
-      log.entries.length - log.head > limits.messages ||
-      (log.bytes > limits.bytes && log.entries.length - log.head > 1)
-    ) {
-      log.bytes -= Buffer.byteLength((log.entries[log.head] as StoredMessage).text);
-      log.head++;
-    }
-    // Compact once the dropped prefix is as long as what is kept: amortised O(1) per message.
-    if (log.head > 1024 && log.head * 2 > log.entries.length) {
-      log.entries = log.entries.slice(log.head);
-      log.head = 0;
-    }
-    for (const listener of log.listeners) listener(log.epoch, message);
-  }
-
-  history(token: string): History {
-    const log = this.#log(token);
-    return { epoch: log.epoch, entries: log.entries.slice(log.head), lastOffset: log.lastOffset };
-  }
-
-  listen(token: string, listener: MessageListener): () => void {
-    const log = this.#log(token);
-    log.listeners.add(listener);
-    return () => log.listeners.delete(listener);
-  }
-
-  tokens(): Iterable<string> {
-    return this.#logs.keys();
-  }
-
-  /** Held messages and bytes of a token (for metrics). */
-  size(token: string): { messages: number; bytes: number } {
-    const log = this.#logs.get(token);
-    return log === undefined
-      ? { messages: 0, bytes: 0 }
-      : { messages: log.entries.length - log.head, bytes: log.bytes };
-  }
-
-  close(): void {
-    for (const log of this.#logs.values()) log.listeners.clear();
-  }
 }

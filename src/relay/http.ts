@@ -33,7 +33,15 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
  * A whole HTTP/1.1 response as text, for a socket Node's HTTP layer has given up on (a parse error,
  * a refused upgrade): it always closes the connection.
  */
-export function rawResponse(status: string, body = '', contentType = 'text/plain; charset=utf-8'): string {
+export function rawResponse(
+  status: string,
+  body = '',
+  contentType = 'text/plain; charset=utf-8',
+  headers: Headers = {},
+): string {
   const type = body === '' ? '' : `content-type: ${contentType}\r\n`;
-  return `HTTP/1.1 ${status}\r\n${type}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `HTTP/1.1 ${status}\r\n${type}${extra}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }

@@ -1,14 +1,17 @@
 /** plotly-stream-relay for Node code: `const relay = await createRelay({port: 8080})`. */
-export { RELAY_DEFAULTS } from './constants.js';
+export { REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
 export { createRelay, type Relay, type RelayOptions } from './server.js';
 export {
-  MemoryEngine,
   newEpoch,
   type Engine,
+  type EngineHealth,
   type History,
   type HistoryLimits,
+  type Listening,
   type MessageListener,
   type StoredMessage,
 } from './engine.js';
+export { MemoryEngine } from './memory-engine.js';
+export { RedisEngine, type RedisEngineOptions } from './redis-engine.js';
 export { loadKeysFile, parseKeys, type WriteKeys } from './keys.js';
 export type { IngestError, IngestErrorCode, IngestSummary } from './ingest.js';

@@ -7,12 +7,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseLine, preview, type LineErrorCode } from '../shared/messages.js';
-import { EARLY_ANSWER_LINGER_MS, MAX_ERROR_PREVIEW, MAX_REPORTED_ERRORS, SHUTDOWN_RETRY_AFTER_S } from './constants.js';
+import {
+  EARLY_ANSWER_LINGER_MS,
+  MAX_ERROR_PREVIEW,
+  MAX_PENDING_STORES,
+  MAX_REPORTED_ERRORS,
+  SHUTDOWN_RETRY_AFTER_S,
+} from './constants.js';
 import { rawResponse } from './http.js';
 import { LineSplitter } from './line-splitter.js';
 
-/** Why ingest rejects a line: the message rules' reasons, or longer than `maxLineBytes`. */
-export type IngestErrorCode = LineErrorCode | 'line-too-long';
+/**
+ * Why a line was not kept: the message rules' reasons, longer than `maxLineBytes`, or accepted but
+ * not stored (the engine failed: Redis unreachable, say).
+ */
+export type IngestErrorCode = LineErrorCode | 'line-too-long' | 'not-stored';
 
 export interface IngestError {
   line: number;
@@ -22,17 +31,22 @@ export interface IngestError {
 
 export interface IngestSummary {
   token: string;
+  /** Lines taken and stored. */
   accepted: number;
+  /** Lines refused by the message rules or the line length limit. */
   rejected: number;
   heartbeats: number;
-  /** The first rejected lines (at most `MAX_REPORTED_ERRORS`), with their line numbers. */
+  /** Lines accepted but not stored because the engine failed (present only when some were not). */
+  notStored?: number;
+  /** The first lines not kept (at most `MAX_REPORTED_ERRORS`), with their line numbers and why. */
   errors: IngestError[];
   /** Why the relay ended the stream, when it did. */
   closed?: string;
 }
 
 export interface IngestHooks {
-  publish(text: string): void;
+  /** Stores a message; a promise when the engine stores asynchronously (it rejects when not stored). */
+  publish(text: string): void | Promise<void>;
   /** True when the token may take one more message now (the optional rate limit). */
   allow(): boolean;
   onRejected(error: IngestError): void;
@@ -49,7 +63,15 @@ export class Ingest {
   readonly #splitter: LineSplitter;
   #lineNumber = 0;
   #idleTimer: NodeJS.Timeout | null = null;
+  /** No more lines are taken; the answer waits for the stores in flight. */
+  #ending = false;
+  /** Answered, or given up on: the ingest is over. */
   #done = false;
+  /** Stores in flight (an asynchronous engine). */
+  #pending = 0;
+  #paused = false;
+  #afterStores: (() => void) | null = null;
+  #notStoredReason: string | null = null;
 
   constructor(
     token: string,
@@ -73,7 +95,7 @@ export class Ingest {
   }
 
   get done(): boolean {
-    return this.#done;
+    return this.#done || this.#ending;
   }
 
   get socket(): Socket {
@@ -83,7 +105,7 @@ export class Ingest {
   start(): void {
     this.#armIdle();
     this.#req.on('data', (chunk: Buffer) => {
-      if (this.#done) return;
+      if (this.#done || this.#ending) return;
       this.#armIdle();
       this.#splitter.push(chunk);
     });
@@ -98,12 +120,16 @@ export class Ingest {
     });
   }
 
-  /** Ends the stream: the last line without a newline counts, then the summary goes out. */
+  /**
+   * Ends the stream: the last line without a newline counts, then, once every line taken is stored,
+   * the summary goes out (503 instead of 200 when a line could not be stored).
+   */
   finish(status: number, closed?: string): void {
-    if (this.#done) return;
+    if (this.#done || this.#ending) return;
     if (status === 200 || status === 409 || status === 503) this.#splitter.end();
+    this.#ending = true;
     if (closed !== undefined) this.summary.closed = closed;
-    this.#end(status);
+    this.#whenStored(() => this.#end(this.#notStoredReason !== null && status === 200 ? 503 : status));
   }
 
   /** Stops without answering (the caller answers on the raw socket, or nobody is left to answer). */
@@ -116,15 +142,28 @@ export class Ingest {
    * The answer goes straight to the socket (the HTTP layer has given up on it).
    */
   finishFromTail(): void {
-    if (this.#done) return;
+    if (this.#done || this.#ending) return;
     this.#splitter.end();
-    this.#stop();
-    this.socket.end(rawResponse('200 OK', `${JSON.stringify(this.summary)}\n`, 'application/json'));
+    this.#ending = true;
+    this.#whenStored(() => {
+      this.#stop();
+      const stored = this.#notStoredReason === null;
+      this.socket.end(
+        rawResponse(
+          stored ? '200 OK' : '503 Service Unavailable',
+          `${JSON.stringify(this.summary)}\n`,
+          'application/json',
+          {
+            ...(stored ? {} : { 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) }),
+          },
+        ),
+      );
+    });
   }
 
   #onLine(line: string): void {
     // Ended in the middle of a chunk (429): the rest of that chunk is not taken.
-    if (this.#done) return;
+    if (this.#done || this.#ending) return;
     this.#lineNumber++;
     const parsed = parseLine(line);
     if (parsed.kind === 'heartbeat') {
@@ -140,15 +179,67 @@ export class Ingest {
       return;
     }
     this.summary.accepted++;
-    this.#hooks.publish(line.trim());
+    const stored = this.#hooks.publish(line.trim());
+    if (stored !== undefined) this.#track(stored, this.#lineNumber);
   }
 
   #reject(code: IngestErrorCode, message: string): void {
     if (code === 'line-too-long') this.#lineNumber++;
-    const error: IngestError = { line: this.#lineNumber, code, message: preview(message, MAX_ERROR_PREVIEW) };
     this.summary.rejected++;
+    this.#report({ line: this.#lineNumber, code, message });
+  }
+
+  #report(error: IngestError): void {
+    error.message = preview(error.message, MAX_ERROR_PREVIEW);
     if (this.summary.errors.length < MAX_REPORTED_ERRORS) this.summary.errors.push(error);
     this.#hooks.onRejected(error);
+  }
+
+  // --- an asynchronous engine: stores in flight, backpressure, failures -----------------------
+  #track(stored: Promise<void>, line: number): void {
+    this.#pending++;
+    // Too many stores in flight: stop reading the body until the engine catches up.
+    if (this.#pending >= MAX_PENDING_STORES && !this.#paused) {
+      this.#paused = true;
+      this.#req.pause();
+    }
+    stored.then(this.#onStored, (error: unknown) => this.#onNotStored(line, error));
+  }
+
+  #onStored = (): void => {
+    this.#pending--;
+    this.#afterStore();
+  };
+
+  #onNotStored(line: number, error: unknown): void {
+    this.#pending--;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.summary.accepted--;
+    this.summary.notStored = (this.summary.notStored ?? 0) + 1;
+    this.#report({ line, code: 'not-stored', message: `accepted but not stored: ${reason}` });
+    if (this.#notStoredReason === null) {
+      this.#notStoredReason = reason;
+      this.summary.closed ??= `the relay could not store line ${line} (${reason}); try again later`;
+      this.finish(503);
+    }
+    this.#afterStore();
+  }
+
+  #afterStore(): void {
+    if (this.#paused && this.#pending <= MAX_PENDING_STORES / 2) {
+      this.#paused = false;
+      this.#req.resume();
+    }
+    if (this.#pending === 0 && this.#afterStores !== null) {
+      const then = this.#afterStores;
+      this.#afterStores = null;
+      then();
+    }
+  }
+
+  #whenStored(then: () => void): void {
+    if (this.#pending === 0) then();
+    else this.#afterStores = then;
   }
 
   #armIdle(): void {

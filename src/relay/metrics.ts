@@ -10,6 +10,8 @@ export interface TokenCounters {
   resets: number;
   /** Ingests ended by the rate limit. */
   rateLimited: number;
+  /** Lines accepted but not stored (the engine failed). */
+  notStored: number;
 }
 
 export class Metrics {
@@ -28,6 +30,7 @@ export class Metrics {
         slowDisconnects: 0,
         resets: 0,
         rateLimited: 0,
+        notStored: 0,
       };
       this.#tokens.set(token, counters);
     }
@@ -65,6 +68,7 @@ export class Metrics {
       ['messages_in_total', 'Messages accepted by ingest.', 'counter', 'messagesIn'],
       ['rejected_total', 'Lines rejected by ingest.', 'counter', 'rejected'],
       ['rate_limited_total', 'Ingests ended by the rate limit.', 'counter', 'rateLimited'],
+      ['not_stored_total', 'Lines accepted but not stored (the engine failed).', 'counter', 'notStored'],
       ['producers', 'Open ingest connections.', 'gauge', 'producers'],
       ['subscribers', 'Open subscriptions.', 'gauge', 'subscribers'],
       ['slow_disconnects_total', 'Subscribers cut off for falling behind.', 'counter', 'slowDisconnects'],

@@ -11,12 +11,14 @@ import { CloseCode, encodeError, parseSubscribeRequest, type SubscribeRequest } 
 import { BundleServer, defaultBundlePath } from './bundle.js';
 import { isChartStudioTail, type HttpParseError } from './chart-studio-tail.js';
 import { CORS_ALLOW_HEADERS, RELAY_DEFAULTS, SHUTDOWN_GRACE_MS, SHUTDOWN_RETRY_AFTER_S } from './constants.js';
-import { MemoryEngine, type Engine } from './engine.js';
+import type { Engine } from './engine.js';
 import { headerValue, rawResponse, requestUrl, sendJson, sendText } from './http.js';
 import { Ingest } from './ingest.js';
 import { checkWriteKey, type WriteKeys } from './keys.js';
+import { MemoryEngine } from './memory-engine.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { RedisEngine } from './redis-engine.js';
 import { openEventStream } from './sinks/sse.js';
 import { webSocketSink } from './sinks/websocket.js';
 import { Subscription, type FrameSink } from './subscription.js';
@@ -44,7 +46,14 @@ export interface RelayOptions {
   maxTokensPerSubscription?: number;
   /** Write keys by token (`*`: every other token). None: ingest is open. */
   keys?: WriteKeys | Record<string, string> | null;
-  /** Where history and live messages live. Default: a MemoryEngine with the history limits. */
+  /**
+   * A Redis URL: history and live messages live in Redis (`RedisEngine`), so several relays share
+   * tokens and a restart keeps every window. Default: none (a `MemoryEngine`).
+   */
+  redis?: string;
+  /** With `redis`: prepended to every key and channel. Default `plotly-stream:`. */
+  redisPrefix?: string;
+  /** Where history and live messages live, when given (it takes precedence over `redis`). */
   engine?: Engine;
   /**
    * The script-tag bundle served at /plotly-stream.js. Default: the package's
@@ -78,7 +87,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const log = o.log ?? ((line: string) => console.error(`plotly-stream-relay: ${line}`));
   const keys: WriteKeys | null =
     o.keys == null ? null : o.keys instanceof Map ? o.keys : new Map(Object.entries(o.keys));
-  const engine = o.engine ?? new MemoryEngine({ messages: o.historyMessages, bytes: o.historyBytes });
+  const limits = { messages: o.historyMessages, bytes: o.historyBytes };
+  const engine =
+    o.engine ??
+    (o.redis !== undefined
+      ? await RedisEngine.connect({ url: o.redis, prefix: o.redisPrefix, limits, log })
+      : new MemoryEngine(limits));
   const historySize = (token: string) =>
     engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 };
   const metrics = new Metrics();
@@ -121,8 +135,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       { idleTimeoutMs: o.idleTimeoutMs, maxLineBytes: o.maxLineBytes },
       {
         publish: (text) => {
-          counters.messagesIn++;
-          void engine.publish(token, text);
+          const stored = engine.publish(token, text, Date.now());
+          if (stored === undefined) {
+            counters.messagesIn++;
+            return undefined;
+          }
+          return stored.then(() => {
+            counters.messagesIn++;
+          });
         },
         allow: () => {
           if (limiter.allow(token)) return true;
@@ -130,8 +150,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           return false;
         },
         onRejected: (error) => {
-          counters.rejected++;
-          log(`ingest ${token}: line ${error.line} rejected (${error.code}): ${error.message}`);
+          if (error.code === 'not-stored') counters.notStored++;
+          else counters.rejected++;
+          log(
+            `ingest ${token}: line ${error.line} ${error.code === 'not-stored' ? 'not stored' : `rejected (${error.code})`}: ${error.message}`,
+          );
         },
         onEnd: (ended) => {
           if (producers.get(token) === ended) producers.delete(token);
@@ -260,9 +283,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         if (method === 'GET' || method === 'HEAD') bundles.serve(req, res, url.pathname);
         else sendText(res, 405, 'GET only\n', { allow: 'GET, HEAD' });
         return;
-      case '/healthz':
-        sendJson(res, closing ? 503 : 200, { status: closing ? 'closing' : 'ok' });
+      case '/healthz': {
+        const health = engine.health();
+        if (closing) sendJson(res, 503, { status: 'closing', engine: health.engine });
+        else if (!health.ok)
+          sendJson(res, 503, { status: 'unavailable', engine: health.engine, reason: health.reason });
+        else sendJson(res, 200, { status: 'ok', engine: health.engine });
         return;
+      }
       case '/metrics':
         if (url.searchParams.get('format') === 'json') sendJson(res, 200, metrics.toJSON(historySize));
         else
@@ -318,13 +346,21 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   }, o.heartbeatMs);
   heartbeat.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    clearInterval(heartbeat);
+    const reason = new Error(`cannot listen on ${o.host}:${o.port}: ${(error as Error).message}`, { cause: error });
+    // An engine this call made (Redis connections) must not keep the process alive.
+    if (o.engine === undefined) await engine.close();
+    throw reason;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 

@@ -14,7 +14,7 @@ import {
   type Position,
   type Positions,
 } from '../shared/protocol.js';
-import type { Engine, StoredMessage } from './engine.js';
+import type { Engine, Listening, StoredMessage } from './engine.js';
 
 /** Where frames go: a WebSocket or an SSE response. */
 export interface FrameSink {
@@ -44,7 +44,7 @@ const dataEvents = new WeakMap<StoredMessage, string>();
 function dataEvent(token: string, epoch: string, message: StoredMessage): string {
   let text = dataEvents.get(message);
   if (text === undefined) {
-    text = encodeData(token, epoch, message.offset, message.text);
+    text = encodeData(token, epoch, message.offset, message.time, message.text);
     dataEvents.set(message, text);
   }
   return text;
@@ -59,7 +59,7 @@ export class Subscription {
   readonly #positions: Positions = new Map();
   /** Live messages that arrive while a token's history is being sent. */
   readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
-  #unlisten: Array<() => void> = [];
+  #listening: Listening[] = [];
   #pending: string[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
@@ -88,8 +88,11 @@ export class Subscription {
     // Listen first and hold live messages back, so nothing published meanwhile falls in a gap.
     for (const token of this.tokens) {
       this.#waiting.set(token, []);
-      this.#unlisten.push(this.#engine.listen(token, (epoch, message) => this.#onLive(token, epoch, message)));
+      this.#listening.push(this.#engine.listen(token, (epoch, message) => this.#onLive(token, epoch, message)));
     }
+    // A remote engine (Redis pub/sub) listens only once it confirms: read history after that.
+    await Promise.all(this.#listening.map((listening) => listening.ready));
+    if (this.#closed) return;
     for (const token of this.tokens) {
       const history = await this.#engine.history(token);
       if (this.#closed) return;
@@ -126,8 +129,8 @@ export class Subscription {
   close(code?: number, reason = ''): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const unlisten of this.#unlisten) unlisten();
-    this.#unlisten = [];
+    for (const listening of this.#listening) listening.stop();
+    this.#listening = [];
     this.#pending = [];
     if (code !== undefined) this.#sink.close(code, reason);
   }

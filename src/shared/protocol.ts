@@ -54,6 +54,8 @@ export interface DataEvent {
   token: string;
   epoch: string;
   offset: number;
+  /** When the relay accepted the message, in ms since the Unix epoch (stored with it; older relays omit it). */
+  time?: number;
   message: Record<string, unknown>;
 }
 
@@ -118,9 +120,9 @@ export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 // Events are built as text: a data event embeds the producer's JSON line as it was stored, so the
 // message is never parsed and re-serialised on the way through.
 
-/** A `data` event; `messageJson` is the message's JSON text (one object). */
-export function encodeData(token: string, epoch: string, offset: number, messageJson: string): string {
-  return `{"type":"data","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset},"message":${messageJson}}`;
+/** A `data` event; `messageJson` is the message's JSON text (one object), `time` when the relay accepted it. */
+export function encodeData(token: string, epoch: string, offset: number, time: number, messageJson: string): string {
+  return `{"type":"data","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset},"time":${time},"message":${messageJson}}`;
 }
 
 /** A `reset` event: `offset` is the position just before the first message that follows. */
@@ -201,6 +203,8 @@ function checkEvent(value: unknown): RelayEvent | string | null {
       if (typeof value['epoch'] !== 'string') return 'data event without an epoch';
       if (!Number.isSafeInteger(value['offset'])) return 'data event without an integer offset';
       if (!isMessageObject(value['message'])) return 'data event whose message is not an object';
+      // A time that is not a number is left out; the message itself is good.
+      if (value['time'] !== undefined && !Number.isFinite(value['time'])) delete value['time'];
       return value as unknown as DataEvent;
     case 'reset':
       if (!isValidToken(value['token'])) return 'reset event without a valid token';

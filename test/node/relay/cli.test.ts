@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { get, openIngest } from '../../support/relay-clients.js';
+import { RedisServer, skipWithoutRedis } from '../../support/redis-server.js';
 
 describe('plotly-stream-relay (the CLI)', () => {
   const cli = (args: string[]) =>
@@ -75,5 +76,49 @@ describe('plotly-stream-relay (the CLI)', () => {
     );
     child.kill('SIGTERM');
     await new Promise((r) => child.on('close', r));
+  });
+
+  it('an unreachable Redis is one line on stderr and exit code 2, before anything listens', async () => {
+    const { code, stderr } = await output(cli(['--port', '0', '--redis', 'redis://:pw@127.0.0.1:1']));
+    assert.equal(code, 2);
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    assert.match(
+      stderr,
+      /^plotly-stream-relay: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/?: .*ECONNREFUSED/,
+    );
+    const prefixAlone = await output(cli(['--redis-prefix', 'x:']));
+    assert.equal(prefixAlone.code, 2);
+    assert.match(prefixAlone.stderr, /--redis-prefix needs --redis/);
+  });
+
+  it('takes Redis from PLOTLY_STREAM_REDIS, with --redis-prefix', { skip: skipWithoutRedis }, async () => {
+    const redis = await RedisServer.start();
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/relay/cli.ts', '--port', '0', '--redis-prefix', 'cli:'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, PLOTLY_STREAM_REDIS: redis.url },
+        },
+      );
+      const url = await new Promise<string>((resolve) => {
+        let text = '';
+        child.stderr.on('data', (d: Buffer) => {
+          text += d;
+          const match = /listening on (http:\/\/\S+)/.exec(text);
+          if (match && /engine: +Redis \(redis:\/\/127\.0\.0\.1/.test(text)) resolve(match[1] as string);
+        });
+      });
+      assert.deepEqual(JSON.parse((await get(`${url}/healthz`)).body), { status: 'ok', engine: 'redis' });
+      const producer = openIngest(`${url}/`, { 'plotly-streamtoken': 'cli' });
+      producer.write('{"y": 1}\n');
+      producer.end();
+      assert.equal(JSON.parse((await producer.result).body).accepted, 1);
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('close', resolve));
+    } finally {
+      await redis.stop();
+    }
   });
 });

@@ -67,6 +67,7 @@ describe('Metrics', () => {
       slowDisconnects: 0,
       resets: 0,
       rateLimited: 0,
+      notStored: 0,
       historyMessages: 1,
       historyBytes: 2,
     });

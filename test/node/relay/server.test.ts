@@ -15,7 +15,7 @@ describe('relay routes', () => {
   it('answers /healthz, CORS preflight and 404', async () => {
     const health = await get(`${relay.url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(JSON.parse(health.body), { status: 'ok' });
+    assert.deepEqual(JSON.parse(health.body), { status: 'ok', engine: 'memory' });
     const preflight = await get(
       `${relay.url}/`,
       { origin: 'http://page.test', 'access-control-request-method': 'POST' },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { CloseCode, decodeEvents, type DataEvent, type RelayEvent } from '../../../src/shared/protocol.js';
-import { MemoryEngine } from '../../../src/relay/engine.js';
+import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { Subscription, type FrameSink } from '../../../src/relay/subscription.js';
 import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
@@ -247,7 +247,7 @@ const quiet = { onTooSlow: () => undefined, onReset: () => undefined };
 describe('Subscription (on a recording sink)', () => {
   it('sends reset, history and ready as one frame, then batches what arrives between two sends, in order', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
-    engine.publish('A', '{"y":1}');
+    engine.publish('A', '{"y":1}', 1);
     const { sink, frames, nextFrame, events } = recordingSink();
     const subscription = new Subscription(engine, ['A'], sink, 1e6, quiet);
     const first = nextFrame();
@@ -255,7 +255,7 @@ describe('Subscription (on a recording sink)', () => {
     await first;
     assert.deepEqual(types(events()), ['reset', 'data', 'ready']);
     const second = nextFrame();
-    for (const y of [2, 3, 4]) engine.publish('A', `{"y":${y}}`);
+    for (const y of [2, 3, 4]) engine.publish('A', `{"y":${y}}`, y);
     await second;
     assert.equal(frames.length, 2, 'three messages in one tick: one frame');
     assert.deepEqual(ys(events()), [1, 2, 3, 4]);

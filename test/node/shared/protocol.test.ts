@@ -70,12 +70,13 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
   const codes: readonly RelayErrorCode[] = RELAY_ERROR_CODES;
   const cases: Array<[string, RelayEvent]> = [
     [
-      encodeData('A.b~1', 'k3x9', 42, '{"x": 1, "y": [1, 2], "layout": {"title": {"text": "t"}}}'),
+      encodeData('A.b~1', 'k3x9', 42, 1_764_000_000_123, '{"x": 1, "y": [1, 2], "layout": {"title": {"text": "t"}}}'),
       {
         type: 'data',
         token: 'A.b~1',
         epoch: 'k3x9',
         offset: 42,
+        time: 1_764_000_000_123,
         message: { x: 1, y: [1, 2], layout: { title: { text: 't' } } },
       },
     ],

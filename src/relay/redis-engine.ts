@@ -1,0 +1,299 @@
+/**
+ * The Redis engine: history in a Redis Stream per token, live messages over pub/sub, the epoch and
+ * offsets in Redis. Several relays on one Redis share every token, and a relay restart keeps each
+ * token's epoch, so viewers resume exactly. Built the way Centrifugo's Redis engine is: one atomic
+ * script gives a message its offset, stores it and publishes it; a subscriber listens before it
+ * reads history and merges the two by offset.
+ */
+import { createHash } from 'node:crypto';
+import { createClient, type RedisClientType } from 'redis';
+import { REDIS_DEFAULTS } from './constants.js';
+import {
+  newEpoch,
+  type Engine,
+  type EngineHealth,
+  type History,
+  type HistoryLimits,
+  type Listening,
+  type MessageListener,
+  type StoredMessage,
+} from './engine.js';
+import { HISTORY_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
+
+export interface RedisEngineOptions {
+  /** `redis://[[user]:password@]host[:port][/db]` (or `rediss://` for TLS). */
+  url: string;
+  /** Prepended to every key and channel, so several deployments can share one Redis. Default `plotly-stream:`. */
+  prefix?: string;
+  limits: HistoryLimits;
+  /** A command that gets no answer in this long fails (the ingest answers 503). Default 5000 ms. */
+  commandTimeoutMs?: number;
+  /** Where log lines go (reconnects, errors). */
+  log?: (line: string) => void;
+}
+
+type Client = RedisClientType;
+
+interface LiveToken {
+  channel: string;
+  listeners: Set<MessageListener>;
+  ready: Promise<void>;
+  /** The last message delivered to the listeners (pub/sub is at-most-once: a skip is re-read). */
+  epoch: string | null;
+  offset: number;
+  /** Messages that arrived while a gap is re-read from the stream; null when none is. */
+  waiting: Array<{ epoch: string; message: StoredMessage }> | null;
+}
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
+/** The URL without its password, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return '(a URL that does not parse)';
+  }
+}
+
+/** `epoch:offset:time:text`, as the publish script sends it. */
+function parseLive(payload: string): { epoch: string; message: StoredMessage } | null {
+  const a = payload.indexOf(':');
+  const b = payload.indexOf(':', a + 1);
+  const c = payload.indexOf(':', b + 1);
+  if (a <= 0 || b < 0 || c < 0) return null;
+  const offset = Number(payload.slice(a + 1, b));
+  const time = Number(payload.slice(b + 1, c));
+  if (!Number.isSafeInteger(offset) || !Number.isFinite(time)) return null;
+  return { epoch: payload.slice(0, a), message: { offset, time, text: payload.slice(c + 1) } };
+}
+
+export class RedisEngine implements Engine {
+  readonly #client: Client;
+  readonly #subscriber: Client;
+  readonly #prefix: string;
+  readonly #limits: HistoryLimits;
+  readonly #timeout: number;
+  readonly #log: (line: string) => void;
+  readonly #where: string;
+  readonly #live = new Map<string, LiveToken>();
+  #started = false;
+  #closed = false;
+  #down: string | null = null;
+
+  /**
+   * Connects (a command connection and a pub/sub connection) and checks that Redis answers.
+   * Rejects with one line that names the URL (password hidden) and the cause.
+   */
+  static async connect(options: RedisEngineOptions): Promise<RedisEngine> {
+    let engine: RedisEngine;
+    try {
+      engine = new RedisEngine(options);
+    } catch (error) {
+      const parses = URL.canParse(options.url);
+      const which = parses ? redactRedisUrl(options.url) : 'needs a URL like redis://host:6379, got something else';
+      throw new Error(`--redis ${which}: ${(error as Error).message}`, { cause: error });
+    }
+    await engine.#start();
+    return engine;
+  }
+
+  private constructor(options: RedisEngineOptions) {
+    this.#prefix = options.prefix ?? REDIS_DEFAULTS.prefix;
+    this.#limits = options.limits;
+    this.#timeout = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
+    this.#log = options.log ?? (() => undefined);
+    this.#where = redactRedisUrl(options.url);
+    const client = createClient({
+      url: options.url,
+      // While Redis is away, commands fail at once (an ingest answers 503) instead of queueing.
+      disableOfflineQueue: true,
+      commandOptions: { timeout: this.#timeout },
+      socket: {
+        connectTimeout: this.#timeout,
+        // At start a refused connection is an error to report; later, reconnect for as long as it takes.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          this.#closed
+            ? false
+            : !this.#started
+              ? cause
+              : Math.min(100 * 2 ** Math.min(retries, 5), REDIS_DEFAULTS.maxReconnectDelayMs),
+      },
+    }) as Client;
+    this.#client = client;
+    this.#subscriber = client.duplicate() as Client;
+    for (const [name, connection] of [
+      ['commands', this.#client],
+      ['pub/sub', this.#subscriber],
+    ] as const) {
+      // An 'error' event without a listener would crash the process: report each outage once.
+      connection.on('error', (error: Error) => this.#noteDown(`${name}: ${error.message}`));
+      connection.on('ready', () => this.#noteUp());
+    }
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await this.#client.connect();
+      await this.#subscriber.connect();
+      await this.#client.ping();
+    } catch (error) {
+      this.#closed = true;
+      await Promise.allSettled([this.#client.destroy(), this.#subscriber.destroy()]);
+      const cause = error instanceof AggregateError ? error.errors[0] : error;
+      throw new Error(`cannot reach Redis at ${this.#where}: ${(cause as Error)?.message || String(cause)}`, {
+        cause: error,
+      });
+    }
+    this.#started = true;
+  }
+
+  #noteDown(reason: string): void {
+    if (this.#closed || !this.#started || this.#down !== null) return;
+    this.#down = reason;
+    this.#log(`Redis at ${this.#where} is unreachable (${reason}); reconnecting`);
+  }
+
+  #noteUp(): void {
+    if (this.#down === null || !this.#client.isReady || !this.#subscriber.isReady) return;
+    this.#down = null;
+    this.#log(`Redis at ${this.#where} is back`);
+  }
+
+  #key(token: string, kind: 'meta' | 'history' | 'live'): string {
+    // Tokens cannot hold braces: `{token}` is always a whole hash tag.
+    return `${this.#prefix}{${token}}:${kind}`;
+  }
+
+  /** EVALSHA, and EVAL when Redis does not know the script (a restart forgets scripts). */
+  async #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
+    const sha = sha1(script);
+    const rest = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.#client.sendCommand(['EVALSHA', sha, ...rest]);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return await this.#client.sendCommand(['EVAL', script, ...rest]);
+    }
+  }
+
+  async publish(token: string, text: string, time: number): Promise<void> {
+    await this.#eval(
+      PUBLISH_SCRIPT,
+      [this.#key(token, 'meta'), this.#key(token, 'history')],
+      [
+        text,
+        String(time),
+        newEpoch(),
+        String(this.#limits.messages),
+        String(this.#limits.bytes),
+        this.#key(token, 'live'),
+      ],
+    );
+  }
+
+  async history(token: string, after = 0): Promise<History> {
+    const reply = (await this.#eval(
+      HISTORY_SCRIPT,
+      [this.#key(token, 'meta'), this.#key(token, 'history')],
+      [newEpoch(), String(after + 1)],
+    )) as [string, number, Array<[string, string[]]>];
+    const [epoch, lastOffset, rows] = reply;
+    const entries = rows.map(([id, fields]): StoredMessage => {
+      const values: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i] as string] = fields[i + 1] as string;
+      return { offset: Number.parseInt(id, 10), time: Number(values['t']), text: values['d'] ?? '' };
+    });
+    return { epoch, entries, lastOffset: Number(lastOffset) };
+  }
+
+  listen(token: string, listener: MessageListener): Listening {
+    let live = this.#live.get(token);
+    if (live === undefined) {
+      const channel = this.#key(token, 'live');
+      const created: LiveToken = {
+        channel,
+        listeners: new Set(),
+        ready: Promise.resolve(),
+        epoch: null,
+        offset: 0,
+        waiting: null,
+      };
+      created.ready = this.#subscriber.subscribe(channel, (payload: string) => this.#onLive(token, created, payload));
+      // A failed subscribe is reported by `ready` to whoever waits on it; never unhandled.
+      created.ready.catch(() => undefined);
+      this.#live.set(token, created);
+      live = created;
+    }
+    live.listeners.add(listener);
+    const state = live;
+    return {
+      ready: state.ready,
+      stop: () => {
+        if (!state.listeners.delete(listener) || state.listeners.size > 0) return;
+        if (this.#live.get(token) === state) this.#live.delete(token);
+        if (!this.#closed) this.#subscriber.unsubscribe(state.channel).catch(() => undefined);
+      },
+    };
+  }
+
+  #onLive(token: string, live: LiveToken, payload: string): void {
+    const parsed = parseLive(payload);
+    if (parsed === null) {
+      this.#log(`ignored a malformed message on ${live.channel}`);
+      return;
+    }
+    if (live.waiting !== null) live.waiting.push(parsed);
+    else this.#accept(token, live, parsed.epoch, parsed.message, false);
+  }
+
+  /** Delivers in order; an offset that skips ahead in the same epoch is first re-read from the stream. */
+  #accept(token: string, live: LiveToken, epoch: string, message: StoredMessage, afterRefill: boolean): void {
+    if (live.epoch === epoch) {
+      if (message.offset <= live.offset) return; // delivered already (re-read from the stream)
+      if (message.offset > live.offset + 1 && !afterRefill) {
+        live.waiting = [{ epoch, message }];
+        void this.#refill(token, live);
+        return;
+      }
+    }
+    live.epoch = epoch;
+    live.offset = message.offset;
+    for (const listener of live.listeners) listener(epoch, message);
+  }
+
+  async #refill(token: string, live: LiveToken): Promise<void> {
+    const from = live.offset;
+    const epoch = live.epoch;
+    try {
+      const history = await this.history(token, from);
+      if (history.epoch === epoch) {
+        const next = live.waiting?.[0]?.message.offset ?? Infinity;
+        for (const entry of history.entries) {
+          if (entry.offset >= next) break;
+          this.#accept(token, live, history.epoch, entry, true);
+        }
+      }
+    } catch (error) {
+      this.#log(`could not re-read ${token} after offset ${from}: ${(error as Error).message}`);
+    }
+    const waiting = live.waiting ?? [];
+    live.waiting = null;
+    // What the stream no longer holds is lost for good: deliver the rest without waiting for it.
+    for (const item of waiting) this.#accept(token, live, item.epoch, item.message, true);
+  }
+
+  health(): EngineHealth {
+    if (this.#client.isReady && this.#subscriber.isReady) return { engine: 'redis', ok: true };
+    return { engine: 'redis', ok: false, reason: `Redis at ${this.#where} is unreachable` };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#live.clear();
+    await Promise.allSettled([this.#subscriber.close(), this.#client.close()]);
+  }
+}

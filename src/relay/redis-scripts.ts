@@ -1,0 +1,71 @@
+/**
+ * The Redis engine's Lua scripts. Each runs atomically on the server, on the keys of one token
+ * (hash-tagged `{token}`, so both keys live on one Redis Cluster slot).
+ *
+ * Per token: a meta hash `e` (epoch), `s` (last offset), `b` (bytes held), and a stream whose entry
+ * IDs are the offsets (`7-0`), fields `d` (the message's JSON text) and `t` (accepted at, ms).
+ * A missing meta hash means the history is gone (a Redis restart without persistence, a flush, an
+ * eviction): the next publish or read starts a new epoch, and any stream left without it is dropped.
+ */
+
+/**
+ * KEYS: meta, stream. ARGV: text, time, epoch to start if none, max messages, max bytes, channel.
+ * Returns {offset, epoch}. Publishes `epoch:offset:time:text` on the channel.
+ */
+export const PUBLISH_SCRIPT = `
+local meta, stream = KEYS[1], KEYS[2]
+local text, time = ARGV[1], ARGV[2]
+local epoch = redis.call('hget', meta, 'e')
+if not epoch then
+  epoch = ARGV[3]
+  redis.call('del', stream)
+  redis.call('hset', meta, 'e', epoch, 's', 0, 'b', 0)
+end
+local offset = redis.call('hincrby', meta, 's', 1)
+redis.call('xadd', stream, offset .. '-0', 'd', text, 't', time)
+local bytes = redis.call('hincrby', meta, 'b', #text)
+local length = redis.call('xlen', stream)
+local maxMessages, maxBytes = tonumber(ARGV[4]), tonumber(ARGV[5])
+local function over(dropped, droppedBytes)
+  local kept = length - dropped
+  return kept > maxMessages or (bytes - droppedBytes > maxBytes and kept > 1)
+end
+if over(0, 0) then
+  -- Oldest first until within both limits (the newest message always stays); each entry is read
+  -- once in its life, so trimming costs O(1) per message over time.
+  local dropped, droppedBytes, last, from = 0, 0, nil, '-'
+  while over(dropped, droppedBytes) do
+    local batch = redis.call('xrange', stream, from, '+', 'COUNT', 64)
+    if #batch == 0 then break end
+    for _, entry in ipairs(batch) do
+      if not over(dropped, droppedBytes) then break end
+      dropped = dropped + 1
+      droppedBytes = droppedBytes + #entry[2][2]
+      last = entry[1]
+    end
+    from = '(' .. last
+  end
+  if last then
+    redis.call('xtrim', stream, 'MINID', (tonumber(string.match(last, '^%d+')) + 1) .. '-0')
+    redis.call('hincrby', meta, 'b', -droppedBytes)
+  end
+end
+redis.call('publish', ARGV[6], epoch .. ':' .. offset .. ':' .. time .. ':' .. text)
+return {offset, epoch}
+`;
+
+/**
+ * KEYS: meta, stream. ARGV: epoch to start if none, first offset wanted.
+ * Returns {epoch, last offset, entries from that offset on}.
+ */
+export const HISTORY_SCRIPT = `
+local meta, stream = KEYS[1], KEYS[2]
+local state = redis.call('hmget', meta, 'e', 's')
+local epoch, last = state[1], state[2]
+if not epoch then
+  epoch, last = ARGV[1], 0
+  redis.call('del', stream)
+  redis.call('hset', meta, 'e', epoch, 's', 0, 'b', 0)
+end
+return {epoch, tonumber(last), redis.call('xrange', stream, ARGV[2] .. '-0', '+')}
+`;
