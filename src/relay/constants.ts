@@ -47,6 +47,9 @@ export const SSE_RETRY_MS = 2000;
 /** WebSocket close reasons are limited to 123 bytes; ours are ASCII, cut to this many characters. */
 export const MAX_CLOSE_REASON = 120;
 
+/** While the engine is away, viewers that arrived wait; the relay looks this often whether it is back. */
+export const ENGINE_RETRY_MS = 500;
+
 /** On shutdown, connections still open this long after the close began are destroyed. */
 export const SHUTDOWN_GRACE_MS = 2000;
 

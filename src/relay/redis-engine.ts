@@ -222,8 +222,11 @@ export class RedisEngine implements Engine {
         waiting: null,
       };
       created.ready = this.#subscriber.subscribe(channel, (payload: string) => this.#onLive(token, created, payload));
-      // A failed subscribe is reported by `ready` to whoever waits on it; never unhandled.
-      created.ready.catch(() => undefined);
+      // A failed subscribe (Redis away) is reported by `ready` to whoever waits on it, and forgotten,
+      // so the next listen subscribes again.
+      created.ready.catch(() => {
+        if (this.#live.get(token) === created) this.#live.delete(token);
+      });
       this.#live.set(token, created);
       live = created;
     }

@@ -6,13 +6,17 @@
  * IDs are the offsets (`7-0`), fields `d` (the message's JSON text) and `t` (accepted at, ms).
  * A missing meta hash means the history is gone (a Redis restart without persistence, a flush, an
  * eviction): the next publish or read starts a new epoch, and any stream left without it is dropped.
+ *
+ * `#!lua` (Redis 7): Redis then checks a script before it runs it. A script without it is run in the
+ * old way, where an out-of-memory Redis refuses its first write only when the script reaches it: a
+ * publish could take an offset and then fail to store the message.
  */
 
 /**
  * KEYS: meta, stream. ARGV: text, time, epoch to start if none, max messages, max bytes, channel.
  * Returns {offset, epoch}. Publishes `epoch:offset:time:text` on the channel.
  */
-export const PUBLISH_SCRIPT = `
+export const PUBLISH_SCRIPT = `#!lua
 local meta, stream = KEYS[1], KEYS[2]
 local text, time = ARGV[1], ARGV[2]
 local epoch = redis.call('hget', meta, 'e')
@@ -58,7 +62,7 @@ return {offset, epoch}
  * KEYS: meta, stream. ARGV: epoch to start if none, first offset wanted.
  * Returns {epoch, last offset, entries from that offset on}.
  */
-export const HISTORY_SCRIPT = `
+export const HISTORY_SCRIPT = `#!lua
 local meta, stream = KEYS[1], KEYS[2]
 local state = redis.call('hmget', meta, 'e', 's')
 local epoch, last = state[1], state[2]

@@ -10,7 +10,13 @@ import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
 import { CloseCode, encodeError, parseSubscribeRequest, type SubscribeRequest } from '../shared/protocol.js';
 import { BundleServer, defaultBundlePath } from './bundle.js';
 import { isChartStudioTail, type HttpParseError } from './chart-studio-tail.js';
-import { CORS_ALLOW_HEADERS, RELAY_DEFAULTS, SHUTDOWN_GRACE_MS, SHUTDOWN_RETRY_AFTER_S } from './constants.js';
+import {
+  CORS_ALLOW_HEADERS,
+  ENGINE_RETRY_MS,
+  RELAY_DEFAULTS,
+  SHUTDOWN_GRACE_MS,
+  SHUTDOWN_RETRY_AFTER_S,
+} from './constants.js';
 import type { Engine } from './engine.js';
 import { headerValue, rawResponse, requestUrl, sendJson, sendText } from './http.js';
 import { Ingest } from './ingest.js';
@@ -204,16 +210,39 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         ),
       );
     }
-    subscription.start(resume).catch((error: unknown) => {
-      log(`subscription to ${tokens.join(',')} failed: ${(error as Error).message}`);
-      subscription.close(CloseCode.internalError, 'the relay could not read history');
-    });
+    const begin = (): void => {
+      subscription.start(resume).catch((error: unknown) => {
+        if (subscription.closed) return;
+        // The engine is away (Redis down): keep the viewer connected and start again when it is back.
+        if (!engine.health().ok) {
+          waitingForEngine.set(subscription, begin);
+          engineRetry ??= setInterval(retryWaiting, ENGINE_RETRY_MS);
+          return;
+        }
+        log(`subscription to ${tokens.join(',')} failed: ${(error as Error).message}`);
+        subscription.close(CloseCode.internalError, 'the relay could not read history');
+      });
+    };
+    begin();
     return () => {
+      waitingForEngine.delete(subscription);
       if (!subscriptions.delete(subscription)) return;
       subscription.close();
       metrics.connections[kind]--;
       for (const token of tokens) metrics.token(token).subscribers--;
     };
+  }
+
+  /** Subscriptions that could not start while the engine was away, and how to start each again. */
+  const waitingForEngine = new Map<Subscription, () => void>();
+  let engineRetry: NodeJS.Timeout | null = null;
+  function retryWaiting(): void {
+    if (!engine.health().ok) return;
+    const waiting = [...waitingForEngine.values()];
+    waitingForEngine.clear();
+    if (engineRetry !== null) clearInterval(engineRetry);
+    engineRetry = null;
+    for (const begin of waiting) begin();
   }
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -342,7 +371,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   server.on('clientError', clientError);
 
   const heartbeat = setInterval(() => {
-    for (const subscription of subscriptions) subscription.heartbeat();
+    // No heartbeat events while the engine is away: viewers show `stale` instead of a false `live`.
+    const healthy = engine.health().ok;
+    for (const subscription of subscriptions) subscription.heartbeat(healthy);
   }, o.heartbeatMs);
   heartbeat.unref();
 
@@ -374,6 +405,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       if (closing) return;
       closing = true;
       clearInterval(heartbeat);
+      if (engineRetry !== null) clearInterval(engineRetry);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const producer of [...producers.values()]) producer.finish(503, 'the relay is shutting down');
       for (const subscription of [...subscriptions])

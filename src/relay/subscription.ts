@@ -83,8 +83,21 @@ export class Subscription {
     return this.#closed;
   }
 
-  /** Subscribes, sends each token's replay (after `resume`) or reset + history, then `ready`. */
+  /**
+   * Subscribes, sends each token's replay (after `resume`) or reset + history, then `ready`. When it
+   * fails (the engine is away), it stops listening and may be called again.
+   */
   async start(resume: Positions): Promise<void> {
+    try {
+      await this.#begin(resume);
+    } catch (error) {
+      this.#stopListening();
+      this.#waiting.clear();
+      throw error;
+    }
+  }
+
+  async #begin(resume: Positions): Promise<void> {
     // Listen first and hold live messages back, so nothing published meanwhile falls in a gap.
     for (const token of this.tokens) {
       this.#waiting.set(token, []);
@@ -114,9 +127,12 @@ export class Subscription {
     this.#enqueue(encodeReady());
   }
 
-  /** A heartbeat event, and the transport's own keep-alive. */
-  heartbeat(): void {
-    this.#enqueue(encodeHeartbeat());
+  /**
+   * The transport's own keep-alive and, unless `event` is false, a heartbeat event. Without heartbeat
+   * events (the relay's engine is away) viewers show `stale` while their connection stays open.
+   */
+  heartbeat(event = true): void {
+    if (event) this.#enqueue(encodeHeartbeat());
     if (!this.#closed) this.#sink.keepAlive();
   }
 
@@ -129,10 +145,14 @@ export class Subscription {
   close(code?: number, reason = ''): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const listening of this.#listening) listening.stop();
-    this.#listening = [];
+    this.#stopListening();
     this.#pending = [];
     if (code !== undefined) this.#sink.close(code, reason);
+  }
+
+  #stopListening(): void {
+    for (const listening of this.#listening) listening.stop();
+    this.#listening = [];
   }
 
   #onLive(token: string, epoch: string, message: StoredMessage): void {

@@ -274,4 +274,49 @@ describe('two relays on one Redis', { skip: skipWithoutRedis }, () => {
     assert.equal(stored.status, 200);
     assert.equal(JSON.parse(stored.body).accepted, 3);
   });
+
+  it('while Redis is away, viewers stay connected without heartbeat events (so they show stale), one that arrives waits; both are served when it is back', async () => {
+    const heartbeats = (events: RelayEvent[]) => events.filter((e) => e.type === 'heartbeat').length;
+    const early = await wsSubscribe(a.url, 'token=outage');
+    await early.until((e) => heartbeats(e) >= 1);
+    await redis.stop();
+    await eventually(async () => (await get(`${a.url}/healthz`)).status === 503, 'the relay to notice');
+    const seen = heartbeats(early.events);
+    const late = await wsSubscribe(a.url, 'token=outage');
+    // heartbeatMs is 200: four periods without a heartbeat event, the sockets still open.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.ok(heartbeats(early.events) <= seen + 1, 'at most one heartbeat already on its way');
+    assert.equal(early.socket.readyState, early.socket.OPEN);
+    assert.equal(late.socket.readyState, late.socket.OPEN);
+    assert.deepEqual(late.events, [], 'nothing, not even ready, while the history cannot be read');
+    await redis.start();
+    await late.until((e) => e.some((x) => x.type === 'ready'), 10_000);
+    await early.until((e) => heartbeats(e) > seen + 1, 10_000);
+    await post(`${b.url}/`, lines(1, 2), { 'plotly-streamtoken': 'outage' });
+    await early.until((e) => ys(e).length === 2, 10_000);
+    await late.untilMessages(2, 10_000);
+    assert.ok(
+      early.events.some((e) => e.type === 'reset'),
+      'Redis lost everything: a new epoch, a reset',
+    );
+    early.socket.close();
+    late.socket.close();
+  });
+
+  it('a Redis that refuses writes (out of memory) reaches the producer as 503 with its reason', async () => {
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    await raw.sendCommand(['CONFIG', 'SET', 'maxmemory', '1']);
+    try {
+      const refused = await post(`${a.url}/`, lines(1, 2), { 'plotly-streamtoken': 'oom' });
+      assert.equal(refused.status, 503);
+      const summary = JSON.parse(refused.body);
+      assert.equal(summary.notStored, 2, refused.body);
+      assert.match(summary.closed, /OOM/);
+    } finally {
+      await raw.sendCommand(['CONFIG', 'SET', 'maxmemory', '0']);
+      await raw.close();
+    }
+    assert.equal((await post(`${a.url}/`, lines(1, 2), { 'plotly-streamtoken': 'oom' })).status, 200);
+  });
 });
