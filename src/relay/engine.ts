@@ -51,6 +51,13 @@ export interface Engine {
   listen(token: string, listener: MessageListener): Listening;
   /** Whether the engine can store and deliver now. */
   health(): EngineHealth;
+  /**
+   * For engines shared by several relays: a number for a new ingest of `token`, larger than any
+   * earlier one's, told to every relay's `onProducerClaim` listener (its own too). The relay whose
+   * producer holds a smaller number ends it (409): the newest ingest wins, wherever it is.
+   */
+  claimProducer?(token: string): Promise<number>;
+  onProducerClaim?(listener: (token: string, claim: number) => void): void;
   close(): void | Promise<void>;
 }
 

@@ -18,7 +18,7 @@ import {
   type MessageListener,
   type StoredMessage,
 } from './engine.js';
-import { HISTORY_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
+import { CLAIM_SCRIPT, HISTORY_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
 
 export interface RedisEngineOptions {
   /** `redis://[[user]:password@]host[:port][/db]` (or `rediss://` for TLS). */
@@ -79,6 +79,7 @@ export class RedisEngine implements Engine {
   readonly #log: (line: string) => void;
   readonly #where: string;
   readonly #live = new Map<string, LiveToken>();
+  readonly #claimListeners = new Set<(token: string, claim: number) => void>();
   #started = false;
   #closed = false;
   #down: string | null = null;
@@ -139,6 +140,7 @@ export class RedisEngine implements Engine {
       await this.#client.connect();
       await this.#subscriber.connect();
       await this.#client.ping();
+      await this.#subscriber.subscribe(this.#producersChannel, (payload: string) => this.#onClaim(payload));
     } catch (error) {
       this.#closed = true;
       await Promise.allSettled([this.#client.destroy(), this.#subscriber.destroy()]);
@@ -162,7 +164,11 @@ export class RedisEngine implements Engine {
     this.#log(`Redis at ${this.#where} is back`);
   }
 
-  #key(token: string, kind: 'meta' | 'history' | 'live'): string {
+  get #producersChannel(): string {
+    return `${this.#prefix}producers`;
+  }
+
+  #key(token: string, kind: 'meta' | 'history' | 'live' | 'producer'): string {
     // Tokens cannot hold braces: `{token}` is always a whole hash tag.
     return `${this.#prefix}{${token}}:${kind}`;
   }
@@ -286,6 +292,22 @@ export class RedisEngine implements Engine {
     live.waiting = null;
     // What the stream no longer holds is lost for good: deliver the rest without waiting for it.
     for (const item of waiting) this.#accept(token, live, item.epoch, item.message, true);
+  }
+
+  async claimProducer(token: string): Promise<number> {
+    return Number(await this.#eval(CLAIM_SCRIPT, [this.#key(token, 'producer')], [this.#producersChannel, token]));
+  }
+
+  onProducerClaim(listener: (token: string, claim: number) => void): void {
+    this.#claimListeners.add(listener);
+  }
+
+  #onClaim(payload: string): void {
+    const colon = payload.indexOf(':');
+    const claim = Number(payload.slice(0, colon));
+    if (colon <= 0 || !Number.isSafeInteger(claim)) return;
+    const token = payload.slice(colon + 1);
+    for (const listener of this.#claimListeners) listener(token, claim);
   }
 
   health(): EngineHealth {

@@ -73,3 +73,10 @@ if not epoch then
 end
 return {epoch, tonumber(last), redis.call('xrange', stream, ARGV[2] .. '-0', '+')}
 `;
+
+/** KEYS: the token's producer counter. ARGV: channel, token. Returns the claim, published as `claim:token`. */
+export const CLAIM_SCRIPT = `#!lua
+local claim = redis.call('incr', KEYS[1])
+redis.call('publish', ARGV[1], claim .. ':' .. ARGV[2])
+return claim
+`;

@@ -94,7 +94,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const keys: WriteKeys | null =
     o.keys == null ? null : o.keys instanceof Map ? o.keys : new Map(Object.entries(o.keys));
   const limits = { messages: o.historyMessages, bytes: o.historyBytes };
-  const engine =
+  const engine: Engine =
     o.engine ??
     (o.redis !== undefined
       ? await RedisEngine.connect({ url: o.redis, prefix: o.redisPrefix, limits, log })
@@ -164,6 +164,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         },
         onEnd: (ended) => {
           if (producers.get(token) === ended) producers.delete(token);
+          claims.delete(ended);
           counters.producers--;
           metrics.connections.ingest--;
           if (ended.summary.closed) log(`ingest ${token} ended: ${ended.summary.closed}`);
@@ -172,12 +173,38 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     );
     const previous = producers.get(token);
     producers.set(token, producer);
+    claimAcrossRelays(token, producer);
     counters.producers++;
     metrics.connections.ingest++;
     ingestBySocket.set(req.socket, producer);
-    previous?.finish(409, 'another ingest connection took over this token');
+    previous?.finish(409, TAKEN_OVER);
     producer.start();
   }
+
+  // An engine shared by several relays numbers each ingest: the newest wins on every relay.
+  const claims = new Map<Ingest, { claim: number | null; newest: number }>();
+  const TAKEN_OVER = 'another ingest connection took over this token';
+  function claimAcrossRelays(token: string, producer: Ingest): void {
+    if (engine.claimProducer === undefined) return;
+    const state = { claim: null as number | null, newest: 0 };
+    claims.set(producer, state);
+    engine.claimProducer(token).then(
+      (claim) => {
+        state.claim = claim;
+        // A newer claim may have been heard before this one's number came back.
+        if (state.newest > claim) producer.finish(409, `${TAKEN_OVER} (on another relay)`);
+      },
+      // Redis away: this relay's own rule still holds; the stores will answer 503 if need be.
+      () => undefined,
+    );
+  }
+  engine.onProducerClaim?.((token, claim) => {
+    const producer = producers.get(token);
+    const state = producer === undefined ? undefined : claims.get(producer);
+    if (producer === undefined || state === undefined) return;
+    state.newest = Math.max(state.newest, claim);
+    if (state.claim !== null && claim > state.claim) producer.finish(409, `${TAKEN_OVER} (on another relay)`);
+  });
 
   // --- subscriptions --------------------------------------------------------------------------
   function readSubscription(req: IncomingMessage): SubscribeRequest {

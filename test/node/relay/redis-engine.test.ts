@@ -319,4 +319,25 @@ describe('two relays on one Redis', { skip: skipWithoutRedis }, () => {
     }
     assert.equal((await post(`${a.url}/`, lines(1, 2), { 'plotly-streamtoken': 'oom' })).status, 200);
   });
+
+  it('a second ingest of a token on relay B ends the first one on relay A with 409; the newest goes on', async () => {
+    const viewer = await sseSubscribe(b.url, 'token=taken');
+    await viewer.until((e) => e.some((x) => x.type === 'ready'));
+    const first = openIngest(`${a.url}/`, { 'plotly-streamtoken': 'taken' });
+    first.write(lines(1, 2));
+    await viewer.untilMessages(2);
+    const second = openIngest(`${b.url}/`, { 'plotly-streamtoken': 'taken' });
+    second.write(lines(3, 4));
+    const ended = await first.result;
+    assert.equal(ended.status, 409);
+    const summary = JSON.parse(ended.body);
+    assert.equal(summary.accepted, 2);
+    assert.match(summary.closed, /took over this token \(on another relay\)/);
+    second.write(lines(5, 6));
+    second.end();
+    assert.equal(JSON.parse((await second.result).body).accepted, 4);
+    await viewer.untilMessages(6);
+    assert.deepEqual(ys(viewer.events), range(1, 6));
+    viewer.close();
+  });
 });
