@@ -27,6 +27,8 @@ export const REDIS_DEFAULTS = {
   commandTimeoutMs: 5000,
   /** Reconnect attempts back off up to this. */
   maxReconnectDelayMs: 2000,
+  /** The pub/sub probe's period: a silent pub/sub connection is replaced within two of them. */
+  probeMs: 5000,
 } as const;
 
 /** Request headers a page may send cross-origin (ingest and SSE resumes). */

@@ -5,7 +5,7 @@
  * script gives a message its offset, stores it and publishes it; a subscriber listens before it
  * reads history and merges the two by offset.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createClient, type RedisClientType } from 'redis';
 import { REDIS_DEFAULTS } from './constants.js';
 import {
@@ -28,6 +28,11 @@ export interface RedisEngineOptions {
   limits: HistoryLimits;
   /** A command that gets no answer in this long fails (the ingest answers 503). Default 5000 ms. */
   commandTimeoutMs?: number;
+  /**
+   * How often the engine sends itself a probe over pub/sub. A probe that has not come back by the
+   * next one means the pub/sub connection went silent without closing: it is replaced. Default 5000 ms.
+   */
+  probeMs?: number;
   /** Where log lines go (reconnects, errors). */
   log?: (line: string) => void;
 }
@@ -36,6 +41,8 @@ type Client = RedisClientType;
 
 interface LiveToken {
   channel: string;
+  /** The pub/sub handler, kept to subscribe again on a new connection. */
+  onMessage: (payload: string) => void;
   listeners: Set<MessageListener>;
   ready: Promise<void>;
   /** The last message delivered to the listeners (pub/sub is at-most-once: a skip is re-read). */
@@ -72,7 +79,7 @@ function parseLive(payload: string): { epoch: string; message: StoredMessage } |
 
 export class RedisEngine implements Engine {
   readonly #client: Client;
-  readonly #subscriber: Client;
+  #subscriber: Client;
   readonly #prefix: string;
   readonly #limits: HistoryLimits;
   readonly #timeout: number;
@@ -83,6 +90,12 @@ export class RedisEngine implements Engine {
   #started = false;
   #closed = false;
   #down: string | null = null;
+  readonly #probeChannel: string;
+  readonly #probeMs: number;
+  #probeTimer: NodeJS.Timeout | null = null;
+  #probesSent = 0;
+  #probesSeen = 0;
+  #replacing = false;
 
   /**
    * Connects (a command connection and a pub/sub connection) and checks that Redis answers.
@@ -107,6 +120,8 @@ export class RedisEngine implements Engine {
     this.#timeout = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
     this.#log = options.log ?? (() => undefined);
     this.#where = redactRedisUrl(options.url);
+    this.#probeMs = options.probeMs ?? REDIS_DEFAULTS.probeMs;
+    this.#probeChannel = `${this.#prefix}probe:${randomBytes(6).toString('hex')}`;
     const client = createClient({
       url: options.url,
       // While Redis is away, commands fail at once (an ingest answers 503) instead of queueing.
@@ -124,15 +139,29 @@ export class RedisEngine implements Engine {
       },
     }) as Client;
     this.#client = client;
-    this.#subscriber = client.duplicate() as Client;
-    for (const [name, connection] of [
-      ['commands', this.#client],
-      ['pub/sub', this.#subscriber],
-    ] as const) {
-      // An 'error' event without a listener would crash the process: report each outage once.
-      connection.on('error', (error: Error) => this.#noteDown(`${name}: ${error.message}`));
-      connection.on('ready', () => this.#noteUp());
-    }
+    this.#watch(client, 'commands');
+    this.#subscriber = this.#newSubscriber();
+  }
+
+  #watch(connection: Client, name: string): void {
+    // An 'error' event without a listener would crash the process: report each outage once.
+    connection.on('error', (error: Error) => this.#noteDown(`${name}: ${error.message}`));
+    connection.on('ready', () => this.#noteUp());
+  }
+
+  #newSubscriber(): Client {
+    const subscriber = this.#client.duplicate() as Client;
+    this.#watch(subscriber, 'pub/sub');
+    return subscriber;
+  }
+
+  /** Subscribes a pub/sub connection to what this engine listens to: claims, its probe, live tokens. */
+  async #subscribeAll(subscriber: Client): Promise<void> {
+    await subscriber.subscribe(this.#producersChannel, (payload: string) => this.#onClaim(payload));
+    await subscriber.subscribe(this.#probeChannel, (payload: string) => {
+      this.#probesSeen = Math.max(this.#probesSeen, Number(payload) || 0);
+    });
+    for (const live of this.#live.values()) await subscriber.subscribe(live.channel, live.onMessage);
   }
 
   async #start(): Promise<void> {
@@ -140,7 +169,7 @@ export class RedisEngine implements Engine {
       await this.#client.connect();
       await this.#subscriber.connect();
       await this.#client.ping();
-      await this.#subscriber.subscribe(this.#producersChannel, (payload: string) => this.#onClaim(payload));
+      await this.#subscribeAll(this.#subscriber);
     } catch (error) {
       this.#closed = true;
       await Promise.allSettled([this.#client.destroy(), this.#subscriber.destroy()]);
@@ -150,6 +179,46 @@ export class RedisEngine implements Engine {
       });
     }
     this.#started = true;
+    this.#probeTimer = setInterval(() => void this.#probe(), this.#probeMs);
+    this.#probeTimer.unref();
+  }
+
+  /** Pub/sub can go silent without closing (a half-dead connection): a probe that never comes back says so. */
+  async #probe(): Promise<void> {
+    if (this.#closed || this.#replacing || !this.#client.isReady || !this.#subscriber.isReady) return;
+    if (this.#probesSeen < this.#probesSent) {
+      this.#log(
+        `Redis pub/sub at ${this.#where} went silent (probe ${this.#probesSent} never came back); subscribing again`,
+      );
+      await this.#replaceSubscriber();
+    }
+    this.#probesSent++;
+    await this.#client.publish(this.#probeChannel, String(this.#probesSent)).catch(() => undefined);
+  }
+
+  /** A new pub/sub connection with every subscription; then what was missed is read from the streams. */
+  async #replaceSubscriber(): Promise<void> {
+    this.#replacing = true;
+    const fresh = this.#newSubscriber();
+    try {
+      await fresh.connect();
+      await this.#subscribeAll(fresh);
+    } catch (error) {
+      this.#log(`could not subscribe again: ${(error as Error).message}`);
+      fresh.destroy();
+      this.#replacing = false;
+      return;
+    }
+    const old = this.#subscriber;
+    this.#subscriber = fresh;
+    this.#probesSeen = this.#probesSent;
+    this.#replacing = false;
+    old.destroy();
+    for (const [token, live] of this.#live) {
+      if (live.epoch === null || live.waiting !== null) continue;
+      live.waiting = [];
+      void this.#refill(token, live);
+    }
   }
 
   #noteDown(reason: string): void {
@@ -221,13 +290,14 @@ export class RedisEngine implements Engine {
       const channel = this.#key(token, 'live');
       const created: LiveToken = {
         channel,
+        onMessage: (payload: string) => this.#onLive(token, created, payload),
         listeners: new Set(),
         ready: Promise.resolve(),
         epoch: null,
         offset: 0,
         waiting: null,
       };
-      created.ready = this.#subscriber.subscribe(channel, (payload: string) => this.#onLive(token, created, payload));
+      created.ready = this.#subscriber.subscribe(channel, created.onMessage);
       // A failed subscribe (Redis away) is reported by `ready` to whoever waits on it, and forgotten,
       // so the next listen subscribes again.
       created.ready.catch(() => {
@@ -318,6 +388,7 @@ export class RedisEngine implements Engine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#probeTimer !== null) clearInterval(this.#probeTimer);
     this.#live.clear();
     await Promise.allSettled([this.#subscriber.close(), this.#client.close()]);
   }

@@ -13,6 +13,7 @@ import { RedisEngine } from '../../../src/relay/redis-engine.js';
 import { PUBLISH_SCRIPT } from '../../../src/relay/redis-scripts.js';
 import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
 import { RedisServer, skipWithoutRedis } from '../../support/redis-server.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
 
 const limits = { messages: 1000, bytes: 1e7 };
 const lines = (from: number, to: number) =>
@@ -165,6 +166,43 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     await eventually(() => engine.health().ok, 'the engine back');
     await engine.publish('A', '{"y":2}', 2);
     assert.equal((await engine.history('A')).entries.length, 1);
+  });
+
+  it('notices a pub/sub connection gone silent without closing, subscribes again and catches up', async () => {
+    const proxy = await TcpProxy.start(redis.port);
+    const logs: string[] = [];
+    const behind = await RedisEngine.connect({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      prefix: 'silent:',
+      limits,
+      probeMs: 150,
+      log: (line) => logs.push(line),
+    });
+    engines.push(behind);
+    const direct = await connect({ prefix: 'silent:' });
+    try {
+      const live = collect(behind, 'A');
+      await live.ready;
+      await direct.publish('A', '{"y":1}', 1);
+      await eventually(() => live.got.length === 1, 'the first message');
+      assert.equal(proxy.freeze(/SUBSCRIBE/i), 1, 'the pub/sub connection, and only it, is frozen');
+      await direct.publish('A', '{"y":2}', 2);
+      await direct.publish('A', '{"y":3}', 3);
+      await eventually(() => live.got.length === 3, 'the messages sent while it was silent', 5000);
+      assert.deepEqual(
+        live.got.map((m) => m.offset),
+        [1, 2, 3],
+      );
+      assert.ok(
+        logs.some((line) => /pub\/sub .* went silent/.test(line)),
+        logs.join('\n'),
+      );
+      await direct.publish('A', '{"y":4}', 4);
+      await eventually(() => live.got.length === 4, 'live messages on the new connection');
+    } finally {
+      await behind.close();
+      await proxy.close();
+    }
   });
 
   it('refuses to start with one line naming the URL (password hidden) when Redis cannot be reached', async () => {
