@@ -16,15 +16,13 @@ export class TcpProxy {
   readonly #server: net.Server;
   readonly #pipes = new Set<Pipe>();
 
-  private constructor(server: net.Server) {
-    this.#server = server;
+  private constructor(targetPort: number) {
+    this.#server = net.createServer((client) => this.#accept(client, targetPort));
   }
 
   static async start(targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | null = null;
-    const server = net.createServer((client) => proxy?.#accept(client, targetPort));
-    proxy = new TcpProxy(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new TcpProxy(targetPort);
+    await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }
 
