@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /** `plotly-stream-relay`: the relay from the command line. */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadKeysFile, parseKeys } from './keys.js';
 import { REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
-import { redactRedisUrl } from './redis-engine.js';
+import { RedisEngine, redactRedisUrl } from './redis-engine.js';
 import { createRelay, type RelayOptions } from './server.js';
+import { runPrimary, type WorkerListening } from './workers.js';
 
 const HELP = `plotly-stream-relay: a self-hosted Plotly streaming relay
 
@@ -28,6 +31,8 @@ Usage: plotly-stream-relay [options]
                         share tokens and a restart keeps every window. Also PLOTLY_STREAM_REDIS.
                         Default: in this process's memory
   --redis-prefix TEXT   prepended to every Redis key and channel (default ${REDIS_DEFAULTS.prefix})
+  --workers N|auto      run N relay processes on one port (auto: one per CPU); needs --redis,
+                        restarts a worker that dies (default 1: this process alone)
   --keys FILE           write keys: JSON {"token": "key"} or token=key lines; "*" covers other tokens.
                         Also from the environment: PLOTLY_STREAM_KEYS="token=key,other=key2"
   --quiet               log nothing but errors at start
@@ -92,6 +97,7 @@ async function main(argv: string[]): Promise<void> {
         keys: { type: 'string' },
         redis: { type: 'string' },
         'redis-prefix': { type: 'string' },
+        workers: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -128,6 +134,14 @@ async function main(argv: string[]): Promise<void> {
     if (options.redis === undefined) fail('--redis-prefix needs --redis (or PLOTLY_STREAM_REDIS)');
     options.redisPrefix = v['redis-prefix'];
   }
+  let workers = 1;
+  if (v.workers !== undefined) {
+    workers = v.workers === 'auto' ? availableParallelism() : parseCount(v.workers, '--workers', 1);
+    if (!Number.isInteger(workers)) fail(`--workers must be a whole number or auto, got "${v.workers}"`);
+  }
+  if (workers > 1 && options.redis === undefined) {
+    fail('--workers needs --redis (or PLOTLY_STREAM_REDIS): the workers share tokens through it');
+  }
   try {
     const keys = new Map<string, string>();
     if (process.env['PLOTLY_STREAM_KEYS'])
@@ -139,29 +153,53 @@ async function main(argv: string[]): Promise<void> {
     fail((error as Error).message);
   }
 
+  const banner = (url: string) => {
+    if (v.quiet) return;
+    console.error(`plotly-stream-relay listening on ${url}`);
+    console.error(
+      `  ingest:    curl -H 'plotly-streamtoken: TOKEN' -H 'Transfer-Encoding: chunked' --data-binary @- ${url}/`,
+    );
+    console.error(`  subscribe: ${url.replace('http', 'ws')}/subscribe?token=TOKEN (or SSE)`);
+    console.error(`  element:   <script src="${url}/plotly-stream.js"></script>`);
+    if (writeKeyTokens.length > 0) console.error(`  write keys: required for ${writeKeyTokens.join(', ')}`);
+    const engine = options.redis !== undefined ? `Redis (${redactRedisUrl(options.redis)})` : 'memory';
+    console.error(`  engine:    ${engine}${workers > 1 ? `, ${workers} workers` : ''}`);
+  };
+
+  if (workers > 1 && cluster.isPrimary) {
+    // Reach Redis once here: a wrong URL is one line, not one per worker.
+    try {
+      const probe = await RedisEngine.connect({
+        url: options.redis as string,
+        prefix: options.redisPrefix,
+        limits: { messages: 1, bytes: 1 },
+      });
+      await probe.close();
+    } catch (error) {
+      fail((error as Error).message, { usage: false });
+    }
+    runPrimary({ count: workers, onListening: banner, log: (line) => console.error(`plotly-stream-relay: ${line}`) });
+    return;
+  }
+
   let relay;
   try {
     relay = await createRelay(options);
   } catch (error) {
     fail((error as Error).message, { usage: false });
   }
-  if (!v.quiet) {
-    console.error(`plotly-stream-relay listening on ${relay.url}`);
-    console.error(
-      `  ingest:    curl -H 'plotly-streamtoken: TOKEN' -H 'Transfer-Encoding: chunked' --data-binary @- ${relay.url}/`,
-    );
-    console.error(`  subscribe: ${relay.url.replace('http', 'ws')}/subscribe?token=TOKEN (or SSE)`);
-    console.error(`  element:   <script src="${relay.url}/plotly-stream.js"></script>`);
-    if (writeKeyTokens.length > 0) console.error(`  write keys: required for ${writeKeyTokens.join(', ')}`);
-    console.error(
-      `  engine:    ${options.redis !== undefined ? `Redis (${redactRedisUrl(options.redis)})` : 'memory'}`,
-    );
-  }
+  if (cluster.isWorker) process.send?.({ type: 'plotly-stream-listening', url: relay.url } satisfies WorkerListening);
+  else banner(relay.url);
+  const name = cluster.isWorker ? `plotly-stream-relay (worker ${cluster.worker?.id})` : 'plotly-stream-relay';
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) process.exit(1); // a second signal: do not wait
+    if (stopping) {
+      // A worker may hear both the terminal's signal and its primary's: the first one counts.
+      if (cluster.isWorker) return;
+      process.exit(1); // a second signal: do not wait
+    }
     stopping = true;
-    console.error(`plotly-stream-relay: ${signal}, closing`);
+    console.error(`${name}: ${signal}, closing`);
     relay.close().then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -52,6 +52,9 @@ export const MAX_CLOSE_REASON = 120;
 /** While the engine is away, viewers that arrived wait; the relay looks this often whether it is back. */
 export const ENGINE_RETRY_MS = 500;
 
+/** A worker that died (`--workers`) is replaced after this long, so a crash loop does not spin. */
+export const WORKER_RESTART_DELAY_MS = 500;
+
 /** On shutdown, connections still open this long after the close began are destroyed. */
 export const SHUTDOWN_GRACE_MS = 2000;
 

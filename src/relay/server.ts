@@ -3,6 +3,7 @@
  * health and metrics, and owns the lifecycle (listen, heartbeats, shutdown). The work is in the
  * modules it wires: ingest, subscription, sinks/, engine, bundle, keys, rate-limit, metrics.
  */
+import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -108,6 +109,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const ingestBySocket = new WeakMap<Socket, Ingest>();
   const subscriptions = new Set<Subscription>();
   let closing = false;
+  // Under --workers, /healthz says which worker answered.
+  const workerId = cluster.isWorker ? { worker: cluster.worker?.id } : {};
 
   // --- ingest ---------------------------------------------------------------------------------
   function ingest(req: IncomingMessage, res: ServerResponse): void {
@@ -344,7 +347,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         if (closing) sendJson(res, 503, { status: 'closing', engine: health.engine });
         else if (!health.ok)
           sendJson(res, 503, { status: 'unavailable', engine: health.engine, reason: health.reason });
-        else sendJson(res, 200, { status: 'ok', engine: health.engine });
+        else sendJson(res, 200, { status: 'ok', engine: health.engine, ...workerId });
         return;
       }
       case '/metrics':

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { describe, it } from 'node:test';
-import { get, openIngest } from '../../support/relay-clients.js';
+import { get, openIngest, post, wsSubscribe } from '../../support/relay-clients.js';
 import { RedisServer, skipWithoutRedis } from '../../support/redis-server.js';
 
 describe('plotly-stream-relay (the CLI)', () => {
@@ -120,5 +121,94 @@ describe('plotly-stream-relay (the CLI)', () => {
     } finally {
       await redis.stop();
     }
+  });
+
+  it(
+    '--workers 2: two relays on one port, either serves; a worker that dies is replaced; SIGTERM stops them all',
+    { skip: skipWithoutRedis, timeout: 60_000 },
+    async () => {
+      const redis = await RedisServer.start();
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/relay/cli.ts', '--port', '0', '--workers', '2', '--redis', redis.url],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      const said = (pattern: RegExp) =>
+        new Promise<RegExpExecArray>((resolve) => {
+          const look = () => {
+            const match = pattern.exec(stderr);
+            if (!match) return false;
+            child.stderr.off('data', look);
+            resolve(match);
+            return true;
+          };
+          if (!look()) child.stderr.on('data', look);
+        });
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      try {
+        const url = (await said(/listening on (http:\/\/\S+)[\s\S]*engine: +Redis .*, 2 workers/))[1] as string;
+        // A new connection each time: the primary hands connections to the workers in turn.
+        const workerOf = () =>
+          new Promise<number>((resolve, reject) =>
+            http
+              .get(`${url}/healthz`, { agent: false, timeout: 2000 }, (res) => {
+                let body = '';
+                res.on('data', (d: Buffer) => (body += d));
+                res.on('end', () => resolve(JSON.parse(body).worker));
+              })
+              .on('timeout', function (this: http.ClientRequest) {
+                this.destroy(new Error('no answer'));
+              })
+              .on('error', reject),
+          );
+        const bothAnswer = async () => {
+          const seen = new Set<number>();
+          // A connection handed to a worker as it dies gets no answer: ask again.
+          for (let i = 0; i < 40 && seen.size < 2; i++) {
+            const worker = await workerOf().catch(() => null);
+            if (worker !== null) seen.add(worker);
+          }
+          return seen;
+        };
+        assert.equal((await bothAnswer()).size, 2, 'both workers answer');
+        const viewers = await Promise.all([1, 2, 3, 4].map(() => wsSubscribe(url, 'token=workers')));
+        await Promise.all(viewers.map((viewer) => viewer.until((e) => e.some((x) => x.type === 'ready'))));
+        assert.equal((await post(`${url}/`, '{"y": 1}\n{"y": 2}\n', { 'plotly-streamtoken': 'workers' })).status, 200);
+        await Promise.all(viewers.map((viewer) => viewer.untilMessages(2)));
+        for (const viewer of viewers) viewer.socket.close();
+
+        // The primary's worker processes (not, say, the esbuild service tsx may start; ps exits 1 when none).
+        const workers = () =>
+          spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+            .stdout.split('\n')
+            .filter((line) => line.includes('src/relay/cli.ts'))
+            .map((line) => line.trim().split(/\s+/)[0] as string);
+        const [victim] = workers();
+        process.kill(Number(victim), 'SIGKILL');
+        await said(/worker \d+ \(pid \d+\) exited \(SIGKILL\); starting another/);
+        const deadline = Date.now() + 15_000;
+        while ((await bothAnswer()).size < 2 || workers().includes(victim as string)) {
+          assert.ok(Date.now() < deadline, "a new worker took the dead one's place");
+        }
+
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0, stderr);
+        assert.match(stderr, /SIGTERM, closing 2 workers/);
+        assert.equal(workers().length, 0, 'no worker left behind');
+      } finally {
+        child.kill('SIGKILL');
+        await redis.stop();
+      }
+    },
+  );
+
+  it('--workers without Redis is refused', async () => {
+    const { code, stderr } = await output(cli(['--workers', '2']));
+    assert.equal(code, 2);
+    assert.match(stderr, /--workers needs --redis/);
   });
 });
