@@ -31,6 +31,9 @@ export const REDIS_DEFAULTS = {
   probeMs: 5000,
 } as const;
 
+/** Messages of one token the Redis engine stores in one script call at most. */
+export const MAX_PUBLISH_BATCH = 512;
+
 /** Request headers a page may send cross-origin (ingest and SSE resumes). */
 export const CORS_ALLOW_HEADERS = 'content-type, plotly-streamtoken, plotly-streamkey, authorization, last-event-id';
 

@@ -13,23 +13,30 @@
  */
 
 /**
- * KEYS: meta, stream. ARGV: text, time, epoch to start if none, max messages, max bytes, channel.
- * Returns {offset, epoch}. Publishes `epoch:offset:time:text` on the channel.
+ * KEYS: meta, stream. ARGV: epoch to start if none, max messages, max bytes, channel, then one
+ * (text, time) pair per message, in order. Stores them with consecutive offsets, trims once, and
+ * publishes each as `epoch:offset:time:text`. Returns {first offset, epoch}.
  */
 export const PUBLISH_SCRIPT = `#!lua
 local meta, stream = KEYS[1], KEYS[2]
-local text, time = ARGV[1], ARGV[2]
+local maxMessages, maxBytes, channel = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local epoch = redis.call('hget', meta, 'e')
 if not epoch then
-  epoch = ARGV[3]
+  epoch = ARGV[1]
   redis.call('del', stream)
   redis.call('hset', meta, 'e', epoch, 's', 0, 'b', 0)
 end
-local offset = redis.call('hincrby', meta, 's', 1)
-redis.call('xadd', stream, offset .. '-0', 'd', text, 't', time)
-local bytes = redis.call('hincrby', meta, 'b', #text)
+local count = (#ARGV - 4) / 2
+local last = redis.call('hincrby', meta, 's', count)
+local first = last - count + 1
+local added = 0
+for i = 0, count - 1 do
+  local text, time = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
+  redis.call('xadd', stream, (first + i) .. '-0', 'd', text, 't', time)
+  added = added + #text
+end
+local bytes = redis.call('hincrby', meta, 'b', added)
 local length = redis.call('xlen', stream)
-local maxMessages, maxBytes = tonumber(ARGV[4]), tonumber(ARGV[5])
 local function over(dropped, droppedBytes)
   local kept = length - dropped
   return kept > maxMessages or (bytes - droppedBytes > maxBytes and kept > 1)
@@ -37,7 +44,7 @@ end
 if over(0, 0) then
   -- Oldest first until within both limits (the newest message always stays); each entry is read
   -- once in its life, so trimming costs O(1) per message over time.
-  local dropped, droppedBytes, last, from = 0, 0, nil, '-'
+  local dropped, droppedBytes, oldest, from = 0, 0, nil, '-'
   while over(dropped, droppedBytes) do
     local batch = redis.call('xrange', stream, from, '+', 'COUNT', 64)
     if #batch == 0 then break end
@@ -45,17 +52,19 @@ if over(0, 0) then
       if not over(dropped, droppedBytes) then break end
       dropped = dropped + 1
       droppedBytes = droppedBytes + #entry[2][2]
-      last = entry[1]
+      oldest = entry[1]
     end
-    from = '(' .. last
+    from = '(' .. oldest
   end
-  if last then
-    redis.call('xtrim', stream, 'MINID', (tonumber(string.match(last, '^%d+')) + 1) .. '-0')
+  if oldest then
+    redis.call('xtrim', stream, 'MINID', (tonumber(string.match(oldest, '^%d+')) + 1) .. '-0')
     redis.call('hincrby', meta, 'b', -droppedBytes)
   end
 end
-redis.call('publish', ARGV[6], epoch .. ':' .. offset .. ':' .. time .. ':' .. text)
-return {offset, epoch}
+for i = 0, count - 1 do
+  redis.call('publish', channel, epoch .. ':' .. (first + i) .. ':' .. ARGV[6 + 2 * i] .. ':' .. ARGV[5 + 2 * i])
+end
+return {first, epoch}
 `;
 
 /**

@@ -117,12 +117,12 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
         PUBLISH_SCRIPT,
         '2',
         ...keys,
-        `{"y":${y}}`,
-        String(y),
         'unused',
         '1000',
         '10000000',
         'nowhere',
+        `{"y":${y}}`,
+        String(y),
       ]);
     }
     await raw.close();
