@@ -5,6 +5,7 @@
  */
 import { distribution, round, type Distribution } from './lib/stats.js';
 import { startWorker, type Worker } from './lib/processes.js';
+import { haveRedis, RedisServer, redisVersion } from '../scripts/redis-server.js';
 
 export interface RelaySettings {
   ingestLines: number;
@@ -13,13 +14,15 @@ export interface RelaySettings {
   fanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }>;
   slowCrowd: { subscribers: number; rate: number } | null;
   payloadBytes: number;
+  /** Scenarios run with the Redis engine beside the memory engine (on a redis-server of our own). */
+  redisFanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }> | null;
 }
 
 export interface FanoutResult {
   kind: 'websocket' | 'sse';
   subscribers: number;
   rate: number;
-  server: 'relay' | 'bare ws';
+  server: 'relay' | 'bare ws' | 'relay, Redis engine';
   expected: number;
   delivered: number;
   deliveredPerSecond: number;
@@ -28,8 +31,16 @@ export interface FanoutResult {
   rssMiB: number;
 }
 
+export interface IngestResult {
+  oneProducerLinesPerSecond: number;
+  concurrentProducers: number;
+  concurrentLinesPerSecond: number;
+}
+
 export interface RelayResults {
-  ingest: { oneProducerLinesPerSecond: number; concurrentProducers: number; concurrentLinesPerSecond: number };
+  ingest: IngestResult;
+  /** The same with the Redis engine (null when redis-server is not installed). */
+  redis: { ingest: IngestResult; fanout: FanoutResult[]; server: string } | null;
   fanout: FanoutResult[];
   slowSubscriber: { withoutSlow: Distribution; withSlow: Distribution; subscribers: number; rate: number } | null;
 }
@@ -57,12 +68,16 @@ async function measure(server: Worker, run: () => Promise<unknown>): Promise<{ c
 async function fanoutRun(
   settings: RelaySettings,
   scenario: RelaySettings['fanout'][number],
-  serverKind: 'relay' | 'bare ws',
+  serverKind: FanoutResult['server'],
   slow = false,
+  redisUrl = '',
 ): Promise<FanoutResult> {
-  const server = await startWorker(serverKind === 'relay' ? 'relay-server' : 'bare-broadcaster');
+  const relay = serverKind !== 'bare ws';
+  const server = await (relay
+    ? startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl])
+    : startWorker('bare-broadcaster'));
   const crowd = await startWorker('subscribers');
-  const producer = serverKind === 'relay' ? await startWorker('producer') : null;
+  const producer = relay ? await startWorker('producer') : null;
   try {
     const url = await server.ask<string>({ op: 'url' });
     await crowd.ask({ op: 'open', url, token: 'fan', count: scenario.subscribers, kind: scenario.kind, slow });
@@ -104,10 +119,9 @@ async function fanoutRun(
   }
 }
 
-export async function relayBench(settings: RelaySettings, log: (line: string) => void): Promise<RelayResults> {
-  const server = await startWorker('relay-server');
+async function ingestRun(settings: RelaySettings, redisUrl = ''): Promise<IngestResult> {
+  const server = await startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl]);
   const producer = await startWorker('producer');
-  let ingest: RelayResults['ingest'];
   try {
     const url = await server.ask<string>({ op: 'url' });
     const one = await producer.ask<{ seconds: number; accepted: number }>({
@@ -123,17 +137,21 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
       producers: settings.concurrentProducers,
       lines: Math.ceil(settings.ingestLines / settings.concurrentProducers),
     });
-    ingest = {
+    return {
       oneProducerLinesPerSecond: round(one.accepted / one.seconds, 0),
       concurrentProducers: settings.concurrentProducers,
       concurrentLinesPerSecond: round(many.accepted / many.seconds, 0),
     };
-    log(
-      `relay ingest: ${ingest.oneProducerLinesPerSecond} lines/s (1 producer), ${ingest.concurrentLinesPerSecond} lines/s (${settings.concurrentProducers})`,
-    );
   } finally {
     await Promise.all([server.stop(), producer.stop()]);
   }
+}
+
+export async function relayBench(settings: RelaySettings, log: (line: string) => void): Promise<RelayResults> {
+  const ingest = await ingestRun(settings);
+  log(
+    `relay ingest: ${ingest.oneProducerLinesPerSecond} lines/s (1 producer), ${ingest.concurrentLinesPerSecond} lines/s (${settings.concurrentProducers})`,
+  );
 
   const fanout: FanoutResult[] = [];
   for (const scenario of settings.fanout) {
@@ -158,5 +176,30 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
       `slow subscriber: others' p99 ${round(without.latencyMs.p99)} ms without, ${round(withSlow.latencyMs.p99)} ms with`,
     );
   }
-  return { ingest, fanout, slowSubscriber };
+  let redis: RelayResults['redis'] = null;
+  if (settings.redisFanout !== null && haveRedis) {
+    const server = await RedisServer.start();
+    try {
+      const redisIngest = await ingestRun(settings, server.url);
+      log(
+        `relay ingest, Redis engine: ${redisIngest.oneProducerLinesPerSecond} lines/s (1 producer), ${redisIngest.concurrentLinesPerSecond} lines/s (${settings.concurrentProducers})`,
+      );
+      const redisFanout: FanoutResult[] = [];
+      for (const scenario of settings.redisFanout) {
+        const result = await fanoutRun(settings, scenario, 'relay, Redis engine', false, server.url);
+        redisFanout.push(result);
+        log(
+          `fan-out, Redis engine, ${scenario.subscribers} ${scenario.kind} @ ${scenario.rate}/s: ${result.deliveredPerSecond} msgs/s delivered ` +
+            `(${result.delivered}/${result.expected}), p50 ${round(result.latencyMs.p50)} ms, p99 ${round(result.latencyMs.p99)} ms, cpu ${result.cpuPercent}%`,
+        );
+      }
+      redis = { ingest: redisIngest, fanout: redisFanout, server: redisVersion() };
+    } finally {
+      await server.stop();
+    }
+  } else if (settings.redisFanout !== null) {
+    log('Redis engine rows skipped: redis-server is not installed (apt-get install -y redis-server)');
+  }
+
+  return { ingest, redis, fanout, slowSubscriber };
 }

@@ -75,6 +75,11 @@ const RELAY: Record<Mode, RelaySettings> = {
       { kind: 'sse', subscribers: 100, rate: 10_000 },
     ],
     slowCrowd: { subscribers: 100, rate: 1000 },
+    redisFanout: [
+      { kind: 'websocket', subscribers: 100, rate: 1000 },
+      { kind: 'websocket', subscribers: 100, rate: 10_000 },
+      { kind: 'websocket', subscribers: 1000, rate: 1000 },
+    ],
   },
   quick: {
     ingestLines: 200_000,
@@ -89,6 +94,7 @@ const RELAY: Record<Mode, RelaySettings> = {
       { kind: 'sse', subscribers: 100, rate: 1000 },
     ],
     slowCrowd: { subscribers: 50, rate: 1000 },
+    redisFanout: [{ kind: 'websocket', subscribers: 100, rate: 1000 }],
   },
   tiny: {
     ingestLines: 2000,
@@ -97,6 +103,7 @@ const RELAY: Record<Mode, RelaySettings> = {
     payloadBytes: 8,
     fanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
     slowCrowd: null,
+    redisFanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
   },
 };
 
@@ -234,6 +241,28 @@ function summaryTable(r: BenchReport): string {
       ]);
     }
   }
+  if (relay?.redis) {
+    const rr = relay.redis;
+    rows.push([
+      'relay ingest, Redis engine',
+      `${rate(rr.ingest.oneProducerLinesPerSecond)} lines/s into one token`,
+      `${rate(rr.ingest.concurrentLinesPerSecond)} lines/s from ${rr.ingest.concurrentProducers} producers; ${rr.server}`,
+      `memory engine: ${rate(relay.ingest.oneProducerLinesPerSecond)} lines/s`,
+    ]);
+    for (const f of rr.fanout) {
+      const memory = relay.fanout.find(
+        (x) => x.server === 'relay' && x.kind === f.kind && x.subscribers === f.subscribers && x.rate === f.rate,
+      );
+      rows.push([
+        `relay, Redis engine → ${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WebSocket'} viewer${f.subscribers === 1 ? '' : 's'} @ ${rate(f.rate)} msgs/s`,
+        `${rate(f.deliveredPerSecond)} msgs/s delivered (${round((100 * f.delivered) / Math.max(1, f.expected), 1)}%)`,
+        `p50 ${ms(f.latencyMs.p50)} ms, p99 ${ms(f.latencyMs.p99)} ms, CPU ${f.cpuPercent}%`,
+        memory
+          ? `memory engine: p50 ${ms(memory.latencyMs.p50)} ms, p99 ${ms(memory.latencyMs.p99)} ms, CPU ${memory.cpuPercent}%`
+          : '',
+      ]);
+    }
+  }
   const iife = r.sizes.find((s) => s.name.includes('iife'));
   const alone = r.sizes[0];
   if (alone && iife)
@@ -360,7 +389,7 @@ function markdown(r: BenchReport, charts: string[]): string {
           'CPU %',
           'RSS MiB',
         ],
-        r.relay.fanout.map((f) => [
+        [...r.relay.fanout, ...(r.relay.redis?.fanout ?? [])].map((f) => [
           f.server,
           f.kind,
           f.subscribers,
@@ -373,6 +402,12 @@ function markdown(r: BenchReport, charts: string[]): string {
         ]),
       ),
       '',
+      ...(r.relay.redis
+        ? [
+            `With the Redis engine (${r.relay.redis.server}, on this machine): ingest ${r.relay.redis.ingest.oneProducerLinesPerSecond} lines/s into one token, ${r.relay.redis.ingest.concurrentLinesPerSecond} lines/s from ${r.relay.redis.ingest.concurrentProducers} producers; its fan-out rows are marked "relay, Redis engine" above.`,
+            '',
+          ]
+        : []),
       'The relay gets every message through a chunked POST, gives it a position, keeps it in history and',
       'queues it per viewer; the bare `ws` server makes the same frames itself and broadcasts them. The',
       'viewers run in one separate process, which also limits what can be delivered at the largest sizes.',

@@ -1,4 +1,7 @@
-/** The relay under test, alone in its process so its CPU and memory are its own. */
+/**
+ * The relay under test, alone in its process so its CPU and memory are its own.
+ * Arguments: the slow-viewer limit in bytes, and a Redis URL for the Redis engine (none: memory).
+ */
 import { createRelay } from '../../src/relay/index.js';
 import { serveRequests, usage } from '../lib/processes.js';
 
@@ -6,6 +9,7 @@ const relay = await createRelay({
   port: 0,
   historyMessages: 1000,
   maxBufferedBytes: Number(process.argv[2] ?? 4 * 1024 * 1024),
+  redis: process.argv[3] || undefined,
   log: () => undefined,
 });
 serveRequests((message) => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { haveRedis } from '../../scripts/redis-server.js';
 
 const run = promisify(execFile);
 
@@ -24,6 +25,10 @@ describe('npm run bench -- --tiny', () => {
       assert.ok(report.sizes.length >= 3);
       assert.ok(report.relay.ingest.oneProducerLinesPerSecond > 0);
       assert.ok(report.relay.fanout.some((f: { server: string }) => f.server === 'bare ws'));
+      if (haveRedis || process.env['CI']) {
+        assert.ok(report.relay.redis.ingest.oneProducerLinesPerSecond > 0, 'the Redis engine rows ran');
+        assert.equal(report.relay.redis.fanout[0].delivered, report.relay.redis.fanout[0].expected);
+      }
       assert.equal(report.element.runs.length, 1);
       assert.equal(report.element.runs[0].lost, 0);
       assert.ok(report.element.runs[0].floorMs.n > 0);

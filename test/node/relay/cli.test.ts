@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { describe, it } from 'node:test';
 import { get, openIngest, post, wsSubscribe } from '../../support/relay-clients.js';
-import { RedisServer, skipWithoutRedis } from '../../support/redis-server.js';
+import { RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
 
 describe('plotly-stream-relay (the CLI)', () => {
   const cli = (args: string[]) =>

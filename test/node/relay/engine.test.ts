@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Engine, HistoryLimits, StoredMessage } from '../../../src/relay/engine.js';
 import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { RedisEngine } from '../../../src/relay/redis-engine.js';
-import { RedisServer, skipWithoutRedis } from '../../support/redis-server.js';
+import { RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
 
 type MakeEngine = (limits: HistoryLimits) => Promise<Engine>;
 

@@ -12,7 +12,7 @@ import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { RedisEngine } from '../../../src/relay/redis-engine.js';
 import { PUBLISH_SCRIPT } from '../../../src/relay/redis-scripts.js';
 import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
-import { RedisServer, skipWithoutRedis } from '../../support/redis-server.js';
+import { RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 const limits = { messages: 1000, bytes: 1e7 };

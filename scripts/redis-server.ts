@@ -1,5 +1,5 @@
 /**
- * A real redis-server of the test's own (Debian's), on a free loopback port, without persistence:
+ * A real redis-server of our own (Debian's) for tests and benchmarks, on a free loopback port, without persistence:
  * never the system service. It can be stopped and started again on the same port, as a Redis
  * restart without persistence would (every key gone).
  */
@@ -9,6 +9,12 @@ import net from 'node:net';
 const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
 
 export const haveRedis = spawnSync(BINARY, ['--version']).status === 0;
+
+/** `Redis 7.0.15`, for reports. */
+export function redisVersion(): string {
+  const out = spawnSync(BINARY, ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  return `Redis ${/v=(\S+)/.exec(out)?.[1] ?? 'unknown'}`;
+}
 
 /** CI installs redis-server (.ci/run); elsewhere, without it, the Redis tests say so and skip. */
 export const skipWithoutRedis =
