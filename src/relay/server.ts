@@ -23,6 +23,7 @@ import { headerValue, rawResponse, requestUrl, sendJson, sendText } from './http
 import { Ingest } from './ingest.js';
 import { checkWriteKey, type WriteKeys } from './keys.js';
 import { MemoryEngine } from './memory-engine.js';
+import { Fanout } from './fanout.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { RedisEngine } from './redis-engine.js';
@@ -102,6 +103,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       : new MemoryEngine(limits));
   const historySize = (token: string) =>
     engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 };
+  const fanout = new Fanout(engine);
   const metrics = new Metrics();
   const limiter = new RateLimiter(o.rateLimit);
   const bundles = new BundleServer(o.bundlePath ?? defaultBundlePath(), o.cors);
@@ -222,7 +224,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     sink: FrameSink,
     { tokens, invalid, resume }: SubscribeRequest,
   ): () => void {
-    const subscription = new Subscription(engine, tokens, sink, o.maxBufferedBytes, {
+    const subscription = new Subscription(fanout, tokens, sink, o.maxBufferedBytes, {
       onTooSlow: (names) => {
         for (const name of names) metrics.token(name).slowDisconnects++;
         log(`${kind} subscriber of ${names.join(',')} cut off: more than ${o.maxBufferedBytes} bytes waiting`);

@@ -1,11 +1,11 @@
 /**
  * One viewer's subscription, whatever the transport: replays history or exactly what it missed,
- * then goes live; batches what arrives between two sends into one frame, in order; and cuts the
- * viewer off when its outgoing bytes pass the limit, so one slow viewer never slows the others.
+ * then joins the live edge, where each tick's frame is built once for every viewer (fanout.ts);
+ * what it sends on its own it batches per tick, in order; and it cuts the viewer off when its
+ * outgoing bytes pass the limit, so one slow viewer never slows the others.
  */
 import {
   CloseCode,
-  encodeData,
   encodeFrame,
   encodeHeartbeat,
   encodeReady,
@@ -14,7 +14,8 @@ import {
   type Position,
   type Positions,
 } from '../shared/protocol.js';
-import type { Engine, Listening, StoredMessage } from './engine.js';
+import type { StoredMessage } from './engine.js';
+import { dataEvent, type Fanout, type FeedMember, type Membership, type Tick } from './fanout.js';
 
 /** Where frames go: a WebSocket or an SSE response. */
 export interface FrameSink {
@@ -23,6 +24,8 @@ export interface FrameSink {
    * a WebSocket sink never calls it, so the fan-out hot path does not format them.
    */
   send(frame: string, positions: () => string): void;
+  /** Sends a frame built once for many viewers: its text and its UTF-8 bytes (sent as they are). */
+  sendShared(frame: string, bytes: Buffer, positions: () => string): void;
   /** Bytes written but not yet flushed to the network. */
   bufferedBytes(): number;
   /** Ends the connection with a reason (a close code on WebSocket). */
@@ -38,41 +41,29 @@ export interface SubscriptionEvents {
   onReset(token: string): void;
 }
 
-const dataEvents = new WeakMap<StoredMessage, string>();
-
-/** The `data` event's JSON, built once per message however many viewers get it. */
-function dataEvent(token: string, epoch: string, message: StoredMessage): string {
-  let text = dataEvents.get(message);
-  if (text === undefined) {
-    text = encodeData(token, epoch, message.offset, message.time, message.text);
-    dataEvents.set(message, text);
-  }
-  return text;
-}
-
-export class Subscription {
+export class Subscription implements FeedMember {
   readonly tokens: readonly string[];
-  readonly #engine: Engine;
+  readonly #fanout: Fanout;
   readonly #sink: FrameSink;
   readonly #maxBufferedBytes: number;
   readonly #events: SubscriptionEvents;
   readonly #positions: Positions = new Map();
   /** Live messages that arrive while a token's history is being sent. */
   readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
-  #listening: Listening[] = [];
+  #memberships = new Map<string, Membership>();
   #pending: string[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
   #closed = false;
 
   constructor(
-    engine: Engine,
+    fanout: Fanout,
     tokens: readonly string[],
     sink: FrameSink,
     maxBufferedBytes: number,
     events: SubscriptionEvents,
   ) {
-    this.#engine = engine;
+    this.#fanout = fanout;
     this.tokens = tokens;
     this.#sink = sink;
     this.#maxBufferedBytes = maxBufferedBytes;
@@ -101,13 +92,13 @@ export class Subscription {
     // Listen first and hold live messages back, so nothing published meanwhile falls in a gap.
     for (const token of this.tokens) {
       this.#waiting.set(token, []);
-      this.#listening.push(this.#engine.listen(token, (epoch, message) => this.#onLive(token, epoch, message)));
+      this.#memberships.set(token, this.#fanout.join(token, this));
     }
     // A remote engine (Redis pub/sub) listens only once it confirms: read history after that.
-    await Promise.all(this.#listening.map((listening) => listening.ready));
+    await Promise.all([...this.#memberships.values()].map((membership) => membership.ready));
     if (this.#closed) return;
     for (const token of this.tokens) {
-      const history = await this.#engine.history(token);
+      const history = await this.#fanout.engine.history(token);
       if (this.#closed) return;
       const first = history.entries[0]?.offset ?? history.lastOffset + 1;
       const position = resume.get(token);
@@ -123,8 +114,34 @@ export class Subscription {
       const waiting = this.#waiting.get(token) ?? [];
       this.#waiting.delete(token);
       for (const { epoch, message } of waiting) this.#onLive(token, epoch, message);
+      this.#memberships.get(token)?.atEdge();
     }
     this.#enqueue(encodeReady());
+  }
+
+  // --- FeedMember -------------------------------------------------------------------------------
+  onMessage(token: string, epoch: string, message: StoredMessage): void {
+    this.#onLive(token, epoch, message);
+  }
+
+  onTick(token: string, tick: Tick): void {
+    if (this.#closed) return;
+    const position = this.#positions.get(token) as Position;
+    const first = tick.messages[0] as StoredMessage;
+    if (position.epoch !== tick.epoch || position.offset !== first.offset - 1) {
+      // Not exactly at the edge (it caught up in the middle of this tick, or the epoch changed):
+      // what it lacks goes out on its own, with a reset when the epoch changed.
+      for (const message of tick.messages) this.#onLive(token, tick.epoch, message);
+      return;
+    }
+    // What this subscription queued on its own (its replay, `ready`) goes first.
+    this.#flush();
+    if (this.#sink.bufferedBytes() + tick.bytes.length > this.#maxBufferedBytes) {
+      this.#tooSlow();
+      return;
+    }
+    position.offset = (tick.messages[tick.messages.length - 1] as StoredMessage).offset;
+    this.#sink.sendShared(tick.frame, tick.bytes, this.#formatPositions);
   }
 
   /**
@@ -151,8 +168,8 @@ export class Subscription {
   }
 
   #stopListening(): void {
-    for (const listening of this.#listening) listening.stop();
-    this.#listening = [];
+    for (const membership of this.#memberships.values()) membership.leave();
+    this.#memberships.clear();
   }
 
   #onLive(token: string, epoch: string, message: StoredMessage): void {
@@ -183,14 +200,18 @@ export class Subscription {
     this.#pending.push(event);
     this.#pendingBytes += event.length;
     if (this.#pendingBytes + this.#sink.bufferedBytes() > this.#maxBufferedBytes) {
-      this.#events.onTooSlow(this.tokens);
-      this.close(CloseCode.tooSlow, `too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
+      this.#tooSlow();
       return;
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
     }
+  }
+
+  #tooSlow(): void {
+    this.#events.onTooSlow(this.tokens);
+    this.close(CloseCode.tooSlow, `too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
   }
 
   #flush = (): void => {

@@ -21,6 +21,12 @@ export function openEventStream(res: ServerResponse, cors: string): FrameSink {
       const id = positions();
       res.write(id === '' ? `data: ${frame}\n\n` : `id: ${id}\ndata: ${frame}\n\n`);
     },
+    // Each viewer's event starts with its own id line: one string write (measured cheaper than corking
+    // the id line and the shared bytes into one writev).
+    sendShared(frame, _bytes, positions) {
+      const id = positions();
+      res.write(id === '' ? `data: ${frame}\n\n` : `id: ${id}\ndata: ${frame}\n\n`);
+    },
     bufferedBytes: () => res.writableLength,
     // SSE has no close code: the reason goes out as an error event, then the stream ends.
     close(_code, reason) {

@@ -13,6 +13,10 @@ export function webSocketSink(socket: WebSocket): FrameSink {
     send(frame) {
       if (socket.readyState === socket.OPEN) socket.send(frame);
     },
+    // The bytes of a text frame, encoded once for every viewer: sent as they are.
+    sendShared(_frame, bytes) {
+      if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: false });
+    },
     bufferedBytes: () => socket.bufferedAmount,
     close(code, reason) {
       if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {

@@ -4,9 +4,11 @@ import { WebSocket } from 'ws';
 import { CloseCode, decodeEvents, type DataEvent, type RelayEvent } from '../../../src/shared/protocol.js';
 import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
+import { Fanout } from '../../../src/relay/fanout.js';
 import { Subscription, type FrameSink } from '../../../src/relay/subscription.js';
 import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
 
+const offsetsOf = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));
 const ys = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.message['y']] : []));
 const types = (events: RelayEvent[]) => events.map((e) => e.type);
 const lines = (from: number, to: number) =>
@@ -227,9 +229,17 @@ describe('relay restarts', () => {
 function recordingSink(buffered = 0) {
   const frames: string[] = [];
   const calls: string[] = [];
+  /** The shared bytes each `sendShared` got (to see that viewers share one buffer). */
+  const shared: Buffer[] = [];
   let flushed: () => void = () => undefined;
   const sink: FrameSink = {
     send(frame) {
+      frames.push(frame);
+      flushed();
+    },
+    sendShared(frame, bytes) {
+      assert.equal(bytes.toString(), frame);
+      shared.push(bytes);
       frames.push(frame);
       flushed();
     },
@@ -239,7 +249,7 @@ function recordingSink(buffered = 0) {
   };
   const nextFrame = () => new Promise<void>((resolve) => (flushed = resolve));
   const events = () => frames.flatMap((frame) => decodeEvents(frame).events);
-  return { sink, frames, calls, nextFrame, events };
+  return { sink, frames, calls, shared, nextFrame, events };
 }
 
 const quiet = { onTooSlow: () => undefined, onReset: () => undefined };
@@ -249,7 +259,7 @@ describe('Subscription (on a recording sink)', () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     engine.publish('A', '{"y":1}', 1);
     const { sink, frames, nextFrame, events } = recordingSink();
-    const subscription = new Subscription(engine, ['A'], sink, 1e6, quiet);
+    const subscription = new Subscription(new Fanout(engine), ['A'], sink, 1e6, quiet);
     const first = nextFrame();
     await subscription.start(new Map());
     await first;
@@ -265,7 +275,7 @@ describe('Subscription (on a recording sink)', () => {
   it('heartbeat() queues a heartbeat event and asks the sink for its own keep-alive (ping, comment line)', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const { sink, calls, nextFrame, events } = recordingSink();
-    const subscription = new Subscription(engine, ['A'], sink, 1e6, quiet);
+    const subscription = new Subscription(new Fanout(engine), ['A'], sink, 1e6, quiet);
     const ready = nextFrame();
     await subscription.start(new Map());
     await ready;
@@ -283,7 +293,7 @@ describe('Subscription (on a recording sink)', () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const tooSlow: string[][] = [];
     const { sink, calls } = recordingSink(5000);
-    const subscription = new Subscription(engine, ['A', 'B'], sink, 4096, {
+    const subscription = new Subscription(new Fanout(engine), ['A', 'B'], sink, 4096, {
       onTooSlow: (t) => tooSlow.push([...t]),
       onReset: () => undefined,
     });
@@ -292,5 +302,74 @@ describe('Subscription (on a recording sink)', () => {
     assert.deepEqual(tooSlow, [['A', 'B']]);
     assert.equal(calls.length, 1);
     assert.match(calls[0] as string, new RegExp(`^close ${CloseCode.tooSlow} too slow`));
+  });
+
+  it('at the live edge, viewers get one frame per tick built once: the same bytes for all', async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    const fanout = new Fanout(engine);
+    const viewers = [1, 2, 3].map(() => recordingSink());
+    const subscriptions = viewers.map((v) => new Subscription(fanout, ['A'], v.sink, 1e6, quiet));
+    await Promise.all(subscriptions.map((subscription) => subscription.start(new Map())));
+    await new Promise((resolve) => setImmediate(resolve)); // their replays (reset, ready) go out
+    const ticked = Promise.all(viewers.map((v) => v.nextFrame()));
+    for (const y of [1, 2, 3]) engine.publish('A', `{"y":${y}}`, y);
+    await ticked;
+    for (const v of viewers) {
+      assert.deepEqual(ys(v.events()), [1, 2, 3]);
+      assert.equal(v.shared.length, 1, 'one frame for the tick');
+    }
+    assert.ok(
+      viewers.every((v) => v.shared[0] === viewers[0]?.shared[0]),
+      'one Buffer, sent to each',
+    );
+    assert.equal(fanout.size, 1, 'one feed for the token');
+    for (const subscription of subscriptions) subscription.close();
+    assert.equal(fanout.size, 0, 'the feed goes with its last viewer');
+  });
+
+  it('a viewer that catches up in the middle of a tick gets exactly what it lacks', async () => {
+    const engine = new MemoryEngine({ messages: 100, bytes: 1e6 });
+    const fanout = new Fanout(engine);
+    const early = recordingSink();
+    const first = new Subscription(fanout, ['A'], early.sink, 1e6, quiet);
+    await first.start(new Map());
+    engine.publish('A', '{"y":1}', 1);
+    const late = recordingSink();
+    const second = new Subscription(fanout, ['A'], late.sink, 1e6, quiet);
+    // It reads history (1) while 2 arrives; 3 comes once it is at the edge, in the same tick.
+    const starting = second.start(new Map());
+    engine.publish('A', '{"y":2}', 2);
+    await starting;
+    engine.publish('A', '{"y":3}', 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(ys(early.events()), [1, 2, 3]);
+    assert.deepEqual(offsetsOf(late.events()), [1, 2, 3], 'no gap, no duplicate');
+    first.close();
+    second.close();
+  });
+
+  it('a tick in another epoch (history lost) reaches a viewer at the edge as a reset, then the data', async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    const viewer = recordingSink();
+    const subscription = new Subscription(new Fanout(engine), ['A'], viewer.sink, 1e6, quiet);
+    await subscription.start(new Map());
+    engine.publish('A', '{"y":1}', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // What a feed hands on after Redis lost everything: the same token, a new epoch, offsets anew.
+    const message = { offset: 1, time: 2, text: '{"y":9}' };
+    const frame = `{"type":"data","token":"A","epoch":"fresh1","offset":1,"time":2,"message":{"y":9}}`;
+    subscription.onTick('A', { epoch: 'fresh1', messages: [message], frame, bytes: Buffer.from(frame) });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      viewer
+        .events()
+        .map((e) => e.type)
+        .slice(-2),
+      ['reset', 'data'],
+    );
+    assert.deepEqual(ys(viewer.events()), [1, 9]);
+    assert.equal(viewer.shared.length, 1, 'the first tick was shared; the reset one went on its own');
+    subscription.close();
   });
 });

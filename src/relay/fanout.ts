@@ -1,0 +1,139 @@
+/**
+ * The live edge, shared: one feed per token listens to the engine once, encodes each message once,
+ * and at each tick builds one frame (its text and its UTF-8 bytes) for every subscription that is
+ * exactly at the edge. Per-viewer work is left to what is really per viewer: a subscription that is
+ * catching up (history replay, a resume) or off the edge gets its messages one by one.
+ */
+import { encodeData, encodeFrame } from '../shared/protocol.js';
+import type { Engine, Listening, StoredMessage } from './engine.js';
+
+const dataEvents = new WeakMap<StoredMessage, string>();
+
+/** The `data` event's JSON, built once per message however many viewers get it. */
+export function dataEvent(token: string, epoch: string, message: StoredMessage): string {
+  let text = dataEvents.get(message);
+  if (text === undefined) {
+    text = encodeData(token, epoch, message.offset, message.time, message.text);
+    dataEvents.set(message, text);
+  }
+  return text;
+}
+
+/** One tick's messages of a token (all in one epoch), and the frame they make. */
+export interface Tick {
+  epoch: string;
+  messages: readonly StoredMessage[];
+  frame: string;
+  bytes: Buffer;
+}
+
+/** What a feed asks of a subscription. */
+export interface FeedMember {
+  /** A live message, while the member is catching up (it holds it until its replay is sent). */
+  onMessage(token: string, epoch: string, message: StoredMessage): void;
+  /** This tick's frame, once the member is at the live edge. */
+  onTick(token: string, tick: Tick): void;
+}
+
+export interface Membership {
+  /** Resolves once every message published from now on will reach the member. */
+  readonly ready: Promise<void>;
+  /** The member has sent its replay: from the next tick on it gets shared frames. */
+  atEdge(): void;
+  leave(): void;
+}
+
+class TokenFeed {
+  readonly #token: string;
+  readonly #catchingUp = new Set<FeedMember>();
+  readonly #atEdge = new Set<FeedMember>();
+  readonly #listening: Listening;
+  readonly #onEmpty: () => void;
+  #epoch = '';
+  #messages: StoredMessage[] = [];
+  #events: string[] = [];
+  #scheduled = false;
+
+  constructor(engine: Engine, token: string, onEmpty: () => void) {
+    this.#token = token;
+    this.#onEmpty = onEmpty;
+    this.#listening = engine.listen(token, (epoch, message) => this.#onMessage(epoch, message));
+  }
+
+  get ready(): Promise<void> {
+    return this.#listening.ready;
+  }
+
+  join(member: FeedMember): Membership {
+    this.#catchingUp.add(member);
+    return {
+      ready: this.#listening.ready,
+      atEdge: () => {
+        if (this.#catchingUp.delete(member)) this.#atEdge.add(member);
+      },
+      leave: () => {
+        this.#catchingUp.delete(member);
+        this.#atEdge.delete(member);
+        if (this.#catchingUp.size + this.#atEdge.size === 0) {
+          this.#listening.stop();
+          this.#onEmpty();
+        }
+      },
+    };
+  }
+
+  #onMessage(epoch: string, message: StoredMessage): void {
+    for (const member of this.#catchingUp) member.onMessage(this.#token, epoch, message);
+    if (this.#atEdge.size === 0) return;
+    // A tick holds one epoch: a new one (history lost) starts a new tick.
+    if (this.#messages.length > 0 && epoch !== this.#epoch) this.#flush();
+    this.#epoch = epoch;
+    this.#messages.push(message);
+    this.#events.push(dataEvent(this.#token, epoch, message));
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+
+  #flush = (): void => {
+    this.#scheduled = false;
+    if (this.#messages.length === 0) return;
+    const frame = encodeFrame(this.#events);
+    const tick: Tick = { epoch: this.#epoch, messages: this.#messages, frame, bytes: Buffer.from(frame) };
+    this.#messages = [];
+    this.#events = [];
+    for (const member of this.#atEdge) member.onTick(this.#token, tick);
+  };
+}
+
+/** The feeds of one relay, by token: made on a token's first member, dropped after its last. */
+export class Fanout {
+  readonly engine: Engine;
+  readonly #feeds = new Map<string, TokenFeed>();
+
+  constructor(engine: Engine) {
+    this.engine = engine;
+  }
+
+  join(token: string, member: FeedMember): Membership {
+    let feed = this.#feeds.get(token);
+    if (feed === undefined) {
+      const created = new TokenFeed(this.engine, token, () => {
+        if (this.#feeds.get(token) === created) this.#feeds.delete(token);
+      });
+      // A feed whose engine listen failed (Redis away) is dropped: the next member listens again.
+      created.ready.catch(() => {
+        if (this.#feeds.get(token) === created) this.#feeds.delete(token);
+      });
+      this.#feeds.set(token, created);
+      feed = created;
+    }
+    return feed.join(member);
+  }
+
+  /** Tokens with a feed (for tests and metrics). */
+  get size(): number {
+    return this.#feeds.size;
+  }
+}
