@@ -16,13 +16,15 @@ export interface RelaySettings {
   payloadBytes: number;
   /** Scenarios run with the Redis engine beside the memory engine (on a redis-server of our own). */
   redisFanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }> | null;
+  /** Scenarios run with `--workers 2` (Redis engine) beside one relay with the Redis engine. */
+  workersFanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }> | null;
 }
 
 export interface FanoutResult {
   kind: 'websocket' | 'sse';
   subscribers: number;
   rate: number;
-  server: 'relay' | 'bare ws' | 'relay, Redis engine';
+  server: 'relay' | 'bare ws' | 'relay, Redis engine' | 'relay, 2 workers';
   expected: number;
   delivered: number;
   deliveredPerSecond: number;
@@ -40,7 +42,7 @@ export interface IngestResult {
 export interface RelayResults {
   ingest: IngestResult;
   /** The same with the Redis engine (null when redis-server is not installed). */
-  redis: { ingest: IngestResult; fanout: FanoutResult[]; server: string } | null;
+  redis: { ingest: IngestResult; fanout: FanoutResult[]; workers: FanoutResult[]; server: string } | null;
   fanout: FanoutResult[];
   slowSubscriber: { withoutSlow: Distribution; withSlow: Distribution; subscribers: number; rate: number } | null;
 }
@@ -50,6 +52,9 @@ interface Usage {
   rss: number;
   at: number;
 }
+
+/** Relays started so far: each gets its own Redis key prefix. */
+let runs = 0;
 
 async function measure(server: Worker, run: () => Promise<unknown>): Promise<{ cpuPercent: number; rssMiB: number }> {
   const before = await server.ask<Usage>({ op: 'usage' });
@@ -73,9 +78,13 @@ async function fanoutRun(
   redisUrl = '',
 ): Promise<FanoutResult> {
   const relay = serverKind !== 'bare ws';
-  const server = await (relay
-    ? startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl])
-    : startWorker('bare-broadcaster'));
+  // Each run its own Redis keys: a run must not replay the previous run's history to its viewers.
+  const prefix = `bench${++runs}:`;
+  const server = await (serverKind === 'relay, 2 workers'
+    ? startWorker('relay-cluster', [redisUrl, '2', prefix])
+    : relay
+      ? startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl, prefix])
+      : startWorker('bare-broadcaster'));
   const crowd = await startWorker('subscribers');
   const producer = relay ? await startWorker('producer') : null;
   try {
@@ -120,7 +129,7 @@ async function fanoutRun(
 }
 
 async function ingestRun(settings: RelaySettings, redisUrl = ''): Promise<IngestResult> {
-  const server = await startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl]);
+  const server = await startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl, `bench${++runs}:`]);
   const producer = await startWorker('producer');
   try {
     const url = await server.ask<string>({ op: 'url' });
@@ -193,7 +202,16 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
             `(${result.delivered}/${result.expected}), p50 ${round(result.latencyMs.p50)} ms, p99 ${round(result.latencyMs.p99)} ms, cpu ${result.cpuPercent}%`,
         );
       }
-      redis = { ingest: redisIngest, fanout: redisFanout, server: redisVersion() };
+      const workers: FanoutResult[] = [];
+      for (const scenario of settings.workersFanout ?? []) {
+        const result = await fanoutRun(settings, scenario, 'relay, 2 workers', false, server.url);
+        workers.push(result);
+        log(
+          `fan-out, --workers 2, ${scenario.subscribers} ${scenario.kind} @ ${scenario.rate}/s: ${result.deliveredPerSecond} msgs/s delivered ` +
+            `(${result.delivered}/${result.expected}), p50 ${round(result.latencyMs.p50)} ms, p99 ${round(result.latencyMs.p99)} ms, cpu ${result.cpuPercent}%`,
+        );
+      }
+      redis = { ingest: redisIngest, fanout: redisFanout, workers, server: redisVersion() };
     } finally {
       await server.stop();
     }

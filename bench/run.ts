@@ -80,6 +80,7 @@ const RELAY: Record<Mode, RelaySettings> = {
       { kind: 'websocket', subscribers: 100, rate: 10_000 },
       { kind: 'websocket', subscribers: 1000, rate: 1000 },
     ],
+    workersFanout: [{ kind: 'websocket', subscribers: 1000, rate: 1000 }],
   },
   quick: {
     ingestLines: 200_000,
@@ -94,7 +95,11 @@ const RELAY: Record<Mode, RelaySettings> = {
       { kind: 'sse', subscribers: 100, rate: 1000 },
     ],
     slowCrowd: { subscribers: 50, rate: 1000 },
-    redisFanout: [{ kind: 'websocket', subscribers: 100, rate: 1000 }],
+    redisFanout: [
+      { kind: 'websocket', subscribers: 100, rate: 1000 },
+      { kind: 'websocket', subscribers: 1000, rate: 1000 },
+    ],
+    workersFanout: [{ kind: 'websocket', subscribers: 1000, rate: 1000 }],
   },
   tiny: {
     ingestLines: 2000,
@@ -104,6 +109,7 @@ const RELAY: Record<Mode, RelaySettings> = {
     fanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
     slowCrowd: null,
     redisFanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
+    workersFanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
   },
 };
 
@@ -262,6 +268,17 @@ function summaryTable(r: BenchReport): string {
           : '',
       ]);
     }
+    for (const f of rr.workers) {
+      const one = rr.fanout.find((x) => x.kind === f.kind && x.subscribers === f.subscribers && x.rate === f.rate);
+      rows.push([
+        `relay --workers 2 → ${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WebSocket'} viewer${f.subscribers === 1 ? '' : 's'} @ ${rate(f.rate)} msgs/s`,
+        `${rate(f.deliveredPerSecond)} msgs/s delivered (${round((100 * f.delivered) / Math.max(1, f.expected), 1)}%)`,
+        `p50 ${ms(f.latencyMs.p50)} ms, p99 ${ms(f.latencyMs.p99)} ms, CPU ${f.cpuPercent}% (both workers)`,
+        one
+          ? `one relay (Redis engine): p50 ${ms(one.latencyMs.p50)} ms, p99 ${ms(one.latencyMs.p99)} ms, CPU ${one.cpuPercent}%`
+          : '',
+      ]);
+    }
   }
   const iife = r.sizes.find((s) => s.name.includes('iife'));
   const alone = r.sizes[0];
@@ -389,7 +406,7 @@ function markdown(r: BenchReport, charts: string[]): string {
           'CPU %',
           'RSS MiB',
         ],
-        [...r.relay.fanout, ...(r.relay.redis?.fanout ?? [])].map((f) => [
+        [...r.relay.fanout, ...(r.relay.redis?.fanout ?? []), ...(r.relay.redis?.workers ?? [])].map((f) => [
           f.server,
           f.kind,
           f.subscribers,

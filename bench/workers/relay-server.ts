@@ -1,6 +1,7 @@
 /**
  * The relay under test, alone in its process so its CPU and memory are its own.
- * Arguments: the slow-viewer limit in bytes, and a Redis URL for the Redis engine (none: memory).
+ * Arguments: the slow-viewer limit in bytes, a Redis URL for the Redis engine (none: memory), and a
+ * Redis key prefix (each run its own, so no run sees another's history).
  */
 import { createRelay } from '../../src/relay/index.js';
 import { serveRequests, usage } from '../lib/processes.js';
@@ -10,6 +11,7 @@ const relay = await createRelay({
   historyMessages: 1000,
   maxBufferedBytes: Number(process.argv[2] ?? 4 * 1024 * 1024),
   redis: process.argv[3] || undefined,
+  redisPrefix: process.argv[4] || undefined,
   log: () => undefined,
 });
 serveRequests((message) => {

@@ -28,6 +28,8 @@ describe('npm run bench -- --tiny', () => {
       if (haveRedis || process.env['CI']) {
         assert.ok(report.relay.redis.ingest.oneProducerLinesPerSecond > 0, 'the Redis engine rows ran');
         assert.equal(report.relay.redis.fanout[0].delivered, report.relay.redis.fanout[0].expected);
+        assert.equal(report.relay.redis.workers[0].server, 'relay, 2 workers');
+        assert.equal(report.relay.redis.workers[0].delivered, report.relay.redis.workers[0].expected);
       }
       assert.equal(report.element.runs.length, 1);
       assert.equal(report.element.runs[0].lost, 0);
