@@ -23,6 +23,7 @@ describe('npm run bench -- --tiny', () => {
       const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
       assert.equal(report.mode, 'tiny');
       assert.ok(report.sizes.length >= 3);
+      assert.ok(report.sizes[0].gzipBytes > 4096, 'the element alone is measured whole, chunks included');
       assert.ok(report.relay.ingest.oneProducerLinesPerSecond > 0);
       assert.ok(report.relay.fanout.some((f: { server: string }) => f.server === 'bare ws'));
       if (haveRedis || process.env['CI']) {
