@@ -4,7 +4,10 @@
  * restart without persistence would (every key gone).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
 
@@ -30,14 +33,18 @@ async function freePort(): Promise<number> {
 
 export class RedisServer {
   readonly port: number;
+  readonly #extraArgs: string[];
   #child: ChildProcess | null = null;
 
-  private constructor(port: number) {
+  private constructor(port: number, extraArgs: string[]) {
     this.port = port;
+    this.#extraArgs = extraArgs;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** `extraArgs` are given the port (a cluster node names its config file after it). */
+  static async start(extraArgs: (port: number) => string[] = () => []): Promise<RedisServer> {
+    const port = await freePort();
+    const server = new RedisServer(port, extraArgs(port));
     await server.start();
     return server;
   }
@@ -50,7 +57,19 @@ export class RedisServer {
   async start(): Promise<void> {
     const child = spawn(
       BINARY,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'notice',
+        ...this.#extraArgs,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#child = child;
@@ -83,5 +102,71 @@ export class RedisServer {
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+}
+
+/** A Redis Cluster of our own: `count` masters on loopback, every slot assigned, no replicas. */
+export class RedisCluster {
+  readonly nodes: readonly RedisServer[];
+  readonly #dir: string;
+
+  private constructor(nodes: RedisServer[], dir: string) {
+    this.nodes = nodes;
+    this.#dir = dir;
+  }
+
+  static async start(count = 3): Promise<RedisCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
+    const nodes = await Promise.all(
+      Array.from({ length: count }, () =>
+        RedisServer.start((port) => [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '2000',
+          '--dir',
+          dir,
+        ]),
+      ),
+    );
+    const cli = BINARY.replace(/redis-server$/, 'redis-cli');
+    const created = spawnSync(
+      cli,
+      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8' },
+    );
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
+    const deadline = Date.now() + 20_000;
+    for (const node of nodes) {
+      while (
+        !/cluster_state:ok/.test(
+          spawnSync(cli, ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout,
+        )
+      ) {
+        if (Date.now() > deadline) throw new Error('the Redis Cluster did not become ready');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    return new RedisCluster(nodes, dir);
+  }
+
+  /** Any node's URL: the client discovers the others from it. */
+  get url(): string {
+    return (this.nodes[0] as RedisServer).url;
+  }
+
+  /** Keys held by each node. */
+  keysPerNode(): number[] {
+    const cli = BINARY.replace(/redis-server$/, 'redis-cli');
+    return this.nodes.map((n) =>
+      Number(spawnSync(cli, ['-p', String(n.port), 'dbsize'], { encoding: 'utf8' }).stdout.trim()),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+    rmSync(this.#dir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@
  * reads history and merges the two by offset.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createClient, type RedisClientType } from 'redis';
+import { connectRedis, type RedisConnection } from './redis-connection.js';
 import { MAX_PUBLISH_BATCH, REDIS_DEFAULTS } from './constants.js';
 import {
   newEpoch,
@@ -36,8 +36,6 @@ export interface RedisEngineOptions {
   /** Where log lines go (reconnects, errors). */
   log?: (line: string) => void;
 }
-
-type Client = RedisClientType;
 
 interface LiveToken {
   channel: string;
@@ -85,8 +83,9 @@ function parseLive(payload: string): { epoch: string; message: StoredMessage } |
 }
 
 export class RedisEngine implements Engine {
-  readonly #client: Client;
-  #subscriber: Client;
+  #client!: RedisConnection;
+  #subscriber!: RedisConnection;
+  readonly #url: string;
   readonly #prefix: string;
   readonly #limits: HistoryLimits;
   readonly #timeout: number;
@@ -132,41 +131,31 @@ export class RedisEngine implements Engine {
     this.#where = redactRedisUrl(options.url);
     this.#probeMs = options.probeMs ?? REDIS_DEFAULTS.probeMs;
     this.#probeChannel = `${this.#prefix}probe:${randomBytes(6).toString('hex')}`;
-    const client = createClient({
-      url: options.url,
-      // While Redis is away, commands fail at once (an ingest answers 503) instead of queueing.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: this.#timeout },
-      socket: {
-        connectTimeout: this.#timeout,
-        // At start a refused connection is an error to report; later, reconnect for as long as it takes.
-        reconnectStrategy: (retries: number, cause: Error) =>
-          this.#closed
-            ? false
-            : !this.#started
-              ? cause
-              : Math.min(100 * 2 ** Math.min(retries, 5), REDIS_DEFAULTS.maxReconnectDelayMs),
-      },
-    }) as Client;
-    this.#client = client;
-    this.#watch(client, 'commands');
-    this.#subscriber = this.#newSubscriber();
+    this.#url = options.url;
   }
 
-  #watch(connection: Client, name: string): void {
+  /** At start a refused connection is an error to report; later, reconnect for as long as it takes. */
+  #reconnectStrategy = (retries: number, cause: Error): false | number | Error =>
+    this.#closed
+      ? false
+      : !this.#started
+        ? cause
+        : Math.min(100 * 2 ** Math.min(retries, 5), REDIS_DEFAULTS.maxReconnectDelayMs);
+
+  #watch(connection: RedisConnection, name: string): void {
     // An 'error' event without a listener would crash the process: report each outage once.
     connection.on('error', (error: Error) => this.#noteDown(`${name}: ${error.message}`));
     connection.on('ready', () => this.#noteUp());
   }
 
-  #newSubscriber(): Client {
-    const subscriber = this.#client.duplicate() as Client;
+  #newSubscriber(): RedisConnection {
+    const subscriber = this.#client.duplicate();
     this.#watch(subscriber, 'pub/sub');
     return subscriber;
   }
 
   /** Subscribes a pub/sub connection to what this engine listens to: claims, its probe, live tokens. */
-  async #subscribeAll(subscriber: Client): Promise<void> {
+  async #subscribeAll(subscriber: RedisConnection): Promise<void> {
     await subscriber.subscribe(this.#producersChannel, (payload: string) => this.#onClaim(payload));
     await subscriber.subscribe(this.#probeChannel, (payload: string) => {
       this.#probesSeen = Math.max(this.#probesSeen, Number(payload) || 0);
@@ -176,13 +165,18 @@ export class RedisEngine implements Engine {
 
   async #start(): Promise<void> {
     try {
-      await this.#client.connect();
+      this.#client = await connectRedis({
+        url: this.#url,
+        timeoutMs: this.#timeout,
+        reconnectStrategy: this.#reconnectStrategy,
+      });
+      this.#watch(this.#client, 'commands');
+      this.#subscriber = this.#newSubscriber();
       await this.#subscriber.connect();
-      await this.#client.ping();
       await this.#subscribeAll(this.#subscriber);
     } catch (error) {
       this.#closed = true;
-      await Promise.allSettled([this.#client.destroy(), this.#subscriber.destroy()]);
+      await Promise.allSettled([this.#client?.destroy(), this.#subscriber?.destroy()]);
       const cause = error instanceof AggregateError ? error.errors[0] : error;
       throw new Error(`cannot reach Redis at ${this.#where}: ${(cause as Error)?.message || String(cause)}`, {
         cause: error,
@@ -203,7 +197,9 @@ export class RedisEngine implements Engine {
       await this.#replaceSubscriber();
     }
     this.#probesSent++;
-    await this.#client.publish(this.#probeChannel, String(this.#probesSent)).catch(() => undefined);
+    await this.#client
+      .command(undefined, ['PUBLISH', this.#probeChannel, String(this.#probesSent)])
+      .catch(() => undefined);
   }
 
   /** A new pub/sub connection with every subscription; then what was missed is read from the streams. */
@@ -257,10 +253,10 @@ export class RedisEngine implements Engine {
     const sha = sha1(script);
     const rest = [String(keys.length), ...keys, ...args];
     try {
-      return await this.#client.sendCommand(['EVALSHA', sha, ...rest]);
+      return await this.#client.command(keys[0], ['EVALSHA', sha, ...rest]);
     } catch (error) {
       if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return await this.#client.sendCommand(['EVAL', script, ...rest]);
+      return await this.#client.command(keys[0], ['EVAL', script, ...rest]);
     }
   }
 
@@ -418,7 +414,10 @@ export class RedisEngine implements Engine {
   }
 
   health(): EngineHealth {
-    if (this.#client.isReady && this.#subscriber.isReady) return { engine: 'redis', ok: true };
+    if (this.#client.isReady && this.#subscriber.isReady) {
+      if (this.#down !== null) this.#noteUp(); // a cluster client says nothing when it is back
+      return { engine: 'redis', ok: true };
+    }
     return { engine: 'redis', ok: false, reason: `Redis at ${this.#where} is unreachable` };
   }
 

@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Engine, HistoryLimits, StoredMessage } from '../../../src/relay/engine.js';
 import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { RedisEngine } from '../../../src/relay/redis-engine.js';
-import { RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
+import { RedisCluster, RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
+// (redis-engine.test.ts has what is particular to a cluster: keys spread, relays on different nodes.)
 
 type MakeEngine = (limits: HistoryLimits) => Promise<Engine>;
 
@@ -153,6 +154,18 @@ contract(
     return {
       make: (limits) => RedisEngine.connect({ url: redis.url, prefix: `contract${++prefixes}:`, limits }),
       done: () => redis.stop(),
+    };
+  },
+  skipWithoutRedis,
+);
+
+contract(
+  'RedisEngine on a Redis Cluster (3 nodes)',
+  async () => {
+    const cluster = await RedisCluster.start(3);
+    return {
+      make: (limits) => RedisEngine.connect({ url: cluster.url, prefix: `cluster${++prefixes}:`, limits }),
+      done: () => cluster.stop(),
     };
   },
   skipWithoutRedis,

@@ -12,7 +12,7 @@ import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { RedisEngine } from '../../../src/relay/redis-engine.js';
 import { PUBLISH_SCRIPT } from '../../../src/relay/redis-scripts.js';
 import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
-import { RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
+import { RedisCluster, RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 const limits = { messages: 1000, bytes: 1e7 };
@@ -377,5 +377,37 @@ describe('two relays on one Redis', { skip: skipWithoutRedis }, () => {
     await viewer.untilMessages(6);
     assert.deepEqual(ys(viewer.events), range(1, 6));
     viewer.close();
+  });
+});
+
+describe('RedisEngine on a Redis Cluster', { skip: skipWithoutRedis }, () => {
+  let cluster: RedisCluster;
+  before(async () => (cluster = await RedisCluster.start(3)));
+  after(async () => cluster.stop());
+
+  it("spreads tokens over the nodes; relays connected through different nodes share a token's history and live messages", async () => {
+    const nodeUrl = (i: number) => (cluster.nodes[i] as RedisServer).url;
+    const a = await RedisEngine.connect({ url: nodeUrl(0), prefix: 'c:', limits });
+    const b = await RedisEngine.connect({ url: nodeUrl(2), prefix: 'c:', limits });
+    try {
+      const tokens = Array.from({ length: 24 }, (_, i) => `t${i}`);
+      const onB = collect(b, 't7');
+      await onB.ready;
+      await Promise.all(tokens.map((token, i) => a.publish(token, `{"y":${i}}`, i)));
+      await eventually(() => onB.got.length === 1, 'the message across nodes');
+      assert.equal(onB.got[0]?.text, '{"y":7}');
+      assert.ok(
+        cluster.keysPerNode().every((keys) => keys > 0),
+        `every node holds some tokens: ${cluster.keysPerNode().join(', ')}`,
+      );
+      for (const token of tokens) {
+        const [fromA, fromB] = await Promise.all([a.history(token), b.history(token)]);
+        assert.deepEqual(fromB, fromA);
+        assert.equal(fromA.entries.length, 1);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
