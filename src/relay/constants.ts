@@ -52,6 +52,12 @@ export const SSE_RETRY_MS = 2000;
 /** WebSocket close reasons are limited to 123 bytes; ours are ASCII, cut to this many characters. */
 export const MAX_CLOSE_REASON = 120;
 
+/**
+ * A token's live frames are at least this far apart (ms): at high rates its messages share frames,
+ * one socket write per viewer each, for at most this much more latency.
+ */
+export const FEED_MIN_INTERVAL_MS = 1;
+
 /** While the engine is away, viewers that arrived wait; the relay looks this often whether it is back. */
 export const ENGINE_RETRY_MS = 500;
 

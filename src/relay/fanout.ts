@@ -5,6 +5,7 @@
  * catching up (history replay, a resume) or off the edge gets its messages one by one.
  */
 import { encodeData, encodeFrame } from '../shared/protocol.js';
+import { FEED_MIN_INTERVAL_MS } from './constants.js';
 import type { Engine, Listening, StoredMessage } from './engine.js';
 
 const dataEvents = new WeakMap<StoredMessage, string>();
@@ -53,6 +54,7 @@ class TokenFeed {
   #messages: StoredMessage[] = [];
   #events: string[] = [];
   #scheduled = false;
+  #lastFlush = -Infinity;
 
   constructor(engine: Engine, token: string, onEmpty: () => void) {
     this.#token = token;
@@ -92,13 +94,18 @@ class TokenFeed {
     this.#events.push(dataEvent(this.#token, epoch, message));
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.#flush);
+      // At most one frame per FEED_MIN_INTERVAL_MS: what dominates the relay's CPU at high rates is
+      // a socket write per viewer per frame, so a busy token's messages share frames.
+      const wait = this.#lastFlush + FEED_MIN_INTERVAL_MS - performance.now();
+      if (wait <= 0) setImmediate(this.#flush);
+      else setTimeout(this.#flush, wait);
     }
   }
 
   #flush = (): void => {
     this.#scheduled = false;
     if (this.#messages.length === 0) return;
+    this.#lastFlush = performance.now();
     const frame = encodeFrame(this.#events);
     const tick: Tick = { epoch: this.#epoch, messages: this.#messages, frame, bytes: Buffer.from(frame) };
     this.#messages = [];
