@@ -111,14 +111,13 @@ export class RedisEngine implements Engine {
    * Rejects with one line that names the URL (password hidden) and the cause.
    */
   static async connect(options: RedisEngineOptions): Promise<RedisEngine> {
-    let engine: RedisEngine;
-    try {
-      engine = new RedisEngine(options);
-    } catch (error) {
-      const parses = URL.canParse(options.url);
-      const which = parses ? redactRedisUrl(options.url) : 'needs a URL like redis://host:6379, got something else';
-      throw new Error(`--redis ${which}: ${(error as Error).message}`, { cause: error });
+    // A typo is not an unreachable Redis: say what a URL should look like, before any connection.
+    const url = URL.canParse(options.url) ? new URL(options.url) : null;
+    if (url === null || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+      const got = url === null ? 'something that is not a URL' : `a ${url.protocol} URL`;
+      throw new Error(`--redis needs a URL like redis://host:6379 (or rediss:// for TLS), got ${got}`);
     }
+    const engine = new RedisEngine(options);
     await engine.#start();
     return engine;
   }

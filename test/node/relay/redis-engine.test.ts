@@ -212,7 +212,14 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
       assert.doesNotMatch(error.message, /secret|\n/);
       return true;
     });
-    await assert.rejects(RedisEngine.connect({ url: 'http://not-redis', limits }), /^Error: --redis|redis/i);
+    await assert.rejects(
+      RedisEngine.connect({ url: 'http://not-redis', limits }),
+      /^Error: --redis needs a URL like redis:\/\/host:6379 .*got a http: URL$/,
+    );
+    await assert.rejects(
+      RedisEngine.connect({ url: 'not a url', limits }),
+      /^Error: --redis needs a URL like redis:\/\/host:6379 .*got something that is not a URL$/,
+    );
   });
 });
 
