@@ -47,6 +47,8 @@ export interface IngestSummary {
 export interface IngestHooks {
   /** Stores a message; a promise when the engine stores asynchronously (it rejects when not stored). */
   publish(text: string): void | Promise<void>;
+  /** A line was stored (right away, or when its promise resolved). */
+  onStored(): void;
   /** True when the token may take one more message now (the optional rate limit). */
   allow(): boolean;
   onRejected(error: IngestError): void;
@@ -180,7 +182,8 @@ export class Ingest {
     }
     this.summary.accepted++;
     const stored = this.#hooks.publish(line.trim());
-    if (stored !== undefined) this.#track(stored, this.#lineNumber);
+    if (stored === undefined) this.#hooks.onStored();
+    else this.#track(stored, this.#lineNumber);
   }
 
   #reject(code: IngestErrorCode, message: string): void {
@@ -208,6 +211,7 @@ export class Ingest {
 
   #onStored = (): void => {
     this.#pending--;
+    this.#hooks.onStored();
     this.#afterStore();
   };
 

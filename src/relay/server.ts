@@ -145,15 +145,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       res,
       { idleTimeoutMs: o.idleTimeoutMs, maxLineBytes: o.maxLineBytes },
       {
-        publish: (text) => {
-          const stored = engine.publish(token, text, Date.now());
-          if (stored === undefined) {
-            counters.messagesIn++;
-            return undefined;
-          }
-          return stored.then(() => {
-            counters.messagesIn++;
-          });
+        publish: (text) => engine.publish(token, text, Date.now()),
+        onStored: () => {
+          counters.messagesIn++;
         },
         allow: () => {
           if (limiter.allow(token)) return true;
