@@ -114,8 +114,6 @@ export const CloseCode = {
   tooSlow: 4408,
 } as const;
 
-export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
-
 // --- encoders (the relay's side) ----------------------------------------------------------------
 // Events are built as text: a data event embeds the producer's JSON line as it was stored, so the
 // message is never parsed and re-serialised on the way through.
