@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
+/** redis-cli, beside redis-server (Debian installs both). */
+const CLI = BINARY.replace(/redis-server$/, 'redis-cli');
 
 export const haveRedis = spawnSync(BINARY, ['--version']).status === 0;
 
@@ -131,9 +133,8 @@ export class RedisCluster {
         ]),
       ),
     );
-    const cli = BINARY.replace(/redis-server$/, 'redis-cli');
     const created = spawnSync(
-      cli,
+      CLI,
       ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
       { encoding: 'utf8' },
     );
@@ -142,7 +143,7 @@ export class RedisCluster {
     for (const node of nodes) {
       while (
         !/cluster_state:ok/.test(
-          spawnSync(cli, ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout,
+          spawnSync(CLI, ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout,
         )
       ) {
         if (Date.now() > deadline) throw new Error('the Redis Cluster did not become ready');
@@ -159,9 +160,8 @@ export class RedisCluster {
 
   /** Keys held by each node. */
   keysPerNode(): number[] {
-    const cli = BINARY.replace(/redis-server$/, 'redis-cli');
     return this.nodes.map((n) =>
-      Number(spawnSync(cli, ['-p', String(n.port), 'dbsize'], { encoding: 'utf8' }).stdout.trim()),
+      Number(spawnSync(CLI, ['-p', String(n.port), 'dbsize'], { encoding: 'utf8' }).stdout.trim()),
     );
   }
 
