@@ -24,12 +24,14 @@ export interface FanoutResult {
   kind: 'websocket' | 'sse';
   subscribers: number;
   rate: number;
-  server: 'relay' | 'bare ws' | 'relay, Redis engine' | 'relay, 2 workers';
+  server: 'relay' | 'bare ws' | 'bare ws, frame per message' | 'relay, Redis engine' | 'relay, 2 workers';
   expected: number;
   delivered: number;
   deliveredPerSecond: number;
   latencyMs: Distribution;
   cpuPercent: number;
+  /** The server's CPU time per million delivered messages: comparable when a server falls behind. */
+  cpuSecondsPerMillion: number;
   rssMiB: number;
 }
 
@@ -53,10 +55,16 @@ interface Usage {
   at: number;
 }
 
+/** Deliveries a second (viewers × rate) up to which the frame-per-message floor is run. */
+const PER_MESSAGE_FLOOR_MAX = 1_000_000;
+
 /** Relays started so far: each gets its own Redis key prefix. */
 let runs = 0;
 
-async function measure(server: Worker, run: () => Promise<unknown>): Promise<{ cpuPercent: number; rssMiB: number }> {
+async function measure(
+  server: Worker,
+  run: () => Promise<unknown>,
+): Promise<{ cpuPercent: number; cpuSeconds: number; rssMiB: number }> {
   const before = await server.ask<Usage>({ op: 'usage' });
   let peakRss = before.rss;
   const sampler = setInterval(async () => {
@@ -67,7 +75,11 @@ async function measure(server: Worker, run: () => Promise<unknown>): Promise<{ c
   clearInterval(sampler);
   const after = await server.ask<Usage>({ op: 'usage' });
   peakRss = Math.max(peakRss, after.rss);
-  return { cpuPercent: (100 * (after.cpuMs - before.cpuMs)) / (after.at - before.at), rssMiB: peakRss / 2 ** 20 };
+  return {
+    cpuPercent: (100 * (after.cpuMs - before.cpuMs)) / (after.at - before.at),
+    cpuSeconds: (after.cpuMs - before.cpuMs) / 1000,
+    rssMiB: peakRss / 2 ** 20,
+  };
 }
 
 async function fanoutRun(
@@ -77,7 +89,7 @@ async function fanoutRun(
   slow = false,
   redisUrl = '',
 ): Promise<FanoutResult> {
-  const relay = serverKind !== 'bare ws';
+  const relay = serverKind !== 'bare ws' && serverKind !== 'bare ws, frame per message';
   // Each run its own Redis keys: a run must not replay the previous run's history to its viewers.
   const prefix = `bench${++runs}:`;
   const server = await (serverKind === 'relay, 2 workers'
@@ -106,7 +118,13 @@ async function fanoutRun(
               seconds: settings.seconds,
               payload,
             })
-          : await server.ask<number>({ op: 'run', rate: scenario.rate, seconds: settings.seconds, payload });
+          : await server.ask<number>({
+              op: 'run',
+              rate: scenario.rate,
+              seconds: settings.seconds,
+              payload,
+              perMessage: serverKind === 'bare ws, frame per message',
+            });
       await new Promise((r) => setTimeout(r, 300)); // the tail drains
     });
     // The crowd answers once it has read what was waiting for it: delivery ends no sooner.
@@ -121,6 +139,7 @@ async function fanoutRun(
       deliveredPerSecond: round(collected.received / elapsed, 0),
       latencyMs: distribution(collected.latencies),
       cpuPercent: round(usage.cpuPercent, 1),
+      cpuSecondsPerMillion: round(usage.cpuSeconds / Math.max(1e-6, collected.received / 1e6), 2),
       rssMiB: round(usage.rssMiB, 1),
     };
   } finally {
@@ -164,13 +183,16 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
 
   const fanout: FanoutResult[] = [];
   for (const scenario of settings.fanout) {
-    for (const serverKind of ['relay', 'bare ws'] as const) {
-      if (serverKind === 'bare ws' && scenario.kind === 'sse') continue;
+    for (const serverKind of ['relay', 'bare ws, frame per message', 'bare ws'] as const) {
+      if (serverKind !== 'relay' && scenario.kind === 'sse') continue;
+      // A frame per message falls minutes behind past this (it delivers ~150k msgs/s here): not run.
+      if (serverKind === 'bare ws, frame per message' && scenario.subscribers * scenario.rate > PER_MESSAGE_FLOOR_MAX)
+        continue;
       const result = await fanoutRun(settings, scenario, serverKind);
       fanout.push(result);
       log(
         `fan-out ${serverKind} ${scenario.subscribers} ${scenario.kind} @ ${scenario.rate}/s: ${result.deliveredPerSecond} msgs/s delivered ` +
-          `(${result.delivered}/${result.expected}), p50 ${round(result.latencyMs.p50)} ms, p99 ${round(result.latencyMs.p99)} ms, cpu ${result.cpuPercent}%`,
+          `(${result.delivered}/${result.expected}), p50 ${round(result.latencyMs.p50)} ms, p99 ${round(result.latencyMs.p99)} ms, cpu ${result.cpuPercent}% (${result.cpuSecondsPerMillion} s per 1M delivered)`,
       );
     }
   }

@@ -1,6 +1,8 @@
 /**
  * The floor for fan-out: a bare `ws` server that makes the same frames the relay sends and
- * broadcasts them, with no ingest, no history, no per-subscriber queue.
+ * broadcasts them, with no ingest, no history, no per-subscriber queue. Two ways: a frame per
+ * message (what a plain broadcaster does, and what the issue's goal is set against), or, like the
+ * relay, the messages due every 2 ms batched into one frame (a stricter floor).
  */
 import { WebSocketServer } from 'ws';
 import { epochNow } from '../lib/stats.js';
@@ -17,6 +19,7 @@ serveRequests(async (message) => {
     const rate = message['rate'] as number;
     const seconds = message['seconds'] as number;
     const payload = message['payload'] as string;
+    const perMessage = message['perMessage'] === true;
     const start = performance.now();
     let sent = 0;
     let offset = 0;
@@ -30,7 +33,9 @@ serveRequests(async (message) => {
             `{"type":"data","token":"fan","epoch":"e","offset":${++offset},"message":{"y":${sent},"t":${epochNow().toFixed(3)},"p":"${payload}"}}`,
           );
         }
-        if (events.length > 0) {
+        if (perMessage) {
+          for (const event of events) for (const client of server.clients) client.send(event);
+        } else if (events.length > 0) {
           const frame = events.length === 1 ? (events[0] as string) : `[${events.join(',')}]`;
           for (const client of server.clients) client.send(frame);
         }

@@ -26,6 +26,7 @@ describe('npm run bench -- --tiny', () => {
       assert.ok(report.sizes[0].gzipBytes > 4096, 'the element alone is measured whole, chunks included');
       assert.ok(report.relay.ingest.oneProducerLinesPerSecond > 0);
       assert.ok(report.relay.fanout.some((f: { server: string }) => f.server === 'bare ws'));
+      assert.ok(report.relay.fanout.some((f: { server: string }) => f.server === 'bare ws, frame per message'));
       if (haveRedis || process.env['CI']) {
         assert.ok(report.relay.redis.ingest.oneProducerLinesPerSecond > 0, 'the Redis engine rows ran');
         assert.equal(report.relay.redis.fanout[0].delivered, report.relay.redis.fanout[0].expected);
