@@ -5,6 +5,8 @@ export const STREAM_ERROR_CODES = [
   'invalid-json',
   /** A message is JSON but not an object: rejected alone. */
   'not-an-object',
+  /** A message nests objects or arrays more than 32 levels deep: rejected alone. */
+  'too-deep',
   /** A message's `layout` is not an object: ignored, the rest of the message applies. */
   'bad-layout',
   /** A key that takes no per-point data got a scalar: ignored (reported once per token and key). */

@@ -7,7 +7,9 @@ import { figureTokens, setPath, type ParsedFigure } from './figure.js';
 import {
   checkMessage,
   isMessageObject,
+  MAX_MESSAGE_DEPTH,
   parseLine,
+  valueNestsDeeperThan,
   visitMessage,
   type MessageVisitor,
   type Scalar,
@@ -126,6 +128,20 @@ export class PlotModel {
       this.#stats.rejected++;
       return false;
     }
+    // A line's depth was checked on its text; an object from `write()` is walked (only that deep).
+    if (valueNestsDeeperThan(message, MAX_MESSAGE_DEPTH)) {
+      this.#stats.rejected++;
+      this.#error({
+        code: 'too-deep',
+        token,
+        message: `objects and arrays nest more than ${MAX_MESSAGE_DEPTH} levels deep`,
+      });
+      return false;
+    }
+    return this.#apply(token, message);
+  }
+
+  #apply(token: string, message: Record<string, unknown>): boolean {
     const windows = this.#routes.get(token);
     this.#stats.messages++;
     if (windows === undefined) {
@@ -150,7 +166,7 @@ export class PlotModel {
   #writeLine(token: string, line: string): boolean {
     const parsed = parseLine(line);
     if (parsed.kind === 'heartbeat') return true;
-    if (parsed.kind === 'message') return this.write(token, parsed.message);
+    if (parsed.kind === 'message') return this.#apply(token, parsed.message);
     this.#stats.rejected++;
     this.#error({ ...parsed.error, token });
     return false;

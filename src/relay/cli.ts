@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadKeysFile, parseKeys } from './keys.js';
-import { REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
+import { FD_RESERVE, REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
+import { signReadToken } from './read-access.js';
 import { RedisEngine, redactRedisUrl } from './redis-engine.js';
 import { createRelay, type RelayOptions } from './server.js';
 import { runPrimary, type WorkerListening } from './workers.js';
@@ -35,11 +36,37 @@ Usage: plotly-stream-relay [options]
                         restarts a worker that dies (default 1: this process alone)
   --keys FILE           write keys: JSON {"token": "key"} or token=key lines; "*" covers other tokens.
                         Also from the environment: PLOTLY_STREAM_KEYS="token=key,other=key2"
+
+Access:
+  --allow-origin LIST   pages (by Origin) that may subscribe and POST besides loopback pages and the
+                        relay's own address: https://app.example.com, https://*.example.com, null
+                        (pages opened from disk), or * (every page); commas between them
+  --read-secret SECRET  private streams: viewers need a JWT (HS256) signed with SECRET (32+ bytes).
+                        Better from the environment: PLOTLY_STREAM_READ_SECRET
+  --read-public-key FILE  private streams: viewers need a JWT (RS256/ES256) this PEM key verifies
+  --metrics-token TEXT  /metrics needs Authorization: Bearer TEXT (also PLOTLY_STREAM_METRICS_TOKEN)
+  --metrics-port N      serve /metrics on 127.0.0.1:N only, not on the main port
+  --tls-cert FILE       serve https and wss with this PEM certificate (chain) ...
+  --tls-key FILE        ... and this PEM private key
+
+Limits:
+  --token-ttl SECS      forget a token nobody writes or reads this long (default ${RELAY_DEFAULTS.tokenTtlMs / 1000}; 0: never)
+  --history-total SIZE  history kept across all tokens; the least recently written goes first (default 256MiB)
+  --max-total-buffer SIZE  bytes waiting for all viewers together; past it the most behind are cut off (default 256MiB)
+  --headers-timeout SECS  a connection must send its request's headers this soon (default ${RELAY_DEFAULTS.headersTimeoutMs / 1000})
+  --max-connections N   open connections in all (default: the open-file limit less ${FD_RESERVE})
+  --max-client-connections N  open connections per client address, loopback exempt (default ${RELAY_DEFAULTS.maxConnectionsPerClient}; 0: none)
+  --subscribe-rate N    subscribe requests a second per client address, loopback exempt (default ${RELAY_DEFAULTS.subscribeRate}; 0: none)
+
   --quiet               log nothing but errors at start
   -h, --help            this text
   -v, --version         the version
 
 Sizes take a unit: 512KiB, 4MiB, 1GiB (or plain bytes).
+
+plotly-stream-relay sign-read-token --streams LIST --expires SPAN [--read-secret SECRET | --private-key FILE]
+  prints a read token for a viewer: LIST is tokens or prefixes* (commas), SPAN like 3600, 30m, 1h, 7d;
+  the secret defaults to PLOTLY_STREAM_READ_SECRET.
 `;
 
 /** Exits 2 with one line (and, for a wrong flag, a pointer to --help); never a stack trace. */
@@ -79,7 +106,61 @@ function version(): string {
   return 'unknown';
 }
 
+function readFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    fail(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      usage: false,
+    });
+  }
+}
+
+/** `sign-read-token`: prints a read token (for scripts, and for trying private streams by hand). */
+async function signCommand(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        streams: { type: 'string' },
+        expires: { type: 'string' },
+        'read-secret': { type: 'string' },
+        'private-key': { type: 'string' },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const v = parsed.values;
+  const streams = (v.streams ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (streams.length === 0) fail('sign-read-token needs --streams a,b,prefix* (what the viewer may read)');
+  if (v.expires === undefined) fail('sign-read-token needs --expires (3600, 30m, 1h, 7d): read tokens always expire');
+  const expiresIn = /^\d+$/.test(v.expires) ? Number(v.expires) : v.expires;
+  if (
+    typeof expiresIn === 'string' &&
+    !/^\d+(\.\d+)?\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w|week|weeks)$/i.test(expiresIn)
+  )
+    fail(`--expires must be seconds or a span like 30m, 1h, 7d, got "${expiresIn}"`);
+  const key =
+    v['private-key'] !== undefined
+      ? readFile(v['private-key'], '--private-key')
+      : (v['read-secret'] ?? process.env['PLOTLY_STREAM_READ_SECRET']);
+  if (key === undefined || key === '')
+    fail('sign-read-token needs the secret: --read-secret, PLOTLY_STREAM_READ_SECRET or --private-key FILE');
+  try {
+    process.stdout.write(`${await signReadToken({ streams, expiresIn }, key)}\n`);
+  } catch (error) {
+    fail((error as Error).message, { usage: false });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'sign-read-token') return signCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -98,6 +179,20 @@ async function main(argv: string[]): Promise<void> {
         redis: { type: 'string' },
         'redis-prefix': { type: 'string' },
         workers: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'read-secret': { type: 'string' },
+        'read-public-key': { type: 'string' },
+        'metrics-token': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'token-ttl': { type: 'string' },
+        'history-total': { type: 'string' },
+        'max-total-buffer': { type: 'string' },
+        'headers-timeout': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-client-connections': { type: 'string' },
+        'subscribe-rate': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -134,6 +229,31 @@ async function main(argv: string[]): Promise<void> {
     if (options.redis === undefined) fail('--redis-prefix needs --redis (or PLOTLY_STREAM_REDIS)');
     options.redisPrefix = v['redis-prefix'];
   }
+  if (v['allow-origin'] !== undefined) options.allowOrigin = v['allow-origin'].flatMap((x) => x.split(','));
+  const readSecret = v['read-secret'] ?? process.env['PLOTLY_STREAM_READ_SECRET'];
+  if (readSecret !== undefined && readSecret !== '') options.readSecret = readSecret;
+  if (v['read-public-key'] !== undefined) {
+    if (options.readSecret !== undefined)
+      fail('give --read-secret (or PLOTLY_STREAM_READ_SECRET) or --read-public-key, not both');
+    options.readPublicKey = readFile(v['read-public-key'], '--read-public-key');
+  }
+  const metricsToken = v['metrics-token'] ?? process.env['PLOTLY_STREAM_METRICS_TOKEN'];
+  if (metricsToken !== undefined && metricsToken !== '') options.metricsToken = metricsToken;
+  if (v['metrics-port'] !== undefined) options.metricsPort = parseCount(v['metrics-port'], '--metrics-port');
+  if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) fail('--tls-cert and --tls-key go together');
+  if (v['tls-cert'] !== undefined && v['tls-key'] !== undefined)
+    options.tls = { cert: readFile(v['tls-cert'], '--tls-cert'), key: readFile(v['tls-key'], '--tls-key') };
+  if (v['token-ttl'] !== undefined) options.tokenTtlMs = parseCount(v['token-ttl'], '--token-ttl') * 1000;
+  if (v['history-total'] !== undefined) options.historyTotalBytes = parseSize(v['history-total'], '--history-total');
+  if (v['max-total-buffer'] !== undefined)
+    options.maxTotalBufferedBytes = parseSize(v['max-total-buffer'], '--max-total-buffer');
+  if (v['headers-timeout'] !== undefined)
+    options.headersTimeoutMs = parseCount(v['headers-timeout'], '--headers-timeout') * 1000;
+  if (v['max-connections'] !== undefined)
+    options.maxConnections = parseCount(v['max-connections'], '--max-connections', 1);
+  if (v['max-client-connections'] !== undefined)
+    options.maxConnectionsPerClient = parseCount(v['max-client-connections'], '--max-client-connections');
+  if (v['subscribe-rate'] !== undefined) options.subscribeRate = parseCount(v['subscribe-rate'], '--subscribe-rate');
   let workers = 1;
   if (v.workers !== undefined) {
     workers = v.workers === 'auto' ? availableParallelism() : parseCount(v.workers, '--workers', 1);
@@ -162,6 +282,10 @@ async function main(argv: string[]): Promise<void> {
     console.error(`  subscribe: ${url.replace('http', 'ws')}/subscribe?token=TOKEN (or SSE)`);
     console.error(`  element:   <script src="${url}/plotly-stream.js"></script>`);
     if (writeKeyTokens.length > 0) console.error(`  write keys: required for ${writeKeyTokens.join(', ')}`);
+    if (options.readSecret !== undefined || options.readPublicKey !== undefined)
+      console.error(`  reading:   private (viewers need a read token; sign-read-token makes one)`);
+    const pages = [...(options.allowOrigin ?? [])].join(', ');
+    console.error(`  pages:     loopback and this relay's own${pages === '' ? '' : `, ${pages}`} (--allow-origin)`);
     const engine = options.redis !== undefined ? `Redis (${redactRedisUrl(options.redis)})` : 'memory';
     console.error(`  engine:    ${engine}${workers > 1 ? `, ${workers} workers` : ''}`);
   };

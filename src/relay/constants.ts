@@ -16,7 +16,18 @@ export const RELAY_DEFAULTS = {
   heartbeatMs: 15_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxTokensPerSubscription: 64,
-  cors: '*',
+  /** A token nobody writes or reads for this long is forgotten (24 h). */
+  tokenTtlMs: 24 * 60 * 60 * 1000,
+  /** History kept across all tokens, in bytes (memory engine); the least recently written goes first. */
+  historyTotalBytes: 256 * 1024 * 1024,
+  /** Bytes waiting for all viewers together; past it, the viewers with the most waiting are cut off. */
+  maxTotalBufferedBytes: 256 * 1024 * 1024,
+  /** A connection must send its request's headers within this long (slowloris). */
+  headersTimeoutMs: 10_000,
+  /** Open connections per client address (loopback exempt). */
+  maxConnectionsPerClient: 128,
+  /** Subscribe requests per second per client address (loopback exempt); three times as many at once. */
+  subscribeRate: 10,
 } as const;
 
 /** Defaults of the Redis engine (`--redis`, `--redis-prefix`). */
@@ -72,3 +83,39 @@ export const EARLY_ANSWER_LINGER_MS = 2000;
 
 /** `Retry-After` of a 503 while shutting down, in seconds. */
 export const SHUTDOWN_RETRY_AFTER_S = 5;
+
+/** Log lines of one kind (rejected lines, refusals, ...) written per `LOG_WINDOW_MS`; the rest are counted. */
+export const LOG_LINES_PER_KIND = 20;
+
+/** The window of `LOG_LINES_PER_KIND`, in ms. */
+export const LOG_WINDOW_MS = 1000;
+
+/** A log line is cut to this many characters (what a client sent may be long). */
+export const MAX_LOG_LINE = 1000;
+
+/** A read secret (HS256) shorter than this is refused: RFC 7518 asks for a key as long as the hash. */
+export const MIN_READ_SECRET_BYTES = 32;
+
+/** Clock skew allowed when checking a read token's `exp`, in seconds. */
+export const READ_TOKEN_CLOCK_TOLERANCE_S = 5;
+
+/** The memory engine looks for tokens to forget at least this often (ms). */
+export const TOKEN_SWEEP_MAX_MS = 60_000;
+
+/** Idle tokens (no producer, no subscriber) that keep their counters in `/metrics`; older ones go. */
+export const MAX_METRIC_TOKENS = 1000;
+
+/** File descriptors kept free below the process's limit when the connection cap is derived from it. */
+export const FD_RESERVE = 128;
+
+/** A viewer cut off for not keeping up is sent its reason, then dropped this long after (ms). */
+export const CUT_OFF_LINGER_MS = 1000;
+
+/** How often the relay adds up what waits for all viewers against `maxTotalBufferedBytes` (ms). */
+export const OUTGOING_CHECK_MS = 200;
+
+/** The largest message a viewer may send up a WebSocket (`ws` maxPayload); bigger ones close it. */
+export const MAX_VIEWER_MESSAGE_BYTES = 16 * 1024;
+
+/** Messages a viewer may send up its WebSocket per minute; the relay ignores them, and closes a chatty one. */
+export const MAX_VIEWER_MESSAGES_PER_MINUTE = 120;

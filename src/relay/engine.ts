@@ -66,6 +66,16 @@ export interface HistoryLimits {
   messages: number;
   /** Bytes of message text kept per token. */
   bytes: number;
+  /**
+   * Bytes of message text kept across all tokens (the memory engine): past it, the history of the
+   * token written least recently goes first. Default: no total limit. (Redis: its own `maxmemory`.)
+   */
+  totalBytes?: number;
+  /**
+   * A token nobody has written or read for this long is forgotten: its history, epoch and offsets
+   * (a viewer that comes back later gets `reset`). Default: never.
+   */
+  tokenTtlMs?: number;
 }
 
 /** A new epoch: base-36 time and random, so a restarted relay (or Redis) never reuses one. */

@@ -15,3 +15,13 @@ export { MemoryEngine } from './memory-engine.js';
 export { RedisEngine, type RedisEngineOptions } from './redis-engine.js';
 export { loadKeysFile, parseKeys, type WriteKeys } from './keys.js';
 export type { IngestError, IngestErrorCode, IngestSummary } from './ingest.js';
+export {
+  ReadAccess,
+  ReadKeyError,
+  signReadToken,
+  streamsCover,
+  type ReadGrant,
+  type ReadRefusal,
+  type ReadTokenClaims,
+} from './read-access.js';
+export { OriginListError, OriginPolicy } from './origins.js';

@@ -3,7 +3,7 @@
  * `plotly-streamkey`, or `Authorization: Bearer KEY`). A `*` entry is the key of every token not
  * listed. Viewers never see keys: subscribing needs none.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 
@@ -48,10 +48,13 @@ function presentedKey(req: IncomingMessage): string | null {
   return match ? (match[1] as string).trim() : null;
 }
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/**
+ * Compares digests of equal length, so neither a key's bytes nor its length leak through timing
+ * (comparing lengths first would tell an attacker how long the key is).
+ */
+export function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /** Null when the ingest may write, else why not. */
@@ -61,5 +64,5 @@ export function checkWriteKey(keys: WriteKeys | null, token: string, req: Incomi
   if (expected === undefined) return `no write key is configured for token "${token}"`;
   const presented = presentedKey(req);
   if (presented === null) return 'this relay needs a write key: send it as plotly-streamkey or Authorization: Bearer';
-  return same(presented, expected) ? null : 'wrong write key for this token';
+  return sameSecret(presented, expected) ? null : 'wrong write key for this token';
 }

@@ -1,4 +1,12 @@
-/** The default engine: one relay's memory. A restart starts every token over (a new epoch). */
+/**
+ * The default engine: one relay's memory. A restart starts every token over (a new epoch).
+ *
+ * Memory is bounded whatever clients do: a token's log exists while someone writes or reads it (a
+ * token only subscribed to leaves nothing once its viewers go), is forgotten after `tokenTtlMs`
+ * without a write or a read, and all tokens' histories share `totalBytes` (the least recently
+ * written token's history goes first).
+ */
+import { TOKEN_SWEEP_MAX_MS } from './constants.js';
 import {
   newEpoch,
   type Engine,
@@ -18,16 +26,25 @@ class TokenLog {
   head = 0;
   bytes = 0;
   listeners = new Set<MessageListener>();
+  /** Last publish or history read (ms, `Date.now()`). */
+  usedAt = Date.now();
 }
 
 const READY = Promise.resolve();
 
 export class MemoryEngine implements Engine {
   readonly #limits: HistoryLimits;
+  /** Least recently written first (a write moves its token to the end). */
   readonly #logs = new Map<string, TokenLog>();
+  #newest: string | null = null;
+  #totalBytes = 0;
+  #sweeper: NodeJS.Timeout | null = null;
 
   constructor(limits: HistoryLimits) {
     this.#limits = limits;
+    const ttl = limits.tokenTtlMs ?? Infinity;
+    this.#sweeper = setInterval(() => this.sweep(), Math.min(TOKEN_SWEEP_MAX_MS, Math.max(10, ttl / 4)));
+    this.#sweeper.unref();
   }
 
   #log(token: string): TokenLog {
@@ -40,28 +57,63 @@ export class MemoryEngine implements Engine {
   }
 
   publish(token: string, text: string, time: number): void {
-    const log = this.#log(token);
+    let log = this.#logs.get(token);
+    if (log === undefined) log = this.#log(token);
+    else if (token !== this.#newest) {
+      // Keep the map in write order (cheap: only when the token written changes).
+      this.#logs.delete(token);
+      this.#logs.set(token, log);
+    }
+    this.#newest = token;
+    log.usedAt = time;
     const message: StoredMessage = { offset: ++log.lastOffset, time, text };
     log.entries.push(message);
-    log.bytes += Buffer.byteLength(text);
+    const size = Buffer.byteLength(text);
+    log.bytes += size;
+    this.#totalBytes += size;
     const limits = this.#limits;
     while (
       log.entries.length - log.head > limits.messages ||
       (log.bytes > limits.bytes && log.entries.length - log.head > 1)
     ) {
-      log.bytes -= Buffer.byteLength((log.entries[log.head] as StoredMessage).text);
-      log.head++;
+      this.#dropOldest(log);
     }
+    if (limits.totalBytes !== undefined && this.#totalBytes > limits.totalBytes) this.#evict(token);
+    for (const listener of log.listeners) listener(log.epoch, message);
+  }
+
+  #dropOldest(log: TokenLog): void {
+    const size = Buffer.byteLength((log.entries[log.head] as StoredMessage).text);
+    log.bytes -= size;
+    this.#totalBytes -= size;
+    log.head++;
     // Compact once the dropped prefix is as long as what is kept: amortised O(1) per message.
     if (log.head > 1024 && log.head * 2 > log.entries.length) {
       log.entries = log.entries.slice(log.head);
       log.head = 0;
     }
-    for (const listener of log.listeners) listener(log.epoch, message);
+  }
+
+  /** Over the total: the histories of the least recently written tokens go, then the oldest of this one's. */
+  #evict(writing: string): void {
+    const total = this.#limits.totalBytes as number;
+    for (const [token, log] of this.#logs) {
+      if (this.#totalBytes <= total) return;
+      if (token === writing) break;
+      this.#totalBytes -= log.bytes;
+      log.entries = [];
+      log.head = 0;
+      log.bytes = 0;
+      // Nobody watches it: forget it whole. Its viewers (if any) keep its epoch and offsets.
+      if (log.listeners.size === 0) this.#logs.delete(token);
+    }
+    const log = this.#logs.get(writing) as TokenLog;
+    while (this.#totalBytes > total && log.entries.length - log.head > 1) this.#dropOldest(log);
   }
 
   history(token: string, after = 0): History {
     const log = this.#log(token);
+    log.usedAt = Date.now();
     // Offsets are consecutive: the entry after `after` is at a known index.
     const first = log.entries[log.head]?.offset ?? log.lastOffset + 1;
     const start = log.head + Math.max(0, after + 1 - first);
@@ -71,11 +123,42 @@ export class MemoryEngine implements Engine {
   listen(token: string, listener: MessageListener): Listening {
     const log = this.#log(token);
     log.listeners.add(listener);
-    return { ready: READY, stop: () => log.listeners.delete(listener) };
+    return {
+      ready: READY,
+      stop: () => {
+        log.listeners.delete(listener);
+        // A token only subscribed to (never written) leaves nothing behind.
+        if (log.listeners.size === 0 && log.lastOffset === 0 && this.#logs.get(token) === log) this.#logs.delete(token);
+      },
+    };
+  }
+
+  /**
+   * Forgets tokens nobody has written or read for `tokenTtlMs`, and tokens never written that nobody
+   * watches (runs on a timer; tests call it).
+   */
+  sweep(now = Date.now()): void {
+    const ttl = this.#limits.tokenTtlMs ?? Infinity;
+    for (const [token, log] of this.#logs) {
+      if (log.listeners.size > 0 || (now - log.usedAt < ttl && log.lastOffset > 0)) continue;
+      this.#totalBytes -= log.bytes;
+      this.#logs.delete(token);
+      if (this.#newest === token) this.#newest = null;
+    }
   }
 
   health(): EngineHealth {
     return { engine: 'memory', ok: true };
+  }
+
+  /** Tokens held (with history, or watched). */
+  get tokenCount(): number {
+    return this.#logs.size;
+  }
+
+  /** Bytes of history held across tokens. */
+  get totalBytes(): number {
+    return this.#totalBytes;
   }
 
   /** Held messages and bytes of a token (for metrics). */
@@ -87,6 +170,7 @@ export class MemoryEngine implements Engine {
   }
 
   close(): void {
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
     for (const log of this.#logs.values()) log.listeners.clear();
   }
 }

@@ -1,4 +1,9 @@
-/** Per-token counters for `GET /metrics` (Prometheus text, or JSON with `?format=json`). */
+/**
+ * Counters for `GET /metrics` (Prometheus text, or JSON with `?format=json`): connections, refusals,
+ * and per token (at most `MAX_METRIC_TOKENS` idle ones are kept, so a scrape stays small).
+ */
+import { MAX_METRIC_TOKENS } from './constants.js';
+
 export interface TokenCounters {
   messagesIn: number;
   rejected: number;
@@ -16,8 +21,45 @@ export interface TokenCounters {
 
 export class Metrics {
   readonly startedAt = Date.now();
+  /** Least recently connected to first (`connected` moves a token to the end). */
   readonly #tokens = new Map<string, TokenCounters>();
+  readonly #maxTokens: number;
   connections = { websocket: 0, sse: 0, ingest: 0 };
+  /** Requests refused by the relay's limits and policies, by reason. */
+  refused: Record<string, number> = {};
+
+  /**
+   * `maxTokens`: tokens with counters at most, beyond those with a connection open; past it, idle
+   * ones (no producer, no subscriber) are forgotten, least recently connected first. Their counters
+   * start again from 0 if they come back, which Prometheus reads as a counter reset.
+   */
+  constructor(maxTokens = MAX_METRIC_TOKENS) {
+    this.#maxTokens = maxTokens;
+  }
+
+  /** Counts a refusal (`origin`, `read-token`, `client-connections`, ...). */
+  refuse(reason: string): void {
+    this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+  }
+
+  /** A producer or subscriber connected to a token: it becomes the most recent, idle ones may go. */
+  connected(token: string): TokenCounters {
+    const counters = this.token(token);
+    this.#tokens.delete(token);
+    this.#tokens.set(token, counters);
+    if (this.#tokens.size > this.#maxTokens) {
+      for (const [name, c] of this.#tokens) {
+        if (this.#tokens.size <= this.#maxTokens) break;
+        if (c.producers === 0 && c.subscribers === 0) this.#tokens.delete(name);
+      }
+    }
+    return counters;
+  }
+
+  /** Tokens with counters. */
+  get tokenCount(): number {
+    return this.#tokens.size;
+  }
 
   token(token: string): TokenCounters {
     let counters = this.#tokens.get(token);
@@ -50,6 +92,7 @@ export class Metrics {
     return {
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       connections: { ...this.connections },
+      refused: { ...this.refused },
       tokens,
     };
   }
@@ -63,6 +106,9 @@ export class Metrics {
       '# HELP plotly_stream_connections Open connections by kind.',
       '# TYPE plotly_stream_connections gauge',
       ...Object.entries(json.connections).map(([kind, n]) => `plotly_stream_connections{kind="${kind}"} ${n}`),
+      "# HELP plotly_stream_refused_total Requests refused by the relay's limits and policies, by reason.",
+      '# TYPE plotly_stream_refused_total counter',
+      ...Object.entries(json.refused).map(([reason, n]) => `plotly_stream_refused_total{reason="${reason}"} ${n}`),
     ];
     const series: Array<[string, string, 'counter' | 'gauge', keyof (typeof json.tokens)[string]]> = [
       ['messages_in_total', 'Messages accepted by ingest.', 'counter', 'messagesIn'],

@@ -242,6 +242,11 @@ export class RedisEngine implements Engine {
     return `${this.#prefix}producers`;
   }
 
+  /** The token TTL for the scripts, in ms ('0': keys do not expire). */
+  get #ttl(): string {
+    return String(Math.max(0, Math.round(this.#limits.tokenTtlMs ?? 0)));
+  }
+
   #key(token: string, kind: 'meta' | 'history' | 'live' | 'producer'): string {
     // Tokens cannot hold braces: `{token}` is always a whole hash tag.
     return `${this.#prefix}{${token}}:${kind}`;
@@ -290,10 +295,20 @@ export class RedisEngine implements Engine {
   };
 
   async #store(token: string, batch: PendingPublish[]): Promise<void> {
-    const args = [newEpoch(), String(this.#limits.messages), String(this.#limits.bytes), this.#key(token, 'live')];
+    const args = [
+      newEpoch(),
+      String(this.#limits.messages),
+      String(this.#limits.bytes),
+      this.#key(token, 'live'),
+      this.#ttl,
+    ];
     for (const message of batch) args.push(message.text, String(message.time));
     try {
-      await this.#eval(PUBLISH_SCRIPT, [this.#key(token, 'meta'), this.#key(token, 'history')], args);
+      await this.#eval(
+        PUBLISH_SCRIPT,
+        [this.#key(token, 'meta'), this.#key(token, 'history'), this.#key(token, 'producer')],
+        args,
+      );
     } catch (error) {
       for (const message of batch) message.reject(error);
       return;
@@ -305,7 +320,7 @@ export class RedisEngine implements Engine {
     const reply = (await this.#eval(
       HISTORY_SCRIPT,
       [this.#key(token, 'meta'), this.#key(token, 'history')],
-      [newEpoch(), String(after + 1)],
+      [newEpoch(), String(after + 1), this.#ttl],
     )) as [string, number, Array<[string, string[]]>];
     const [epoch, lastOffset, rows] = reply;
     const entries = rows.map(([id, fields]): StoredMessage => {
@@ -397,7 +412,9 @@ export class RedisEngine implements Engine {
   }
 
   async claimProducer(token: string): Promise<number> {
-    return Number(await this.#eval(CLAIM_SCRIPT, [this.#key(token, 'producer')], [this.#producersChannel, token]));
+    return Number(
+      await this.#eval(CLAIM_SCRIPT, [this.#key(token, 'producer')], [this.#producersChannel, token, this.#ttl]),
+    );
   }
 
   onProducerClaim(listener: (token: string, claim: number) => void): void {

@@ -2,8 +2,9 @@
  * The Redis engine's Lua scripts. Each runs atomically on the server, on the keys of one token
  * (hash-tagged `{token}`, so both keys live on one Redis Cluster slot).
  *
- * Per token: a meta hash `e` (epoch), `s` (last offset), `b` (bytes held), and a stream whose entry
- * IDs are the offsets (`7-0`), fields `d` (the message's JSON text) and `t` (accepted at, ms).
+ * Per token: a meta hash `e` (epoch), `s` (last offset), `b` (bytes held), a stream whose entry
+ * IDs are the offsets (`7-0`), fields `d` (the message's JSON text) and `t` (accepted at, ms), and a
+ * producer counter. With a token TTL, all of them expire after that long without a write or a read.
  * A missing meta hash means the history is gone (a Redis restart without persistence, a flush, an
  * eviction): the next publish or read starts a new epoch, and any stream left without it is dropped.
  *
@@ -13,25 +14,26 @@
  */
 
 /**
- * KEYS: meta, stream. ARGV: epoch to start if none, max messages, max bytes, channel, then one
- * (text, time) pair per message, in order. Stores them with consecutive offsets, trims once, and
- * publishes each as `epoch:offset:time:text`. Returns {first offset, epoch}.
+ * KEYS: meta, stream, producer counter. ARGV: epoch to start if none, max messages, max bytes,
+ * channel, TTL in ms (0: none), then one (text, time) pair per message, in order. Stores them with
+ * consecutive offsets, trims once, publishes each as `epoch:offset:time:text`, and lets the token's
+ * keys expire after the TTL without a write or a read. Returns {first offset, epoch}.
  */
 export const PUBLISH_SCRIPT = `#!lua
-local meta, stream = KEYS[1], KEYS[2]
-local maxMessages, maxBytes, channel = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local meta, stream, producer = KEYS[1], KEYS[2], KEYS[3]
+local maxMessages, maxBytes, channel, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
 local epoch = redis.call('hget', meta, 'e')
 if not epoch then
   epoch = ARGV[1]
   redis.call('del', stream)
   redis.call('hset', meta, 'e', epoch, 's', 0, 'b', 0)
 end
-local count = (#ARGV - 4) / 2
+local count = (#ARGV - 5) / 2
 local last = redis.call('hincrby', meta, 's', count)
 local first = last - count + 1
 local added = 0
 for i = 0, count - 1 do
-  local text, time = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
+  local text, time = ARGV[6 + 2 * i], ARGV[7 + 2 * i]
   redis.call('xadd', stream, (first + i) .. '-0', 'd', text, 't', time)
   added = added + #text
 end
@@ -61,18 +63,23 @@ if over(0, 0) then
     redis.call('hincrby', meta, 'b', -droppedBytes)
   end
 end
+if ttl > 0 then
+  redis.call('pexpire', meta, ttl)
+  redis.call('pexpire', stream, ttl)
+  redis.call('pexpire', producer, ttl)
+end
 for i = 0, count - 1 do
-  redis.call('publish', channel, epoch .. ':' .. (first + i) .. ':' .. ARGV[6 + 2 * i] .. ':' .. ARGV[5 + 2 * i])
+  redis.call('publish', channel, epoch .. ':' .. (first + i) .. ':' .. ARGV[7 + 2 * i] .. ':' .. ARGV[6 + 2 * i])
 end
 return {first, epoch}
 `;
 
 /**
- * KEYS: meta, stream. ARGV: epoch to start if none, first offset wanted.
- * Returns {epoch, last offset, entries from that offset on}.
+ * KEYS: meta, stream. ARGV: epoch to start if none, first offset wanted, TTL in ms (0: none).
+ * Returns {epoch, last offset, entries from that offset on}. A read keeps the token for another TTL.
  */
 export const HISTORY_SCRIPT = `#!lua
-local meta, stream = KEYS[1], KEYS[2]
+local meta, stream, ttl = KEYS[1], KEYS[2], tonumber(ARGV[3])
 local state = redis.call('hmget', meta, 'e', 's')
 local epoch, last = state[1], state[2]
 if not epoch then
@@ -80,12 +87,20 @@ if not epoch then
   redis.call('del', stream)
   redis.call('hset', meta, 'e', epoch, 's', 0, 'b', 0)
 end
+if ttl > 0 then
+  redis.call('pexpire', meta, ttl)
+  redis.call('pexpire', stream, ttl)
+end
 return {epoch, tonumber(last), redis.call('xrange', stream, ARGV[2] .. '-0', '+')}
 `;
 
-/** KEYS: the token's producer counter. ARGV: channel, token. Returns the claim, published as `claim:token`. */
+/**
+ * KEYS: the token's producer counter. ARGV: channel, token, TTL in ms (0: none; a publish renews it
+ * while the producer writes). Returns the claim, published as `claim:token`.
+ */
 export const CLAIM_SCRIPT = `#!lua
 local claim = redis.call('incr', KEYS[1])
+if tonumber(ARGV[3]) > 0 then redis.call('pexpire', KEYS[1], tonumber(ARGV[3])) end
 redis.call('publish', ARGV[1], claim .. ':' .. ARGV[2])
 return claim
 `;

@@ -5,28 +5,38 @@
  */
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
 import { CloseCode, encodeError, parseSubscribeRequest, type SubscribeRequest } from '../shared/protocol.js';
 import { BundleServer, defaultBundlePath } from './bundle.js';
 import { isChartStudioTail, type HttpParseError } from './chart-studio-tail.js';
+import { ClientLimits, isLoopback } from './client-limits.js';
+import { ConnectionGuard, defaultMaxConnections } from './connection-guard.js';
 import {
   CORS_ALLOW_HEADERS,
   ENGINE_RETRY_MS,
+  MAX_VIEWER_MESSAGE_BYTES,
+  MAX_VIEWER_MESSAGES_PER_MINUTE,
+  OUTGOING_CHECK_MS,
   RELAY_DEFAULTS,
   SHUTDOWN_GRACE_MS,
   SHUTDOWN_RETRY_AFTER_S,
 } from './constants.js';
 import type { Engine } from './engine.js';
-import { headerValue, rawResponse, requestUrl, sendJson, sendText } from './http.js';
+import { headerValue, rawResponse, requestUrl, sendJson, sendText, type Headers } from './http.js';
 import { Ingest } from './ingest.js';
-import { checkWriteKey, type WriteKeys } from './keys.js';
+import { checkWriteKey, sameSecret, type WriteKeys } from './keys.js';
+import { RelayLog } from './log.js';
 import { MemoryEngine } from './memory-engine.js';
 import { Fanout } from './fanout.js';
 import { Metrics } from './metrics.js';
+import { OriginPolicy } from './origins.js';
 import { RateLimiter } from './rate-limit.js';
+import { ReadAccess, isRefusal, type ReadGrant } from './read-access.js';
 import { RedisEngine } from './redis-engine.js';
+import { RequestGate } from './request-gate.js';
 import { openEventStream } from './sinks/sse.js';
 import { webSocketSink } from './sinks/websocket.js';
 import { Subscription, type FrameSink } from './subscription.js';
@@ -68,8 +78,36 @@ export interface RelayOptions {
    * dist/plotly-stream.iife.js. Its sibling `.no-plotly.iife.js` is served at /plotly-stream.no-plotly.js.
    */
   bundlePath?: string;
-  /** Access-Control-Allow-Origin for subscriptions, the bundle and ingest. Default `*`. */
-  cors?: string;
+  /**
+   * Pages (by `Origin`) that may subscribe and POST, besides loopback pages and the relay's own
+   * address: exact origins, `https://*.example.com` patterns, `null`, or `*` for every page.
+   * Requests without `Origin` (not from a page) always pass. See origins.ts.
+   */
+  allowOrigin?: string | readonly string[];
+  /** Private streams: viewers need a JWT signed (HS256) with this secret (at least 32 bytes). */
+  readSecret?: string;
+  /** Private streams: viewers need a JWT signed (RS256 / ES256) by the private half of this PEM public key. */
+  readPublicKey?: string | Buffer;
+  /** `/metrics` needs `Authorization: Bearer` with this (required for /metrics with private streams, unless `metricsPort`). */
+  metricsToken?: string;
+  /** Serve `/metrics` on this port of 127.0.0.1 instead of the main port (0: any free port). */
+  metricsPort?: number;
+  /** Serve https and wss: PEM certificate (chain) and private key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** A token nobody writes or reads for this long is forgotten. Default 24 h (0: never). */
+  tokenTtlMs?: number;
+  /** History kept across all tokens (memory engine); the least recently written goes first. Default 256 MiB. */
+  historyTotalBytes?: number;
+  /** Bytes waiting for all viewers together; past it, those with the most waiting are cut off. Default 256 MiB. */
+  maxTotalBufferedBytes?: number;
+  /** A connection must send its request's headers within this long. Default 10 000 ms. */
+  headersTimeoutMs?: number;
+  /** Open connections in all (refused with 503 past it). Default: the open-file limit less a reserve. */
+  maxConnections?: number;
+  /** Open connections per client address, loopback exempt (429 past it; 0: no limit). Default 128. */
+  maxConnectionsPerClient?: number;
+  /** Subscribe requests a second per client address, loopback exempt (429 past it; 0: no limit). Default 10. */
+  subscribeRate?: number;
   /** Where log lines go. Default: stderr. */
   log?: (line: string) => void;
   /** Passed to http.createServer; `requestTimeout` is always 0 (ingest streams stay open for days). */
@@ -77,10 +115,12 @@ export interface RelayOptions {
 }
 
 export interface Relay {
-  /** `http://host:port` */
+  /** `http://host:port` (`https://` with `tls`) */
   readonly url: string;
   readonly port: number;
   readonly server: Server;
+  /** `http://127.0.0.1:port` of `/metrics` when `metricsPort` is set, else null. */
+  readonly metricsUrl: string | null;
   readonly engine: Engine;
   readonly metrics: Metrics;
   /** Ends ingests (503, summary), closes subscribers (1001 / an SSE error event), stops listening. */
@@ -92,21 +132,48 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     ...RELAY_DEFAULTS,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   } as typeof RELAY_DEFAULTS & RelayOptions;
-  const log = o.log ?? ((line: string) => console.error(`plotly-stream-relay: ${line}`));
+  const relayLog = new RelayLog(o.log ?? ((line: string) => console.error(`plotly-stream-relay: ${line}`)));
+  const log = relayLog.line.bind(relayLog);
   const keys: WriteKeys | null =
     o.keys == null ? null : o.keys instanceof Map ? o.keys : new Map(Object.entries(o.keys));
-  const limits = { messages: o.historyMessages, bytes: o.historyBytes };
+  // Everything that can refuse to start is checked before anything is opened.
+  const origins = new OriginPolicy(o.allowOrigin);
+  if (o.readSecret !== undefined && o.readPublicKey !== undefined)
+    throw new Error('give readSecret or readPublicKey, not both');
+  const readAccess =
+    o.readSecret !== undefined
+      ? ReadAccess.fromSecret(o.readSecret)
+      : o.readPublicKey !== undefined
+        ? ReadAccess.fromPublicKey(o.readPublicKey)
+        : null;
+  const limits = {
+    messages: o.historyMessages,
+    bytes: o.historyBytes,
+    totalBytes: o.historyTotalBytes,
+    tokenTtlMs: o.tokenTtlMs > 0 ? o.tokenTtlMs : undefined,
+  };
   const engine: Engine =
     o.engine ??
     (o.redis !== undefined
-      ? await RedisEngine.connect({ url: o.redis, prefix: o.redisPrefix, limits, log })
+      ? await RedisEngine.connect({
+          url: o.redis,
+          prefix: o.redisPrefix,
+          limits,
+          log: (line) => log('lifecycle', line),
+        })
       : new MemoryEngine(limits));
   const historySize = (token: string) =>
     engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 };
   const fanout = new Fanout(engine);
   const metrics = new Metrics();
   const limiter = new RateLimiter(o.rateLimit);
-  const bundles = new BundleServer(o.bundlePath ?? defaultBundlePath(), o.cors);
+  const bundles = new BundleServer(o.bundlePath ?? defaultBundlePath(), '*');
+  const clients = new ClientLimits({
+    connections: o.maxConnectionsPerClient,
+    subscribesPerSecond: o.subscribeRate,
+    subscribeBurst: 3 * o.subscribeRate,
+  });
+  const gate = new RequestGate(origins, readAccess, clients, metrics, relayLog);
   const producers = new Map<string, Ingest>();
   const ingestBySocket = new WeakMap<Socket, Ingest>();
   const subscriptions = new Set<Subscription>();
@@ -117,7 +184,13 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // --- ingest ---------------------------------------------------------------------------------
   function ingest(req: IncomingMessage, res: ServerResponse): void {
     // A refused ingest may still be sending its body: answer, then close rather than read it.
-    const cors = { 'access-control-allow-origin': o.cors, connection: 'close' };
+    const cors = { ...gate.cors(req), connection: 'close' };
+    // A page may POST to a relay on the viewer's own machine: only allowed pages may write.
+    const badOrigin = gate.checkOrigin(req, 'ingest');
+    if (badOrigin !== null) {
+      sendText(res, 403, `${badOrigin}\n`, cors);
+      return;
+    }
     const token = headerValue(req, 'plotly-streamtoken');
     if (token === undefined || token === '') {
       sendText(res, 406, 'missing header plotly-streamtoken: name the stream to write to\n', cors);
@@ -129,7 +202,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     }
     const refused = checkWriteKey(keys, token, req);
     if (refused !== null) {
-      log(`ingest for ${token} refused: ${refused}`);
+      metrics.refuse('write-key');
+      log('refused', `ingest for ${token} from ${req.socket.remoteAddress} refused: ${refused}`);
       sendText(res, 401, `${refused}\n`, { ...cors, 'www-authenticate': 'Bearer' });
       return;
     }
@@ -137,8 +211,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       sendText(res, 503, 'the relay is shutting down\n', { ...cors, 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) });
       return;
     }
-    const counters = metrics.token(token);
-    res.setHeader('access-control-allow-origin', o.cors);
+    const counters = metrics.connected(token);
+    for (const [name, value] of Object.entries(gate.cors(req))) res.setHeader(name, value);
     const producer = new Ingest(
       token,
       req,
@@ -158,6 +232,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           if (error.code === 'not-stored') counters.notStored++;
           else counters.rejected++;
           log(
+            'rejected',
             `ingest ${token}: line ${error.line} ${error.code === 'not-stored' ? 'not stored' : `rejected (${error.code})`}: ${error.message}`,
           );
         },
@@ -166,7 +241,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           claims.delete(ended);
           counters.producers--;
           metrics.connections.ingest--;
-          if (ended.summary.closed) log(`ingest ${token} ended: ${ended.summary.closed}`);
+          if (ended.summary.closed) log('ended', `ingest ${token} ended: ${ended.summary.closed}`);
         },
       },
     );
@@ -206,28 +281,31 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   });
 
   // --- subscriptions --------------------------------------------------------------------------
-  function readSubscription(req: IncomingMessage): SubscribeRequest {
+  /** The subscription asked for, and the valid tokens past `maxTokensPerSubscription` (not served). */
+  function readSubscription(req: IncomingMessage): { request: SubscribeRequest; tooMany: string[] } {
     const request = parseSubscribeRequest(requestUrl(req).searchParams, headerValue(req, 'last-event-id'));
+    const tooMany = request.tokens.slice(o.maxTokensPerSubscription);
     request.tokens = request.tokens.slice(0, o.maxTokensPerSubscription);
-    return request;
+    return { request, tooMany };
   }
 
   /** Starts a subscription on a sink; returns what ends it (idempotent). */
   function subscribe(
     kind: 'websocket' | 'sse',
     sink: FrameSink,
-    { tokens, invalid, resume }: SubscribeRequest,
+    { request: { tokens, invalid, resume }, tooMany }: { request: SubscribeRequest; tooMany: string[] },
+    grant: ReadGrant | null,
   ): () => void {
     const subscription = new Subscription(fanout, tokens, sink, o.maxBufferedBytes, {
       onTooSlow: (names) => {
         for (const name of names) metrics.token(name).slowDisconnects++;
-        log(`${kind} subscriber of ${names.join(',')} cut off: more than ${o.maxBufferedBytes} bytes waiting`);
+        log('ended', `${kind} subscriber of ${names.join(',')} cut off: it did not keep up`);
       },
       onReset: (token) => metrics.token(token).resets++,
     });
     subscriptions.add(subscription);
     metrics.connections[kind]++;
-    for (const token of tokens) metrics.token(token).subscribers++;
+    for (const token of tokens) metrics.connected(token).subscribers++;
     for (const token of invalid) {
       subscription.sendNow(
         encodeError(
@@ -235,6 +313,37 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           `${JSON.stringify(token.slice(0, 130))} is not a token (${TOKEN_RULE}); not subscribed`,
         ),
       );
+    }
+    if (tooMany.length > 0) {
+      subscription.sendNow(
+        encodeError(
+          'too-many-tokens',
+          `${tooMany.length} token${tooMany.length === 1 ? '' : 's'} past the limit of ${o.maxTokensPerSubscription} in one subscription not subscribed: ${tooMany.slice(0, 5).join(', ')}${tooMany.length > 5 ? ', …' : ''}`,
+        ),
+      );
+    }
+    let expiry: NodeJS.Timeout | null = null;
+    const done = () => {
+      if (expiry !== null) clearTimeout(expiry);
+      waitingForEngine.delete(subscription);
+      if (!subscriptions.delete(subscription)) return;
+      subscription.close();
+      metrics.connections[kind]--;
+      for (const token of tokens) metrics.token(token).subscribers--;
+    };
+    // A read token is good until it expires: the connection ends then (the viewer asks for a new one).
+    if (grant !== null) {
+      const expire = () => {
+        const left = grant.expiresAt - Date.now();
+        if (left > 0) {
+          expiry = setTimeout(expire, Math.min(left, 2 ** 31 - 1));
+          return;
+        }
+        metrics.refuse('read-expired');
+        subscription.close(CloseCode.unauthorized, 'the read token has expired');
+        done();
+      };
+      expire();
     }
     const begin = (): void => {
       subscription.start(resume).catch((error: unknown) => {
@@ -245,18 +354,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           engineRetry ??= setInterval(retryWaiting, ENGINE_RETRY_MS);
           return;
         }
-        log(`subscription to ${tokens.join(',')} failed: ${(error as Error).message}`);
+        log('lifecycle', `subscription to ${tokens.join(',')} failed: ${(error as Error).message}`);
         subscription.close(CloseCode.internalError, 'the relay could not read history');
       });
     };
-    begin();
-    return () => {
-      waitingForEngine.delete(subscription);
-      if (!subscriptions.delete(subscription)) return;
-      subscription.close();
-      metrics.connections[kind]--;
-      for (const token of tokens) metrics.token(token).subscribers--;
-    };
+    if (!subscription.closed) begin();
+    return done;
   }
 
   /** Subscriptions that could not start while the engine was away, and how to start each again. */
@@ -271,36 +374,145 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     for (const begin of waiting) begin();
   }
 
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  /**
+   * Everything waiting for all viewers together stays under `maxTotalBufferedBytes`: past it, the
+   * viewers with the most waiting are cut off (each viewer's own limit alone would let a thousand
+   * viewers that never read hold a thousand times that).
+   */
+  const outgoingCheck = setInterval(() => {
+    let total = 0;
+    for (const subscription of subscriptions) total += subscription.bufferedBytes;
+    if (total <= o.maxTotalBufferedBytes) return;
+    const heaviest = [...subscriptions].sort((a, b) => b.bufferedBytes - a.bufferedBytes);
+    for (const subscription of heaviest) {
+      if (total <= o.maxTotalBufferedBytes) break;
+      total -= subscription.bufferedBytes;
+      metrics.refuse('outgoing-budget');
+      subscription.cutOff(
+        `the relay has more than ${o.maxTotalBufferedBytes} bytes waiting for its viewers, this one the most; reconnect to resume`,
+      );
+    }
+  }, OUTGOING_CHECK_MS);
+  outgoingCheck.unref();
+
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_VIEWER_MESSAGE_BYTES });
+
+  /** A refused upgrade: an HTTP answer on the raw socket (a browser sees only that it failed). */
+  function refuseUpgrade(socket: Socket, status: string, text: string, headers: Headers = {}): void {
+    socket.end(rawResponse(status, `${text}\n`, 'text/plain; charset=utf-8', headers));
+  }
 
   function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => undefined);
     if (requestUrl(req).pathname !== '/subscribe' || closing) {
       socket.end(rawResponse(closing ? '503 Service Unavailable' : '404 Not Found'));
       return;
     }
-    const request = readSubscription(req);
+    const badOrigin = gate.checkOrigin(req, 'WebSocket subscription');
+    if (badOrigin !== null) return refuseUpgrade(socket, '403 Forbidden', badOrigin);
+    const wait = gate.checkSubscribeRate(req);
+    if (wait > 0)
+      return refuseUpgrade(socket, '429 Too Many Requests', 'too many subscribe requests from your address', {
+        'retry-after': String(wait),
+      });
+    const asked = readSubscription(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (request.tokens.length === 0) {
+      // Viewers send nothing the relay reads: ignored, and a chatty one is closed.
+      let sent = 0;
+      const window = setInterval(() => (sent = 0), 60_000);
+      window.unref();
+      ws.on('message', () => {
+        if (++sent > MAX_VIEWER_MESSAGES_PER_MINUTE)
+          ws.close(CloseCode.policyViolation, 'the relay reads nothing from viewers; too many messages');
+      });
+      ws.on('close', () => clearInterval(window));
+      if (asked.request.tokens.length === 0) {
         ws.close(CloseCode.badRequest, 'name at least one valid token: /subscribe?token=...');
         return;
       }
-      const done = subscribe('websocket', webSocketSink(ws), request);
-      ws.on('close', done);
-      ws.on('error', done);
+      void gate.checkRead(req, asked.request.tokens).then((grant) => {
+        if (ws.readyState !== ws.OPEN) return;
+        if (grant !== null && isRefusal(grant)) {
+          ws.close(grant.status === 401 ? CloseCode.unauthorized : CloseCode.forbidden, grant.reason);
+          return;
+        }
+        if (closing) {
+          ws.close(CloseCode.goingAway, 'the relay is shutting down');
+          return;
+        }
+        const done = subscribe('websocket', webSocketSink(ws as WebSocket), asked, grant);
+        ws.on('close', done);
+        ws.on('error', done);
+      });
     });
   }
 
   function serveEventStream(req: IncomingMessage, res: ServerResponse): void {
-    const request = readSubscription(req);
-    if (request.tokens.length === 0) {
-      sendText(res, 400, 'name at least one valid token: /subscribe?token=...\n', {
-        'access-control-allow-origin': o.cors,
-      });
+    const cors = gate.cors(req);
+    const badOrigin = gate.checkOrigin(req, 'SSE subscription');
+    if (badOrigin !== null) {
+      sendText(res, 403, `${badOrigin}\n`, cors);
       return;
     }
-    const done = subscribe('sse', openEventStream(res, o.cors), request);
-    res.on('close', done);
-    res.on('error', done);
+    const wait = gate.checkSubscribeRate(req);
+    if (wait > 0) {
+      sendText(res, 429, 'too many subscribe requests from your address\n', { ...cors, 'retry-after': String(wait) });
+      return;
+    }
+    const asked = readSubscription(req);
+    if (asked.request.tokens.length === 0) {
+      sendText(res, 400, 'name at least one valid token: /subscribe?token=...\n', cors);
+      return;
+    }
+    void gate.checkRead(req, asked.request.tokens).then((grant) => {
+      if (res.destroyed) return;
+      if (grant !== null && isRefusal(grant)) {
+        sendJson(
+          res,
+          grant.status,
+          { error: grant.code, reason: grant.reason },
+          {
+            ...cors,
+            ...(grant.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {}),
+          },
+        );
+        return;
+      }
+      if (closing) {
+        sendText(res, 503, 'the relay is shutting down\n', { ...cors, 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) });
+        return;
+      }
+      const done = subscribe('sse', openEventStream(res, cors), asked, grant);
+      res.on('close', done);
+      res.on('error', done);
+    });
+  }
+
+  // --- metrics --------------------------------------------------------------------------------
+  /** `/metrics` names every token: with private streams it needs the metrics token (or its own port). */
+  function serveMetrics(req: IncomingMessage, res: ServerResponse, onOwnPort: boolean): void {
+    if (o.metricsToken !== undefined) {
+      const auth = /^Bearer\s+(\S+)\s*$/i.exec(headerValue(req, 'authorization') ?? '');
+      if (auth === null || !sameSecret(auth[1] as string, o.metricsToken)) {
+        metrics.refuse('metrics-token');
+        sendText(res, 401, 'metrics need Authorization: Bearer with the metrics token\n', {
+          'www-authenticate': 'Bearer',
+        });
+        return;
+      }
+    } else if (readAccess !== null && !onOwnPort) {
+      sendText(
+        res,
+        403,
+        'with private streams, /metrics (which names every token) needs --metrics-token or --metrics-port\n',
+      );
+      return;
+    }
+    if (requestUrl(req).searchParams.get('format') === 'json') sendJson(res, 200, metrics.toJSON(historySize));
+    else
+      sendText(res, 200, metrics.toPrometheus(historySize), {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+      });
   }
 
   // --- routing --------------------------------------------------------------------------------
@@ -308,8 +520,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     const url = requestUrl(req);
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
+      // A preflight from a page that is not allowed gets no CORS headers: the browser stops there.
       res.writeHead(204, {
-        'access-control-allow-origin': o.cors,
+        ...gate.cors(req),
         'access-control-allow-methods': 'GET, POST, OPTIONS',
         'access-control-allow-headers': CORS_ALLOW_HEADERS,
         'access-control-max-age': '86400',
@@ -347,11 +560,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         return;
       }
       case '/metrics':
-        if (url.searchParams.get('format') === 'json') sendJson(res, 200, metrics.toJSON(historySize));
-        else
-          sendText(res, 200, metrics.toPrometheus(historySize), {
-            'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-          });
+        if (o.metricsPort !== undefined) sendText(res, 404, `metrics are served on port ${metricsPort}\n`);
+        else serveMetrics(req, res, false);
         return;
       default:
         sendText(
@@ -374,7 +584,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return;
     }
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    log(`malformed HTTP from ${socket.remoteAddress}: ${error.code ?? error.message}`);
+    metrics.refuse('malformed-http');
+    log('malformed', `malformed HTTP from ${socket.remoteAddress}: ${error.code ?? error.message}`);
     if (producer) {
       producer.abandon();
       socket.end(
@@ -390,47 +601,88 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   }
 
   // --- lifecycle ------------------------------------------------------------------------------
-  const server = createServer({ ...o.httpServerOptions, requestTimeout: 0 }, route);
-  // Ingest streams stay open for days: no socket inactivity timeout either (the ingest has its own).
+  // Ingest streams stay open for days: no request timeout, no socket inactivity timeout (the ingest
+  // has its own). The guard's header deadline comes first; Node's, a moment later, covers the next
+  // request on a kept-alive connection.
+  const serverOptions: ServerOptions = {
+    ...o.httpServerOptions,
+    requestTimeout: 0,
+    headersTimeout: o.headersTimeoutMs > 0 ? o.headersTimeoutMs + 1000 : 0,
+  };
+  const server: Server =
+    o.tls !== undefined
+      ? (createTlsServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key }, route) as unknown as Server)
+      : createServer(serverOptions, route);
   server.setTimeout(0);
+  const guard = new ConnectionGuard(
+    {
+      maxConnections: o.maxConnections ?? defaultMaxConnections(),
+      maxConnectionsPerClient: o.maxConnectionsPerClient,
+      headersTimeoutMs: o.headersTimeoutMs,
+      plain: o.tls === undefined,
+    },
+    clients,
+    relayLog,
+    metrics,
+  );
+  guard.attach(server);
   server.on('upgrade', upgrade);
   server.on('clientError', clientError);
+  // A TLS handshake that fails (a scanner, plain HTTP on the https port) is not the relay's error.
+  server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
   const heartbeat = setInterval(() => {
     // No heartbeat events while the engine is away: viewers show `stale` instead of a false `live`.
     const healthy = engine.health().ok;
     for (const subscription of subscriptions) subscription.heartbeat(healthy);
+    clients.sweep();
   }, o.heartbeatMs);
   heartbeat.unref();
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port, o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
+  let metricsServer: Server | null = null;
+  let metricsPort = 0;
+  const stopTimers = () => {
     clearInterval(heartbeat);
-    const reason = new Error(`cannot listen on ${o.host}:${o.port}: ${(error as Error).message}`, { cause: error });
+    clearInterval(outgoingCheck);
+    guard.close();
+  };
+  try {
+    await listen(server, o.port, o.host);
+    if (o.metricsPort !== undefined) {
+      metricsServer = createServer((req, res) => {
+        if (requestUrl(req).pathname === '/metrics') serveMetrics(req, res, true);
+        else sendText(res, 404, 'only /metrics here\n');
+      });
+      await listen(metricsServer, o.metricsPort, '127.0.0.1');
+      metricsPort = (metricsServer.address() as AddressInfo).port;
+    }
+  } catch (error) {
+    stopTimers();
+    server.close();
     // An engine this call made (Redis connections) must not keep the process alive.
     if (o.engine === undefined) await engine.close();
-    throw reason;
+    throw error;
   }
   const address = server.address() as AddressInfo;
+  origins.addOwnAddress(address.family === 'IPv6' ? `[${address.address}]` : address.address, address.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (!isLoopback(address.address) && (keys === null || keys.size === 0))
+    log(
+      'lifecycle',
+      `warning: listening on ${host}:${address.port} without write keys: anyone who can reach it can write to any token and take it over from its producer (--keys)`,
+    );
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${o.tls !== undefined ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     server,
+    metricsUrl: metricsServer === null ? null : `http://127.0.0.1:${metricsPort}`,
     engine,
     metrics,
     async close() {
       if (closing) return;
       closing = true;
-      clearInterval(heartbeat);
+      stopTimers();
       if (engineRetry !== null) clearInterval(engineRetry);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const producer of [...producers.values()]) producer.finish(503, 'the relay is shutting down');
@@ -438,10 +690,27 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         subscription.close(CloseCode.goingAway, 'the relay is shutting down');
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       await stopped;
       clearTimeout(grace);
       wss.close();
+      relayLog.flush();
       await engine.close();
     },
   };
+}
+
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
+  }
 }

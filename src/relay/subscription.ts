@@ -28,8 +28,11 @@ export interface FrameSink {
   sendShared(frame: string, bytes: Buffer, positions: () => string): void;
   /** Bytes written but not yet flushed to the network. */
   bufferedBytes(): number;
-  /** Ends the connection with a reason (a close code on WebSocket). */
-  close(code: number, reason: string): void;
+  /**
+   * Ends the connection with a reason (a close code on WebSocket). `abort`: the viewer is not
+   * reading; its connection and what waits for it are dropped shortly after the reason is sent.
+   */
+  close(code: number, reason: string, abort?: boolean): void;
   /** Proves the connection alive at each heartbeat: a WebSocket ping, an SSE comment line. */
   keepAlive(): void;
 }
@@ -210,8 +213,23 @@ export class Subscription implements FeedMember {
   }
 
   #tooSlow(): void {
+    this.cutOff(`too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
+  }
+
+  /** Bytes waiting for this viewer: queued here and written but not yet flushed. */
+  get bufferedBytes(): number {
+    return this.#closed ? 0 : this.#pendingBytes + this.#sink.bufferedBytes();
+  }
+
+  /** Ends a viewer that does not keep up (4408), dropping what waits for it. */
+  cutOff(reason: string): void {
+    if (this.#closed) return;
     this.#events.onTooSlow(this.tokens);
-    this.close(CloseCode.tooSlow, `too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
+    this.#closed = true;
+    this.#stopListening();
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#sink.close(CloseCode.tooSlow, reason, true);
   }
 
   #flush = (): void => {

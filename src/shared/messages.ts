@@ -7,7 +7,13 @@
  */
 
 /** Why a line (or a value given as a message) is rejected whole. */
-export type LineErrorCode = 'invalid-json' | 'not-an-object';
+export type LineErrorCode = 'invalid-json' | 'not-an-object' | 'too-deep';
+
+/**
+ * Objects and arrays nest at most this deep in a message. Plotly's own figures nest a handful of
+ * levels; the limit keeps every walk of a message (the rules, Plotly's) far from the stack's end.
+ */
+export const MAX_MESSAGE_DEPTH = 32;
 
 /** Codes of the message rules: a message rejected whole, or a part of it ignored and reported. */
 export type MessageErrorCode = LineErrorCode | 'bad-layout' | 'unknown-key';
@@ -128,6 +134,8 @@ export function preview(text: string, max = 80): string {
  */
 export function parseLine(line: string): ParsedLine {
   if (line.trim() === '') return { kind: 'heartbeat' };
+  // Each level takes two characters at least: a short line cannot be too deep (most lines are short).
+  if (line.length > 2 * MAX_MESSAGE_DEPTH && textNestsDeeperThan(line, MAX_MESSAGE_DEPTH)) return tooDeep();
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -141,6 +149,46 @@ export function parseLine(line: string): ParsedLine {
     };
   }
   return checkMessage(value);
+}
+
+function tooDeep(): { kind: 'rejected'; error: MessageError } {
+  return {
+    kind: 'rejected',
+    error: { code: 'too-deep', message: `objects and arrays nest more than ${MAX_MESSAGE_DEPTH} levels deep` },
+  };
+}
+
+/** True when JSON text opens more than `max` objects or arrays at once (brackets in strings do not count). */
+export function textNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** True when a value nests objects or arrays more than `max` deep (walks no further than that). */
+export function valueNestsDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return false;
+  if (max === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && valueNestsDeeperThan(item, max - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && valueNestsDeeperThan(item, max - 1)) return true;
+  }
+  return false;
 }
 
 /** Checks that a value is a message (a JSON object). */

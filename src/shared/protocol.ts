@@ -87,6 +87,10 @@ export const RELAY_ERROR_CODES = [
   'bad-token',
   /** The relay ended an SSE stream (shutting down, the viewer too slow, history unreadable); the message says why. */
   'closed',
+  /** The subscription named more tokens than the relay takes in one; those past the limit are not subscribed. */
+  'too-many-tokens',
+  /** Private streams, SSE: the read token expired while the stream was open; the stream ends. */
+  'unauthorized',
 ] as const;
 
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
@@ -108,8 +112,14 @@ export const CloseCode = {
   goingAway: 1001,
   /** The relay failed to serve the subscription (history could not be read): reconnect later. */
   internalError: 1011,
+  /** The viewer sent more than the relay takes up a WebSocket (it sends nothing the relay reads). */
+  policyViolation: 1008,
   /** The subscription request was malformed (no valid token): do not retry as is. */
   badRequest: 4400,
+  /** Private streams: no valid read token, or it expired. Retry only with a new one. */
+  unauthorized: 4401,
+  /** Private streams: the read token does not cover a token asked for. Retry only with another one. */
+  forbidden: 4403,
   /** The subscriber fell too far behind: reconnect and resume from history. */
   tooSlow: 4408,
 } as const;

@@ -51,9 +51,16 @@ export interface WsClient extends EventLog {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-export async function wsSubscribe(relayUrl: string, query: string): Promise<WsClient & EventLog> {
+export async function wsSubscribe(
+  relayUrl: string,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<WsClient & EventLog> {
   const log = new EventLog() as WsClient;
-  const socket = new WebSocket(`${relayUrl.replace('http', 'ws')}/subscribe?${query}`);
+  const socket = new WebSocket(`${relayUrl.replace('http', 'ws')}/subscribe?${query}`, {
+    headers,
+    rejectUnauthorized: false,
+  });
   log.socket = socket;
   log.closed = new Promise((resolve) =>
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -65,6 +72,16 @@ export async function wsSubscribe(relayUrl: string, query: string): Promise<WsCl
     socket.once('close', () => resolve());
   });
   return log;
+}
+
+/** A WebSocket upgrade the relay answers with an HTTP status instead: that status and body. */
+export function wsRefusal(relayUrl: string, query: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${relayUrl.replace('http', 'ws')}/subscribe?${query}`, { headers });
+    socket.on('unexpected-response', (_request, response) => resolve(readResult(response)));
+    socket.on('open', () => reject(new Error('the upgrade was accepted')));
+    socket.on('error', () => undefined);
+  });
 }
 
 export interface SseClient extends EventLog {
@@ -193,4 +210,13 @@ export function openIngest(url: string, headers: Record<string, string>) {
     destroy: () => request.destroy(),
     result,
   };
+}
+
+/** Polls until `test` holds (for states with no event to wait on: a connection coming back). */
+export async function eventually(test: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await test())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

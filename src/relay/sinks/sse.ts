@@ -1,16 +1,16 @@
 /** The Server-Sent Events sink: one `data:` event per frame, `id:` with the positions, keep-alive comments. */
 import type { ServerResponse } from 'node:http';
-import { encodeError } from '../../shared/protocol.js';
-import { SSE_RETRY_MS } from '../constants.js';
+import { CloseCode, encodeError } from '../../shared/protocol.js';
+import { CUT_OFF_LINGER_MS, SSE_RETRY_MS } from '../constants.js';
 import type { FrameSink } from '../subscription.js';
 
-export function openEventStream(res: ServerResponse, cors: string): FrameSink {
+export function openEventStream(res: ServerResponse, headers: Record<string, string>): FrameSink {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
-    'access-control-allow-origin': cors,
+    ...headers,
   });
   res.socket?.setNoDelay(true);
   // EventSource would reconnect by itself after this long; the element manages its own reconnects.
@@ -28,10 +28,13 @@ export function openEventStream(res: ServerResponse, cors: string): FrameSink {
       res.write(id === '' ? `data: ${frame}\n\n` : `id: ${id}\ndata: ${frame}\n\n`);
     },
     bufferedBytes: () => res.writableLength,
-    // SSE has no close code: the reason goes out as an error event, then the stream ends.
-    close(_code, reason) {
-      if (res.writableEnded) return;
-      res.end(`data: ${encodeError('closed', reason)}\n\n`);
+    // SSE has no close code: the reason goes out as an error event (`unauthorized` when the read
+    // token expired), then the stream ends; a viewer cut off is let go of for good soon after.
+    close(code, reason, abort = false) {
+      if (!res.writableEnded) {
+        res.end(`data: ${encodeError(code === CloseCode.unauthorized ? 'unauthorized' : 'closed', reason)}\n\n`);
+      }
+      if (abort) setTimeout(() => res.destroy(), CUT_OFF_LINGER_MS).unref();
     },
     // A comment line keeps proxies from timing the stream out (EventSource ignores it).
     keepAlive() {

@@ -71,4 +71,22 @@ describe('PlotModel', () => {
     const plan = m.takeFrame() as ExtendPlan;
     assert.deepEqual(plan.update, { y: [[1, 2, 3]] });
   });
+
+  it('rejects a message nested too deep, as an object or a line, without a throw; the next one applies', () => {
+    const { m, errors } = model({ data: [{ y: [], stream: { token: 'A' } }] });
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    assert.equal(m.write('A', { y: 1, marker: deep }), false);
+    assert.equal(m.write('A', `{"y":2,"customdata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`), false);
+    assert.equal(m.write('A', { y: 3 }), true);
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.token]),
+      [
+        ['too-deep', 'A'],
+        ['too-deep', 'A'],
+      ],
+    );
+    assert.equal(m.stats.rejected, 2);
+    assert.deepEqual((m.takeFrame() as ExtendPlan).update, { y: [[3]] });
+  });
 });

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { get, openIngest, post, wsSubscribe } from '../../support/relay-clients.js';
 import { RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
@@ -205,6 +209,123 @@ describe('plotly-stream-relay (the CLI)', () => {
       }
     },
   );
+
+  /** Starts the CLI and resolves with the URL it listens on. */
+  const started = (child: ReturnType<typeof cli>) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      child.stderr.on('data', (d: Buffer) => {
+        text += d;
+        const match = /listening on (https?:\/\/\S+)/.exec(text);
+        if (match) resolve(match[1] as string);
+      });
+    });
+
+  it('sign-read-token makes a token a relay with the same secret honours, over https and wss', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-'));
+    const secret = 'a-read-secret-of-at-least-32-bytes!';
+    const env = { ...process.env, PLOTLY_STREAM_READ_SECRET: secret };
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-days',
+          '1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const signed = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/relay/cli.ts', 'sign-read-token', '--streams', 'a,room-*', '--expires', '1h'],
+        { env, encoding: 'utf8' },
+      );
+      assert.equal(signed.status, 0, signed.stderr);
+      const jwt = signed.stdout.trim();
+      assert.match(jwt, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/relay/cli.ts',
+          '--port',
+          '0',
+          '--tls-cert',
+          join(dir, 'cert.pem'),
+          '--tls-key',
+          join(dir, 'key.pem'),
+        ],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const done = output(child);
+      const url = await started(child);
+      assert.match(url, /^https:/);
+      const ca = readFileSync(join(dir, 'cert.pem'));
+      const sse = (query: string) =>
+        new Promise<number>((resolve, reject) =>
+          https
+            .get(
+              `${url}/subscribe?${query}`,
+              { ca, servername: 'localhost', headers: { accept: 'text/event-stream' } },
+              (res) => {
+                res.destroy();
+                resolve(res.statusCode ?? 0);
+              },
+            )
+            .on('error', reject),
+        );
+      assert.equal(await sse(`token=room-1&access_token=${jwt}`), 200);
+      assert.equal(await sse(`token=b&access_token=${jwt}`), 403);
+      assert.equal(await sse('token=a'), 401);
+      const viewer = await wsSubscribe(url, `token=a&access_token=${jwt}`);
+      await viewer.until((e) => e.some((x) => x.type === 'ready'));
+      viewer.socket.close();
+      child.kill('SIGTERM');
+      const { stderr } = await done;
+      assert.match(stderr, /reading: +private/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses access options that cannot work, with one line and exit code 2', async () => {
+    for (const [args, env, message] of [
+      [['--read-secret', 'short'], {}, /at least 32 bytes/],
+      [['--allow-origin', 'example.com'], {}, /"example.com" is not an origin/],
+      [['--tls-cert', 'x.pem'], {}, /--tls-cert and --tls-key go together/],
+      [['--read-public-key', '/nonexistent.pem'], {}, /--read-public-key: cannot read \/nonexistent\.pem \(ENOENT\)/],
+      [['sign-read-token', '--streams', 'a'], { PLOTLY_STREAM_READ_SECRET: 'x'.repeat(32) }, /needs --expires/],
+      [['sign-read-token', '--streams', 'a', '--expires', '1h'], { PLOTLY_STREAM_READ_SECRET: '' }, /needs the secret/],
+      [
+        ['sign-read-token', '--streams', 'a', '--expires', 'soon'],
+        { PLOTLY_STREAM_READ_SECRET: 'x'.repeat(32) },
+        /--expires must be/,
+      ],
+    ] as const) {
+      const relayArgs = args[0] === 'sign-read-token' ? args : ['--port', '0', ...args];
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts', ...relayArgs], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const { code, stderr } = await output(child);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.match(stderr, message);
+      assert.ok(!/\n\s+at /.test(stderr), `no stack trace: ${stderr}`);
+    }
+  });
 
   it('--workers without Redis is refused', async () => {
     const { code, stderr } = await output(cli(['--workers', '2']));

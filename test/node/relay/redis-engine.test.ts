@@ -11,7 +11,7 @@ import type { Engine, StoredMessage } from '../../../src/relay/engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { RedisEngine } from '../../../src/relay/redis-engine.js';
 import { PUBLISH_SCRIPT } from '../../../src/relay/redis-scripts.js';
-import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
+import { eventually, get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
 import { RedisCluster, RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
@@ -21,15 +21,6 @@ const lines = (from: number, to: number) =>
 const ys = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.message['y']] : []));
 const offsets = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** Polls until `test` holds (for states with no event to wait on: a connection coming back). */
-async function eventually(test: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function collect(engine: Engine, token: string) {
   const got: Array<{ epoch: string } & StoredMessage> = [];
@@ -110,17 +101,18 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     // Stored with the next offset but published where nobody listens: what an at-most-once loss looks like.
     const raw = createClient({ url: redis.url });
     await raw.connect();
-    const keys = ['skip:{A}:meta', 'skip:{A}:history'];
+    const keys = ['skip:{A}:meta', 'skip:{A}:history', 'skip:{A}:producer'];
     for (const y of [2, 3]) {
       await raw.sendCommand([
         'EVAL',
         PUBLISH_SCRIPT,
-        '2',
+        '3',
         ...keys,
         'unused',
         '1000',
         '10000000',
         'nowhere',
+        '0',
         `{"y":${y}}`,
         String(y),
       ]);
@@ -136,6 +128,35 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
       live.got.map((m) => m.text),
       [1, 2, 3, 4].map((y) => `{"y":${y}}`),
     );
+  });
+
+  it("lets a token's keys expire after the token TTL without a write or a read; each renews it", async () => {
+    const engine = await RedisEngine.connect({
+      url: redis.url,
+      prefix: 'ttl:',
+      limits: { ...limits, tokenTtlMs: 60_000 },
+    });
+    engines.push(engine);
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      const ttls = () => Promise.all(['meta', 'history', 'producer'].map((k) => raw.pTTL(`ttl:{A}:${k}`)));
+      await engine.claimProducer('A');
+      await engine.publish('A', '{"y":1}', 1);
+      for (const ttl of await ttls()) assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${ttl}`);
+      await raw.pExpire('ttl:{A}:meta', 1000);
+      await engine.history('A');
+      assert.ok((await raw.pTTL('ttl:{A}:meta')) > 50_000, 'a read renews it');
+      // A token only read (a viewer of a silent token) leaves keys that expire too.
+      await engine.history('B');
+      assert.ok((await raw.pTTL('ttl:{B}:meta')) > 50_000);
+      // Without a TTL (the default engine options here), keys stay.
+      const plain = await connect({ prefix: 'nottl:' });
+      await plain.publish('A', '{"y":1}', 1);
+      assert.equal(await raw.pTTL('nottl:{A}:meta'), -1);
+    } finally {
+      await raw.close();
+    }
   });
 
   it('starts a new epoch after a Redis restart without persistence; listeners hear it', async () => {

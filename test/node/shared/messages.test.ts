@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import {
   flattenPaths,
   isValidToken,
+  MAX_MESSAGE_DEPTH,
   parseLine,
+  textNestsDeeperThan,
+  valueNestsDeeperThan,
   visitMessage,
   type MessageVisitor,
 } from '../../../src/shared/messages.js';
@@ -90,6 +93,53 @@ describe('parseLine', () => {
         assert.match(result.error.message, new RegExp(type as string));
       }
     }
+  });
+});
+
+describe('nesting depth', () => {
+  const nested = (depth: number, inner = '1') => `{"a":${'['.repeat(depth - 1)}${inner}${']'.repeat(depth - 1)}}`;
+
+  it(`rejects a line nested more than ${MAX_MESSAGE_DEPTH} deep with too-deep, and a 100k-deep one without a throw`, () => {
+    const ok = parseLine(nested(MAX_MESSAGE_DEPTH).padEnd(200));
+    assert.equal(ok.kind, 'message');
+    for (const line of [
+      nested(MAX_MESSAGE_DEPTH + 1),
+      nested(100_000),
+      `{"a":${'{"b":'.repeat(100_000)}1${'}'.repeat(100_000)}}`,
+    ]) {
+      const result = parseLine(line);
+      assert.equal(result.kind, 'rejected');
+      if (result.kind === 'rejected') {
+        assert.equal(result.error.code, 'too-deep');
+        assert.match(result.error.message, /more than 32 levels/);
+      }
+    }
+  });
+
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    const brackets = '[{'.repeat(100);
+    assert.equal(textNestsDeeperThan(`{"a":"${brackets}"}`, 2), false);
+    // JSON {"a":"\\"}: an escaped backslash, then the string ends.
+    assert.equal(textNestsDeeperThan(`{"a":"\\\\"}`, 1), false);
+    // JSON {"a":"\"[{[{…"}: an escaped quote does not end the string.
+    assert.equal(textNestsDeeperThan(`{"a":"\\"${brackets}"}`, 2), false);
+    assert.equal(textNestsDeeperThan(`{"a":"\\\\",${'['.repeat(3)}`, 3), true);
+    assert.equal(parseLine(`{"text":"${brackets}"}`).kind, 'message');
+  });
+
+  it('measures objects as deep as their text', () => {
+    for (const depth of [1, 2, 5, MAX_MESSAGE_DEPTH, MAX_MESSAGE_DEPTH + 1]) {
+      const text = nested(depth);
+      assert.equal(
+        valueNestsDeeperThan(JSON.parse(text), MAX_MESSAGE_DEPTH),
+        textNestsDeeperThan(text, MAX_MESSAGE_DEPTH),
+        text,
+      );
+    }
+    assert.equal(valueNestsDeeperThan({ z: new Float64Array(4) }, 1), false);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    assert.equal(valueNestsDeeperThan(deep, MAX_MESSAGE_DEPTH), true);
   });
 });
 

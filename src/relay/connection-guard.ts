@@ -1,0 +1,138 @@
+/**
+ * Guards the relay's sockets before any request is read: a total cap (below the process's file
+ * descriptor limit, so /healthz, viewers and producers keep working when someone opens thousands
+ * of sockets), a cap per client address, and a deadline for a request's headers (slowloris), which
+ * never touches an ingest whose body streams for days.
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { ClientLimits } from './client-limits.js';
+import { FD_RESERVE } from './constants.js';
+import { rawResponse } from './http.js';
+import type { RelayLog } from './log.js';
+import type { Metrics } from './metrics.js';
+
+/** The soft limit on open files of this process (Linux), or null when unknown. */
+export function openFileLimit(): number | null {
+  try {
+    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return match && match[1] !== 'unlimited' ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The default total cap: what the file descriptor limit leaves after a reserve, at most 100 000. */
+export function defaultMaxConnections(): number {
+  const limit = openFileLimit();
+  return limit === null ? 10_000 : Math.max(64, Math.min(100_000, limit - FD_RESERVE));
+}
+
+export interface ConnectionGuardOptions {
+  /** Open connections in all (0: no limit). */
+  maxConnections: number;
+  /** Open connections per client address (loopback exempt; 0: no limit). */
+  maxConnectionsPerClient: number;
+  /** A connection must send a request's headers within this long (0: no deadline). */
+  headersTimeoutMs: number;
+  /** Plain HTTP: a refused socket is told why (429 / 503) before it closes. TLS sockets are just closed. */
+  plain: boolean;
+}
+
+export class ConnectionGuard {
+  readonly #options: ConnectionGuardOptions;
+  readonly #clients: ClientLimits;
+  readonly #log: RelayLog;
+  readonly #metrics: Metrics;
+  /** Sockets that have not yet sent a complete request head, and their deadlines. */
+  readonly #waiting = new Map<Socket, NodeJS.Timeout>();
+  #open = 0;
+
+  constructor(options: ConnectionGuardOptions, clients: ClientLimits, log: RelayLog, metrics: Metrics) {
+    this.#options = options;
+    this.#clients = clients;
+    this.#log = log;
+    this.#metrics = metrics;
+  }
+
+  get open(): number {
+    return this.#open;
+  }
+
+  /** Listens for the server's connections. */
+  attach(server: Server): void {
+    server.on('connection', (socket: Socket) => this.#onConnection(socket));
+    // A request head arrived: the deadline is met (the next request on a kept-alive socket has
+    // Node's own headersTimeout and keepAliveTimeout).
+    server.on('request', (req: { socket: Socket }) => this.headersArrived(req.socket));
+    server.on('upgrade', (req: { socket: Socket }) => this.headersArrived(req.socket));
+  }
+
+  headersArrived(socket: Socket): void {
+    const timer = this.#waiting.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#waiting.delete(socket);
+  }
+
+  #onConnection(socket: Socket): void {
+    const address = socket.remoteAddress;
+    const o = this.#options;
+    if (o.maxConnections > 0 && this.#open >= o.maxConnections) {
+      this.#refuse(
+        socket,
+        'connections',
+        '503 Service Unavailable',
+        `the relay holds ${o.maxConnections} connections, its limit`,
+        5,
+      );
+      return;
+    }
+    if (!this.#clients.openConnection(address)) {
+      this.#refuse(
+        socket,
+        'client-connections',
+        '429 Too Many Requests',
+        `${address} holds ${o.maxConnectionsPerClient} connections, the limit per client`,
+        5,
+      );
+      return;
+    }
+    this.#open++;
+    socket.once('close', () => {
+      this.#open--;
+      this.#clients.closeConnection(address);
+      this.headersArrived(socket);
+    });
+    if (o.headersTimeoutMs > 0) {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(socket);
+        this.#metrics.refuse('headers-timeout');
+        this.#log.line('refused', `${address}: no request within ${o.headersTimeoutMs / 1000} s; closed`);
+        if (o.plain && socket.writable) socket.end(rawResponse('408 Request Timeout', 'no request in time\n'));
+        socket.destroySoon();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      }, o.headersTimeoutMs);
+      timer.unref();
+      this.#waiting.set(socket, timer);
+    }
+  }
+
+  #refuse(socket: Socket, reason: string, status: string, why: string, retryAfter: number): void {
+    this.#metrics.refuse(reason);
+    this.#log.line('refused', `connection refused: ${why}`);
+    // Told why on plain HTTP (read before the request: the client sees it as the answer); then gone.
+    if (this.#options.plain)
+      socket.end(rawResponse(status, `${why}; try again later\n`, 'text/plain', { 'retry-after': String(retryAfter) }));
+    socket.on('error', () => undefined);
+    socket.destroySoon();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /** Clears the deadlines (on close). */
+  close(): void {
+    for (const timer of this.#waiting.values()) clearTimeout(timer);
+    this.#waiting.clear();
+  }
+}
