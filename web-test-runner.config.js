@@ -31,17 +31,29 @@ const mockServiceWorker = {
  * /__relay. The config imports TypeScript: npm run test:browser runs wtr under tsx.
  */
 let relay = null;
+/** A second relay with private streams, and an app backend's token endpoint for it (/__read-token). */
+let privateRelay = null;
+const READ_SECRET = 'the-browser-tests-read-secret-32-bytes!';
 const realRelay = {
   name: 'real-relay',
   async serverStart() {
     const { createRelay } = await import('./src/relay/index.ts');
     relay = await createRelay({ port: 0, heartbeatMs: 1000, log: () => undefined });
+    privateRelay = await createRelay({ port: 0, heartbeatMs: 1000, readSecret: READ_SECRET, log: () => undefined });
   },
   async serverStop() {
     await relay?.close();
+    await privateRelay?.close();
   },
-  serve(context) {
+  async serve(context) {
     if (context.path === '/__relay') return { body: relay.url, type: 'text' };
+    if (context.path === '/__private-relay') return { body: privateRelay.url, type: 'text' };
+    if (context.path === '/__read-token') {
+      const { signReadToken } = await import('./src/relay/index.ts');
+      const streams = String(context.query.streams ?? '').split(',');
+      const expiresIn = Number(context.query.expires ?? 3600);
+      return { body: await signReadToken({ streams, expiresIn }, READ_SECRET), type: 'text' };
+    }
     return undefined;
   },
 };

@@ -4,6 +4,7 @@
  */
 export { PlotlyStreamElement } from './element/plotly-stream.js';
 export type {
+  AccessToken,
   PlotlyStreamEventMap,
   StreamErrorDetail,
   StreamRenderDetail,

@@ -11,7 +11,12 @@ type EventProps = {
 };
 
 export type PlotlyStreamProps = DetailedHTMLProps<HTMLAttributes<PlotlyStreamElement>, PlotlyStreamElement> &
-  Partial<Pick<PlotlyStreamElement, 'figure' | 'src' | 'maxFps' | 'staleAfter' | 'paused' | 'hideBadge' | 'plotly'>> & {
+  Partial<
+    Pick<
+      PlotlyStreamElement,
+      'figure' | 'src' | 'maxFps' | 'staleAfter' | 'paused' | 'hideBadge' | 'plotly' | 'accessToken'
+    >
+  > & {
     transport?: 'auto' | 'websocket' | 'sse';
   } & EventProps;
 

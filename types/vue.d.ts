@@ -13,7 +13,10 @@ import type {
 } from 'plotly-stream';
 
 export type PlotlyStreamVueProps = Partial<
-  Pick<PlotlyStreamElement, 'figure' | 'src' | 'maxFps' | 'staleAfter' | 'paused' | 'hideBadge' | 'plotly'>
+  Pick<
+    PlotlyStreamElement,
+    'figure' | 'src' | 'maxFps' | 'staleAfter' | 'paused' | 'hideBadge' | 'plotly' | 'accessToken'
+  >
 > & {
   transport?: 'auto' | 'websocket' | 'sse';
   'onPlotly-stream-state'?: (event: CustomEvent<StreamStateDetail>) => void;

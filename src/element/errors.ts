@@ -19,6 +19,10 @@ export const STREAM_ERROR_CODES = [
   'render-failed',
   /** The relay cannot be reached, or refused the subscription; the element retries unless refused. */
   'connection',
+  /** Private streams: the relay refused the read token (missing, malformed, expired); see `accessToken`. */
+  'unauthorized',
+  /** Private streams: the read token does not cover a token of the figure; see `accessToken`. */
+  'forbidden',
   /** The relay sent something the element cannot read: skipped, the stream goes on. */
   'protocol',
   /** The relay reported a problem with part of the subscription (`{code, message}` of its error event). */

@@ -36,6 +36,9 @@ export interface StreamResetDetail {
   token: string;
 }
 
+/** A read token, or what gives one before each connect (private streams). */
+export type AccessToken = string | (() => string | null | undefined | Promise<string | null | undefined>);
+
 export const DEFAULT_STALE_AFTER = 20_000;
 const TRANSPORTS: readonly TransportChoice[] = ['auto', 'websocket', 'sse'];
 
@@ -141,6 +144,7 @@ export class PlotlyStreamElement extends LitElement {
     paused: { type: Boolean },
     hideBadge: { type: Boolean, attribute: 'hide-badge' },
     figure: { attribute: false, noAccessor: true },
+    accessToken: { attribute: 'access-token', noAccessor: true },
   };
 
   /** The relay's base URL, `http(s)://` or `ws(s)://`. Without it, only `write()` feeds the chart. */
@@ -173,6 +177,7 @@ export class PlotlyStreamElement extends LitElement {
   #connectionKey = '';
   #resizeObserver: ResizeObserver | null = null;
   #figureScriptText: string | null = null;
+  #accessToken: AccessToken | null = null;
 
   constructor() {
     super();
@@ -220,6 +225,25 @@ export class PlotlyStreamElement extends LitElement {
     const old = this.#staleAfter;
     this.#staleAfter = positiveNumber(value, DEFAULT_STALE_AFTER);
     this.requestUpdate('staleAfter', old);
+  }
+
+  /**
+   * Private streams: the read token (a JWT from your app's backend) sent with every subscribe, or a
+   * function returning one (or a Promise of one), called before every connect and reconnect so an
+   * expired token is replaced. A refused token (`unauthorized`, `forbidden` errors) stops the
+   * element, unless this is a function: then it asks again, with backoff. A change reconnects.
+   */
+  get accessToken(): AccessToken | null {
+    return this.#accessToken;
+  }
+  set accessToken(value: AccessToken | null) {
+    const old = this.#accessToken;
+    this.#accessToken = typeof value === 'function' || (typeof value === 'string' && value !== '') ? value : null;
+    if (this.#accessToken === old) return;
+    this.requestUpdate('accessToken', old);
+    // A closed connection (refused) starts again; an open one reconnects with the new token, resuming.
+    if (this.#connection === null || this.#state === 'closed') this.#restartConnection();
+    else this.#connection.reconnect('access token changed');
   }
 
   /** `idle`, `connecting`, `live`, `stale`, `reconnecting` or `closed` (read-only, reflected). */
@@ -459,6 +483,16 @@ export class PlotlyStreamElement extends LitElement {
       tokens,
       transport: this.#transport,
       staleAfter: this.#staleAfter,
+      ...(this.#accessToken === null
+        ? {}
+        : {
+            // Read when the connection opens, so a token set later is used on the next reconnect.
+            accessToken: () => {
+              const token = this.#accessToken;
+              return typeof token === 'function' ? token() : token;
+            },
+            refreshableToken: typeof this.#accessToken === 'function',
+          }),
       onEvents: (events) => {
         if (this.#connection === connection) this.#onRelayEvents(events);
       },

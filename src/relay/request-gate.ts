@@ -4,15 +4,13 @@
  * in /metrics and logged (within the log's budget) without the token or the query string.
  */
 import type { IncomingMessage } from 'node:http';
+import { SubscribeParam } from '../shared/protocol.js';
 import type { ClientLimits } from './client-limits.js';
 import { headerValue, requestUrl, type Headers } from './http.js';
 import type { RelayLog } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { OriginPolicy } from './origins.js';
 import { ReadAccess, isRefusal, type ReadGrant, type ReadRefusal } from './read-access.js';
-
-/** The query parameter a browser puts its read token in (WebSocket and EventSource cannot set headers). */
-export const ACCESS_TOKEN_PARAM = 'access_token';
 
 export class RequestGate {
   readonly origins: OriginPolicy;
@@ -85,5 +83,5 @@ export function presentedReadToken(req: IncomingMessage): string | undefined {
   const auth = headerValue(req, 'authorization');
   const bearer = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
   if (bearer) return bearer[1];
-  return requestUrl(req).searchParams.get(ACCESS_TOKEN_PARAM) ?? undefined;
+  return requestUrl(req).searchParams.get(SubscribeParam.accessToken) ?? undefined;
 }

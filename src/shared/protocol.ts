@@ -166,7 +166,12 @@ export function encodeFrame(events: readonly string[]): string {
 // --- the subscribe request ----------------------------------------------------------------------
 
 /** Query parameter names of `GET /subscribe`. */
-export const SubscribeParam = { token: 'token', resume: 'resume' } as const;
+export const SubscribeParam = {
+  token: 'token',
+  resume: 'resume',
+  /** A read token (private streams), for browsers: WebSocket and EventSource cannot set headers. */
+  accessToken: 'access_token',
+} as const;
 
 /** What a `GET /subscribe` asks for, as the relay reads it. */
 export interface SubscribeRequest {

@@ -51,3 +51,108 @@ describe('<plotly-stream> with the real relay', () => {
     });
   }
 });
+
+describe('<plotly-stream> with a relay of private streams', () => {
+  const privateRelay = () => fetch('/__private-relay').then((r) => r.text());
+  /** What an app backend gives a signed-in user (web-test-runner.config.js signs it). */
+  const readToken = (streams: string[], expires = 3600) =>
+    fetch(`/__read-token?streams=${streams.join(',')}&expires=${expires}`).then((r) => r.text());
+  const errors = (el: PlotlyStreamElement) => {
+    const seen: Array<{ code: string; message: string }> = [];
+    el.addEventListener('plotly-stream-error', (e) => seen.push({ code: e.detail.code, message: e.detail.message }));
+    return seen;
+  };
+  const closed = (el: PlotlyStreamElement) =>
+    new Promise<void>((resolve) => {
+      if (el.state === 'closed') resolve();
+      el.addEventListener('plotly-stream-state', (e) => e.detail.state === 'closed' && resolve());
+    });
+
+  for (const transport of ['websocket', 'sse'] as const) {
+    it(`${transport}: draws what a token from the app's backend covers, asked before each connect`, async () => {
+      const relay = await privateRelay();
+      const token = `private-${transport}`;
+      await produce(relay, token, [{ y: 1 }, { y: 2 }]);
+      let asked = 0;
+      const el = await fixture<PlotlyStreamElement>(
+        html`<plotly-stream
+          src=${relay}
+          transport=${transport}
+          .accessToken=${async () => {
+            asked++;
+            return readToken([`private-*`]);
+          }}
+          .figure=${{ data: [{ y: [], stream: { token } }] }}
+        ></plotly-stream>`,
+      );
+      expect(await drawn(el, 2)).to.deep.equal([1, 2]);
+      expect(asked).to.equal(1);
+      el.reconnect();
+      await produce(relay, token, [{ y: 3 }]);
+      expect(await drawn(el, 3)).to.deep.equal([1, 2, 3]);
+      expect(asked).to.equal(2, 'asked again for the reconnect');
+      el.remove();
+    });
+
+    it(`${transport}: a token that does not cover the figure's stream is forbidden; the element stops`, async () => {
+      const relay = await privateRelay();
+      const el = await fixture<PlotlyStreamElement>(
+        html`<plotly-stream
+          src=${relay}
+          transport=${transport}
+          access-token=${await readToken(['someone-else'])}
+          .figure=${{ data: [{ y: [], stream: { token: 'mine' } }] }}
+        ></plotly-stream>`,
+      );
+      const seen = errors(el);
+      await closed(el);
+      expect(seen.map((e) => e.code)).to.include('forbidden');
+      expect(seen.find((e) => e.code === 'forbidden')?.message).to.match(/does not cover "mine"/);
+      el.remove();
+    });
+
+    it(`${transport}: no token is unauthorized; setting one connects`, async () => {
+      const relay = await privateRelay();
+      const token = `late-${transport}`;
+      await produce(relay, token, [{ y: 7 }]);
+      const el = await fixture<PlotlyStreamElement>(
+        html`<plotly-stream
+          src=${relay}
+          transport=${transport}
+          .figure=${{ data: [{ y: [], stream: { token } }] }}
+        ></plotly-stream>`,
+      );
+      const seen = errors(el);
+      await closed(el);
+      expect(seen.map((e) => e.code)).to.include('unauthorized');
+      el.accessToken = await readToken([token]);
+      expect(await drawn(el, 1)).to.deep.equal([7]);
+      expect(el.state).to.equal('live');
+      el.remove();
+    });
+
+    it(`${transport}: when the token expires the relay ends the connection; a function gives a new one and the stream goes on`, async () => {
+      const relay = await privateRelay();
+      const token = `expiring-${transport}`;
+      let asked = 0;
+      const el = await fixture<PlotlyStreamElement>(
+        html`<plotly-stream
+          src=${relay}
+          transport=${transport}
+          .accessToken=${() => readToken([token], asked++ === 0 ? 2 : 3600)}
+          .figure=${{ data: [{ y: [], stream: { token } }] }}
+        ></plotly-stream>`,
+      );
+      const seen = errors(el);
+      await new Promise<void>((resolve) =>
+        el.addEventListener('plotly-stream-error', (e) => e.detail.code === 'unauthorized' && resolve()),
+      );
+      expect(seen.find((e) => e.code === 'unauthorized')?.message).to.match(/expired/);
+      await produce(relay, token, [{ y: 1 }]);
+      expect(await drawn(el, 1)).to.deep.equal([1]);
+      expect(asked).to.be.at.least(2);
+      expect(el.state).to.equal('live');
+      el.remove();
+    });
+  }
+});

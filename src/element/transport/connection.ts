@@ -6,7 +6,7 @@ import { decodeEvents, type Positions, type RelayEvent } from '../../shared/prot
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { openEventSource } from './sse.js';
 import { subscribeUrl } from './subscribe-url.js';
-import type { Transport, TransportHandlers, TransportKind } from './types.js';
+import type { Refusal, Transport, TransportHandlers, TransportKind } from './types.js';
 import { openWebSocket } from './websocket.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
@@ -23,10 +23,20 @@ export interface ConnectionOptions {
   stableAfterMs?: number;
   /** Opens a transport; the browser's WebSocket and EventSource by default (tests pass fakes). */
   open?: (kind: TransportKind, url: URL, handlers: TransportHandlers) => Transport;
+  /**
+   * Private streams: the read token for the next connect, asked before every connect and reconnect
+   * (it may return a promise). Nothing, or an empty string, sends none.
+   */
+  accessToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * True when `accessToken` can give a new token: a refusal (401/403) is then retried with backoff,
+   * asking again, instead of closing.
+   */
+  refreshableToken?: boolean;
   /** Data and resets for the element, in order, without duplicates. */
   onEvents(events: RelayEvent[]): void;
   onState(state: ConnectionState, reason: string): void;
-  onError(code: 'connection' | 'protocol' | 'relay-error', message: string, token?: string): void;
+  onError(code: 'connection' | 'protocol' | 'relay-error' | Refusal, message: string, token?: string): void;
 }
 
 const openers: Record<TransportKind, (url: URL, handlers: TransportHandlers) => Transport> = {
@@ -47,6 +57,8 @@ export class RelayConnection {
   #lastActivity = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #silenceTimer: ReturnType<typeof setInterval> | null = null;
+  /** Counts opens: an access token that arrives after a newer open, a close or a drop is not used. */
+  #opening = 0;
   /** Last position received per token: sent as `resume=` on every reconnect. */
   readonly resumePositions: Positions = new Map();
 
@@ -90,11 +102,46 @@ export class RelayConnection {
     if (this.#state !== 'closed') this.#setState('closed', reason);
   }
 
+  /** Asks for the access token (when there is one to ask for), then opens the transport with it. */
   #open(): void {
+    const opening = ++this.#opening;
+    const provider = this.#options.accessToken;
+    if (provider === undefined) {
+      this.#openWith(undefined);
+      return;
+    }
+    let token: ReturnType<typeof provider>;
+    try {
+      token = provider();
+    } catch (error) {
+      this.#tokenFailed(error);
+      return;
+    }
+    if (typeof token === 'string' || token == null) {
+      this.#openWith(token ?? undefined);
+      return;
+    }
+    token.then(
+      (value) => {
+        if (opening === this.#opening && this.#state !== 'closed') this.#openWith(value ?? undefined);
+      },
+      (error: unknown) => {
+        if (opening === this.#opening && this.#state !== 'closed') this.#tokenFailed(error);
+      },
+    );
+  }
+
+  #tokenFailed(error: unknown): void {
+    this.#options.onError('connection', `accessToken failed: ${(error as Error)?.message ?? String(error)}`);
+    // Not the transport's fault: no switch to SSE, only a later try.
+    this.#retryAfterBackoff('no access token');
+  }
+
+  #openWith(accessToken: string | undefined): void {
     const scheme = this.#kind === 'websocket' ? 'ws' : 'http';
     let url: URL;
     try {
-      url = subscribeUrl(this.#options.src, this.#options.tokens, this.resumePositions, scheme);
+      url = subscribeUrl(this.#options.src, this.#options.tokens, this.resumePositions, scheme, accessToken);
     } catch {
       this.#options.onError('connection', `src is not a valid URL: ${JSON.stringify(this.#options.src)}`);
       this.close('bad src');
@@ -121,10 +168,14 @@ export class RelayConnection {
         }
         this.#onFrame(text);
       },
-      onClose: ({ reason, retry }) => {
+      onClose: ({ reason, retry, refusal }) => {
         if (this.#transport !== transport) return;
         this.#transport = null;
         this.#stopSilenceWatch();
+        if (refusal !== undefined) {
+          this.#refused(refusal, reason);
+          return;
+        }
         if (!retry) {
           this.#options.onError('connection', `the relay refused the subscription: ${reason}`);
           this.close(reason);
@@ -143,6 +194,29 @@ export class RelayConnection {
     this.#transport = transport;
   }
 
+  /**
+   * The relay refused the read token: said as an error; then the connection stops, unless a new token
+   * can be asked for (a function), in which case it tries again with backoff.
+   */
+  #refused(refusal: Refusal, reason: string): void {
+    const what = refusal === 'unauthorized' ? 'no valid read token' : 'the read token does not cover these tokens';
+    this.#options.onError(refusal, `the relay refused the subscription (${what}): ${reason}`);
+    if (this.#options.refreshableToken === true) {
+      this.#retryAfterBackoff(`${refusal}: asking accessToken again`);
+      return;
+    }
+    this.close(refusal);
+  }
+
+  #retryAfterBackoff(reason: string): void {
+    const delay = fullJitterDelay(this.#attempt++, this.#options.backoff ?? DEFAULT_BACKOFF);
+    this.#setState('reconnecting', reason);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#open();
+    }, delay);
+  }
+
   #lost(reason: string, confirmed: boolean): void {
     if (confirmed && Date.now() - this.#openedAt >= (this.#options.stableAfterMs ?? 10_000)) this.#attempt = 0;
     // In auto, a WebSocket that never delivered a frame (blocked by a proxy, say) is followed at once by SSE.
@@ -153,12 +227,7 @@ export class RelayConnection {
       return;
     }
     if (this.#options.transport === 'auto') this.#kind = this.#working ?? 'websocket';
-    const delay = fullJitterDelay(this.#attempt++, this.#options.backoff ?? DEFAULT_BACKOFF);
-    this.#setState('reconnecting', reason);
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      this.#open();
-    }, delay);
+    this.#retryAfterBackoff(reason);
   }
 
   #onFrame(text: string): void {
@@ -176,6 +245,15 @@ export class RelayConnection {
       } else if (event.type === 'reset') {
         this.resumePositions.set(event.token, { epoch: event.epoch, offset: event.offset });
         fresh.push(event);
+      } else if (event.type === 'error' && event.code === 'unauthorized') {
+        // SSE: the read token expired while the stream was open (WebSocket says it with 4401).
+        if (fresh.length > 0) this.#options.onEvents(fresh);
+        const transport = this.#transport;
+        this.#transport = null;
+        this.#stopSilenceWatch();
+        transport?.close();
+        this.#refused('unauthorized', event.message);
+        return;
       } else if (event.type === 'error') {
         this.#options.onError('relay-error', `${event.code}: ${event.message}`, event.token);
       }
@@ -203,6 +281,7 @@ export class RelayConnection {
   }
 
   #dropTransport(): void {
+    this.#opening++;
     this.#stopSilenceWatch();
     const transport = this.#transport;
     this.#transport = null;

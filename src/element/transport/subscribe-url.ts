@@ -2,7 +2,13 @@
 import { SubscribeParam, formatPosition, type Positions } from '../../shared/protocol.js';
 
 /** Builds `${base}/subscribe?token=..&resume=..` for a transport, from an http(s) or ws(s) base. */
-export function subscribeUrl(base: string, tokens: Iterable<string>, positions: Positions, scheme: 'ws' | 'http'): URL {
+export function subscribeUrl(
+  base: string,
+  tokens: Iterable<string>,
+  positions: Positions,
+  scheme: 'ws' | 'http',
+  accessToken?: string,
+): URL {
   // Relative to the page (code run under Node, as in tests, has no location).
   const page = (globalThis as { location?: { href: string } }).location?.href;
   const url = new URL(base, page);
@@ -14,5 +20,7 @@ export function subscribeUrl(base: string, tokens: Iterable<string>, positions: 
   for (const [token, position] of positions) {
     url.searchParams.append(SubscribeParam.resume, formatPosition(token, position));
   }
+  // Browsers cannot set headers on WebSocket or EventSource: the read token goes in the query.
+  if (accessToken !== undefined && accessToken !== '') url.searchParams.set(SubscribeParam.accessToken, accessToken);
   return url;
 }

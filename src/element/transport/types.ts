@@ -3,9 +3,15 @@ export interface TransportHandlers {
   onOpen(): void;
   /** One WebSocket text frame or one SSE `data:` payload, undecoded. */
   onFrame(text: string): void;
-  /** The transport is gone. `retry: false` when the relay said the request itself is wrong. */
-  onClose(info: { reason: string; retry: boolean }): void;
+  /**
+   * The transport is gone. `retry: false` when the relay said the request itself is wrong;
+   * `refusal` when it refused the read token (private streams).
+   */
+  onClose(info: { reason: string; retry: boolean; refusal?: Refusal }): void;
 }
+
+/** Why a relay with private streams refused a subscription: no valid read token, or one that does not cover it. */
+export type Refusal = 'unauthorized' | 'forbidden';
 
 /** An open (or opening) subscription. `close()` is final and reports nothing afterwards. */
 export interface Transport {

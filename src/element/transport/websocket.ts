@@ -17,9 +17,16 @@ export function openWebSocket(url: URL, handlers: TransportHandlers): Transport 
     if (closed) return;
     detach();
     const said = event.reason ? `: ${event.reason}` : '';
+    const refusal =
+      event.code === CloseCode.unauthorized
+        ? 'unauthorized'
+        : event.code === CloseCode.forbidden
+          ? 'forbidden'
+          : undefined;
     handlers.onClose({
       reason: `websocket closed (${event.code}${said})`,
-      retry: event.code !== CloseCode.badRequest,
+      retry: event.code !== CloseCode.badRequest && refusal === undefined,
+      ...(refusal ? { refusal } : {}),
     });
   };
   return {

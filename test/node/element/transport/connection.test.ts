@@ -205,4 +205,91 @@ describe('RelayConnection', () => {
     t.accept();
     assert.equal(t.connection.reconnects, 1);
   });
+
+  it('asks accessToken before every open and sends what it gives; a late answer after close is dropped', async () => {
+    let asked = 0;
+    const t = setup({ accessToken: () => `jwt${++asked}` });
+    t.connection.start();
+    assert.equal(t.last().url.searchParams.get('access_token'), 'jwt1');
+    t.accept();
+    t.drop();
+    advance(1000);
+    assert.equal(t.opened.length, 2);
+    assert.equal(t.last().url.searchParams.get('access_token'), 'jwt2');
+    // A promise: the transport opens once it resolves, unless the connection closed meanwhile.
+    let resolve: (token: string) => void = () => undefined;
+    const slow = setup({ accessToken: () => new Promise<string>((r) => (resolve = r)) });
+    slow.connection.start();
+    assert.equal(slow.opened.length, 0);
+    resolve('later');
+    await Promise.resolve();
+    assert.equal(slow.last().url.searchParams.get('access_token'), 'later');
+    const closed = setup({ accessToken: () => new Promise<string>((r) => (resolve = r)) });
+    closed.connection.start();
+    closed.connection.close();
+    resolve('too late');
+    await Promise.resolve();
+    assert.equal(closed.opened.length, 0);
+  });
+
+  it('a refused token (4401 / 4403) is an unauthorized or forbidden error and stops the connection', () => {
+    for (const refusal of ['unauthorized', 'forbidden'] as const) {
+      const t = setup({ accessToken: () => 'jwt' });
+      t.connection.start();
+      t.last().handlers.onClose({ reason: 'websocket closed (4401)', retry: false, refusal });
+      assert.equal(t.connection.state, 'closed');
+      assert.equal(t.errors.length, 1);
+      assert.match(t.errors[0] as string, new RegExp(`^${refusal}: the relay refused the subscription`));
+      advance(5000);
+      assert.equal(t.opened.length, 1, 'no retry with the same token');
+    }
+  });
+
+  it('with a token function, a refusal is retried with backoff, asking again', () => {
+    let asked = 0;
+    const t = setup({ accessToken: () => `jwt${++asked}`, refreshableToken: true });
+    t.connection.start();
+    t.last().handlers.onClose({ reason: 'websocket closed (4401)', retry: false, refusal: 'unauthorized' });
+    assert.equal(t.connection.state, 'reconnecting');
+    advance(1000);
+    assert.equal(t.opened.length, 2);
+    assert.equal(t.last().url.searchParams.get('access_token'), 'jwt2');
+    t.accept();
+    assert.equal(t.connection.state, 'live');
+  });
+
+  it('an unauthorized event on SSE (the token expired) ends the stream like 4401; data before it is kept', () => {
+    const t = setup({ transport: 'sse', accessToken: () => 'jwt', refreshableToken: true });
+    t.connection.start();
+    t.accept();
+    t.last().handlers.onFrame(
+      '[{"type":"data","token":"A","epoch":"e","offset":1,"message":{"y":1}},{"type":"error","code":"unauthorized","message":"the read token has expired"}]',
+    );
+    assert.equal(t.events.length, 1);
+    assert.equal(t.last().closed, true);
+    assert.match(t.errors.at(-1) as string, /^unauthorized: .*expired/);
+    assert.equal(t.connection.state, 'reconnecting');
+    advance(1000);
+    assert.equal(t.opened.length, 2);
+    assert.equal(t.last().url.searchParams.get('resume'), 'A:e:1', 'it resumes after what it had');
+  });
+
+  it('an accessToken that throws or rejects is a connection error, retried with backoff', async () => {
+    let calls = 0;
+    const t = setup({
+      accessToken: () => {
+        calls++;
+        if (calls === 1) throw new Error('no session');
+        return Promise.reject(new Error('backend down'));
+      },
+    });
+    t.connection.start();
+    assert.match(t.errors[0] as string, /^connection: accessToken failed: no session/);
+    assert.equal(t.connection.state, 'reconnecting');
+    advance(1000);
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.match(t.errors[1] as string, /backend down/);
+    assert.equal(t.opened.length, 0);
+  });
 });

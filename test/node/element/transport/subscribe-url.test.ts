@@ -15,4 +15,12 @@ describe('subscribeUrl', () => {
     );
     assert.equal(subscribeUrl('https://relay.test', ['A'], new Map(), 'ws').protocol, 'wss:');
   });
+
+  it('adds the read token as access_token, escaped, only when there is one', () => {
+    assert.equal(
+      subscribeUrl('http://relay.test', ['A'], new Map(), 'ws', 'a.b+c/d').href,
+      'ws://relay.test/subscribe?token=A&access_token=a.b%2Bc%2Fd',
+    );
+    assert.equal(subscribeUrl('http://relay.test', ['A'], new Map(), 'ws', '').search, '?token=A');
+  });
 });
