@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { get, openIngest, post, rawExchange, sseSubscribe } from '../../support/relay-clients.js';
 
@@ -301,6 +302,24 @@ describe("Plotly's Python client (chart_studio), as it writes", () => {
     viewer.close();
   });
 
+  it("takes chart_studio's last chunk and tail split at every byte across two reads", async () => {
+    const client = chartStudio(relay.port, 'cssplit');
+    const end = client.write('{"x": 2, "y": 20}\n') + client.tail;
+    for (let cut = 1; cut < end.length; cut++) {
+      // A pause between the two parts makes them two reads, as TCP may split them anywhere.
+      const response = await rawExchange(relay.port, [
+        client.headers,
+        client.write('{"x": 1, "y": 10}\n'),
+        end.slice(0, cut),
+        10,
+        end.slice(cut),
+      ]);
+      assert.match(response, /^HTTP\/1\.1 200 OK\r\n/, `cut at ${cut}: ${response.slice(0, 80)}`);
+      const summary = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { accepted: number };
+      assert.equal(summary.accepted, 2, `cut at ${cut}`);
+    }
+  });
+
   it("takes chart_studio's sends exactly as it makes them, with no pause before close()", async () => {
     const viewer = await sseSubscribe(relay.url, 'token=cssends');
     const client = chartStudio(relay.port, 'cssends');
@@ -383,5 +402,65 @@ describe('relay ingest limits', () => {
     } finally {
       await relay.close();
     }
+  });
+});
+
+describe('relay ingest, for any mix of good and bad lines (fast-check)', () => {
+  let relay: Relay;
+  before(async () => {
+    relay = await createRelay({ port: 0, maxLineBytes: 256, log: () => undefined });
+  });
+  after(async () => {
+    await relay.close();
+  });
+
+  const bad = fc.oneof(
+    fc.constantFrom(
+      'not json',
+      '[1,2]',
+      '3',
+      'null',
+      '{"y":',
+      '{"y":1}}',
+      '\u0000\u001b[31m',
+      `{"a":${'['.repeat(40)}${']'.repeat(40)}}`,
+    ),
+    fc.string({ unit: 'binary', minLength: 300, maxLength: 400 }).map((s) => s.replace(/\n/g, ' ')), // too long
+    fc.string({ maxLength: 30 }).map((s) => `]{${s.replace(/\n/g, ' ')}`), // never JSON: it starts with ]
+  );
+
+  it('every good line arrives, in order, and each bad one is rejected alone, wherever the chunks are cut', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constant(null), bad), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (lines, cuts) => {
+          const token = `mix${++run}`;
+          const viewer = await sseSubscribe(relay.url, `token=${token}`);
+          await viewer.until((e) => e.some((x) => x.type === 'ready'));
+          let y = 0;
+          const body = lines.map((line) => (line === null ? `{"y":${++y}}` : line)).join('\n') + '\n';
+          const bytes = Buffer.from(body);
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          // Raw bytes, cut anywhere (inside a UTF-8 sequence too), each chunk a write of its own.
+          const chunks = [...points, bytes.length]
+            .map((end, i, all) => bytes.subarray(i === 0 ? 0 : all[i - 1], end))
+            .filter((chunk) => chunk.length > 0);
+          const result = await post(`${relay.url}/`, chunks as unknown as string[], { 'plotly-streamtoken': token });
+          assert.equal(result.status, 200, result.body);
+          const summary = JSON.parse(result.body) as { accepted: number; rejected: number };
+          assert.equal(summary.accepted, y);
+          assert.ok(summary.rejected >= lines.length - y - lines.filter((l) => l !== null && l.trim() === '').length);
+          await viewer.untilMessages(y);
+          viewer.close();
+          assert.deepEqual(
+            viewer.messages.map((m) => m['y']),
+            Array.from({ length: y }, (_, i) => i + 1),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

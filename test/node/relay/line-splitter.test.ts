@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { LineSplitter } from '../../../src/relay/line-splitter.js';
 
 function split(chunks: Array<string | Buffer>, max = 16) {
@@ -33,5 +34,39 @@ describe('LineSplitter', () => {
 
   it('keeps CR of CRLF lines (JSON parsing ignores it)', () => {
     assert.deepEqual(split(['{"a":1}\r\n']).lines, ['{"a":1}\r']);
+  });
+});
+
+describe('LineSplitter, for any input (fast-check)', () => {
+  /** Lines (any bytes but the newline, some past the limit) and where the stream is cut into chunks. */
+  const stream = fc.record({
+    lines: fc.array(
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b.map((x) => (x === 0x0a ? 0x20 : x)))),
+      {
+        maxLength: 30,
+      },
+    ),
+    cuts: fc.array(fc.nat(), { maxLength: 20 }),
+    max: fc.integer({ min: 1, max: 32 }),
+  });
+
+  it('gives each line whole, in order, wherever the chunks are cut; a line past the limit is reported alone', () => {
+    fc.assert(
+      fc.property(stream, ({ lines, cuts, max }) => {
+        const body = Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')]));
+        const points = [...new Set(cuts.map((c) => c % (body.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...points, body.length]
+          .slice(1)
+          .map((end, i, all) => body.subarray(i === 0 ? 0 : all[i - 1], end));
+        const got = split(chunks, max);
+        const expected = lines.filter((l) => l.length <= max).map((l) => l.toString('utf8'));
+        assert.deepEqual(got.lines, expected);
+        assert.deepEqual(
+          got.tooLong,
+          lines.filter((l) => l.length > max).map((l) => l.length),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 });

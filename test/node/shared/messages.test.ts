@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   flattenPaths,
   isValidToken,
@@ -148,5 +149,51 @@ describe('tokens', () => {
     for (const token of ['ab3dk4FBDd', 'a', 'sensor_1.temp-2~x']) assert.ok(isValidToken(token), token);
     for (const token of ['', 'a b', 'a:b', 'a,b', 'é', 'x'.repeat(129), 3, null])
       assert.ok(!isValidToken(token), String(token));
+  });
+});
+
+describe('message rules, for any input (fast-check)', () => {
+  const visitor: MessageVisitor = {
+    append: () => undefined,
+    overwrite: () => undefined,
+    layout: () => undefined,
+    unknownKey: () => undefined,
+    badLayout: () => undefined,
+  };
+
+  it('parseLine gives a message, a heartbeat or a reported rejection for any text, never a throw', () => {
+    const line = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.json({ maxDepth: 6 }),
+      fc.jsonValue({ maxDepth: 40 }).map((v) => JSON.stringify(v)),
+      fc.integer({ min: 0, max: 5000 }).map((n) => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`),
+    );
+    fc.assert(
+      fc.property(line, (text) => {
+        const parsed = parseLine(text);
+        if (parsed.kind === 'rejected') {
+          assert.ok(['invalid-json', 'not-an-object', 'too-deep'].includes(parsed.error.code));
+          assert.ok(parsed.error.message.length < 400, 'a rejection never echoes a whole line');
+        } else if (parsed.kind === 'message') {
+          // What passes can be walked: the rules never throw on it.
+          visitMessage(parsed.message, visitor);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('visitMessage walks any object within the depth limit, __proto__ keys included, without a throw', () => {
+    const object = fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 10 }), { maxKeys: 10 });
+    fc.assert(
+      fc.property(object, (value) => {
+        const text = JSON.stringify(value);
+        const withProto = `{"__proto__":{"x":1}${text === '{}' ? '}' : `,${text.slice(1)}`}`;
+        const message = JSON.parse(withProto) as Record<string, unknown>;
+        if (!valueNestsDeeperThan(message, MAX_MESSAGE_DEPTH)) visitMessage(message, visitor);
+        assert.equal(({} as Record<string, unknown>)['x'], undefined, 'no prototype was changed');
+      }),
+      { numRuns: 300 },
+    );
   });
 });

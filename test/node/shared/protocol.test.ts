@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   CloseCode,
   decodeEvents,
@@ -133,5 +134,79 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
     assert.equal(new Set(values).size, values.length);
     assert.ok(CloseCode.badRequest >= 4000 && CloseCode.badRequest < 5000);
     assert.ok(CloseCode.tooSlow >= 4000 && CloseCode.tooSlow < 5000);
+  });
+});
+
+describe('the wire, for any input (fast-check)', () => {
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc
+      .tuple(
+        fc.stringMatching(/^[A-Za-z0-9_.~-]{0,6}$/),
+        fc.stringMatching(/^[a-z0-9]{0,6}$/),
+        fc.string({ maxLength: 8 }),
+      )
+      .map(([t, e, o]) => `${t}:${e}:${o}`),
+  );
+
+  it('parsePositions keeps only well-formed positions from any values, and never throws', () => {
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 8 }), (values) => {
+        const positions = parsePositions(values);
+        for (const [token, position] of positions) {
+          assert.match(token, /^[A-Za-z0-9_.~-]{1,128}$/);
+          assert.ok(Number.isSafeInteger(position.offset) && position.offset >= 0);
+          // A kept position survives its own round trip.
+          assert.deepEqual(parsePositions([formatPositions(new Map([[token, position]]))]).get(token), position);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('parseSubscribeRequest reads any query: valid tokens once each, the rest reported, never a throw', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('token', 'resume', 'other'), text), { maxLength: 12 }),
+        fc.option(text, { nil: undefined }),
+        (pairs, lastEventId) => {
+          const query = new URLSearchParams(pairs);
+          const request = parseSubscribeRequest(query, lastEventId);
+          assert.equal(new Set(request.tokens).size, request.tokens.length);
+          for (const token of request.tokens) assert.match(token, /^[A-Za-z0-9_.~-]{1,128}$/);
+          const asked = new Set(query.getAll('token'));
+          assert.equal(request.tokens.length + request.invalid.length, asked.size);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('decodeEvents gives events and errors for any frame, never a throw', () => {
+    const frame = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
+      fc
+        .array(
+          fc.record({
+            type: fc.constantFrom('data', 'reset', 'ready', 'heartbeat', 'error', 'other'),
+            token: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
+            epoch: fc.string({ maxLength: 5 }),
+            offset: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 3 })),
+            message: fc.jsonValue({ maxDepth: 3 }),
+            code: fc.string({ maxLength: 5 }),
+          }),
+          { maxLength: 5 },
+        )
+        .map((events) => JSON.stringify(events)),
+    );
+    fc.assert(
+      fc.property(frame, (text) => {
+        const { events, errors } = decodeEvents(text);
+        assert.ok(Array.isArray(events) && Array.isArray(errors));
+        for (const event of events) if (event.type === 'data') assert.ok(Number.isSafeInteger(event.offset));
+      }),
+      { numRuns: 400 },
+    );
   });
 });
