@@ -58,6 +58,13 @@ export class Subscription implements FeedMember {
   #pendingBytes = 0;
   #flushScheduled = false;
   #closed = false;
+  /**
+   * While the replay (history, or what a resume missed) is being sent, and until the viewer has read
+   * it down to `maxBufferedBytes`, its bytes do not count against that limit: a replay is bounded by
+   * the history limits, and a viewer must be able to take one larger than the limit to ever join.
+   */
+  #replayBytes = 0;
+  #replaying = false;
 
   constructor(
     fanout: Fanout,
@@ -92,6 +99,16 @@ export class Subscription implements FeedMember {
   }
 
   async #begin(resume: Positions): Promise<void> {
+    this.#replaying = true;
+    try {
+      await this.#replay(resume);
+    } finally {
+      this.#replaying = false;
+    }
+    this.#enqueue(encodeReady());
+  }
+
+  async #replay(resume: Positions): Promise<void> {
     // Listen first and hold live messages back, so nothing published meanwhile falls in a gap.
     for (const token of this.tokens) {
       this.#waiting.set(token, []);
@@ -119,7 +136,6 @@ export class Subscription implements FeedMember {
       for (const { epoch, message } of waiting) this.#onLive(token, epoch, message);
       this.#memberships.get(token)?.atEdge();
     }
-    this.#enqueue(encodeReady());
   }
 
   // --- FeedMember -------------------------------------------------------------------------------
@@ -139,7 +155,7 @@ export class Subscription implements FeedMember {
     }
     // What this subscription queued on its own (its replay, `ready`) goes first.
     this.#flush();
-    if (this.#sink.bufferedBytes() + tick.bytes.length > this.#maxBufferedBytes) {
+    if (this.#overLimit(this.#sink.bufferedBytes() + tick.bytes.length)) {
       this.#tooSlow();
       return;
     }
@@ -202,7 +218,8 @@ export class Subscription implements FeedMember {
     if (this.#closed) return;
     this.#pending.push(event);
     this.#pendingBytes += event.length;
-    if (this.#pendingBytes + this.#sink.bufferedBytes() > this.#maxBufferedBytes) {
+    if (this.#replaying) this.#replayBytes += event.length;
+    else if (this.#overLimit(this.#pendingBytes + this.#sink.bufferedBytes())) {
       this.#tooSlow();
       return;
     }
@@ -210,6 +227,13 @@ export class Subscription implements FeedMember {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
     }
+  }
+
+  /** True when `waiting` bytes pass the limit (plus what is left of the replay, until it is read). */
+  #overLimit(waiting: number): boolean {
+    if (this.#replayBytes > 0 && this.#sink.bufferedBytes() + this.#pendingBytes <= this.#maxBufferedBytes)
+      this.#replayBytes = 0; // the viewer has read its replay down to the limit: the limit alone holds
+    return waiting > this.#maxBufferedBytes + this.#replayBytes;
   }
 
   #tooSlow(): void {

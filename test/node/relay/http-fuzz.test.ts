@@ -124,7 +124,7 @@ describe('hostile HTTP at a running relay', () => {
         assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'no prototype was polluted');
         // The log took the flood within its budget, with escaped bytes.
         // eslint-disable-next-line no-control-regex
-      for (const line of logs) assert.doesNotMatch(line, /[\u0000-\u0008\u001b]/);
+        for (const line of logs) assert.doesNotMatch(line, /[\u0000-\u0008\u001b]/);
         viewer.socket.close();
         sseViewer.close();
       } finally {

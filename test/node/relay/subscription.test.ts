@@ -215,6 +215,46 @@ describe('relay slow subscribers', () => {
   });
 });
 
+describe('relay replays larger than the per-viewer limit', () => {
+  it('a viewer that reads gets a history or resume bigger than maxBufferedBytes whole, then live messages', async () => {
+    const relay = await createRelay({
+      port: 0,
+      maxBufferedBytes: 64 * 1024,
+      historyMessages: 100_000,
+      historyBytes: 1e9,
+      log: () => undefined,
+    });
+    try {
+      const text = 'x'.repeat(200);
+      const lines = (from: number, to: number) =>
+        Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}, "text": "${text}"}\n`).join('');
+      await post(`${relay.url}/`, lines(1, 2000), { 'plotly-streamtoken': 'big' }); // ~440 KB of history
+      const viewer = await wsSubscribe(relay.url, 'token=big');
+      await viewer.untilMessages(2000);
+      await post(`${relay.url}/`, lines(2001, 2010), { 'plotly-streamtoken': 'big' });
+      await viewer.untilMessages(2010);
+      assert.deepEqual(
+        ys(viewer.events),
+        Array.from({ length: 2010 }, (_, i) => i + 1),
+      );
+      const last = viewer.events.filter((e) => e.type === 'data').at(-1) as { epoch: string; offset: number };
+      viewer.socket.close();
+      // A resume that missed more than the limit gets all it missed too.
+      await post(`${relay.url}/`, lines(2011, 4000), { 'plotly-streamtoken': 'big' });
+      const resumed = await wsSubscribe(relay.url, `token=big&resume=big:${last.epoch}:${last.offset}`);
+      await resumed.untilMessages(1990);
+      assert.deepEqual(
+        ys(resumed.events),
+        Array.from({ length: 1990 }, (_, i) => 2011 + i),
+      );
+      assert.equal(resumed.socket.readyState, resumed.socket.OPEN);
+      resumed.socket.close();
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
 describe('relay restarts', () => {
   it('a new epoch after a restart gives reset to a resuming subscriber', async () => {
     const first = await createRelay({ port: 0, log: () => undefined });

@@ -1,0 +1,365 @@
+/**
+ * `npm run soak -- [--minutes N] [--redis]`
+ *
+ * A relay under a steady mixed load for N minutes (default 1): producers streaming to several
+ * tokens, WebSocket and SSE viewers that drop at random and resume, and a slow viewer that stops
+ * reading until the relay cuts it off. With `--redis` (Debian's redis-server, started here on a
+ * free port) the relay keeps its history in Redis and is restarted every 15 s while all this goes on.
+ *
+ * It checks, by offsets, that every viewer saw every message of every token exactly once and in
+ * order (no gap, no duplicate, no reset after the first, the same message at the same offset for
+ * everyone), and that what the producers were told was stored is what the relay holds. It prints a
+ * summary table and exits 1 when a check fails.
+ */
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { WebSocket } from 'ws';
+import { createRelay, type Relay, type RelayOptions } from '../src/relay/index.js';
+import { decodeEvents, formatPositions, type Positions, type RelayEvent } from '../src/shared/protocol.js';
+import { RedisServer } from './redis-server.js';
+
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '1' }, redis: { type: 'boolean', default: false } },
+});
+const minutes = Number(values.minutes);
+if (!(minutes > 0)) {
+  console.error(`soak: --minutes must be a positive number, got "${values.minutes}"`);
+  process.exit(2);
+}
+
+const TOKENS = ['soak-a', 'soak-b', 'soak-c', 'soak-d'];
+const LINES_PER_SECOND = 200; // per token
+const VIEWERS = 12; // half WebSocket, half SSE, each on every token
+const RESTART_EVERY_MS = 15_000;
+const random = (min: number, max: number) => min + Math.random() * (max - min);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- the relay -----------------------------------------------------------------------------------
+const redis = values.redis ? await RedisServer.start() : null;
+const relayOptions: RelayOptions = {
+  port: 0,
+  historyMessages: 1_000_000,
+  historyBytes: 1e9,
+  heartbeatMs: 1000,
+  maxBufferedBytes: 64 * 1024,
+  redis: redis?.url,
+  redisPrefix: `soak${Date.now()}:`,
+  log: () => undefined,
+};
+let relay: Relay = await createRelay(relayOptions);
+const port = relay.port;
+relayOptions.port = port;
+const url = () => `http://127.0.0.1:${port}`;
+let restarts = 0;
+
+// --- producers -----------------------------------------------------------------------------------
+interface ProducerStats {
+  written: number;
+  accepted: number;
+  /** Lines written on a connection that ended without a summary: stored or not, nobody said. */
+  unknown: number;
+  connections: number;
+}
+const producers = new Map<string, ProducerStats>();
+let producing = true;
+
+async function produce(token: string): Promise<void> {
+  const stats: ProducerStats = { written: 0, accepted: 0, unknown: 0, connections: 0 };
+  producers.set(token, stats);
+  let sequence = 0;
+  while (producing) {
+    stats.connections++;
+    let written = 0;
+    const summary = await new Promise<{ accepted: number } | null>((resolve) => {
+      const request = http.request(
+        `${url()}/`,
+        { method: 'POST', headers: { 'plotly-streamtoken': token, 'transfer-encoding': 'chunked' } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (c: string) => (body += c));
+          response.on('end', () => {
+            clearInterval(tick);
+            try {
+              resolve(JSON.parse(body) as { accepted: number });
+            } catch {
+              resolve(null);
+            }
+          });
+          response.on('error', () => resolve(null));
+        },
+      );
+      request.on('error', () => {
+        clearInterval(tick);
+        resolve(null);
+      });
+      const tick = setInterval(() => {
+        if (!producing) {
+          clearInterval(tick);
+          request.end();
+          return;
+        }
+        let lines = '';
+        for (let i = 0; i < LINES_PER_SECOND / 50; i++) lines += `{"y": ${++sequence}}\n`;
+        written += LINES_PER_SECOND / 50;
+        request.write(lines);
+      }, 20);
+    });
+    stats.written += written;
+    if (summary === null) stats.unknown += written;
+    else stats.accepted += summary.accepted;
+    if (producing) await sleep(200); // the relay restarted, or ended the stream: write again
+  }
+}
+
+// --- viewers -------------------------------------------------------------------------------------
+interface ViewerStats {
+  kind: 'websocket' | 'sse' | 'slow';
+  connections: number;
+  drops: number;
+  /** Connections the relay ended: cut off for not reading, or a restart. */
+  endedByRelay: number;
+  received: number;
+  gaps: number;
+  duplicates: number;
+  resets: number;
+  mismatches: number;
+}
+
+/** Offset -> y, per token and epoch, as the first viewer to see it got it: everyone must agree. */
+const seenContent = new Map<string, number>();
+
+class Viewer {
+  readonly stats: ViewerStats;
+  readonly positions: Positions = new Map();
+  #close: (() => void) | null = null;
+  #stopped = false;
+
+  constructor(kind: ViewerStats['kind']) {
+    this.stats = {
+      kind,
+      connections: 0,
+      drops: 0,
+      endedByRelay: 0,
+      received: 0,
+      gaps: 0,
+      duplicates: 0,
+      resets: 0,
+      mismatches: 0,
+    };
+  }
+
+  start(): void {
+    this.#connect();
+    if (this.stats.kind !== 'slow') void this.#dropAtRandom();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#close?.();
+  }
+
+  async #dropAtRandom(): Promise<void> {
+    while (!this.#stopped) {
+      await sleep(random(1000, 5000));
+      if (this.#stopped) return;
+      this.stats.drops++;
+      this.#close?.();
+    }
+  }
+
+  #query(): string {
+    const tokens = TOKENS.map((t) => `token=${t}`).join('&');
+    return this.positions.size === 0
+      ? tokens
+      : `${tokens}&resume=${encodeURIComponent(formatPositions(this.positions))}`;
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    this.stats.connections++;
+    let closed = false;
+    let dropped = false;
+    const again = () => {
+      if (closed) return;
+      closed = true;
+      this.#close = null;
+      if (!dropped && !this.#stopped) this.stats.endedByRelay++;
+      if (!this.#stopped) setTimeout(() => this.#connect(), random(50, 500));
+    };
+    if (this.stats.kind === 'sse') {
+      const request = http.get(
+        `${url()}/subscribe?${this.#query()}`,
+        { headers: { accept: 'text/event-stream' } },
+        (res) => {
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) !== -1) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              for (const line of block.split('\n')) if (line.startsWith('data: ')) this.#frame(line.slice(6));
+            }
+          });
+          res.on('close', again);
+          res.on('error', again);
+        },
+      );
+      request.on('error', again);
+      this.#close = () => {
+        dropped = true;
+        request.destroy();
+        again();
+      };
+      return;
+    }
+    const socket = new WebSocket(`${url().replace('http', 'ws')}/subscribe?${this.#query()}`);
+    socket.on('message', (data) => this.#frame(data.toString()));
+    socket.on('close', again);
+    socket.on('error', () => undefined);
+    this.#close = () => {
+      dropped = true;
+      socket.terminate();
+    };
+    if (this.stats.kind === 'slow') {
+      // Reads for a while, then stops reading until the relay cuts it off (4408), then resumes.
+      socket.on('open', async () => {
+        await sleep(random(500, 2000));
+        const raw = (socket as unknown as { _socket?: { pause(): void; resume(): void } })._socket;
+        raw?.pause();
+        await sleep(random(2000, 4000));
+        raw?.resume();
+      });
+    }
+  }
+
+  #frame(text: string): void {
+    for (const event of decodeEvents(text).events) this.#event(event);
+  }
+
+  #event(event: RelayEvent): void {
+    if (event.type === 'reset') {
+      // The first subscription of each token starts with a reset; any later one means a lost window.
+      if (this.positions.has(event.token)) this.stats.resets++;
+      this.positions.set(event.token, { epoch: event.epoch, offset: event.offset });
+      return;
+    }
+    if (event.type !== 'data') return;
+    const position = this.positions.get(event.token);
+    if (position === undefined || position.epoch !== event.epoch) {
+      this.stats.gaps++; // data without the reset that must come before it
+    } else if (event.offset <= position.offset) {
+      this.stats.duplicates++;
+      return;
+    } else if (event.offset !== position.offset + 1) {
+      this.stats.gaps++;
+    }
+    this.stats.received++;
+    this.positions.set(event.token, { epoch: event.epoch, offset: event.offset });
+    const key = `${event.token}:${event.epoch}:${event.offset}`;
+    const y = Number(event.message['y']);
+    const known = seenContent.get(key);
+    if (known === undefined) seenContent.set(key, y);
+    else if (known !== y) this.stats.mismatches++;
+  }
+}
+
+// --- the run -------------------------------------------------------------------------------------
+const started = Date.now();
+const viewers = [
+  ...Array.from({ length: VIEWERS / 2 }, () => new Viewer('websocket')),
+  ...Array.from({ length: VIEWERS / 2 }, () => new Viewer('sse')),
+  new Viewer('slow'),
+];
+for (const viewer of viewers) viewer.start();
+const producing$ = TOKENS.map((token) => produce(token));
+
+const end = started + minutes * 60_000;
+let nextRestart = started + RESTART_EVERY_MS;
+while (Date.now() < end) {
+  await sleep(Math.min(250, end - Date.now()));
+  if (redis !== null && Date.now() >= nextRestart && end - Date.now() > 5000) {
+    await relay.close();
+    await sleep(300);
+    relay = await createRelay(relayOptions);
+    restarts++;
+    nextRestart = Date.now() + RESTART_EVERY_MS;
+  }
+}
+producing = false;
+await Promise.all(producing$);
+// Let every viewer catch up: the slow one resumes, the dropped ones reconnect.
+await sleep(3000);
+for (const viewer of viewers) viewer.stop();
+
+// What the relay holds, read by a fresh subscriber: each token's last offset.
+const last = await new Promise<Map<string, number>>((resolve, reject) => {
+  const socket = new WebSocket(`${url().replace('http', 'ws')}/subscribe?${TOKENS.map((t) => `token=${t}`).join('&')}`);
+  const offsets = new Map<string, number>();
+  socket.on('message', (data) => {
+    for (const event of decodeEvents(data.toString()).events) {
+      if (event.type === 'reset') offsets.set(event.token, event.offset);
+      if (event.type === 'data') offsets.set(event.token, event.offset);
+      if (event.type === 'ready') {
+        socket.close();
+        resolve(offsets);
+      }
+    }
+  });
+  socket.on('error', reject);
+});
+await relay.close();
+await redis?.stop();
+
+// --- the report ----------------------------------------------------------------------------------
+const failures: string[] = [];
+const rows: string[][] = [];
+for (const token of TOKENS) {
+  const p = producers.get(token) as ProducerStats;
+  const held = last.get(token) ?? 0;
+  // Restarts without Redis are not done, so one epoch holds everything a producer was told was stored.
+  const ok = held >= p.accepted && held <= p.accepted + p.unknown;
+  if (!ok)
+    failures.push(
+      `${token}: the relay holds ${held} messages, producers were told ${p.accepted} (+${p.unknown} unknown)`,
+    );
+  rows.push([
+    `producer ${token}`,
+    `${p.connections} connections`,
+    `${p.written} written`,
+    `${p.accepted} stored (+${p.unknown} unknown)`,
+    `${held} held`,
+    ok ? 'ok' : 'FAIL',
+  ]);
+}
+const expected = TOKENS.reduce((sum, t) => sum + (last.get(t) ?? 0), 0);
+for (const [i, viewer] of viewers.entries()) {
+  const s = viewer.stats;
+  const complete = TOKENS.every((t) => viewer.positions.get(t)?.offset === last.get(t));
+  const problems = s.gaps + s.duplicates + s.resets + s.mismatches;
+  if (problems > 0 || !complete)
+    failures.push(
+      `viewer ${i} (${s.kind}): ${s.gaps} gaps, ${s.duplicates} duplicates, ${s.resets} resets, ${s.mismatches} mismatches${complete ? '' : ', did not reach the last offset of every token'}`,
+    );
+  rows.push([
+    `viewer ${i} (${s.kind})`,
+    `${s.connections} connections`,
+    `${s.drops} drops, ${s.endedByRelay} ended by the relay`,
+    `${s.received} / ${expected} received`,
+    `${s.gaps} gaps, ${s.duplicates} dup, ${s.resets} resets, ${s.mismatches} mismatches`,
+    problems === 0 && complete ? 'ok' : 'FAIL',
+  ]);
+}
+const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+console.log(
+  `soak: ${minutes} min, ${redis === null ? 'memory engine' : `Redis engine, ${restarts} relay restarts`}, ${TOKENS.length} tokens at ${LINES_PER_SECOND} lines/s each, ${viewers.length} viewers`,
+);
+for (const row of rows) console.log(`  ${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')}`);
+if (failures.length > 0) {
+  console.log(`soak: FAILED\n  ${failures.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('soak: every viewer saw every message exactly once, in order');
+process.exit(0);
