@@ -50,7 +50,8 @@ export class Metrics {
     if (this.#tokens.size > this.#maxTokens) {
       for (const [name, c] of this.#tokens) {
         if (this.#tokens.size <= this.#maxTokens) break;
-        if (c.producers === 0 && c.subscribers === 0) this.#tokens.delete(name);
+        // Not the token connecting now: its caller counts its producer or subscriber next.
+        if (name !== token && c.producers === 0 && c.subscribers === 0) this.#tokens.delete(name);
       }
     }
     return counters;
@@ -85,7 +86,11 @@ export class Metrics {
 
   toJSON(history: (token: string) => { messages: number; bytes: number }) {
     const tokens: Record<string, TokenCounters & { historyMessages: number; historyBytes: number }> = {};
-    for (const [token, counters] of this.#tokens) {
+    // A scrape lists at most `maxTokens` tokens, the most recently connected (tokens with open
+    // connections may be more, when many clients each watch many): its size and time stay bounded.
+    const all = [...this.#tokens];
+    const listed = all.slice(Math.max(0, all.length - this.#maxTokens));
+    for (const [token, counters] of listed) {
       const held = history(token);
       tokens[token] = { ...counters, historyMessages: held.messages, historyBytes: held.bytes };
     }
@@ -93,6 +98,7 @@ export class Metrics {
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       connections: { ...this.connections },
       refused: { ...this.refused },
+      tokensUnlisted: all.length - listed.length,
       tokens,
     };
   }
@@ -109,6 +115,9 @@ export class Metrics {
       "# HELP plotly_stream_refused_total Requests refused by the relay's limits and policies, by reason.",
       '# TYPE plotly_stream_refused_total counter',
       ...Object.entries(json.refused).map(([reason, n]) => `plotly_stream_refused_total{reason="${reason}"} ${n}`),
+      '# HELP plotly_stream_tokens_unlisted Tokens with counters left out of this scrape (only the most recent are listed).',
+      '# TYPE plotly_stream_tokens_unlisted gauge',
+      `plotly_stream_tokens_unlisted ${json.tokensUnlisted}`,
     ];
     const series: Array<[string, string, 'counter' | 'gauge', keyof (typeof json.tokens)[string]]> = [
       ['messages_in_total', 'Messages accepted by ingest.', 'counter', 'messagesIn'],

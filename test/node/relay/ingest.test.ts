@@ -343,6 +343,30 @@ describe("Plotly's Python client (chart_studio), as it writes", () => {
 });
 
 describe('relay ingest limits', () => {
+  it('logs a flood of bad lines within the budget, with a count of the rest, and keeps the good ones', async () => {
+    const logs: string[] = [];
+    const relay = await createRelay({ port: 0, log: (l) => logs.push(l) });
+    try {
+      const body = Array.from({ length: 10_000 }, (_, i) =>
+        i % 100 === 0 ? `{"y": ${i}}` : `bad \u001b[2J ${i}`,
+      ).join('\n');
+      const result = await post(`${relay.url}/`, `${body}\n`, { 'plotly-streamtoken': 'flood' });
+      const summary = JSON.parse(result.body) as { accepted: number; rejected: number };
+      assert.deepEqual([summary.accepted, summary.rejected], [100, 9900]);
+      await relay.close();
+      const rejected = logs.filter((l) => l.startsWith('ingest flood: line'));
+      assert.ok(rejected.length <= 20, `${rejected.length} rejected lines logged`);
+      const counted = logs
+        .map((l) => /^(\d+) more "rejected" lines not logged/.exec(l)?.[1])
+        .filter((n) => n !== undefined)
+        .reduce((sum, n) => sum + Number(n), 0);
+      assert.equal(rejected.length + counted, 9900, 'every rejected line is logged or counted');
+      for (const line of logs) assert.ok(!line.includes('\u001b'), `raw escape in ${line}`);
+    } finally {
+      await relay.close();
+    }
+  });
+
   it('answers 429 and closes when a token passes its rate limit, never dropping silently', async () => {
     const relay = await createRelay({ port: 0, rateLimit: 5, log: () => undefined });
     try {

@@ -88,6 +88,11 @@ describe('metrics bounds', () => {
       ['active', 'idle8', 'idle9'],
       'a token with a subscriber stays however old',
     );
+    // Tokens with subscribers stay however many; a scrape lists the most recent few.
+    for (let i = 0; i < 5; i++) metrics.connected(`busy${i}`).subscribers++;
+    const json = metrics.toJSON(() => ({ messages: 0, bytes: 0 }));
+    assert.deepEqual(Object.keys(json.tokens), ['busy2', 'busy3', 'busy4']);
+    assert.equal(json.tokensUnlisted, 3, 'active, busy0 and busy1 are left out of the scrape');
     metrics.refuse('origin');
     metrics.refuse('origin');
     assert.match(
