@@ -220,15 +220,18 @@ print(r.status, r.read().decode())
   });
 
   it('needs the write key when one is configured (401), from either header', async () => {
-    const relay = await createRelay({ port: 0, keys: { locked: 'sesame' }, log: () => undefined });
+    const logs: string[] = [];
+    const relay = await createRelay({ port: 0, keys: { locked: 'sesame' }, log: (l) => logs.push(l) });
     after(() => relay.close());
     const none = await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'locked' });
     assert.equal(none.status, 401);
     const wrong = await post(`${relay.url}/`, '{"y": 1}\n', {
       'plotly-streamtoken': 'locked',
-      'plotly-streamkey': 'nope',
+      'plotly-streamkey': 'nope-a-guessed-key',
     });
     assert.equal(wrong.status, 401);
+    assert.ok(logs.some((l) => /ingest for locked from .* refused: wrong write key/.test(l)));
+    assert.ok(!logs.some((l) => l.includes('nope-a-guessed-key')), 'a refused key is never logged');
     const header = await post(`${relay.url}/`, '{"y": 1}\n', {
       'plotly-streamtoken': 'locked',
       'plotly-streamkey': 'sesame',
