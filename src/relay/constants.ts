@@ -114,8 +114,11 @@ export const CUT_OFF_LINGER_MS = 1000;
 /** How often the relay adds up what waits for all viewers against `maxTotalBufferedBytes` (ms). */
 export const OUTGOING_CHECK_MS = 200;
 
-/** The largest message a viewer may send up a WebSocket (`ws` maxPayload); bigger ones close it. */
-export const MAX_VIEWER_MESSAGE_BYTES = 16 * 1024;
+/** The largest message a viewer may send up a WebSocket (`ws` maxPayload); a bigger one closes it (1009). */
+export const MAX_VIEWER_MESSAGE_BYTES = 64 * 1024;
 
-/** Messages a viewer may send up its WebSocket per minute; the relay ignores them, and closes a chatty one. */
+/** The largest control message the relay reads (64 tokens and their positions fit); a bigger one is refused. */
+export const MAX_CONTROL_BYTES = 32 * 1024;
+
+/** Control messages a viewer may send a minute; more are refused, and ten times as many close it. */
 export const MAX_VIEWER_MESSAGES_PER_MINUTE = 120;

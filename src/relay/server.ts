@@ -9,16 +9,22 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
-import { CloseCode, encodeError, parseSubscribeRequest, type SubscribeRequest } from '../shared/protocol.js';
+import {
+  CONTROL_VERSION,
+  CloseCode,
+  encodeError,
+  parseSubscribeRequest,
+  type SubscribeRequest,
+} from '../shared/protocol.js';
 import { BundleServer, defaultBundlePath } from './bundle.js';
 import { isChartStudioTail, type HttpParseError } from './chart-studio-tail.js';
 import { ClientLimits, isLoopback } from './client-limits.js';
 import { ConnectionGuard, defaultMaxConnections } from './connection-guard.js';
+import { ControlChannel } from './control.js';
 import {
   CORS_ALLOW_HEADERS,
   ENGINE_RETRY_MS,
   MAX_VIEWER_MESSAGE_BYTES,
-  MAX_VIEWER_MESSAGES_PER_MINUTE,
   OUTGOING_CHECK_MS,
   RELAY_DEFAULTS,
   SHUTDOWN_GRACE_MS,
@@ -289,13 +295,13 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     return { request, tooMany };
   }
 
-  /** Starts a subscription on a sink; returns what ends it (idempotent). */
+  /** Starts a subscription on a sink; returns it and what ends it (idempotent). */
   function subscribe(
     kind: 'websocket' | 'sse',
     sink: FrameSink,
     { request: { tokens, invalid, resume }, tooMany }: { request: SubscribeRequest; tooMany: string[] },
     grant: ReadGrant | null,
-  ): () => void {
+  ): { subscription: Subscription; done: () => void } {
     const subscription = new Subscription(fanout, tokens, sink, o.maxBufferedBytes, {
       onTooSlow: (names) => {
         for (const name of names) metrics.token(name).slowDisconnects++;
@@ -329,7 +335,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       if (!subscriptions.delete(subscription)) return;
       subscription.close();
       metrics.connections[kind]--;
-      for (const token of tokens) metrics.token(token).subscribers--;
+      for (const token of subscription.tokens) metrics.token(token).subscribers--;
     };
     // A read token is good until it expires: the connection ends then (the viewer asks for a new one).
     if (grant !== null) {
@@ -346,7 +352,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       expire();
     }
     const begin = (): void => {
-      subscription.start(resume).catch((error: unknown) => {
+      // A WebSocket viewer is told it may change its tokens up the socket (control messages).
+      const ready = kind === 'websocket' ? { control: CONTROL_VERSION, maxTokens: o.maxTokensPerSubscription } : {};
+      subscription.start(resume, ready).catch((error: unknown) => {
         if (subscription.closed) return;
         // The engine is away (Redis down): keep the viewer connected and start again when it is back.
         if (!engine.health().ok) {
@@ -359,7 +367,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       });
     };
     if (!subscription.closed) begin();
-    return done;
+    return { subscription, done };
   }
 
   /** Subscriptions that could not start while the engine was away, and how to start each again. */
@@ -417,15 +425,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       });
     const asked = readSubscription(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      // Viewers send nothing the relay reads: ignored, and a chatty one is closed.
-      let sent = 0;
-      const window = setInterval(() => (sent = 0), 60_000);
-      window.unref();
-      ws.on('message', () => {
-        if (++sent > MAX_VIEWER_MESSAGES_PER_MINUTE)
-          ws.close(CloseCode.policyViolation, 'the relay reads nothing from viewers; too many messages');
+      // Control messages go to the subscription's channel once it exists; before, they wait (a few).
+      let control: ControlChannel | null = null;
+      const early: Array<[string | null, number]> = [];
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        const message: [string | null, number] = [isBinary ? null : data.toString('utf8'), data.length];
+        if (control !== null) control.receive(...message);
+        else if (early.length < 16) early.push(message);
       });
-      ws.on('close', () => clearInterval(window));
       if (asked.request.tokens.length === 0) {
         ws.close(CloseCode.badRequest, 'name at least one valid token: /subscribe?token=...');
         return;
@@ -440,9 +447,21 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           ws.close(CloseCode.goingAway, 'the relay is shutting down');
           return;
         }
-        const done = subscribe('websocket', webSocketSink(ws as WebSocket), asked, grant);
+        const { subscription, done } = subscribe('websocket', webSocketSink(ws as WebSocket), asked, grant);
         ws.on('close', done);
         ws.on('error', done);
+        control = new ControlChannel(subscription, {
+          maxTokens: o.maxTokensPerSubscription,
+          grant,
+          onAdded: (tokens) => {
+            for (const token of tokens) metrics.connected(token).subscribers++;
+          },
+          onRemoved: (tokens) => {
+            for (const token of tokens) metrics.token(token).subscribers--;
+          },
+          close: (code, reason) => ws.close(code, reason),
+        });
+        for (const message of early.splice(0)) control.receive(...message);
       });
     });
   }
@@ -482,7 +501,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         sendText(res, 503, 'the relay is shutting down\n', { ...cors, 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) });
         return;
       }
-      const done = subscribe('sse', openEventStream(res, cors), asked, grant);
+      const { done } = subscribe('sse', openEventStream(res, cors), asked, grant);
       res.on('close', done);
       res.on('error', done);
     });

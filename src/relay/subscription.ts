@@ -11,7 +11,6 @@ import {
   encodeReady,
   encodeReset,
   formatPositions,
-  type Position,
   type Positions,
 } from '../shared/protocol.js';
 import type { StoredMessage } from './engine.js';
@@ -45,7 +44,8 @@ export interface SubscriptionEvents {
 }
 
 export class Subscription implements FeedMember {
-  readonly tokens: readonly string[];
+  /** The tokens subscribed now (control messages add and drop some), in the order they came. */
+  readonly #tokens: Set<string>;
   readonly #fanout: Fanout;
   readonly #sink: FrameSink;
   readonly #maxBufferedBytes: number;
@@ -65,6 +65,8 @@ export class Subscription implements FeedMember {
    */
   #replayBytes = 0;
   #replaying = false;
+  /** Subscribes run one after another (a control message may come while a replay is being sent). */
+  #chain: Promise<void> = Promise.resolve();
 
   constructor(
     fanout: Fanout,
@@ -74,7 +76,7 @@ export class Subscription implements FeedMember {
     events: SubscriptionEvents,
   ) {
     this.#fanout = fanout;
-    this.tokens = tokens;
+    this.#tokens = new Set(tokens);
     this.#sink = sink;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#events = events;
@@ -84,13 +86,18 @@ export class Subscription implements FeedMember {
     return this.#closed;
   }
 
+  get tokens(): readonly string[] {
+    return [...this.#tokens];
+  }
+
   /**
    * Subscribes, sends each token's replay (after `resume`) or reset + history, then `ready`. When it
    * fails (the engine is away), it stops listening and may be called again.
    */
-  async start(resume: Positions): Promise<void> {
+  async start(resume: Positions, ready?: { control?: number; maxTokens?: number }): Promise<void> {
+    const tokens = this.tokens;
     try {
-      await this.#begin(resume);
+      await this.#serially(() => this.#begin(tokens, resume, encodeReady(ready)));
     } catch (error) {
       this.#stopListening();
       this.#waiting.clear();
@@ -98,26 +105,61 @@ export class Subscription implements FeedMember {
     }
   }
 
-  async #begin(resume: Positions): Promise<void> {
+  /**
+   * Adds tokens (a `subscribe` control message): each is replayed after its resume position, or
+   * reset + history, then a `ready` naming them. Tokens already subscribed are left as they are.
+   * When it fails (the engine is away), the added tokens are dropped again and it throws.
+   */
+  async add(tokens: readonly string[], resume: Positions): Promise<void> {
+    const added = tokens.filter((token) => !this.#tokens.has(token));
+    for (const token of added) this.#tokens.add(token);
+    try {
+      await this.#serially(() => this.#begin(added, resume, encodeReady({ tokens: added })));
+    } catch (error) {
+      this.remove(added);
+      throw error;
+    }
+  }
+
+  /** Drops tokens (an `unsubscribe` control message): nothing more of them is sent. */
+  remove(tokens: readonly string[]): void {
+    for (const token of tokens) {
+      if (!this.#tokens.delete(token)) continue;
+      this.#memberships.get(token)?.leave();
+      this.#memberships.delete(token);
+      this.#waiting.delete(token);
+      this.#positions.delete(token);
+    }
+  }
+
+  #serially(task: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(task);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #begin(tokens: readonly string[], resume: Positions, ready: string): Promise<void> {
     this.#replaying = true;
     try {
-      await this.#replay(resume);
+      await this.#replay(tokens, resume);
     } finally {
       this.#replaying = false;
     }
-    this.#enqueue(encodeReady());
+    this.#enqueue(ready);
   }
 
-  async #replay(resume: Positions): Promise<void> {
+  async #replay(tokens: readonly string[], resume: Positions): Promise<void> {
     // Listen first and hold live messages back, so nothing published meanwhile falls in a gap.
-    for (const token of this.tokens) {
+    for (const token of tokens) {
       this.#waiting.set(token, []);
       this.#memberships.set(token, this.#fanout.join(token, this));
     }
     // A remote engine (Redis pub/sub) listens only once it confirms: read history after that.
-    await Promise.all([...this.#memberships.values()].map((membership) => membership.ready));
+    await Promise.all(tokens.map((token) => this.#memberships.get(token)?.ready));
     if (this.#closed) return;
-    for (const token of this.tokens) {
+    for (const token of tokens) {
+      // Dropped (unsubscribed) while its history was being read: nothing more of it.
+      if (!this.#tokens.has(token)) continue;
       const history = await this.#fanout.engine.history(token);
       if (this.#closed) return;
       const first = history.entries[0]?.offset ?? history.lastOffset + 1;
@@ -145,7 +187,8 @@ export class Subscription implements FeedMember {
 
   onTick(token: string, tick: Tick): void {
     if (this.#closed) return;
-    const position = this.#positions.get(token) as Position;
+    const position = this.#positions.get(token);
+    if (position === undefined) return;
     const first = tick.messages[0] as StoredMessage;
     if (position.epoch !== tick.epoch || position.offset !== first.offset - 1) {
       // Not exactly at the edge (it caught up in the middle of this tick, or the epoch changed):
@@ -197,7 +240,8 @@ export class Subscription implements FeedMember {
       waiting.push({ epoch, message });
       return;
     }
-    const position = this.#positions.get(token) as Position;
+    const position = this.#positions.get(token);
+    if (position === undefined) return; // dropped a moment ago
     if (epoch === position.epoch && message.offset <= position.offset) return; // replayed already
     if (epoch !== position.epoch) this.#reset(token, epoch, message.offset - 1);
     this.#deliver(token, epoch, message);

@@ -76,9 +76,17 @@ export interface HeartbeatEvent {
   type: 'heartbeat';
 }
 
-/** History and replay are done for every token of the subscription; what follows is live. */
+/**
+ * History and replay are done for every token of the subscription (or, after a `subscribe` control
+ * message, for the `tokens` it added); what follows is live. The first `ready` on a WebSocket says
+ * what the relay takes up the socket: `control` (the version of the control messages it reads, 1)
+ * and `maxTokens` (tokens one subscription may hold). Older relays send neither.
+ */
 export interface ReadyEvent {
   type: 'ready';
+  control?: number;
+  maxTokens?: number;
+  tokens?: string[];
 }
 
 /** Codes of the `error` events this relay sends (docs/protocol.md lists them). */
@@ -91,6 +99,10 @@ export const RELAY_ERROR_CODES = [
   'too-many-tokens',
   /** Private streams, SSE: the read token expired while the stream was open; the stream ends. */
   'unauthorized',
+  /** A control message the relay could not take (malformed, too big, too many); the subscription goes on as it was. */
+  'bad-control',
+  /** Private streams: a `subscribe` control message named a token the read token does not cover; not subscribed. */
+  'forbidden',
 ] as const;
 
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
@@ -141,9 +153,12 @@ export function encodeReset(token: string, epoch: string, offset: number): strin
 const READY = '{"type":"ready"}';
 const HEARTBEAT = '{"type":"heartbeat"}';
 
-/** The `ready` event: history and replay are done, what follows is live. */
-export function encodeReady(): string {
-  return READY;
+/**
+ * The `ready` event: history and replay are done, what follows is live. With `tokens`, for those a
+ * `subscribe` control message added; with `control` and `maxTokens`, what the relay takes up the socket.
+ */
+export function encodeReady(extras?: { control?: number; maxTokens?: number; tokens?: readonly string[] }): string {
+  return extras === undefined ? READY : JSON.stringify({ type: 'ready', ...extras });
 }
 
 /** The `heartbeat` event. */
@@ -172,6 +187,54 @@ export const SubscribeParam = {
   /** A read token (private streams), for browsers: WebSocket and EventSource cannot set headers. */
   accessToken: 'access_token',
 } as const;
+
+/** The version of the control messages this relay reads (announced in its first `ready`). */
+export const CONTROL_VERSION = 1;
+
+/**
+ * A control message a viewer sends up its WebSocket to change what it is subscribed to, without a
+ * new connection: `{"type":"subscribe","tokens":[...],"resume":"A:e:3,..."}` adds tokens (each
+ * replayed after its resume position, or reset + history, then a `ready` naming them);
+ * `{"type":"unsubscribe","tokens":[...]}` drops tokens.
+ */
+export type ControlMessage =
+  | { type: 'subscribe'; tokens: string[]; invalid: string[]; resume: Positions }
+  | { type: 'unsubscribe'; tokens: string[]; invalid: string[] };
+
+/** The `subscribe` control message (the element's side). */
+export function encodeSubscribe(tokens: readonly string[], positions: Positions): string {
+  const resume = formatPositions(new Map([...positions].filter(([token]) => tokens.includes(token))));
+  return JSON.stringify(resume === '' ? { type: 'subscribe', tokens } : { type: 'subscribe', tokens, resume });
+}
+
+/** The `unsubscribe` control message (the element's side). */
+export function encodeUnsubscribe(tokens: readonly string[]): string {
+  return JSON.stringify({ type: 'unsubscribe', tokens });
+}
+
+/** Reads a control message (the relay's side): the message, or why it cannot be taken. */
+export function parseControlMessage(text: string): ControlMessage | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: 'a control message must be JSON' };
+  }
+  if (!isMessageObject(value)) return { error: 'a control message must be a JSON object' };
+  const type = value['type'];
+  if (type !== 'subscribe' && type !== 'unsubscribe')
+    return { error: 'a control message has type "subscribe" or "unsubscribe"' };
+  const list = value['tokens'];
+  if (!Array.isArray(list) || list.length === 0) return { error: `${type} needs "tokens": a list of tokens` };
+  const asked = [...new Set(list.map((t) => (typeof t === 'string' ? t : (JSON.stringify(t) ?? String(t)))))];
+  const tokens = asked.filter(isValidToken);
+  const invalid = asked.filter((t) => !isValidToken(t));
+  if (type === 'unsubscribe') return { type, tokens, invalid };
+  const resume = value['resume'];
+  if (resume !== undefined && typeof resume !== 'string')
+    return { error: 'subscribe\'s "resume" is positions as in the query: "A:epoch:offset,B:epoch:offset"' };
+  return { type, tokens, invalid, resume: parsePositions(resume === undefined ? [] : [resume]) };
+}
 
 /** What a `GET /subscribe` asks for, as the relay reads it. */
 export interface SubscribeRequest {
@@ -225,8 +288,16 @@ function checkEvent(value: unknown): RelayEvent | string | null {
       if (!Number.isSafeInteger(value['offset'])) return 'reset event without an integer offset';
       return value as unknown as ResetEvent;
     case 'heartbeat':
-    case 'ready':
       return value as unknown as RelayEvent;
+    case 'ready': {
+      // What a relay announces is optional: a field of the wrong shape is left out, the event kept.
+      const ready: ReadyEvent = { type: 'ready' };
+      if (Number.isSafeInteger(value['control'])) ready.control = value['control'] as number;
+      if (Number.isSafeInteger(value['maxTokens']) && (value['maxTokens'] as number) > 0)
+        ready.maxTokens = value['maxTokens'] as number;
+      if (Array.isArray(value['tokens'])) ready.tokens = (value['tokens'] as unknown[]).filter(isValidToken);
+      return ready;
+    }
     case 'error':
       return {
         type: 'error',
