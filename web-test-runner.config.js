@@ -48,6 +48,9 @@ const realRelay = {
   async serve(context) {
     if (context.path === '/__relay') return { body: relay.url, type: 'text' };
     if (context.path === '/__private-relay') return { body: privateRelay.url, type: 'text' };
+    // The relay's open connections by kind, as its own counters have them (for the dashboard tests).
+    if (context.path === '/__relay-connections')
+      return { body: JSON.stringify(relay.metrics.connections), type: 'json' };
     if (context.path === '/__read-token') {
       const { signReadToken } = await import('./src/relay/index.ts');
       const streams = String(context.query.streams ?? '').split(',');

@@ -7,7 +7,8 @@ import { PlotModel, type ModelStats } from './plot-model.js';
 import type { RelayEvent } from '../shared/protocol.js';
 import { drawPlan, type FramePlan } from './frame-plan.js';
 import type { PlotlyApi } from './plotly-api.js';
-import { RelayConnection, type TransportChoice } from './transport/connection.js';
+import type { TransportChoice } from './transport/connection.js';
+import { pagePool, type Lease } from './transport/shared-connection.js';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
 
@@ -166,7 +167,8 @@ export class PlotlyStreamElement extends LitElement {
 
   #model = new PlotModel((error) => this.#emitError(error));
   #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS);
-  #connection: RelayConnection | null = null;
+  /** This element's hold on the page's connection to its relay (shared with other charts). */
+  #connection: Lease | null = null;
   #reconnects = 0;
   #graphDiv: HTMLDivElement | null = null;
   #drawing = false;
@@ -241,9 +243,10 @@ export class PlotlyStreamElement extends LitElement {
     this.#accessToken = typeof value === 'function' || (typeof value === 'string' && value !== '') ? value : null;
     if (this.#accessToken === old) return;
     this.requestUpdate('accessToken', old);
-    // A closed connection (refused) starts again; an open one reconnects with the new token, resuming.
-    if (this.#connection === null || this.#state === 'closed') this.#restartConnection();
-    else this.#connection.reconnect('access token changed');
+    // Charts share a connection only with the same credentials: this one moves to the connection
+    // for its new token (a new one if it is the first), and its traces resume there.
+    this.#connectionKey = '';
+    this.#ensureConnection();
   }
 
   /** `idle`, `connecting`, `live`, `stale`, `reconnecting` or `closed` (read-only, reflected). */
@@ -462,11 +465,20 @@ export class PlotlyStreamElement extends LitElement {
     if (plan.kind !== 'react') this.#model.invalidate();
   }
 
-  /** Makes the connection match src, transport, staleAfter and the figure's tokens. */
+  /**
+   * Makes the connection match src, transport, staleAfter, the read token and the figure's tokens.
+   * A change of tokens alone changes the shared subscription, not the connection.
+   */
   #ensureConnection(): void {
     if (!this.isConnected) return;
-    const key = [this.src ?? '', this.#transport, this.#staleAfter, ...this.#model.tokens].join('\n');
-    if (key === this.#connectionKey && (this.#connection !== null || this.#state === 'idle')) return;
+    const tokens = this.#model.tokens;
+    const key = [this.src ?? '', this.#transport, this.#staleAfter].join('\n');
+    if (key === this.#connectionKey && this.#connection !== null && tokens.length > 0) {
+      this.#connection.setTokens(tokens);
+      return;
+    }
+    if (key === this.#connectionKey && this.#connection === null && this.#state === 'idle' && tokens.length === 0)
+      return;
     this.#connectionKey = key;
     this.#restartConnection();
   }
@@ -478,42 +490,39 @@ export class PlotlyStreamElement extends LitElement {
       this.#setState('idle', !this.src ? 'no src' : 'no streamed trace');
       return;
     }
-    const connection: RelayConnection = new RelayConnection({
-      src: this.src,
+    let lease: Lease | null = null;
+    const accessToken = this.#accessToken;
+    lease = pagePool.join(
+      {
+        src: this.src,
+        transport: this.#transport,
+        staleAfter: this.#staleAfter,
+        ...(accessToken === null ? {} : { accessToken }),
+      },
       tokens,
-      transport: this.#transport,
-      staleAfter: this.#staleAfter,
-      ...(this.#accessToken === null
-        ? {}
-        : {
-            // Read when the connection opens, so a token set later is used on the next reconnect.
-            accessToken: () => {
-              const token = this.#accessToken;
-              return typeof token === 'function' ? token() : token;
-            },
-            refreshableToken: typeof this.#accessToken === 'function',
-          }),
-      onEvents: (events) => {
-        if (this.#connection === connection) this.#onRelayEvents(events);
+      {
+        onEvents: (events) => {
+          if (this.#connection === lease) this.#onRelayEvents(events);
+        },
+        onState: (state, reason) => {
+          if (this.#connection === lease || lease === null) this.#setState(state, reason);
+        },
+        onError: (code, message, token) => {
+          if (this.#connection === lease || lease === null)
+            this.#emitError({ code, message, ...(token ? { token } : {}) });
+        },
       },
-      onState: (state, reason) => {
-        if (this.#connection === connection) this.#setState(state, reason);
-      },
-      onError: (code, message, token) => {
-        if (this.#connection === connection) this.#emitError({ code, message, ...(token ? { token } : {}) });
-      },
-    });
-    this.#connection = connection;
-    connection.start();
+    );
+    this.#connection = lease;
   }
 
-  /** Closes the connection; with a reason, `state` becomes `closed`, else it is left to the caller. */
+  /** Leaves the connection; with a reason, `state` becomes `closed`, else it is left to the caller. */
   #stopConnection(reason: string | null): void {
     const connection = this.#connection;
     if (connection === null) return;
     this.#reconnects += connection.reconnects;
     this.#connection = null;
-    connection.close();
+    connection.release();
     if (reason !== null) this.#setState('closed', reason);
   }
 

@@ -2,7 +2,13 @@
  * One subscription to a relay for all of an element's tokens: picks the transport, reconnects with
  * backoff and jitter, resumes from the last positions, drops duplicates, and watches for silence.
  */
-import { decodeEvents, type Positions, type RelayEvent } from '../../shared/protocol.js';
+import {
+  decodeEvents,
+  encodeSubscribe,
+  encodeUnsubscribe,
+  type Positions,
+  type RelayEvent,
+} from '../../shared/protocol.js';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { openEventSource } from './sse.js';
 import { subscribeUrl } from './subscribe-url.js';
@@ -61,10 +67,58 @@ export class RelayConnection {
   #opening = 0;
   /** Last position received per token: sent as `resume=` on every reconnect. */
   readonly resumePositions: Positions = new Map();
+  /** The tokens subscribed (or to subscribe on the next connect), and the same as a set. */
+  #tokens: string[];
+  #held: Set<string>;
+  /** What the relay said in its first `ready` on this transport: control messages, and its token cap. */
+  #control = 0;
+  #maxTokens: number | null = null;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
+    this.#tokens = [...new Set(options.tokens)];
+    this.#held = new Set(this.#tokens);
     this.#kind = options.transport === 'sse' ? 'sse' : 'websocket';
+  }
+
+  get tokens(): readonly string[] {
+    return this.#tokens;
+  }
+
+  /** Tokens one subscription may hold, as the relay said (null until it did). */
+  get maxTokens(): number | null {
+    return this.#maxTokens;
+  }
+
+  /**
+   * Changes the tokens. `fresh` are tokens (kept or added) that must come with their whole history
+   * (a chart that joins a token others already hold): their positions are forgotten first. Over a
+   * WebSocket whose relay reads control messages this is an `unsubscribe` and a `subscribe` up the
+   * socket; otherwise a reconnect, resuming every kept token.
+   */
+  setTokens(tokens: readonly string[], fresh: readonly string[] = []): void {
+    const next = [...new Set(tokens)];
+    const before = new Set(this.#tokens);
+    const removed = this.#tokens.filter((token) => !next.includes(token));
+    const again = fresh.filter((token) => before.has(token) && next.includes(token));
+    const added = next.filter((token) => !before.has(token));
+    if (removed.length + again.length + added.length === 0) return;
+    this.#tokens = next;
+    this.#held = new Set(next);
+    for (const token of [...removed, ...fresh]) this.resumePositions.delete(token);
+    if (this.#state === 'closed' || this.#state === null) return;
+    const transport = this.#transport;
+    if (this.#state === 'live' || this.#state === 'stale') {
+      if (this.#control >= 1 && transport?.send !== undefined) {
+        const drop = [...removed, ...again];
+        const take = [...added, ...again];
+        const sent =
+          (drop.length === 0 || transport.send(encodeUnsubscribe(drop))) &&
+          (take.length === 0 || transport.send(encodeSubscribe(take, this.resumePositions)));
+        if (sent) return;
+      }
+    }
+    this.reconnect('tokens changed');
   }
 
   get state(): ConnectionState | null {
@@ -138,10 +192,12 @@ export class RelayConnection {
   }
 
   #openWith(accessToken: string | undefined): void {
+    // What this relay takes up the socket is learnt again from the new transport's first ready.
+    this.#control = 0;
     const scheme = this.#kind === 'websocket' ? 'ws' : 'http';
     let url: URL;
     try {
-      url = subscribeUrl(this.#options.src, this.#options.tokens, this.resumePositions, scheme, accessToken);
+      url = subscribeUrl(this.#options.src, this.#tokens, this.resumePositions, scheme, accessToken);
     } catch {
       this.#options.onError('connection', `src is not a valid URL: ${JSON.stringify(this.#options.src)}`);
       this.close('bad src');
@@ -237,6 +293,8 @@ export class RelayConnection {
     for (const error of errors) this.#options.onError('protocol', error);
     const fresh: RelayEvent[] = [];
     for (const event of events) {
+      // A token dropped a moment ago may still have events on the way: not ours any more.
+      if ((event.type === 'data' || event.type === 'reset') && !this.#held.has(event.token)) continue;
       if (event.type === 'data') {
         const known = this.resumePositions.get(event.token);
         if (known !== undefined && known.epoch === event.epoch && event.offset <= known.offset) continue;
@@ -245,6 +303,10 @@ export class RelayConnection {
       } else if (event.type === 'reset') {
         this.resumePositions.set(event.token, { epoch: event.epoch, offset: event.offset });
         fresh.push(event);
+      } else if (event.type === 'ready') {
+        // The relay's first ready on a transport says what it takes up a WebSocket.
+        if (event.control !== undefined) this.#control = event.control;
+        if (event.maxTokens !== undefined) this.#maxTokens = event.maxTokens;
       } else if (event.type === 'error' && event.code === 'unauthorized') {
         // SSE: the read token expired while the stream was open (WebSocket says it with 4401).
         if (fresh.length > 0) this.#options.onEvents(fresh);

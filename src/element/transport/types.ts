@@ -16,6 +16,8 @@ export type Refusal = 'unauthorized' | 'forbidden';
 /** An open (or opening) subscription. `close()` is final and reports nothing afterwards. */
 export interface Transport {
   close(): void;
+  /** Sends a control message up the connection (WebSocket only); false when it cannot now. */
+  send?(text: string): boolean;
 }
 
 export type TransportKind = 'websocket' | 'sse';

@@ -30,6 +30,11 @@ export function openWebSocket(url: URL, handlers: TransportHandlers): Transport 
     });
   };
   return {
+    send(text) {
+      if (closed || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(text);
+      return true;
+    },
     close() {
       if (closed) return;
       detach();

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import type { RelayEvent } from '../../../../src/shared/protocol.js';
+import { ConnectionPool, type ShareOptions } from '../../../../src/element/transport/shared-connection.js';
+import type { TransportHandlers, TransportKind } from '../../../../src/element/transport/types.js';
+
+interface FakeTransport {
+  kind: TransportKind;
+  url: URL;
+  handlers: TransportHandlers;
+  closed: boolean;
+  sent: string[];
+}
+
+/** A fake relay side: transports the pool opened, and what they were sent up. */
+function setup(transport: ShareOptions['transport'] = 'websocket') {
+  const opened: FakeTransport[] = [];
+  const pool = new ConnectionPool();
+  const options: ShareOptions = {
+    src: 'http://relay.test',
+    transport,
+    staleAfter: 10_000,
+    backoff: { baseMs: 100, capMs: 1000, random: () => 0.999 },
+    open: (kind, url, handlers) => {
+      const fake: FakeTransport = { kind, url, handlers, closed: false, sent: [] };
+      opened.push(fake);
+      return {
+        close: () => void (fake.closed = true),
+        send: (text) => {
+          fake.sent.push(text);
+          return true;
+        },
+      };
+    },
+  };
+  const chart = (tokens: string[]) => {
+    const events: RelayEvent[] = [];
+    const states: string[] = [];
+    const errors: string[] = [];
+    const lease = pool.join(options, tokens, {
+      onEvents: (e) => events.push(...e),
+      onState: (s) => states.push(s),
+      onError: (code, message) => errors.push(`${code}: ${message}`),
+    });
+    return {
+      lease,
+      events,
+      states,
+      errors,
+      ys: (token: string) => events.flatMap((e) => (e.type === 'data' && e.token === token ? [e.message['y']] : [])),
+    };
+  };
+  const frame = (t: FakeTransport, events: object[]) => t.handlers.onFrame(JSON.stringify(events));
+  const data = (token: string, offset: number) => ({ type: 'data', token, epoch: 'e', offset, message: { y: offset } });
+  const accept = (t: FakeTransport, control = true) => {
+    t.handlers.onOpen();
+    frame(t, [control ? { type: 'ready', control: 1, maxTokens: 3 } : { type: 'ready' }]);
+  };
+  return { pool, opened, chart, frame, data, accept };
+}
+
+describe('shared connections (one per relay per page)', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] }));
+  afterEach(() => mock.timers.reset());
+
+  it('charts on one relay share one connection with the union of their tokens; each gets only its own', async () => {
+    const t = setup();
+    const a = t.chart(['A']);
+    const b = t.chart(['B', 'A']);
+    await Promise.resolve(); // charts made in one task connect together
+    assert.equal(t.opened.length, 1);
+    assert.deepEqual(t.opened[0]?.url.searchParams.getAll('token'), ['A', 'B']);
+    const live = t.opened[0] as FakeTransport;
+    t.accept(live);
+    t.frame(live, [
+      { type: 'reset', token: 'A', epoch: 'e', offset: 0 },
+      t.data('A', 1),
+      { type: 'reset', token: 'B', epoch: 'e', offset: 0 },
+      t.data('B', 1),
+    ]);
+    assert.deepEqual(a.ys('A'), [1]);
+    assert.deepEqual(a.ys('B'), []);
+    assert.deepEqual([b.ys('A'), b.ys('B')], [[1], [1]]);
+    assert.equal(a.states.at(-1), 'live');
+    assert.equal(t.pool.size, 1);
+  });
+
+  it('a chart that joins later gets its new token by a subscribe up the socket, and a held token whole, without disturbing the others', async () => {
+    const t = setup();
+    const a = t.chart(['A']);
+    await Promise.resolve();
+    const live = t.opened[0] as FakeTransport;
+    t.accept(live);
+    t.frame(live, [{ type: 'reset', token: 'A', epoch: 'e', offset: 0 }, t.data('A', 1), t.data('A', 2)]);
+    const b = t.chart(['A', 'C']);
+    assert.equal(t.opened.length, 1, 'no new connection');
+    assert.deepEqual(
+      live.sent.map((m) => JSON.parse(m)),
+      [
+        { type: 'unsubscribe', tokens: ['A'] },
+        { type: 'subscribe', tokens: ['C', 'A'] },
+      ],
+    );
+    // The relay answers the subscribe: A again from its history, C new.
+    t.frame(live, [
+      { type: 'reset', token: 'C', epoch: 'e', offset: 0 },
+      t.data('C', 1),
+      { type: 'reset', token: 'A', epoch: 'e', offset: 0 },
+      t.data('A', 1),
+      t.data('A', 2),
+      { type: 'ready', tokens: ['C', 'A'] },
+      t.data('A', 3),
+    ]);
+    assert.deepEqual(a.ys('A'), [1, 2, 3], 'the chart already there sees no reset, no duplicate');
+    assert.equal(a.events.filter((e) => e.type === 'reset').length, 1);
+    assert.deepEqual(b.ys('A'), [1, 2, 3], 'the new chart gets the whole window');
+    assert.deepEqual(b.ys('C'), [1]);
+  });
+
+  it('a chart that leaves drops its tokens (unsubscribe); the last one closes the connection', async () => {
+    const t = setup();
+    const a = t.chart(['A']);
+    await Promise.resolve();
+    const live = t.opened[0] as FakeTransport;
+    t.accept(live);
+    const b = t.chart(['B']);
+    b.lease.release();
+    assert.deepEqual(
+      live.sent.map((m) => JSON.parse(m)),
+      [
+        { type: 'subscribe', tokens: ['B'] },
+        { type: 'unsubscribe', tokens: ['B'] },
+      ],
+    );
+    t.frame(live, [{ type: 'reset', token: 'A', epoch: 'e', offset: 0 }, t.data('A', 1), t.data('B', 1)]);
+    assert.deepEqual(b.events, [], 'nothing after it left');
+    a.lease.release();
+    assert.equal(live.closed, true);
+    assert.equal(t.pool.size, 0);
+  });
+
+  it('over SSE (no control messages) a change reconnects, resuming the tokens kept', async () => {
+    const t = setup('sse');
+    const a = t.chart(['A']);
+    await Promise.resolve();
+    const first = t.opened[0] as FakeTransport;
+    t.accept(first, false);
+    t.frame(first, [{ type: 'reset', token: 'A', epoch: 'e', offset: 0 }, t.data('A', 1)]);
+    t.chart(['B']);
+    assert.equal(first.closed, true);
+    const second = t.opened.at(-1) as FakeTransport;
+    assert.deepEqual(second.url.searchParams.getAll('token'), ['A', 'B']);
+    assert.deepEqual(second.url.searchParams.getAll('resume'), ['A:e:1']);
+    t.accept(second, false);
+    t.frame(second, [t.data('A', 2), { type: 'reset', token: 'B', epoch: 'e', offset: 0 }]);
+    assert.deepEqual(a.ys('A'), [1, 2]);
+  });
+
+  it('more tokens than one subscription holds go over as few connections as needed', async () => {
+    const t = setup();
+    const a = t.chart(['A']);
+    await Promise.resolve();
+    t.accept(t.opened[0] as FakeTransport); // this relay takes 3 tokens a subscription
+    const b = t.chart(['B', 'C', 'D', 'E']);
+    await Promise.resolve();
+    assert.equal(t.opened.length, 2);
+    assert.deepEqual(t.opened[1]?.url.searchParams.getAll('token'), ['D', 'E']);
+    t.accept(t.opened[1] as FakeTransport);
+    assert.equal(b.states.at(-1), 'live');
+    t.frame(t.opened[1] as FakeTransport, [{ type: 'reset', token: 'E', epoch: 'e', offset: 0 }, t.data('E', 1)]);
+    assert.deepEqual(b.ys('E'), [1]);
+    assert.deepEqual(a.events, []);
+  });
+
+  it('charts with other credentials or another relay do not share', () => {
+    const t = setup();
+    t.chart(['A']);
+    const other = new ConnectionPool();
+    assert.equal(other.size, 0);
+    assert.equal(t.pool.size, 1);
+  });
+});
