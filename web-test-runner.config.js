@@ -1,5 +1,8 @@
 // Browser tests: Debian's Chromium through Playwright (no browser download), TypeScript via esbuild.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.ts';
@@ -34,20 +37,48 @@ let relay = null;
 /** A second relay with private streams, and an app backend's token endpoint for it (/__read-token). */
 let privateRelay = null;
 const READ_SECRET = 'the-browser-tests-read-secret-32-bytes!';
+/** A third relay with TLS (a throwaway self-signed certificate): it speaks HTTP/2. */
+let tlsRelay = null;
+function selfSignedCertificate() {
+  const dir = mkdtempSync(join(tmpdir(), 'wtr-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+      ].concat(['-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+      { stdio: 'ignore' },
+    );
+    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const realRelay = {
   name: 'real-relay',
   async serverStart() {
     const { createRelay } = await import('./src/relay/index.ts');
     relay = await createRelay({ port: 0, heartbeatMs: 1000, log: () => undefined });
     privateRelay = await createRelay({ port: 0, heartbeatMs: 1000, readSecret: READ_SECRET, log: () => undefined });
+    tlsRelay = await createRelay({ port: 0, heartbeatMs: 1000, tls: selfSignedCertificate(), log: () => undefined });
   },
   async serverStop() {
     await relay?.close();
     await privateRelay?.close();
+    await tlsRelay?.close();
   },
   async serve(context) {
     if (context.path === '/__relay') return { body: relay.url, type: 'text' };
     if (context.path === '/__private-relay') return { body: privateRelay.url, type: 'text' };
+    if (context.path === '/__tls-relay') return { body: `https://localhost:${tlsRelay.port}`, type: 'text' };
     // The relay's open connections by kind, as its own counters have them (for the dashboard tests).
     if (context.path === '/__relay-connections')
       return { body: JSON.stringify(relay.metrics.connections), type: 'json' };
@@ -77,6 +108,8 @@ export default {
         executablePath: chromiumPath(),
         args: CHROMIUM_ARGS,
       },
+      // The TLS relay's certificate is self-signed, made for the run.
+      createBrowserContext: ({ browser }) => browser.newContext({ ignoreHTTPSErrors: true }),
     }),
   ],
   concurrency: 1,

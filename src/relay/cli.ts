@@ -46,7 +46,7 @@ Access:
   --read-public-key FILE  private streams: viewers need a JWT (RS256/ES256) this PEM key verifies
   --metrics-token TEXT  /metrics needs Authorization: Bearer TEXT (also PLOTLY_STREAM_METRICS_TOKEN)
   --metrics-port N      serve /metrics on 127.0.0.1:N only, not on the main port
-  --tls-cert FILE       serve https and wss with this PEM certificate (chain) ...
+  --tls-cert FILE       serve https (HTTP/2 and HTTP/1.1) and wss with this PEM certificate (chain) ...
   --tls-key FILE        ... and this PEM private key
 
 Limits:

@@ -60,9 +60,15 @@ export class ConnectionGuard {
     return this.#open;
   }
 
-  /** Listens for the server's connections. */
+  /**
+   * Listens for the server's connections. With TLS the headers deadline starts once the handshake is
+   * done (the handshake has its own timeout), and not for HTTP/2, whose streams have no head to wait for.
+   */
   attach(server: Server): void {
     server.on('connection', (socket: Socket) => this.#onConnection(socket));
+    server.on('secureConnection', (socket: Socket & { alpnProtocol?: string | false }) => {
+      if (socket.alpnProtocol !== 'h2') this.#armHeadersDeadline(socket);
+    });
     // A request head arrived: the deadline is met (the next request on a kept-alive socket has
     // Node's own headersTimeout and keepAliveTimeout).
     server.on('request', (req: { socket: Socket }) => this.headersArrived(req.socket));
@@ -105,12 +111,19 @@ export class ConnectionGuard {
       this.#clients.closeConnection(address);
       this.headersArrived(socket);
     });
+    if (o.plain) this.#armHeadersDeadline(socket);
+  }
+
+  #armHeadersDeadline(socket: Socket): void {
+    const o = this.#options;
+    const address = socket.remoteAddress;
     if (o.headersTimeoutMs > 0) {
+      socket.once('close', () => this.headersArrived(socket));
       const timer = setTimeout(() => {
         this.#waiting.delete(socket);
         this.#metrics.refuse('headers-timeout');
         this.#log.line('refused', `${address}: no request within ${o.headersTimeoutMs / 1000} s; closed`);
-        if (o.plain && socket.writable) socket.end(rawResponse('408 Request Timeout', 'no request in time\n'));
+        if (socket.writable) socket.end(rawResponse('408 Request Timeout', 'no request in time\n'));
         socket.destroySoon();
         setTimeout(() => socket.destroy(), 1000).unref();
       }, o.headersTimeoutMs);

@@ -14,18 +14,43 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** True for a request over HTTP/2 (the relay with TLS speaks both). */
+export function isHttp2(req: IncomingMessage | undefined): boolean {
+  return req?.httpVersionMajor === 2;
+}
+
+/**
+ * Headers for a response: HTTP/2 has no connection-specific headers (`connection`, `keep-alive`),
+ * and Node refuses a response that sets one, so they are left out there.
+ */
+export function forProtocol(res: ServerResponse, headers: Headers): Headers {
+  if (!isHttp2(res.req)) return headers;
+  const { connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+  return rest;
+}
+
 export function sendText(res: ServerResponse, status: number, text: string, headers: Headers = {}): void {
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
+  res.writeHead(
+    status,
+    forProtocol(res, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    }),
+  );
   res.end(text);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Headers = {}): void {
   const body = `${JSON.stringify(value)}\n`;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.writeHead(
+    status,
+    forProtocol(res, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      ...headers,
+    }),
+  );
   res.end(body);
 }
 

@@ -14,7 +14,7 @@ import {
   MAX_REPORTED_ERRORS,
   SHUTDOWN_RETRY_AFTER_S,
 } from './constants.js';
-import { rawResponse } from './http.js';
+import { forProtocol, isHttp2, rawResponse } from './http.js';
 import { LineSplitter } from './line-splitter.js';
 
 /**
@@ -265,20 +265,31 @@ export class Ingest {
     this.#stop();
     if (status === null || this.#res.headersSent) return;
     const body = `${JSON.stringify(this.summary)}\n`;
-    this.#res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      connection: 'close',
-      ...(status === 503 ? { 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) } : {}),
-    });
-    this.#res.end(body);
-    // Ended early (the body may still be coming): close rather than read the rest.
-    // A half-close lets the producer read the answer; the socket goes for good a moment later.
-    if (!this.#req.complete) {
-      this.#res.on('finish', () => {
-        this.socket.end();
-        setTimeout(() => this.socket.destroy(), EARLY_ANSWER_LINGER_MS).unref();
-      });
+    this.#res.writeHead(
+      status,
+      forProtocol(this.#res, {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        connection: 'close',
+        ...(status === 503 ? { 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) } : {}),
+      }),
+    );
+    if (this.#req.complete) {
+      this.#res.end(body);
+      return;
     }
+    // Ended early (the body may still be coming): close rather than read the rest.
+    if (isHttp2(this.#req)) {
+      // HTTP/2: this stream alone ends, once the answer is written; the session goes on.
+      const stream = (this.#req as unknown as { stream: { close(): void } }).stream;
+      this.#res.end(body, () => stream.close());
+      return;
+    }
+    this.#res.end(body);
+    // A half-close lets the producer read the answer; the socket goes for good a moment later.
+    this.#res.once('finish', () => {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), EARLY_ANSWER_LINGER_MS).unref();
+    });
   }
 }

@@ -5,7 +5,7 @@
  */
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { createSecureServer, type Http2Session } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
@@ -628,11 +628,36 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     requestTimeout: 0,
     headersTimeout: o.headersTimeoutMs > 0 ? o.headersTimeoutMs + 1000 : 0,
   };
+  // With TLS the relay speaks HTTP/2 (SSE viewers of every tab share one connection) and HTTP/1.1
+  // (WebSocket upgrades, and clients without HTTP/2).
   const server: Server =
     o.tls !== undefined
-      ? (createTlsServer({ ...serverOptions, cert: o.tls.cert, key: o.tls.key }, route) as unknown as Server)
+      ? (createSecureServer(
+          {
+            cert: o.tls.cert,
+            key: o.tls.key,
+            allowHTTP1: true,
+            handshakeTimeout: o.headersTimeoutMs > 0 ? o.headersTimeoutMs : 120_000,
+          },
+          route as never,
+        ) as unknown as Server)
       : createServer(serverOptions, route);
   server.setTimeout(0);
+  if (o.tls !== undefined) {
+    server.headersTimeout = serverOptions.headersTimeout as number;
+    server.requestTimeout = 0;
+  }
+  /** Every socket and HTTP/2 session (TLS), so a shutdown can end them: the HTTP/2 server has no closeAllConnections. */
+  const sockets = new Set<Socket>();
+  const sessions = new Set<Http2Session>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
   const guard = new ConnectionGuard(
     {
       maxConnections: o.maxConnections ?? defaultMaxConnections(),
@@ -707,8 +732,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       for (const producer of [...producers.values()]) producer.finish(503, 'the relay is shutting down');
       for (const subscription of [...subscriptions])
         subscription.close(CloseCode.goingAway, 'the relay is shutting down');
-      server.closeIdleConnections();
-      const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      if (o.tls === undefined) server.closeIdleConnections();
+      for (const session of sessions) session.close();
+      const grace = setTimeout(() => {
+        if (o.tls === undefined) server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      }, SHUTDOWN_GRACE_MS);
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await stopped;

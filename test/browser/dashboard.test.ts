@@ -161,3 +161,35 @@ describe('dashboards: charts on a page share one connection to their relay', () 
     for (const frame of frames) frame.remove();
   });
 });
+
+describe('HTTP/2 (a relay with TLS)', () => {
+  it('ten pages with an SSE chart each are all live: past the six HTTP/1.1 connections a host gets', async () => {
+    const relay = await fetch('/__tls-relay').then((r) => r.text());
+    const prefix = `h2pages${++run}`;
+    for (let i = 0; i < 10; i++) await produce(relay, `${prefix}-${i}`, 1, 2);
+    const frames = Array.from({ length: 10 }, (_, i) => {
+      const frame = document.createElement('iframe');
+      frame.srcdoc = `<!doctype html><body><script type="module">
+        import '/src/index.ts';
+        const el = document.createElement('plotly-stream');
+        el.src = ${JSON.stringify(relay)};
+        el.transport = 'sse';
+        el.figure = { data: [{ y: [], stream: { token: '${prefix}-${i}' } }] };
+        document.body.append(el);
+      </script></body>`;
+      document.body.append(frame);
+      return frame;
+    });
+    const chartOf = (frame: HTMLIFrameElement) =>
+      frame.contentDocument?.querySelector('plotly-stream') as PlotlyStreamElement | null;
+    await until(
+      async () =>
+        frames.every((f) => {
+          const el = chartOf(f);
+          return el !== null && el.state === 'live' && ys(el).length === 2;
+        }),
+      'ten live charts on ten pages',
+    );
+    for (const frame of frames) frame.remove();
+  });
+});

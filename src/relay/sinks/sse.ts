@@ -2,17 +2,22 @@
 import type { ServerResponse } from 'node:http';
 import { CloseCode, encodeError } from '../../shared/protocol.js';
 import { CUT_OFF_LINGER_MS, SSE_RETRY_MS } from '../constants.js';
+import { forProtocol, isHttp2 } from '../http.js';
 import type { FrameSink } from '../subscription.js';
 
 export function openEventStream(res: ServerResponse, headers: Record<string, string>): FrameSink {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    ...headers,
-  });
-  res.socket?.setNoDelay(true);
+  res.writeHead(
+    200,
+    forProtocol(res, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...headers,
+    }),
+  );
+  // Over HTTP/2 the socket is the session's, shared by every stream: not this response's to tune.
+  if (!isHttp2(res.req)) res.socket?.setNoDelay(true);
   // EventSource would reconnect by itself after this long; the element manages its own reconnects.
   res.write(`retry: ${SSE_RETRY_MS}\n\n`);
   return {
