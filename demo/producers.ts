@@ -3,7 +3,7 @@
  * a newline as heartbeat, reopened when the relay ends it (as chart_studio's Stream does).
  */
 import http from 'node:http';
-import { startProducers } from './simulate.js';
+import { startDashboardProducers, startProducers } from './simulate.js';
 
 export function startHttpProducers(relayUrl: string, log: (line: string) => void = console.log): () => void {
   const streams = new Map<string, http.ClientRequest>();
@@ -32,10 +32,16 @@ export function startHttpProducers(relayUrl: string, log: (line: string) => void
     return request;
   };
 
-  const stop = startProducers((token, message) => {
+  const send = (token: string, message: Record<string, unknown>) => {
     const stream = streams.get(token) ?? open(token);
     stream.write(`${JSON.stringify(message)}\n`);
-  });
+  };
+  const stopDemo = startProducers(send);
+  const stopDashboard = startDashboardProducers(send);
+  const stop = () => {
+    stopDemo();
+    stopDashboard();
+  };
   const heartbeat = setInterval(() => {
     for (const stream of streams.values()) stream.write('\n');
   }, 20_000);

@@ -46,3 +46,24 @@ export function startProducers(send: Send): () => void {
 
   return () => timers.forEach(clearInterval);
 }
+
+/** Tokens of the dashboard page (demo/dashboard.html): twelve small charts. */
+export const DASHBOARD_TOKENS = Array.from({ length: 12 }, (_, i) => `dash-${i}`);
+
+/** Producers for the dashboard: each token a signal of its own, 5 to 20 points a second. */
+export function startDashboardProducers(send: Send): () => void {
+  const timers = DASHBOARD_TOKENS.map((token, i) => {
+    let t = 0;
+    let level = 50;
+    return setInterval(
+      () => {
+        t++;
+        level += (Math.random() - 0.5) * 4 + (50 - level) * 0.02;
+        if (i % 4 === 3) send(token, { y: Array.from({ length: 6 }, () => Math.round(Math.random() * 100)) });
+        else send(token, { x: t, y: +(i % 2 === 0 ? level : 50 + 40 * Math.sin(t / (8 + i))).toFixed(2) });
+      },
+      50 + 15 * i,
+    );
+  });
+  return () => timers.forEach(clearInterval);
+}

@@ -19,8 +19,9 @@ const stopProducers = startHttpProducers(relay.url);
 
 console.log(`
   plotly-stream demo
-  page:   ${pageUrl}?relay=${encodeURIComponent(relay.url)}
-  relay:  ${relay.url}   (metrics: ${relay.url}/metrics)
+  page:       ${pageUrl}?relay=${encodeURIComponent(relay.url)}
+  dashboard:  ${pageUrl}dashboard.html?relay=${encodeURIComponent(relay.url)}   (twelve charts, one connection)
+  relay:      ${relay.url}   (metrics: ${relay.url}/metrics)
   Open the page in two windows: both show the same data. Ctrl-C stops.
 `);
 

@@ -87,6 +87,14 @@ export class PlotlyStreamElement extends LitElement {
     }
   }
 
+  /**
+   * Relay connections open on this page for all its charts: charts with the same relay, transport,
+   * stale time and read token share one (a dashboard's count to show, or to check in a test).
+   */
+  static get openConnections(): number {
+    return pagePool.connectionCount;
+  }
+
   static override styles = css`
     :host {
       display: block;

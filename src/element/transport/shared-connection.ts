@@ -92,6 +92,11 @@ class SharedConnection {
     this.#onEmpty = onEmpty;
   }
 
+  /** Relay connections this shared connection holds (one per `maxTokens` tokens). */
+  get connectionCount(): number {
+    return this.#lanes.length;
+  }
+
   join(tokens: readonly string[], handlers: MemberHandlers): Lease {
     const member: Member = { tokens: new Set(), handlers, positions: new Map(), state: null };
     this.#members.add(member);
@@ -273,9 +278,14 @@ export class ConnectionPool {
     return shared.join(tokens, handlers);
   }
 
-  /** Shared connections open (for tests and the demo's counter). */
+  /** Shared connections open (one per relay, transport, stale time and credentials). */
   get size(): number {
     return this.#shared.size;
+  }
+
+  /** Relay connections open (a shared connection with more tokens than the cap holds several). */
+  get connectionCount(): number {
+    return [...this.#shared.values()].reduce((sum, shared) => sum + shared.connectionCount, 0);
   }
 }
 
