@@ -13,6 +13,8 @@ import { startWorker, type Worker } from './lib/processes.js';
 
 export interface ElementSettings {
   configs: Array<{ traces: number; maxpoints: number }>;
+  /** A dashboard: this many 1-trace charts at this total rate, sharing a connection and not. */
+  dashboard: { charts: number; maxpoints: number; rate: number } | null;
   rates: number[];
   naiveRates: number[];
   seconds: number;
@@ -52,7 +54,22 @@ export interface NaiveRun {
   keptUp: number;
 }
 
+export interface DashboardRun {
+  charts: number;
+  maxpoints: number;
+  rate: number;
+  shared: boolean;
+  /** Relay connections the page opened. */
+  connections: number;
+  browserFps: number;
+  /** Frames a second each chart drew, on average. */
+  chartFps: number;
+  lost: number;
+  catchUpMs: number;
+}
+
 export interface ElementResults {
+  dashboard: DashboardRun[];
   runs: ElementRun[];
   naive: NaiveRun[];
   /** Per config: the highest rate drawn at >= 90% of the target fps with zero loss. */
@@ -117,6 +134,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
   const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
   page.on('pageerror', (error) => log(`page error: ${error.message}`));
   const results: ElementResults = {
+    dashboard: [],
     runs: [],
     naive: [],
     sustained: [],
@@ -127,6 +145,48 @@ export async function elementBench(settings: ElementSettings, log: (line: string
   try {
     const feederUrl = await feeder.ask<string>({ op: 'url' });
     await page.goto(server.url);
+    if (settings.dashboard !== null) {
+      const { charts, maxpoints, rate } = settings.dashboard;
+      const tokens = Array.from({ length: charts }, (_, i) => `d${i}`);
+      for (const shared of [true, false]) {
+        await feeder.ask({ op: 'forget' });
+        await page.evaluate((args) => (window as any).benchDashboard(args), {
+          src: feederUrl,
+          tokens,
+          maxpoints,
+          shared,
+        });
+        await feeder.ask({ op: 'fill', tokens, count: maxpoints });
+        await page.evaluate((args) => (window as any).benchDashboardStart(args), { maxpoints });
+        const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number> }>({
+          op: 'run',
+          rate,
+          seconds: settings.seconds,
+          tokens,
+        });
+        const measured = await page.evaluate((args) => (window as any).benchDashboardCollect(args), {
+          lastOffsets: fed.lastOffsets,
+          maxpoints,
+          sent: fed.sent,
+        });
+        const run: DashboardRun = {
+          charts,
+          maxpoints,
+          rate,
+          shared,
+          connections: measured.connections,
+          browserFps: round(measured.browserFps, 1),
+          chartFps: round(measured.chartFps, 1),
+          lost: measured.lost,
+          catchUpMs: round(measured.drainMs, 0),
+        };
+        results.dashboard.push(run);
+        log(
+          `dashboard ${charts} charts x ${maxpoints} @ ${rate}/s, ${shared ? 'shared' : 'a connection per chart'}: ${run.connections} connections, ` +
+            `${run.chartFps} fps per chart, browser ${run.browserFps} fps, lost ${run.lost}, caught up in ${run.catchUpMs} ms`,
+        );
+      }
+    }
     for (const { traces, maxpoints } of settings.configs) {
       for (const rate of settings.rates) {
         const { fed, measured } = await elementRun(page, feeder, feederUrl, traces, maxpoints, rate, settings.seconds);

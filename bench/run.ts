@@ -22,6 +22,7 @@ type Mode = 'full' | 'quick' | 'tiny';
 
 const ELEMENT: Record<Mode, ElementSettings> = {
   full: {
+    dashboard: { charts: 50, maxpoints: 500, rate: 10_000 },
     configs: [
       { traces: 1, maxpoints: 500 },
       { traces: 10, maxpoints: 1000 },
@@ -36,6 +37,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     targetFps: 20,
   },
   quick: {
+    dashboard: { charts: 50, maxpoints: 500, rate: 10_000 },
     configs: [
       { traces: 1, maxpoints: 500 },
       { traces: 10, maxpoints: 1000 },
@@ -48,6 +50,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     targetFps: 20,
   },
   tiny: {
+    dashboard: { charts: 3, maxpoints: 20, rate: 300 },
     configs: [{ traces: 1, maxpoints: 50 }],
     rates: [1000],
     naiveRates: [1000],
@@ -217,6 +220,15 @@ function summaryTable(r: BenchReport): string {
           : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
       ]);
     }
+    const shared = e.dashboard.find((d) => d.shared);
+    const apart = e.dashboard.find((d) => !d.shared);
+    if (shared && apart)
+      rows.push([
+        `dashboard, ${shared.charts} charts × 1 × ${shared.maxpoints}`,
+        `${shared.chartFps} fps per chart on ${shared.connections} connection${shared.connections === 1 ? '' : 's'}, ${shared.lost} lost`,
+        `${rate(shared.rate)} points/s in all; browser ${shared.browserFps} fps`,
+        `a connection per chart: ${apart.chartFps} fps per chart on ${apart.connections} connections, browser ${apart.browserFps} fps`,
+      ]);
     if (e.heap)
       rows.push([
         'element memory',
@@ -391,6 +403,28 @@ function markdown(r: BenchReport, charts: string[]): string {
       const h = r.element.heap;
       parts.push(
         `Memory: JS heap ${h.startMiB} MiB at start, ${h.endMiB} MiB after ${h.points} points at ${rate(h.rate)}/s (${h.traces} × ${h.maxpoints}).`,
+        '',
+      );
+    }
+    if (r.element.dashboard.length > 0) {
+      parts.push(
+        '### A dashboard: many small charts on one page',
+        '',
+        'Each chart is its own element with one trace on its own token; the points/s are for all of them together.',
+        'Shared, the charts join one connection (the default); apart, each has its own, as before charts shared.',
+        '',
+        table(
+          ['charts', 'points/s in all', 'connections', 'fps per chart', 'browser fps', 'lost', 'caught up in ms'],
+          r.element.dashboard.map((d) => [
+            `${d.charts} × 1 × ${d.maxpoints}${d.shared ? ', shared' : ', apart'}`,
+            rate(d.rate),
+            d.connections,
+            d.chartFps,
+            d.browserFps,
+            d.lost,
+            d.catchUpMs,
+          ]),
+        ),
         '',
       );
     }

@@ -162,6 +162,82 @@
     return result;
   };
 
+  // A dashboard: one small chart per token. Shared, they join one connection; not shared, each chart
+  // gets its own (a stale-after of its own makes its connection its own).
+  window.benchDashboard = async ({ src, tokens, maxpoints, shared }) => {
+    stage().replaceChildren();
+    const charts = tokens.map((token, i) => {
+      const el = document.createElement('plotly-stream');
+      el.setAttribute('hide-badge', '');
+      el.transport = 'websocket';
+      if (!shared) el.staleAfter = 20000 + i;
+      el.style.cssText = 'display:inline-block;width:180px;height:90px';
+      el.figure = {
+        data: [{ type: 'scatter', mode: 'lines', x: [], y: [], stream: { token, maxpoints } }],
+        layout: { showlegend: false, margin: { t: 4, r: 4, b: 16, l: 24 } },
+      };
+      el.src = src;
+      return el;
+    });
+    stage().append(...charts);
+    await Promise.all(
+      charts.map(
+        (el) =>
+          new Promise((resolve) => {
+            if (el.state === 'live') resolve();
+            el.addEventListener('plotly-stream-state', (e) => e.detail.state === 'live' && resolve());
+          }),
+      ),
+    );
+    run = { charts };
+    return customElements.get('plotly-stream').openConnections;
+  };
+
+  window.benchDashboardStart = async ({ maxpoints }) => {
+    const { charts } = run;
+    const full = () => charts.every((el) => (el.graphDiv?.data?.[0]?.x?.length ?? 0) >= maxpoints);
+    while (!full()) await new Promise((r) => setTimeout(r, 20));
+    Object.assign(run, {
+      startFrames: charts.map((el) => el.stats.frames),
+      raf: rafCounter(),
+      started: performance.now(),
+    });
+    return true;
+  };
+
+  window.benchDashboardCollect = async ({ lastOffsets, maxpoints, sent }) => {
+    const { charts, startFrames, raf, started } = run;
+    const seconds = (performance.now() - started) / 1000;
+    const rafFrames = raf.stop();
+    const received = () => charts.reduce((sum, el) => sum + el.stats.messages, 0);
+    const target = received() + sent; // upper bound: wait for the last points, at most 30 s
+    const drainStarted = performance.now();
+    const done = () =>
+      charts.every((el, i) => {
+        const x = el.graphDiv?.data?.[0]?.x ?? [];
+        return x[x.length - 1] === lastOffsets[`d${i}`];
+      });
+    while (!done() && performance.now() - drainStarted < 30_000) await new Promise((r) => setTimeout(r, 20));
+    void target;
+    let lost = 0;
+    charts.forEach((el, i) => {
+      const last = lastOffsets[`d${i}`] ?? 0;
+      const have = new Set(el.graphDiv.data[0].x);
+      for (let offset = last - Math.min(maxpoints, last) + 1; offset <= last; offset++) if (!have.has(offset)) lost++;
+    });
+    const chartFrames = charts.reduce((sum, el, i) => sum + el.stats.frames - startFrames[i], 0);
+    const result = {
+      seconds,
+      browserFps: rafFrames / seconds,
+      chartFps: chartFrames / charts.length / seconds,
+      lost,
+      drainMs: performance.now() - drainStarted,
+      connections: customElements.get('plotly-stream').openConnections,
+    };
+    stage().replaceChildren();
+    return result;
+  };
+
   // The naive way: one Plotly.extendTraces per received message, as old tutorials and Dash's extendData do.
   window.benchNaive = async ({ src, tokens, maxpoints, seconds }) => {
     stage().replaceChildren();

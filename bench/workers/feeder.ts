@@ -44,7 +44,10 @@ function fill(tokens: string[], count: number): void {
     }
     used.set(token, start + count);
   }
-  for (const subscriber of subscribers) subscriber.socket.send(`[${events.join(',')}]`);
+  for (const subscriber of subscribers) {
+    const mine = events.filter((event) => subscriber.tokens.some((token) => event.includes(`"token":"${token}"`)));
+    if (mine.length > 0) subscriber.socket.send(`[${mine.join(',')}]`);
+  }
 }
 
 async function run({
@@ -63,18 +66,24 @@ async function run({
       const due = Math.min(total, Math.floor(((now - start) / 1000) * rate));
       if (due > sent) {
         const events: string[] = [];
+        const byToken = new Map<string, string[]>();
         for (; sent < due; sent++) {
           const token = tokens[sent % tokens.length] as string;
           const offset = (offsets.get(token) as number) + 1;
           offsets.set(token, offset);
-          events.push(
-            `{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`,
-          );
+          const event = `{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`;
+          events.push(event);
+          let list = byToken.get(token);
+          if (list === undefined) byToken.set(token, (list = []));
+          list.push(event);
         }
         const frame = `[${events.join(',')}]`;
         const clock = `{"type":"bench-clock","t":${epochNow().toFixed(3)},"offset":${offsets.get(tokens[0] as string)}}`;
         for (const subscriber of subscribers) {
-          subscriber.socket.send(frame);
+          // A subscriber gets its own tokens only, as from a relay (a chart per connection, say).
+          const whole = subscriber.tokens.length >= tokens.length;
+          const mine = whole ? frame : `[${subscriber.tokens.flatMap((t) => byToken.get(t) ?? []).join(',')}]`;
+          if (mine !== '[]') subscriber.socket.send(mine);
           subscriber.socket.send(clock);
         }
         // How far the generator itself ran behind its schedule (it shares the machine).

@@ -37,6 +37,18 @@ describe('npm run bench -- --tiny', () => {
       assert.equal(report.element.runs[0].lost, 0);
       assert.ok(report.element.runs[0].floorMs.n > 0);
       assert.equal(report.element.naive.length, 1);
+      assert.deepEqual(
+        report.element.dashboard.map((d: { shared: boolean; connections: number; lost: number }) => [
+          d.shared,
+          d.connections,
+          d.lost,
+        ]),
+        [
+          [true, 1, 0],
+          [false, 3, 0],
+        ],
+        'the dashboard ran shared (one connection) and apart (one a chart), nothing lost',
+      );
       assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Summary/);
       for (const chart of ['element-fps.svg', 'relay-latency.svg']) assert.ok(existsSync(join(out, chart)), chart);
     } finally {
