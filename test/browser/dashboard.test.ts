@@ -163,6 +163,14 @@ describe('dashboards: charts on a page share one connection to their relay', () 
 });
 
 describe('HTTP/2 (a relay with TLS)', () => {
+  it('twenty SSE charts on one page are live with their points', async () => {
+    const relay = await fetch('/__tls-relay').then((r) => r.text());
+    const { root, charts } = await dashboard(relay, 20, 'sse');
+    await Promise.all(charts.map((el) => drawn(el, 3)));
+    for (const el of charts) expect(el.state).to.equal('live');
+    root.remove();
+  });
+
   it('ten pages with an SSE chart each are all live: past the six HTTP/1.1 connections a host gets', async () => {
     const relay = await fetch('/__tls-relay').then((r) => r.text());
     const prefix = `h2pages${++run}`;

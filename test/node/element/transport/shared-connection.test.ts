@@ -156,6 +156,18 @@ describe('shared connections (one per relay per page)', () => {
     assert.deepEqual(a.ys('A'), [1, 2]);
   });
 
+  it('over WebSocket to a relay that does not read control messages, a change reconnects instead', async () => {
+    const t = setup();
+    t.chart(['A']);
+    await Promise.resolve();
+    const first = t.opened[0] as FakeTransport;
+    t.accept(first, false); // an older relay: a bare ready
+    t.chart(['B']);
+    assert.deepEqual(first.sent, [], 'nothing sent up a socket whose relay would not read it');
+    assert.equal(first.closed, true);
+    assert.deepEqual(t.opened.at(-1)?.url.searchParams.getAll('token'), ['A', 'B']);
+  });
+
   it('more tokens than one subscription holds go over as few connections as needed', async () => {
     const t = setup();
     const a = t.chart(['A']);
