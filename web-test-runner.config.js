@@ -1,10 +1,8 @@
 // Browser tests: Debian's Chromium through Playwright (no browser download), TypeScript via esbuild.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { selfSignedCertificate } from './scripts/certificate.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.ts';
 
 /** plotly.js-basic-dist is UMD (it sets window.Plotly): serve it as an ES module too. */
@@ -39,29 +37,6 @@ let privateRelay = null;
 const READ_SECRET = 'the-browser-tests-read-secret-32-bytes!';
 /** A third relay with TLS (a throwaway self-signed certificate): it speaks HTTP/2. */
 let tlsRelay = null;
-function selfSignedCertificate() {
-  const dir = mkdtempSync(join(tmpdir(), 'wtr-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-subj',
-        '/CN=localhost',
-      ].concat(['-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 const realRelay = {
   name: 'real-relay',
   async serverStart() {

@@ -163,20 +163,19 @@
   };
 
   // A dashboard: one small chart per token. Shared, they join one connection; not shared, each chart
-  // gets its own (a stale-after of its own makes its connection its own).
+  // gets its own (a src of its own, a path the feeder ignores, makes its connection its own).
   window.benchDashboard = async ({ src, tokens, maxpoints, shared }) => {
     stage().replaceChildren();
     const charts = tokens.map((token, i) => {
       const el = document.createElement('plotly-stream');
       el.setAttribute('hide-badge', '');
       el.transport = 'websocket';
-      if (!shared) el.staleAfter = 20000 + i;
       el.style.cssText = 'display:inline-block;width:180px;height:90px';
       el.figure = {
         data: [{ type: 'scatter', mode: 'lines', x: [], y: [], stream: { token, maxpoints } }],
         layout: { showlegend: false, margin: { t: 4, r: 4, b: 16, l: 24 } },
       };
-      el.src = src;
+      el.src = shared ? src : `${src}/chart${i}`;
       return el;
     });
     stage().append(...charts);

@@ -88,8 +88,8 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   /**
-   * Relay connections open on this page for all its charts: charts with the same relay, transport,
-   * stale time and read token share one (a dashboard's count to show, or to check in a test).
+   * Relay connections open on this page for all its charts: charts with the same relay, transport
+   * and read token share one (a dashboard's count to show, or to check in a test).
    */
   static get openConnections(): number {
     return pagePool.connectionCount;

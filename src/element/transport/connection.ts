@@ -73,16 +73,28 @@ export class RelayConnection {
   /** What the relay said in its first `ready` on this transport: control messages, and its token cap. */
   #control = 0;
   #maxTokens: number | null = null;
+  #staleAfter: number;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
     this.#tokens = [...new Set(options.tokens)];
     this.#held = new Set(this.#tokens);
+    this.#staleAfter = options.staleAfter;
     this.#kind = options.transport === 'sse' ? 'sse' : 'websocket';
   }
 
   get tokens(): readonly string[] {
     return this.#tokens;
+  }
+
+  /** Milliseconds of silence before `stale` (a shared connection takes the shortest of its charts'). */
+  get staleAfter(): number {
+    return this.#staleAfter;
+  }
+  set staleAfter(ms: number) {
+    if (ms === this.#staleAfter) return;
+    this.#staleAfter = ms;
+    if (this.#silenceTimer !== null) this.#watchSilence();
   }
 
   /** Tokens one subscription may hold, as the relay said (null until it did). */
@@ -325,7 +337,7 @@ export class RelayConnection {
 
   #watchSilence(): void {
     this.#stopSilenceWatch();
-    const staleAfter = this.#options.staleAfter;
+    const staleAfter = this.#staleAfter;
     this.#silenceTimer = setInterval(
       () => {
         const silent = Date.now() - this.#lastActivity;

@@ -1,6 +1,6 @@
 /**
- * One connection per relay per page. Charts (members) with the same relay, transport, stale time and
- * read credentials share a `RelayConnection` that subscribes to the union of their tokens (several,
+ * One connection per relay per page. Charts (members) with the same relay, transport and read
+ * credentials share a `RelayConnection` that subscribes to the union of their tokens (several,
  * when there are more tokens than one subscription may hold). Each member gets only its own
  * tokens' events, filtered by its own positions: a chart that joins a token others already hold gets
  * that token's whole window (the token is subscribed again, without resume), while the charts that
@@ -45,9 +45,15 @@ export interface Lease {
 
 interface Member {
   tokens: Set<string>;
+  staleAfter: number;
   handlers: MemberHandlers;
   /** Where the member is in each of its tokens: what it has already drawn. */
   positions: Map<string, Position>;
+  /**
+   * Tokens the member joined and has had no `reset` for yet: it takes nothing of them until that
+   * reset (data still on the way from before it joined would leave a gap before it).
+   */
+  awaitingReset: Set<string>;
   state: ConnectionState | null;
 }
 
@@ -74,7 +80,7 @@ function shareKey(options: ShareOptions): string {
   } catch {
     // left as given: the connection reports a bad src
   }
-  return JSON.stringify([src, options.transport, options.staleAfter, credential]);
+  return JSON.stringify([src, options.transport, credential]);
 }
 
 const STATE_ORDER: Record<ConnectionState, number> = { closed: 0, connecting: 1, reconnecting: 2, stale: 3, live: 4 };
@@ -97,8 +103,15 @@ class SharedConnection {
     return this.#lanes.length;
   }
 
-  join(tokens: readonly string[], handlers: MemberHandlers): Lease {
-    const member: Member = { tokens: new Set(), handlers, positions: new Map(), state: null };
+  join(tokens: readonly string[], staleAfter: number, handlers: MemberHandlers): Lease {
+    const member: Member = {
+      tokens: new Set(),
+      staleAfter,
+      handlers,
+      positions: new Map(),
+      awaitingReset: new Set(),
+      state: null,
+    };
     this.#members.add(member);
     this.#setTokens(member, tokens);
     const reconnectsOf = () => this.#lanesOf(member).reduce((sum, lane) => sum + lane.connection.reconnects, 0);
@@ -127,7 +140,12 @@ class SharedConnection {
   #setTokens(member: Member, tokens: readonly string[]): void {
     const next = new Set(tokens);
     const joined = [...next].filter((token) => !member.tokens.has(token));
-    for (const token of member.tokens) if (!next.has(token)) member.positions.delete(token);
+    for (const token of member.tokens)
+      if (!next.has(token)) {
+        member.positions.delete(token);
+        member.awaitingReset.delete(token);
+      }
+    for (const token of joined) member.awaitingReset.add(token);
     member.tokens = next;
     // A token the member joins that another member already holds comes again, whole, for it.
     const held = new Set(this.#lanes.flatMap((lane) => [...lane.tokens]));
@@ -135,8 +153,14 @@ class SharedConnection {
     this.#updateState(member);
   }
 
+  /** The shortest stale time of the members: the connection goes stale for the most impatient chart. */
+  #staleAfter(): number {
+    return Math.min(...[...this.#members].map((m) => m.staleAfter));
+  }
+
   /** Makes the lanes hold exactly the tokens members want, as few lanes as the relay's cap allows. */
   #rebalance(fresh: Set<string>): void {
+    if (this.#members.size > 0) for (const lane of this.#lanes) lane.connection.staleAfter = this.#staleAfter();
     const wanted = new Set([...this.#members].flatMap((m) => [...m.tokens]));
     const changed = new Set<Lane>();
     for (const lane of this.#lanes) {
@@ -191,7 +215,7 @@ class SharedConnection {
       src: options.src,
       tokens: [],
       transport: options.transport,
-      staleAfter: options.staleAfter,
+      staleAfter: this.#staleAfter(),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.open ? { open: options.open } : {}),
       ...(token === undefined
@@ -226,8 +250,13 @@ class SharedConnection {
         if (!member.tokens.has(event.token)) continue;
         const position = member.positions.get(event.token);
         if (event.type === 'reset') {
-          // The token subscribed again for another member: this one already has up to its position.
-          if (position !== undefined && position.epoch === event.epoch && position.offset >= event.offset) continue;
+          if (member.awaitingReset.delete(event.token)) {
+            // Its first reset: from here on, the token's window.
+          } else if (position !== undefined && position.epoch === event.epoch && position.offset >= event.offset) {
+            continue; // the token subscribed again for another member: this one has up to its position
+          }
+        } else if (member.awaitingReset.has(event.token)) {
+          continue;
         } else if (position !== undefined && position.epoch === event.epoch && event.offset <= position.offset) {
           continue;
         }
@@ -266,6 +295,7 @@ export class ConnectionPool {
 
   /** Joins the connection for these options (made on the first member, closed after the last). */
   join(options: ShareOptions, tokens: readonly string[], handlers: MemberHandlers): Lease {
+    const staleAfter = options.staleAfter;
     const key = shareKey(options);
     let shared = this.#shared.get(key);
     if (shared === undefined) {
@@ -275,7 +305,7 @@ export class ConnectionPool {
       this.#shared.set(key, made);
       shared = made;
     }
-    return shared.join(tokens, handlers);
+    return shared.join(tokens, staleAfter, handlers);
   }
 
   /** Shared connections open (one per relay, transport, stale time and credentials). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { get, openIngest, post, wsSubscribe } from '../../support/relay-clients.js';
+import { selfSignedCertificate } from '../../../scripts/certificate.js';
 import { RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
 
 describe('plotly-stream-relay (the CLI)', () => {
@@ -226,27 +227,7 @@ describe('plotly-stream-relay (the CLI)', () => {
     const secret = 'a-read-secret-of-at-least-32-bytes!';
     const env = { ...process.env, PLOTLY_STREAM_READ_SECRET: secret };
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-subj',
-          '/CN=localhost',
-          '-days',
-          '1',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
+      selfSignedCertificate(dir);
       const signed = spawnSync(
         process.execPath,
         ['--import', 'tsx', 'src/relay/cli.ts', 'sign-read-token', '--streams', 'a,room-*', '--expires', '1h'],

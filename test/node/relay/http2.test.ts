@@ -1,38 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import http2 from 'node:http2';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { decodeEvents, type RelayEvent } from '../../../src/shared/protocol.js';
 import { wsSubscribe } from '../../support/relay-clients.js';
-
-/** A throwaway self-signed certificate for localhost (openssl, as .ci/run installs it). */
-function certificate(): { cert: Buffer; key: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'h2-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-subj',
-        '/CN=localhost',
-      ].concat(['-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { selfSignedCertificate } from '../../../scripts/certificate.js';
 
 /** An SSE subscription as one stream of an HTTP/2 session; collects its events. */
 function sseStream(session: http2.ClientHttp2Session, query: string) {
@@ -69,7 +41,7 @@ describe('HTTP/2 with TLS', () => {
   let relay: Relay;
   let url: string;
   before(async () => {
-    relay = await createRelay({ port: 0, tls: certificate(), heartbeatMs: 500, log: () => undefined });
+    relay = await createRelay({ port: 0, tls: selfSignedCertificate(), heartbeatMs: 500, log: () => undefined });
     url = `https://localhost:${relay.port}`;
   });
   after(async () => {

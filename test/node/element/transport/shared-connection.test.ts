@@ -56,7 +56,7 @@ function setup(transport: ShareOptions['transport'] = 'websocket') {
     t.handlers.onOpen();
     frame(t, [control ? { type: 'ready', control: 1, maxTokens: 3 } : { type: 'ready' }]);
   };
-  return { pool, opened, chart, frame, data, accept };
+  return { pool, options, opened, chart, frame, data, accept };
 }
 
 describe('shared connections (one per relay per page)', () => {
@@ -101,6 +101,8 @@ describe('shared connections (one per relay per page)', () => {
         { type: 'subscribe', tokens: ['C', 'A'] },
       ],
     );
+    // A point of A still on the way from before the subscribe: the new chart waits for A's reset.
+    t.frame(live, [t.data('A', 3)]);
     // The relay answers the subscribe: A again from its history, C new.
     t.frame(live, [
       { type: 'reset', token: 'C', epoch: 'e', offset: 0 },
@@ -108,12 +110,13 @@ describe('shared connections (one per relay per page)', () => {
       { type: 'reset', token: 'A', epoch: 'e', offset: 0 },
       t.data('A', 1),
       t.data('A', 2),
-      { type: 'ready', tokens: ['C', 'A'] },
       t.data('A', 3),
+      { type: 'ready', tokens: ['C', 'A'] },
+      t.data('A', 4),
     ]);
-    assert.deepEqual(a.ys('A'), [1, 2, 3], 'the chart already there sees no reset, no duplicate');
+    assert.deepEqual(a.ys('A'), [1, 2, 3, 4], 'the chart already there sees no reset, no duplicate');
     assert.equal(a.events.filter((e) => e.type === 'reset').length, 1);
-    assert.deepEqual(b.ys('A'), [1, 2, 3], 'the new chart gets the whole window');
+    assert.deepEqual(b.ys('A'), [1, 2, 3, 4], 'the new chart gets the whole window, in order');
     assert.deepEqual(b.ys('C'), [1]);
   });
 
@@ -182,6 +185,28 @@ describe('shared connections (one per relay per page)', () => {
     t.frame(t.opened[1] as FakeTransport, [{ type: 'reset', token: 'E', epoch: 'e', offset: 0 }, t.data('E', 1)]);
     assert.deepEqual(b.ys('E'), [1]);
     assert.deepEqual(a.events, []);
+  });
+
+  it('charts with other stale times share, the connection taking the shortest', async () => {
+    const t = setup();
+    const pool = t.pool;
+    const lease = pool.join({ ...t.options, staleAfter: 50_000 }, ['A'], {
+      onEvents: () => undefined,
+      onState: () => undefined,
+      onError: () => undefined,
+    });
+    const states: string[] = [];
+    pool.join({ ...t.options, staleAfter: 2000 }, ['B'], {
+      onEvents: () => undefined,
+      onState: (s) => states.push(s),
+      onError: () => undefined,
+    });
+    await Promise.resolve();
+    assert.equal(t.opened.length, 1);
+    t.accept(t.opened[0] as FakeTransport);
+    mock.timers.tick(2500);
+    assert.equal(states.at(-1), 'stale', 'silent past the shorter stale time');
+    lease.release();
   });
 
   it('charts with other credentials or another relay do not share', () => {
