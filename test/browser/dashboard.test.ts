@@ -116,6 +116,24 @@ describe('dashboards: charts on a page share one connection to their relay', () 
     root.remove();
   });
 
+  it('a chart whose figure changes token moves over on the same connection; the others keep streaming exactly', async () => {
+    const relay = await relayUrl();
+    const before = await connections();
+    const { root, charts, tokens } = await dashboard(relay, 2, 'websocket');
+    await Promise.all(charts.map((el) => drawn(el, 3)));
+    const [steady, moving] = charts as [PlotlyStreamElement, PlotlyStreamElement];
+    const other = `${tokens[1]}-other`;
+    await produce(relay, other, 1, 5);
+    moving.figure = { data: [{ y: [], stream: { token: other, maxpoints: 100 } }] };
+    await produce(relay, tokens[0] as string, 4, 6);
+    await drawn(moving, 5);
+    await drawn(steady, 6);
+    expect(ys(moving)).to.deep.equal([1, 2, 3, 4, 5], 'the new token whole');
+    expect(ys(steady)).to.deep.equal([1, 2, 3, 4, 5, 6], 'the other chart without a gap or a duplicate');
+    expect((await connections()).websocket - before.websocket).to.equal(1);
+    root.remove();
+  });
+
   it('70 tokens on a page go over two connections (64 a subscription) and all arrive', async () => {
     const relay = await relayUrl();
     const before = await connections();
