@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { POINTS_PER_COLUMN, reduceToColumns } from '../../../src/element/decimate.js';
+
+function reduce(x: number[] | null, y: unknown[], columns: number): number[] {
+  const out = new Int32Array(y.length);
+  const count = reduceToColumns(x, y, columns, out);
+  return [...out.subarray(0, count)];
+}
+
+describe('reduceToColumns (per-pixel-column decimation)', () => {
+  it('keeps every narrow spike and dip of a long signal at every width, and its first and last points', () => {
+    const n = 100_000;
+    const y = Array.from({ length: n }, (_, i) => Math.sin(i / 500));
+    const spikes = [137, 25_000, 50_001, 77_777, 99_998];
+    for (const [k, at] of spikes.entries()) y[at] = k % 2 === 0 ? 50 : -50;
+    // Widths where the spikes fall in columns of their own (in one column, only one highest and one
+    // lowest point can stand for it: see the one-column case below).
+    for (const columns of [7, 100, 640, 1920, 5000]) {
+      const kept = reduce(null, y, columns);
+      for (const at of spikes) assert.ok(kept.includes(at), `spike ${at} at ${columns} columns`);
+      assert.equal(kept[0], 0);
+      assert.equal(kept.at(-1), n - 1);
+      assert.ok(kept.length <= POINTS_PER_COLUMN * columns, `${kept.length} points for ${columns} columns`);
+    }
+    assert.deepEqual(reduce(null, y, 1), [0, 137, 25_000, n - 1], 'one column: first, highest, lowest, last');
+  });
+
+  it('keeps points in x order, reads x when given, and never more than four a column', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 400 }),
+        fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1, max: 50 }),
+        (ys, steps, columns) => {
+          const n = Math.min(ys.length, steps.length);
+          const y = ys.slice(0, n);
+          let at = 0;
+          const x = steps.slice(0, n).map((s) => (at += s));
+          const kept = reduce(x, y, columns);
+          for (let i = 1; i < kept.length; i++)
+            assert.ok((kept[i] as number) > (kept[i - 1] as number), 'ascending, once each');
+          assert.equal(kept[0], 0);
+          assert.equal(kept.at(-1), n - 1);
+          // Every column's extremes are kept: the global ones at least.
+          const max = Math.max(...y);
+          const min = Math.min(...y);
+          assert.ok(kept.some((i) => y[i] === max));
+          assert.ok(kept.some((i) => y[i] === min));
+          assert.ok(kept.length <= POINTS_PER_COLUMN * columns);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps gaps (a y that is not a number) as gaps, and handles one point and one x', () => {
+    const y: unknown[] = Array.from({ length: 1000 }, (_, i) => i);
+    y[500] = null;
+    const kept = reduce(null, y, 10);
+    assert.ok(kept.includes(500), 'the gap is drawn');
+    assert.ok(kept.includes(499) && kept.includes(501), 'the line ends before the gap and starts after it');
+    assert.deepEqual(reduce(null, [5], 100), [0]);
+    assert.deepEqual(reduce([3, 3, 3, 3, 3, 3], [1, 9, 2, 0, 4, 5], 10), [0, 1, 3, 5], 'first, max, min, last');
+    assert.deepEqual(reduce(null, [], 10), []);
+  });
+});
