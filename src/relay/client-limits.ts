@@ -78,7 +78,7 @@ export class ClientLimits {
     if (rate === 0 || address === undefined || isLoopback(address)) return 0;
     const client = this.#client(address);
     const now = performance.now();
-    client.tokens = Math.min(this.#options.subscribeBurst, client.tokens + ((now - client.filledAt) / 1000) * rate);
+    client.tokens = Math.min(this.#options.subscribeBurst, this.#tokensAt(client, now));
     client.filledAt = now;
     if (client.tokens >= 1) {
       client.tokens--;
@@ -92,12 +92,16 @@ export class ClientLimits {
     for (const [address, client] of this.#clients) this.#forgetIfIdle(address, client);
   }
 
+  /** The client's bucket at `now`, refilled at the rate since it was last filled (not capped). */
+  #tokensAt(client: Client, now: number): number {
+    return client.tokens + ((now - client.filledAt) / 1000) * this.#options.subscribesPerSecond;
+  }
+
   #forgetIfIdle(address: string, client: Client): void {
     if (client.connections > 0) return;
     const full =
       this.#options.subscribesPerSecond === 0 ||
-      client.tokens + ((performance.now() - client.filledAt) / 1000) * this.#options.subscribesPerSecond >=
-        this.#options.subscribeBurst;
+      this.#tokensAt(client, performance.now()) >= this.#options.subscribeBurst;
     if (full) this.#clients.delete(address);
   }
 }

@@ -109,7 +109,6 @@ export class ConnectionGuard {
     socket.once('close', () => {
       this.#open--;
       this.#clients.closeConnection(address);
-      this.headersArrived(socket);
     });
     if (o.plain) this.#armHeadersDeadline(socket);
   }

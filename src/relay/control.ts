@@ -5,11 +5,10 @@
  * the read token covers. A message that breaks a bound is refused with a `bad-control` (or
  * `forbidden`, `too-many-tokens`, `bad-token`) error event; the subscription goes on as it was.
  */
-import { TOKEN_RULE } from '../shared/messages.js';
 import { CloseCode, encodeError, parseControlMessage } from '../shared/protocol.js';
 import { MAX_CONTROL_BYTES, MAX_VIEWER_MESSAGES_PER_MINUTE } from './constants.js';
 import { streamsCover, type ReadGrant } from './read-access.js';
-import type { Subscription } from './subscription.js';
+import { badTokenEvent, tooManyTokensEvent, type Subscription } from './subscription.js';
 
 export interface ControlOptions {
   /** Tokens one subscription may hold. */
@@ -61,34 +60,24 @@ export class ControlChannel {
     if (bytes > MAX_CONTROL_BYTES) return this.#refuse(`a control message is at most ${MAX_CONTROL_BYTES} bytes`);
     const message = parseControlMessage(text);
     if ('error' in message) return this.#refuse(message.error);
-    for (const token of message.invalid)
-      this.#send(
-        encodeError('bad-token', `${JSON.stringify(token.slice(0, 130))} is not a token (${TOKEN_RULE}); ignored`),
-      );
+    for (const token of message.invalid) this.#send(badTokenEvent(token, 'ignored'));
     if (message.type === 'unsubscribe') {
-      const held = message.tokens.filter((token) => this.#subscription.tokens.includes(token));
+      const held = message.tokens.filter((token) => this.#subscription.has(token));
       this.#subscription.remove(held);
       this.#options.onRemoved(held);
       return;
     }
-    const current = new Set(this.#subscription.tokens);
-    let added = message.tokens.filter((token) => !current.has(token));
+    let added = message.tokens.filter((token) => !this.#subscription.has(token));
     const grant = this.#options.grant;
     if (grant !== null) {
       for (const token of added.filter((t) => !streamsCover(grant.streams, t)))
         this.#send(encodeError('forbidden', `the read token does not cover "${token}"; not subscribed`, token));
       added = added.filter((t) => streamsCover(grant.streams, t));
     }
-    const room = Math.max(0, this.#options.maxTokens - current.size);
+    const room = Math.max(0, this.#options.maxTokens - this.#subscription.tokens.length);
     const tooMany = added.slice(room);
     added = added.slice(0, room);
-    if (tooMany.length > 0)
-      this.#send(
-        encodeError(
-          'too-many-tokens',
-          `${tooMany.length} token${tooMany.length === 1 ? '' : 's'} past the limit of ${this.#options.maxTokens} in one subscription not subscribed: ${tooMany.slice(0, 5).join(', ')}${tooMany.length > 5 ? ', …' : ''}`,
-        ),
-      );
+    if (tooMany.length > 0) this.#send(tooManyTokensEvent(tooMany, this.#options.maxTokens));
     if (added.length === 0) return;
     this.#options.onAdded(added);
     this.#subscription.add(added, message.resume).catch(() => {

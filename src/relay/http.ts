@@ -29,6 +29,12 @@ export function forProtocol(res: ServerResponse, headers: Headers): Headers {
   return rest;
 }
 
+/** The credential of `Authorization: Bearer CREDENTIAL` (one word), or undefined. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const auth = headerValue(req, 'authorization');
+  return auth === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+}
+
 export function sendText(res: ServerResponse, status: number, text: string, headers: Headers = {}): void {
   res.writeHead(
     status,

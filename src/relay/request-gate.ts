@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SubscribeParam } from '../shared/protocol.js';
 import type { ClientLimits } from './client-limits.js';
-import { headerValue, requestUrl, type Headers } from './http.js';
+import { bearerToken, headerValue, requestUrl, type Headers } from './http.js';
 import type { RelayLog } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { OriginPolicy } from './origins.js';
@@ -80,8 +80,5 @@ export class RequestGate {
 
 /** The read token of a request: `Authorization: Bearer`, else the `access_token` query parameter. */
 export function presentedReadToken(req: IncomingMessage): string | undefined {
-  const auth = headerValue(req, 'authorization');
-  const bearer = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
-  if (bearer) return bearer[1];
-  return requestUrl(req).searchParams.get(SubscribeParam.accessToken) ?? undefined;
+  return bearerToken(req) ?? requestUrl(req).searchParams.get(SubscribeParam.accessToken) ?? undefined;
 }

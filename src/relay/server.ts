@@ -9,13 +9,7 @@ import { createSecureServer, type Http2Session } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
-import {
-  CONTROL_VERSION,
-  CloseCode,
-  encodeError,
-  parseSubscribeRequest,
-  type SubscribeRequest,
-} from '../shared/protocol.js';
+import { CONTROL_VERSION, CloseCode, parseSubscribeRequest, type SubscribeRequest } from '../shared/protocol.js';
 import { BundleServer, defaultBundlePath } from './bundle.js';
 import { isChartStudioTail, type HttpParseError } from './chart-studio-tail.js';
 import { ClientLimits, isLoopback } from './client-limits.js';
@@ -31,7 +25,7 @@ import {
   SHUTDOWN_RETRY_AFTER_S,
 } from './constants.js';
 import type { Engine } from './engine.js';
-import { headerValue, rawResponse, requestUrl, sendJson, sendText, type Headers } from './http.js';
+import { bearerToken, headerValue, rawResponse, requestUrl, sendJson, sendText, type Headers } from './http.js';
 import { Ingest } from './ingest.js';
 import { checkWriteKey, sameSecret, type WriteKeys } from './keys.js';
 import { RelayLog } from './log.js';
@@ -45,7 +39,7 @@ import { RedisEngine } from './redis-engine.js';
 import { RequestGate } from './request-gate.js';
 import { openEventStream } from './sinks/sse.js';
 import { webSocketSink } from './sinks/websocket.js';
-import { Subscription, type FrameSink } from './subscription.js';
+import { Subscription, badTokenEvent, tooManyTokensEvent, type FrameSink } from './subscription.js';
 
 export interface RelayOptions {
   /** Port to listen on (0: any free port). Default 8080. */
@@ -190,7 +184,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // --- ingest ---------------------------------------------------------------------------------
   function ingest(req: IncomingMessage, res: ServerResponse): void {
     // A refused ingest may still be sending its body: answer, then close rather than read it.
-    const cors = { ...gate.cors(req), connection: 'close' };
+    const pageHeaders = gate.cors(req);
+    const cors = { ...pageHeaders, connection: 'close' };
     // A page may POST to a relay on the viewer's own machine: only allowed pages may write.
     const badOrigin = gate.checkOrigin(req, 'ingest');
     if (badOrigin !== null) {
@@ -218,7 +213,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return;
     }
     const counters = metrics.connected(token);
-    for (const [name, value] of Object.entries(gate.cors(req))) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(pageHeaders)) res.setHeader(name, value);
     const producer = new Ingest(
       token,
       req,
@@ -312,22 +307,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     subscriptions.add(subscription);
     metrics.connections[kind]++;
     for (const token of tokens) metrics.connected(token).subscribers++;
-    for (const token of invalid) {
-      subscription.sendNow(
-        encodeError(
-          'bad-token',
-          `${JSON.stringify(token.slice(0, 130))} is not a token (${TOKEN_RULE}); not subscribed`,
-        ),
-      );
-    }
-    if (tooMany.length > 0) {
-      subscription.sendNow(
-        encodeError(
-          'too-many-tokens',
-          `${tooMany.length} token${tooMany.length === 1 ? '' : 's'} past the limit of ${o.maxTokensPerSubscription} in one subscription not subscribed: ${tooMany.slice(0, 5).join(', ')}${tooMany.length > 5 ? ', …' : ''}`,
-        ),
-      );
-    }
+    for (const token of invalid) subscription.sendNow(badTokenEvent(token, 'not subscribed'));
+    if (tooMany.length > 0) subscription.sendNow(tooManyTokensEvent(tooMany, o.maxTokensPerSubscription));
     let expiry: NodeJS.Timeout | null = null;
     const done = () => {
       if (expiry !== null) clearTimeout(expiry);
@@ -511,8 +492,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   /** `/metrics` names every token: with private streams it needs the metrics token (or its own port). */
   function serveMetrics(req: IncomingMessage, res: ServerResponse, onOwnPort: boolean): void {
     if (o.metricsToken !== undefined) {
-      const auth = /^Bearer\s+(\S+)\s*$/i.exec(headerValue(req, 'authorization') ?? '');
-      if (auth === null || !sameSecret(auth[1] as string, o.metricsToken)) {
+      const presented = bearerToken(req);
+      if (presented === undefined || !sameSecret(presented, o.metricsToken)) {
         metrics.refuse('metrics-token');
         sendText(res, 401, 'metrics need Authorization: Bearer with the metrics token\n', {
           'www-authenticate': 'Bearer',

@@ -4,8 +4,10 @@
  * what it sends on its own it batches per tick, in order; and it cuts the viewer off when its
  * outgoing bytes pass the limit, so one slow viewer never slows the others.
  */
+import { TOKEN_RULE } from '../shared/messages.js';
 import {
   CloseCode,
+  encodeError,
   encodeFrame,
   encodeHeartbeat,
   encodeReady,
@@ -15,6 +17,19 @@ import {
 } from '../shared/protocol.js';
 import type { StoredMessage } from './engine.js';
 import { dataEvent, type Fanout, type FeedMember, type Membership, type Tick } from './fanout.js';
+
+/** The `bad-token` event for a value that is not a token; `outcome` says what became of it. */
+export function badTokenEvent(value: string, outcome: 'not subscribed' | 'ignored'): string {
+  return encodeError('bad-token', `${JSON.stringify(value.slice(0, 130))} is not a token (${TOKEN_RULE}); ${outcome}`);
+}
+
+/** The `too-many-tokens` event for the tokens past a subscription's cap (the first five named). */
+export function tooManyTokensEvent(tokens: readonly string[], max: number): string {
+  return encodeError(
+    'too-many-tokens',
+    `${tokens.length} token${tokens.length === 1 ? '' : 's'} past the limit of ${max} in one subscription not subscribed: ${tokens.slice(0, 5).join(', ')}${tokens.length > 5 ? ', …' : ''}`,
+  );
+}
 
 /** Where frames go: a WebSocket or an SSE response. */
 export interface FrameSink {
@@ -88,6 +103,11 @@ export class Subscription implements FeedMember {
 
   get tokens(): readonly string[] {
     return [...this.#tokens];
+  }
+
+  /** Whether a token is subscribed now. */
+  has(token: string): boolean {
+    return this.#tokens.has(token);
   }
 
   /**
