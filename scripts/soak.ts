@@ -17,6 +17,7 @@ import { WebSocket } from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../src/relay/index.js';
 import { decodeEvents, formatPositions, type Positions, type RelayEvent } from '../src/shared/protocol.js';
 import { RedisServer } from './redis-server.js';
+import { sseReader } from './sse-reader.js';
 
 const { values } = parseArgs({
   options: { minutes: { type: 'string', default: '1' }, redis: { type: 'boolean', default: false } },
@@ -192,17 +193,8 @@ class Viewer {
         `${url()}/subscribe?${this.#query()}`,
         { headers: { accept: 'text/event-stream' } },
         (res) => {
-          let buffer = '';
           res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) !== -1) {
-              const block = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              for (const line of block.split('\n')) if (line.startsWith('data: ')) this.#frame(line.slice(6));
-            }
-          });
+          res.on('data', sseReader({ data: (data) => this.#frame(data) }));
           res.on('close', again);
           res.on('error', again);
         },

@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { WebSocket } from 'ws';
 import { decodeEvents, type RelayEvent } from '../../src/shared/protocol.js';
+import { sseReader } from '../../scripts/sse-reader.js';
 
 /** Collects relay events and resolves waits on them. */
 class EventLog {
@@ -109,23 +110,15 @@ export function sseSubscribe(
         log.comments = [];
         log.close = () => request.destroy();
         log.ended = new Promise((done) => response.on('close', () => done()));
-        let buffer = '';
         response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data: string[] = [];
-            for (const line of block.split('\n')) {
-              if (line.startsWith(':')) log.comments.push(line);
-              else if (line.startsWith('id: ')) log.lastId = line.slice(4);
-              else if (line.startsWith('data: ')) data.push(line.slice(6));
-            }
-            if (data.length > 0) log.add(data.join('\n'));
-          }
-        });
+        response.on(
+          'data',
+          sseReader({
+            data: (data) => log.add(data),
+            id: (id) => (log.lastId = id),
+            comment: (line) => log.comments.push(line),
+          }),
+        );
         resolve(log);
       },
     );
@@ -220,3 +213,17 @@ export async function eventually(test: () => boolean | Promise<boolean>, what: s
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** NDJSON lines `{"y": from}` .. `{"y": to}`, as a producer writes them. */
+export const lines = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}}\n`).join('');
+
+/** `from` .. `to`. */
+export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** The `y` of each data event (of one token, when given). */
+export const ys = (events: RelayEvent[], token?: string) =>
+  events.flatMap((e) => (e.type === 'data' && (token === undefined || e.token === token) ? [e.message['y']] : []));
+
+/** The offset of each data event. */
+export const offsets = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));

@@ -2,13 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRelay, signReadToken, type Relay } from '../../../src/relay/index.js';
 import { encodeSubscribe, encodeUnsubscribe, type RelayEvent } from '../../../src/shared/protocol.js';
-import { get, post, wsSubscribe } from '../../support/relay-clients.js';
+import { get, lines, post, range, wsSubscribe, ys } from '../../support/relay-clients.js';
 
-const ys = (events: RelayEvent[], token: string) =>
-  events.flatMap((e) => (e.type === 'data' && e.token === token ? [e.message['y']] : []));
-const lines = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}}\n`).join('');
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const readyFor = (token: string) => (events: RelayEvent[]) =>
   events.some((e) => e.type === 'ready' && e.tokens?.includes(token));
 const errors = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'error' ? [`${e.code}: ${e.message}`] : []));

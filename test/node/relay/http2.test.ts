@@ -3,39 +3,20 @@ import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { decodeEvents, type RelayEvent } from '../../../src/shared/protocol.js';
-import { wsSubscribe } from '../../support/relay-clients.js';
+import { eventually, wsSubscribe } from '../../support/relay-clients.js';
 import { selfSignedCertificate } from '../../../scripts/certificate.js';
+import { sseReader } from '../../../scripts/sse-reader.js';
 
 /** An SSE subscription as one stream of an HTTP/2 session; collects its events. */
 function sseStream(session: http2.ClientHttp2Session, query: string) {
   const events: RelayEvent[] = [];
   const stream = session.request({ ':path': `/subscribe?${query}`, accept: 'text/event-stream' });
-  let status = 0;
-  const headers = new Promise<http2.IncomingHttpHeaders>((resolve) =>
-    stream.on('response', (h) => {
-      status = Number(h[':status']);
-      resolve(h);
-    }),
-  );
-  let buffer = '';
+  const headers = new Promise<http2.IncomingHttpHeaders>((resolve) => stream.on('response', resolve));
   stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffer += chunk;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) !== -1) {
-      for (const line of buffer.slice(0, end).split('\n'))
-        if (line.startsWith('data: ')) events.push(...decodeEvents(line.slice(6)).events);
-      buffer = buffer.slice(end + 2);
-    }
-  });
+  stream.on('data', sseReader({ data: (data) => events.push(...decodeEvents(data).events) }));
   stream.on('error', () => undefined);
-  return { events, headers, stream, status: () => status };
+  return { events, headers, stream };
 }
-
-const eventually = async (test: () => boolean, what: string) => {
-  for (let i = 0; i < 400 && !test(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  assert.ok(test(), `timed out waiting for ${what}`);
-};
 
 describe('HTTP/2 with TLS', () => {
   let relay: Relay;

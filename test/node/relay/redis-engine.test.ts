@@ -11,16 +11,22 @@ import type { Engine, StoredMessage } from '../../../src/relay/engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { RedisEngine } from '../../../src/relay/redis-engine.js';
 import { PUBLISH_SCRIPT } from '../../../src/relay/redis-scripts.js';
-import { eventually, get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
+import {
+  eventually,
+  get,
+  lines,
+  offsets,
+  openIngest,
+  post,
+  range,
+  sseSubscribe,
+  wsSubscribe,
+  ys,
+} from '../../support/relay-clients.js';
 import { RedisCluster, RedisServer, skipWithoutRedis } from '../../../scripts/redis-server.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 const limits = { messages: 1000, bytes: 1e7 };
-const lines = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}}\n`).join('');
-const ys = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.message['y']] : []));
-const offsets = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 function collect(engine: Engine, token: string) {
   const got: Array<{ epoch: string } & StoredMessage> = [];

@@ -6,13 +6,9 @@ import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { Fanout } from '../../../src/relay/fanout.js';
 import { Subscription, type FrameSink } from '../../../src/relay/subscription.js';
-import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
+import { get, lines, offsets, openIngest, post, sseSubscribe, wsSubscribe, ys } from '../../support/relay-clients.js';
 
-const offsetsOf = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));
-const ys = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.message['y']] : []));
 const types = (events: RelayEvent[]) => events.map((e) => e.type);
-const lines = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => `{"y": ${from + i}}\n`).join('');
 const publish = async (relay: Relay, token: string, from: number, to: number) => {
   const result = await post(`${relay.url}/`, lines(from, to), { 'plotly-streamtoken': token });
   assert.equal(result.status, 200, result.body);
@@ -397,7 +393,7 @@ describe('Subscription (on a recording sink)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(ys(early.events()), [1, 2, 3]);
-    assert.deepEqual(offsetsOf(late.events()), [1, 2, 3], 'no gap, no duplicate');
+    assert.deepEqual(offsets(late.events()), [1, 2, 3], 'no gap, no duplicate');
     first.close();
     second.close();
   });
