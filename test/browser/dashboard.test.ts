@@ -1,4 +1,4 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import '../../src/index.js';
 import type { PlotlyStreamElement } from '../../src/element.js';
 
@@ -55,6 +55,20 @@ async function dashboard(relay: string, count: number, transport: 'sse' | 'webso
 }
 
 describe('dashboards: charts on a page share one connection to their relay', () => {
+  // Counts are of open connections: each test waits until the relay has seen its connections
+  // close, so the next test's "before" is not taken while the last one's sockets are still closing.
+  let baseline = { websocket: 0, sse: 0 };
+  beforeEach(async () => {
+    baseline = await connections();
+  });
+  afterEach(async () => {
+    fixtureCleanup(); // a failed test's charts too
+    await until(async () => {
+      const now = await connections();
+      return now.websocket <= baseline.websocket && now.sse <= baseline.sse;
+    }, "the relay to see the test's connections close");
+  });
+
   for (const [count, transport] of [
     [10, 'sse'],
     [30, 'sse'],
