@@ -1,32 +1,63 @@
 /**
- * Per-pixel-column reduction of a line trace's window (issue 12's decimation; not yet wired into
- * the element): the points of each column of the plot's width are reduced to the first, the lowest,
- * the highest and the last of them, in their original order. Peaks and dips are never lost, every
- * kept point is a real sample, and a column holds at most four points whatever the window's size.
+ * Per-pixel-column reduction of a line trace's window: the points of each column of the plot's
+ * width are reduced to the first, the lowest, the highest and the last of them, in their original
+ * order. Peaks and dips are never lost, every kept point is a real sample, and a column holds at
+ * most four points whatever the window's size. It reads the window's ring buffers in place.
  */
 
 /** Above this many points per pixel column a line is worth reducing (uPlot's rule of thumb). */
 export const POINTS_PER_COLUMN = 4;
 
+/** A ring buffer's storage: position i of the window is at `items[(start + i) % capacity]`. */
+export interface RingView<T> {
+  readonly items: ArrayLike<T>;
+  readonly start: number;
+  readonly capacity: number;
+}
+
+/** A window's part to reduce: positions `[from, to)`, and the x interval `[lo, hi]` the columns divide. */
+export interface ReduceSpan {
+  from: number;
+  to: number;
+  lo: number;
+  hi: number;
+}
+
+let scratch = new Int32Array(1024);
+
+/** A buffer for `count` indices, reused from frame to frame (the reduction allocates nothing per point). */
+export function indexBuffer(count: number): Int32Array {
+  if (scratch.length < count) scratch = new Int32Array(Math.max(count, scratch.length * 2));
+  return scratch;
+}
+
 /**
- * Picks the points to draw: their indices, ascending, written into `out` (room for `y.length`
- * always suffices: at most four a column are written, plus each gap); returns how many. `x` is ascending (null: the index is x), `y` the values;
- * a point whose y is not a finite number (a gap in the line) is always kept, so gaps stay gaps.
- * O(n), no allocation.
+ * Picks the points to draw: their window positions, ascending, written into `out` (room for
+ * `span.to - span.from` always suffices: at most four a column are written, plus each gap);
+ * returns how many. `x` is ascending (null: the position is x), `y` the values; a point whose y is
+ * not a finite number (a gap in the line) is always kept, so gaps stay gaps. Points outside
+ * `[lo, hi]` fall in the first or the last column. O(to - from), no allocation.
  */
 export function reduceToColumns(
-  x: ArrayLike<number> | null,
-  y: ArrayLike<unknown>,
+  x: RingView<number> | null,
+  y: RingView<unknown>,
+  span: ReduceSpan,
   columns: number,
   out: Int32Array,
 ): number {
-  const n = y.length;
-  if (n === 0 || columns < 1) return 0;
-  const first = x === null ? 0 : (x[0] as number);
-  const last = x === null ? n - 1 : (x[n - 1] as number);
-  const span = last - first;
-  // All at one x (or one point): a single column.
-  const scale = span > 0 ? columns / span : 0;
+  const { from, to, lo, hi } = span;
+  if (to <= from || columns < 1) return 0;
+  const scale = hi > lo ? columns / (hi - lo) : 0;
+  const last = columns - 1;
+  const xItems = x?.items;
+  const xCapacity = x?.capacity ?? 1;
+  const yItems = y.items;
+  const yCapacity = y.capacity;
+  let xp = (x?.start ?? 0) + from;
+  if (xp >= xCapacity) xp -= xCapacity;
+  let yp = y.start + from;
+  if (yp >= yCapacity) yp -= yCapacity;
+
   let count = 0;
   let column = -1;
   let firstIndex = -1;
@@ -36,50 +67,51 @@ export function reduceToColumns(
   let minValue = Infinity;
   let maxValue = -Infinity;
 
-  const flush = (): void => {
-    if (firstIndex < 0) return;
-    // The four in index order, each once.
-    const a = firstIndex;
-    let b = minIndex < maxIndex ? minIndex : maxIndex;
-    let c = minIndex < maxIndex ? maxIndex : minIndex;
-    const d = lastIndex;
-    if (b > a) out[count++] = a;
-    else b = a;
-    out[count++] = b;
-    if (c > b) out[count++] = c;
-    else c = b;
-    if (d > c) out[count++] = d;
-    firstIndex = lastIndex = minIndex = maxIndex = -1;
-    minValue = Infinity;
-    maxValue = -Infinity;
-  };
-
-  for (let i = 0; i < n; i++) {
-    const xi = x === null ? i : (x[i] as number);
-    let c = Math.floor((xi - first) * scale);
-    if (c >= columns) c = columns - 1;
-    if (c !== column) {
-      flush();
-      column = c;
+  for (let i = from; i < to; i++) {
+    const xi = xItems === undefined ? i : (xItems[xp] as number);
+    let c = Math.floor((xi - lo) * scale);
+    if (c > last) c = last;
+    else if (c < 0) c = 0;
+    const value = yItems[yp];
+    if (++xp === xCapacity) xp = 0;
+    if (++yp === yCapacity) yp = 0;
+    const gap = typeof value !== 'number' || !Number.isFinite(value);
+    if ((c !== column || gap) && firstIndex >= 0) {
+      count = writeColumn(out, count, firstIndex, minIndex, maxIndex, lastIndex);
+      firstIndex = lastIndex = minIndex = maxIndex = -1;
+      minValue = Infinity;
+      maxValue = -Infinity;
     }
-    const value = y[i];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      // A gap: the column so far, the gap alone, then the column goes on.
-      flush();
+    column = c;
+    if (gap) {
+      // A gap is drawn alone: the line ends before it and starts again after it.
       out[count++] = i;
       continue;
     }
     if (firstIndex < 0) firstIndex = i;
     lastIndex = i;
-    if (value < minValue) {
-      minValue = value;
+    if ((value as number) < minValue) {
+      minValue = value as number;
       minIndex = i;
     }
-    if (value > maxValue) {
-      maxValue = value;
+    if ((value as number) > maxValue) {
+      maxValue = value as number;
       maxIndex = i;
     }
   }
-  flush();
+  if (firstIndex >= 0) count = writeColumn(out, count, firstIndex, minIndex, maxIndex, lastIndex);
+  return count;
+}
+
+/** Writes a column's first, lowest, highest and last positions in position order, each once. */
+function writeColumn(out: Int32Array, count: number, first: number, min: number, max: number, last: number): number {
+  let b = min < max ? min : max;
+  let c = min < max ? max : min;
+  if (b > first) out[count++] = first;
+  else b = first;
+  out[count++] = b;
+  if (c > b) out[count++] = c;
+  else c = b;
+  if (last > c) out[count++] = last;
   return count;
 }

@@ -1,10 +1,15 @@
 /**
  * Frame planning: one frame's pending work -> exactly one Plotly call: `extendTraces` when every change is an append
  * to an array Plotly already has, otherwise one `update` (restyle + relayout) with whole windows.
- * Both redraw the plot once; a frame never makes two calls.
+ * Both redraw the plot once; a frame never makes two calls. A line whose window holds more points
+ * than its plot has pixels for is drawn reduced (`TraceWindow.reductionFor`): its arrays go whole,
+ * so a frame with one goes by `update`.
  */
 import type { PlotlyApi } from './plotly-api.js';
-import type { TraceWindow } from './trace-window.js';
+import type { Reduction, TraceGeometry, TraceWindow } from './trace-window.js';
+
+/** Where each streamed trace is drawn (null: it is not reduced); null for no decimation at all. */
+export type GeometryOf = ((window: TraceWindow) => TraceGeometry | null) | null;
 
 export interface ExtendPlan {
   kind: 'extend';
@@ -53,10 +58,16 @@ function planExtend(dirty: TraceWindow[]): ExtendPlan | null {
   return { kind: 'extend', update, indices: dirty.map((w) => w.index), maxPoints };
 }
 
-function planUpdate(dirty: TraceWindow[], layout: Record<string, unknown>): UpdatePlan {
+function planUpdate(
+  dirty: TraceWindow[],
+  layout: Record<string, unknown>,
+  reductions: ReadonlyMap<TraceWindow, Reduction>,
+): UpdatePlan {
   const traces: Record<string, unknown[]> = {};
   dirty.forEach((window, position) => {
-    for (const [key, value] of window.pendingRewrites()) {
+    const reduction = reductions.get(window);
+    const values = reduction === undefined ? window.pendingRewrites() : window.reducedValues(reduction);
+    for (const [key, value] of values) {
       // Plotly's restyle skips traces whose value is undefined: each trace sets only its own keys.
       const values = (traces[key] ??= new Array<unknown>(dirty.length).fill(undefined));
       values[position] = value;
@@ -66,20 +77,33 @@ function planUpdate(dirty: TraceWindow[], layout: Record<string, unknown>): Upda
 }
 
 /**
- * Plans the frame for the windows that changed and the layout merged since the last frame, and
- * marks them drawn. Returns the plan and the points dropped unseen, or null when nothing changed.
+ * Plans the frame for the windows that changed (or whose reduction did: a resize, a zoom) and the
+ * layout merged since the last frame, and marks them drawn. Returns the plan and the points dropped
+ * unseen, or null when nothing changed.
  */
 export function planFrame(
   windows: readonly TraceWindow[],
   layout: Record<string, unknown> | null,
+  geometryOf: GeometryOf = null,
 ): { plan: FramePlan; drops: number } | null {
-  const dirty = windows.filter((w) => w.dirty);
-  if (dirty.length === 0 && layout === null) return null;
+  const redraw: TraceWindow[] = [];
+  const reductions = new Map<TraceWindow, Reduction>();
+  // Reduced now or in the last frame: the whole (reduced) arrays go out, not an extend.
+  let whole = false;
+  for (const window of windows) {
+    const reduction = geometryOf === null ? null : window.reductionFor(geometryOf(window));
+    if (reduction !== null) reductions.set(window, reduction);
+    const changed = window.dirty || window.drawnReduction !== (reduction?.key ?? null);
+    if (!changed) continue;
+    redraw.push(window);
+    if (reduction !== null || window.drawnReduction !== null) whole = true;
+  }
+  if (redraw.length === 0 && layout === null) return null;
   let plan: FramePlan | null = null;
-  if (layout === null && dirty.every((w) => w.appendOnly)) plan = planExtend(dirty);
-  plan ??= planUpdate(dirty, layout ?? {});
+  if (!whole && layout === null && redraw.every((w) => w.appendOnly)) plan = planExtend(redraw);
+  plan ??= planUpdate(redraw, layout ?? {}, reductions);
   let drops = 0;
-  for (const window of dirty) drops += window.markDrawn();
+  for (const window of redraw) drops += window.markDrawn(reductions.get(window) ?? null);
   return { plan, drops };
 }
 

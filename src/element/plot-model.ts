@@ -15,8 +15,8 @@ import {
   type Scalar,
 } from '../shared/messages.js';
 import type { StreamError } from './errors.js';
-import { planFrame, type FramePlan } from './frame-plan.js';
-import { TraceWindow } from './trace-window.js';
+import { planFrame, type FramePlan, type GeometryOf } from './frame-plan.js';
+import { TraceWindow, type Reduction } from './trace-window.js';
 
 /** The model's counters since the element was created (the element adds `reconnects`; see the README's `stats`). */
 export interface ModelStats {
@@ -34,6 +34,8 @@ export interface ModelStats {
   lastRenderMs: number;
   /** Milliseconds from the oldest message drawn by the last frame to that frame. */
   lag: number;
+  /** Points of the streamed traces that Plotly draws (fewer than the windows hold where lines are reduced). */
+  drawnPoints: number;
 }
 
 export class PlotModel {
@@ -47,7 +49,16 @@ export class PlotModel {
   #needsFullDraw = false;
   #reportedUnknown = new Set<string>();
   #oldestPending: number | null = null;
-  readonly #stats: ModelStats = { messages: 0, points: 0, frames: 0, drops: 0, rejected: 0, lastRenderMs: 0, lag: 0 };
+  readonly #stats: ModelStats = {
+    messages: 0,
+    points: 0,
+    frames: 0,
+    drops: 0,
+    rejected: 0,
+    lastRenderMs: 0,
+    lag: 0,
+    drawnPoints: 0,
+  };
   readonly #onError: (error: StreamError) => void;
   readonly #now: () => number;
 
@@ -211,33 +222,53 @@ export class PlotModel {
     for (const window of windows) window.reset();
   }
 
-  /** The whole figure as it should be drawn now: the figure with every window and layout update. */
-  fullFigure(): { data: Record<string, unknown>[]; layout: Record<string, unknown>; config: Record<string, unknown> } {
+  /** A streamed trace's whole window (each per-point key, oldest first), or null for a trace that does not stream. */
+  window(trace: number): Record<string, unknown[]> | null {
+    return this.#windows.find((w) => w.index === trace)?.window() ?? null;
+  }
+
+  /**
+   * The whole figure as it should be drawn now: the figure with every window and layout update;
+   * `reductions` (by window, in trace order) draws some windows reduced.
+   */
+  fullFigure(reductions: ReadonlyArray<Reduction | null> = []): {
+    data: Record<string, unknown>[];
+    layout: Record<string, unknown>;
+    config: Record<string, unknown>;
+  } {
     const figure = this.#figure;
     if (figure === null) return { data: [], layout: {}, config: {} };
     const data = figure.data.map((trace) => structuredClone(trace));
-    for (const window of this.#windows) data[window.index] = window.toTrace();
+    this.#windows.forEach((window, i) => (data[window.index] = window.toTrace(reductions[i] ?? null)));
     const layout = structuredClone(figure.layout);
     for (const [path, value] of Object.entries(this.#appliedLayout)) setPath(layout, path, structuredClone(value));
     return { data, layout, config: { ...figure.config } };
   }
 
-  /** Takes what changed since the last frame as one plan, or null when nothing did. */
-  takeFrame(): FramePlan | null {
+  /**
+   * Takes what changed since the last frame as one plan, or null when nothing did. Lines are drawn
+   * reduced where `geometryOf` (null: never) gives their plot's width.
+   */
+  takeFrame(geometryOf: GeometryOf = null): FramePlan | null {
     const now = this.#now();
     if (this.#oldestPending !== null) this.#stats.lag = now - this.#oldestPending;
     this.#oldestPending = null;
+    let plan: FramePlan;
     if (this.#needsFullDraw) {
       this.#needsFullDraw = false;
       this.#pendingLayout = null;
-      for (const window of this.#windows) this.#stats.drops += window.markDrawn();
-      return { kind: 'react', ...this.fullFigure() };
+      const reductions = this.#windows.map((w) => (geometryOf === null ? null : w.reductionFor(geometryOf(w))));
+      plan = { kind: 'react', ...this.fullFigure(reductions) };
+      this.#windows.forEach((window, i) => (this.#stats.drops += window.markDrawn(reductions[i])));
+    } else {
+      const planned = planFrame(this.#windows, this.#pendingLayout, geometryOf);
+      this.#pendingLayout = null;
+      if (planned === null) return null;
+      this.#stats.drops += planned.drops;
+      plan = planned.plan;
     }
-    const planned = planFrame(this.#windows, this.#pendingLayout);
-    this.#pendingLayout = null;
-    if (planned === null) return null;
-    this.#stats.drops += planned.drops;
-    return planned.plan;
+    this.#stats.drawnPoints = this.#windows.reduce((sum, w) => sum + w.drawnPoints, 0);
+    return plan;
   }
 
   #reportOnce(key: string, error: StreamError): void {

@@ -9,6 +9,8 @@ import { drawPlan, type FramePlan } from './frame-plan.js';
 import type { PlotlyApi } from './plotly-api.js';
 import type { TransportChoice } from './transport/connection.js';
 import { pagePool, type Lease } from './transport/shared-connection.js';
+import { traceGeometry } from './plot-geometry.js';
+import type { TraceWindow } from './trace-window.js';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
 
@@ -42,6 +44,10 @@ export type AccessToken = string | (() => string | null | undefined | Promise<st
 
 export const DEFAULT_STALE_AFTER = 20_000;
 const TRANSPORTS: readonly TransportChoice[] = ['auto', 'websocket', 'sse'];
+
+/** `auto`: lines with more points than their plot has pixels for are drawn reduced; `off`: every point. */
+export type Decimate = 'auto' | 'off';
+const DECIMATE: readonly Decimate[] = ['auto', 'off'];
 
 function positiveNumber(value: unknown, fallback: number): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -154,6 +160,7 @@ export class PlotlyStreamElement extends LitElement {
     hideBadge: { type: Boolean, attribute: 'hide-badge' },
     figure: { attribute: false, noAccessor: true },
     accessToken: { attribute: 'access-token', noAccessor: true },
+    decimate: { type: String, noAccessor: true },
   };
 
   /** The relay's base URL, `http(s)://` or `ws(s)://`. Without it, only `write()` feeds the chart. */
@@ -188,6 +195,9 @@ export class PlotlyStreamElement extends LitElement {
   #resizeObserver: ResizeObserver | null = null;
   #figureScriptText: string | null = null;
   #accessToken: AccessToken | null = null;
+  #decimate: Decimate = 'auto';
+  /** True while Plotly's relayout events (zoom, pan, resize) reach the element. */
+  #listening = false;
 
   constructor() {
     super();
@@ -257,6 +267,24 @@ export class PlotlyStreamElement extends LitElement {
     this.#ensureConnection();
   }
 
+  /**
+   * `auto`: a line trace (scatter with lines, ascending numeric or date x, or no x) whose window holds
+   * more than 4 points per pixel of its plot's width is drawn as the first, lowest, highest and last
+   * point of each pixel column (peaks kept, every drawn point a real sample), again on resize and
+   * zoom; `off`: every point is drawn. Other values mean `auto`. `getWindow()` has every point either way.
+   * @default 'auto'
+   */
+  get decimate(): 'auto' | 'off' {
+    return this.#decimate;
+  }
+  set decimate(value: string | null) {
+    const old = this.#decimate;
+    this.#decimate = DECIMATE.includes(value as Decimate) ? (value as Decimate) : 'auto';
+    if (this.#decimate === old) return;
+    this.requestUpdate('decimate', old);
+    this.#scheduleDraw();
+  }
+
   /** `idle`, `connecting`, `live`, `stale`, `reconnecting` or `closed` (read-only, reflected). */
   get state(): StreamState {
     return this.#state;
@@ -282,7 +310,7 @@ export class PlotlyStreamElement extends LitElement {
     return this.#graphDiv;
   }
 
-  /** Counters: messages, points, frames, drops, rejected, lastRenderMs, lag, reconnects. */
+  /** Counters: messages, points, frames, drops, rejected, lastRenderMs, lag, drawnPoints, reconnects. */
   get stats(): StreamStats {
     return { ...this.#model.stats, reconnects: this.#reconnects + (this.#connection?.reconnects ?? 0) };
   }
@@ -299,6 +327,7 @@ export class PlotlyStreamElement extends LitElement {
     if (this.#graphDiv !== null && this.#plotted) this.plotly.purge(this.#graphDiv);
     this.#plotly = value;
     this.#plotted = false;
+    this.#listening = false;
     this.#redrawAll();
   }
 
@@ -319,6 +348,15 @@ export class PlotlyStreamElement extends LitElement {
     const accepted = this.#model.write(token, message);
     if (accepted) this.#scheduleDraw();
     return accepted;
+  }
+
+  /**
+   * A streamed trace's whole window: each per-point key (`x`, `y`, `marker.color`, ...) as an
+   * array, oldest first, whatever is drawn (`graphDiv.data` holds what Plotly draws, reduced where
+   * lines are decimated). Null for a trace index that does not stream.
+   */
+  getWindow(trace: number): Record<string, unknown[]> | null {
+    return this.#model.window(trace);
   }
 
   /** Stops drawing; messages are still buffered. */
@@ -374,6 +412,7 @@ export class PlotlyStreamElement extends LitElement {
     this.#stopConnection('element removed');
     if (this.#graphDiv !== null && this.#plotted) this.plotly.purge(this.#graphDiv);
     this.#plotted = false;
+    this.#listening = false;
     this.#drawing = false;
   }
 
@@ -418,7 +457,23 @@ export class PlotlyStreamElement extends LitElement {
   #resize(): void {
     if (!this.#plotted || this.#graphDiv === null) return;
     // Plotly rejects a resize of a plot that is not displayed (display: none): nothing to do then.
-    Promise.resolve(this.plotly.Plots.resize(this.#graphDiv)).catch(() => undefined);
+    // A new width may change how lines are reduced: the next frame looks.
+    Promise.resolve(this.plotly.Plots.resize(this.#graphDiv)).then(
+      () => this.#scheduleDraw(),
+      () => undefined,
+    );
+  }
+
+  /** Where each trace is drawn, for decimation; null when it is off. */
+  #geometryOf = (window: TraceWindow) => (this.#graphDiv === null ? null : traceGeometry(this.#graphDiv, window.index));
+
+  /** After a draw: zooms and pans (Plotly's relayout events) re-reduce lines for the range in view. */
+  #listen(gd: HTMLElement): void {
+    if (this.#listening) return;
+    const events = gd as HTMLElement & { on?: (event: string, listener: () => void) => void };
+    if (typeof events.on !== 'function') return;
+    events.on('plotly_relayout', () => this.#scheduleDraw());
+    this.#listening = true;
   }
 
   #redrawAll(): void {
@@ -435,7 +490,7 @@ export class PlotlyStreamElement extends LitElement {
     const gd = this.#graphDiv;
     if (!this.isConnected || gd === null || this.paused) return false;
     if (this.#drawing) return 'busy';
-    const plan = this.#model.takeFrame();
+    const plan = this.#model.takeFrame(this.#decimate === 'auto' ? this.#geometryOf : null);
     if (plan === null) return false;
     const started = performance.now();
     let result: Promise<unknown>;
@@ -452,6 +507,7 @@ export class PlotlyStreamElement extends LitElement {
     result.then(
       () => {
         this.#drawing = false;
+        this.#listen(gd);
         this.#dispatch('plotly-stream-render', { kind: plan.kind, ms });
         if (this.#model.dirty) this.#scheduleDraw();
       },

@@ -25,6 +25,21 @@ export class RingBuffer<T> {
     return this.#length;
   }
 
+  /** The storage, read by position `(start + i) % capacity` (decimation reads a window in place). */
+  get items(): readonly T[] {
+    return this.#items;
+  }
+
+  /** Where the oldest item is in `items`. */
+  get start(): number {
+    return this.#start;
+  }
+
+  /** The item at a position of the window (0 the oldest). */
+  at(index: number): T {
+    return this.#items[(this.#start + index) % this.#capacity] as T;
+  }
+
   push(item: T): void {
     if (this.#length < this.#capacity) {
       this.#items[(this.#start + this.#length) % this.#capacity] = item;

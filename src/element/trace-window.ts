@@ -3,9 +3,43 @@
  * replaced, and what changed since the last frame (so a frame sends only the new points, or the
  * whole window when something was overwritten).
  */
+import { indexBuffer, POINTS_PER_COLUMN, reduceToColumns, type ReduceSpan } from './decimate.js';
 import { getPath, setPath } from './figure.js';
 import { PER_POINT_KEYS, type Scalar } from '../shared/messages.js';
 import { RingBuffer } from './ring-buffer.js';
+import { NumberRing, xNumber } from './x-numbers.js';
+
+/** Where a trace is drawn: its x axis's width in pixels, and the x range in view (null: the whole window). */
+export interface TraceGeometry {
+  columns: number;
+  range: readonly [number, number] | null;
+}
+
+/** How a window is drawn reduced: the part in view and its columns; `key` changes when either does. */
+export interface Reduction {
+  key: string;
+  span: ReduceSpan;
+  columns: number;
+}
+
+/**
+ * A trace whose line can be drawn reduced: a scatter with lines (Plotly's default mode has lines
+ * past 20 points) whose points are not stacked on another trace's and whose x is not implicit
+ * `x0 + i * dx` (a reduced trace without x gets the kept positions as x).
+ */
+function isLineTrace(trace: Record<string, unknown>): boolean {
+  const type = trace['type'] ?? 'scatter';
+  const mode = trace['mode'];
+  const fill = trace['fill'];
+  return (
+    type === 'scatter' &&
+    (mode === undefined || (typeof mode === 'string' && mode.includes('lines'))) &&
+    trace['stackgroup'] === undefined &&
+    !(typeof fill === 'string' && fill.startsWith('tonext')) &&
+    trace['x0'] === undefined &&
+    trace['dx'] === undefined
+  );
+}
 
 export class TraceWindow {
   readonly index: number;
@@ -20,12 +54,22 @@ export class TraceWindow {
   #appended = new Map<string, number>();
   /** Keys to send whole in the next frame. */
   #rewrite = new Set<string>();
+  /** x as numbers, beside the x buffer (null without one), so a reduction reads it without parsing. */
+  #x: NumberRing | null = null;
+  readonly #lineTrace: boolean;
+  /** The reduction the last frame drew (its key), or null when it drew the whole window. */
+  #drawnReduction: string | null = null;
+  /** Points of this trace the last frame handed to Plotly. */
+  #drawnPoints = 0;
+  /** Points the last reduction kept. */
+  #reducedPoints = 0;
 
   constructor(index: number, token: string, maxpoints: number, figureTrace: Record<string, unknown>) {
     this.index = index;
     this.token = token;
     this.#maxpoints = maxpoints;
     this.#figureTrace = figureTrace;
+    this.#lineTrace = isLineTrace(figureTrace);
     this.#seedFromFigure();
   }
 
@@ -55,6 +99,18 @@ export class TraceWindow {
       const value = getPath(this.#figureTrace, key);
       if (Array.isArray(value)) this.#buffers.set(key, new RingBuffer(this.#maxpoints, value));
     }
+    this.#syncX();
+  }
+
+  /** Rebuilds x as numbers from the x buffer (after anything but an append changed it). */
+  #syncX(): void {
+    const x = this.#buffers.get('x');
+    if (x === undefined || !this.#lineTrace) {
+      this.#x = null;
+      return;
+    }
+    this.#x ??= new NumberRing(this.#maxpoints);
+    this.#x.rebuild(x.toArray(), this.#maxpoints);
   }
 
   append(key: string, value: Scalar): void {
@@ -66,6 +122,10 @@ export class TraceWindow {
       this.#rewrite.add(key);
     }
     buffer.push(value);
+    if (key === 'x' && this.#lineTrace) {
+      if (this.#x === null) this.#syncX();
+      else this.#x.push(xNumber(value));
+    }
     if (this.#rewrite.has(key)) return;
     this.#appended.set(key, (this.#appended.get(key) ?? 0) + 1);
   }
@@ -75,6 +135,7 @@ export class TraceWindow {
       const buffer = this.#buffers.get(key);
       if (buffer === undefined) this.#buffers.set(key, new RingBuffer(this.#maxpoints, values));
       else buffer.replace(values);
+      if (key === 'x') this.#syncX();
     } else {
       this.#attributes.set(key, values.slice());
     }
@@ -99,6 +160,7 @@ export class TraceWindow {
       buffer.resize(maxpoints);
       this.#rewrite.add(key);
     }
+    this.#syncX();
     this.#appended.clear();
   }
 
@@ -108,6 +170,7 @@ export class TraceWindow {
       this.#buffers.set(key, new RingBuffer(this.#maxpoints, buffer.toArray()));
     }
     for (const [key, values] of previous.#attributes) this.#attributes.set(key, values);
+    this.#syncX();
   }
 
   /** Appended keys that could go out by extendTraces: none of them needs a whole rewrite. */
@@ -129,12 +192,72 @@ export class TraceWindow {
     return this.#buffers.has(key);
   }
 
-  /** Whole values of every key that changed since the last frame. */
+  /**
+   * Whole values of every key that changed since the last frame; after a reduced frame, of every
+   * per-point key (and x back to the figure's, as the reduction may have made one).
+   */
   pendingRewrites(): Map<string, unknown> {
+    const keys = new Set([...this.#appended.keys(), ...this.#rewrite]);
+    if (this.#drawnReduction !== null) for (const key of [...this.#buffers.keys(), 'x']) keys.add(key);
     const out = new Map<string, unknown>();
-    for (const key of new Set([...this.#appended.keys(), ...this.#rewrite])) {
-      out.set(key, this.#valueOf(key));
+    for (const key of keys) out.set(key, this.#valueOf(key));
+    return out;
+  }
+
+  /**
+   * How this window is drawn for a geometry: reduced (the part in view, at most four points a
+   * column) when it is a line trace with ascending x (or none) and more than `POINTS_PER_COLUMN`
+   * points a column; null when it is drawn whole.
+   */
+  reductionFor(geometry: TraceGeometry | null): Reduction | null {
+    if (geometry === null || !this.#lineTrace || geometry.columns < 1) return null;
+    const y = this.#buffers.get('y');
+    const n = y?.length ?? 0;
+    if (n <= POINTS_PER_COLUMN * geometry.columns) return null;
+    const x = this.#x;
+    if (this.#buffers.has('x') && (x === null || x.length !== n || !x.ascending)) return null;
+    const at = (i: number) => (x === null ? i : x.at(i));
+    let span: ReduceSpan;
+    if (geometry.range === null) {
+      span = { from: 0, to: n, lo: at(0), hi: at(n - 1) };
+    } else {
+      const [lo, hi] = geometry.range;
+      // The points in view and one on each side, so the line runs to the plot's edges.
+      const first = x === null ? Math.max(0, Math.ceil(lo)) : x.lowerBound(lo);
+      const after = x === null ? Math.max(0, Math.floor(hi) + 1) : x.upperBound(hi);
+      span = { from: Math.max(0, first - 1), to: Math.min(n, after + 1), lo, hi };
     }
+    return { key: `${geometry.columns}:${geometry.range?.join(':') ?? ''}`, span, columns: geometry.columns };
+  }
+
+  /** The key of the reduction the last frame drew, null when it drew the whole window. */
+  get drawnReduction(): string | null {
+    return this.#drawnReduction;
+  }
+
+  /** Points of this trace the last frame drew. */
+  get drawnPoints(): number {
+    return this.#drawnPoints;
+  }
+
+  /**
+   * The reduced window: every per-point key at the kept positions (x the positions themselves when
+   * the trace has none), and the attributes that changed since the last frame.
+   */
+  reducedValues(reduction: Reduction): Map<string, unknown> {
+    const y = this.#buffers.get('y') as RingBuffer<unknown>;
+    const { span } = reduction;
+    const indices = indexBuffer(span.to - span.from);
+    const count = reduceToColumns(this.#x, y, span, reduction.columns, indices);
+    this.#reducedPoints = count;
+    const out = new Map<string, unknown>();
+    for (const [key, buffer] of this.#buffers) {
+      const values = new Array<unknown>(count);
+      for (let i = 0; i < count; i++) values[i] = buffer.at(indices[i] as number);
+      out.set(key, values);
+    }
+    if (!this.#buffers.has('x')) out.set('x', Array.from(indices.subarray(0, count)));
+    for (const key of this.#rewrite) if (!out.has(key)) out.set(key, this.#valueOf(key));
     return out;
   }
 
@@ -150,22 +273,39 @@ export class TraceWindow {
   }
 
   /**
-   * Marks the current state as drawn. Returns the points pushed out of the window before any frame
-   * drew them (more than maxpoints arrived since the last frame; keys of one message count once).
+   * Marks the current state as drawn (reduced, when the frame drew `reduction`). Returns the points
+   * pushed out of the window before any frame drew them (more than maxpoints arrived since the last
+   * frame; keys of one message count once).
    */
-  markDrawn(): number {
+  markDrawn(reduction: Reduction | null = null): number {
     let appended = 0;
     for (const count of this.#appended.values()) appended = Math.max(appended, count);
     this.#appended.clear();
     this.#rewrite.clear();
+    this.#drawnReduction = reduction?.key ?? null;
+    this.#drawnPoints = reduction === null ? this.length('y') : this.#reducedPoints;
     return Math.max(0, appended - this.#maxpoints);
   }
 
-  /** The trace as it should be drawn from scratch: the figure's trace with the window in it. */
-  toTrace(): Record<string, unknown> {
+  /**
+   * The trace as it should be drawn from scratch: the figure's trace with the window in it (reduced
+   * when a reduction is given).
+   */
+  toTrace(reduction: Reduction | null = null): Record<string, unknown> {
     const trace = structuredClone(this.#figureTrace);
-    for (const [key, buffer] of this.#buffers) setPath(trace, key, buffer.toArray());
+    if (reduction !== null) {
+      for (const [key, values] of this.reducedValues(reduction)) setPath(trace, key, values);
+    } else {
+      for (const [key, buffer] of this.#buffers) setPath(trace, key, buffer.toArray());
+    }
     for (const [key, values] of this.#attributes) setPath(trace, key, values.slice());
     return trace;
+  }
+
+  /** The whole window, every per-point key oldest first (whatever is drawn). */
+  window(): Record<string, unknown[]> {
+    const out: Record<string, unknown[]> = {};
+    for (const [key, buffer] of this.#buffers) out[key] = buffer.toArray();
+    return out;
   }
 }

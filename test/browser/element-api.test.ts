@@ -23,6 +23,7 @@ describe('<plotly-stream> API', () => {
     expect(el.staleAfter).to.equal(20000);
     expect(el.paused).to.equal(false);
     expect(el.hideBadge).to.equal(false);
+    expect(el.decimate).to.equal('auto');
     expect(el.state).to.equal('idle');
     expect(el.getAttribute('state')).to.equal('idle');
     expect(el.stats).to.deep.equal({
@@ -33,6 +34,7 @@ describe('<plotly-stream> API', () => {
       rejected: 0,
       lastRenderMs: el.stats.lastRenderMs,
       lag: el.stats.lag,
+      drawnPoints: 0,
       reconnects: 0,
     });
   });
@@ -46,6 +48,7 @@ describe('<plotly-stream> API', () => {
         stale-after="1500"
         paused
         hide-badge
+        decimate="off"
       ></plotly-stream>`,
     );
     expect(el.src).to.equal('http://nowhere.test');
@@ -54,12 +57,15 @@ describe('<plotly-stream> API', () => {
     expect(el.staleAfter).to.equal(1500);
     expect(el.paused).to.equal(true);
     expect(el.hideBadge).to.equal(true);
+    expect(el.decimate).to.equal('off');
     el.setAttribute('transport', 'carrier-pigeon');
+    el.setAttribute('decimate', 'lttb');
     el.setAttribute('max-fps', '-3');
     el.setAttribute('stale-after', 'soon');
     expect(el.transport).to.equal('auto');
     expect(el.maxFps).to.equal(20);
     expect(el.staleAfter).to.equal(20000);
+    expect(el.decimate).to.equal('auto');
     el.maxFps = 0;
     expect(el.maxFps).to.equal(20);
     el.removeAttribute('paused');

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { POINTS_PER_COLUMN, reduceToColumns } from '../../../src/element/decimate.js';
+import { POINTS_PER_COLUMN, reduceToColumns, type RingView } from '../../../src/element/decimate.js';
+import { RingBuffer } from '../../../src/element/ring-buffer.js';
 
+const view = <T>(items: T[]): RingView<T> => ({ items, start: 0, capacity: Math.max(1, items.length) });
+
+/** Reduces a whole window given as arrays (x null: positions), columns spanning its first to last x. */
 function reduce(x: number[] | null, y: unknown[], columns: number): number[] {
   const out = new Int32Array(y.length);
-  const count = reduceToColumns(x, y, columns, out);
+  const n = y.length;
+  const span = { from: 0, to: n, lo: x === null ? 0 : (x[0] ?? 0), hi: x === null ? n - 1 : (x[n - 1] ?? 0) };
+  const count = reduceToColumns(x === null ? null : view(x), view(y), span, columns, out);
   return [...out.subarray(0, count)];
 }
 
@@ -64,5 +70,27 @@ describe('reduceToColumns (per-pixel-column decimation)', () => {
     assert.deepEqual(reduce(null, [5], 100), [0]);
     assert.deepEqual(reduce([3, 3, 3, 3, 3, 3], [1, 9, 2, 0, 4, 5], 10), [0, 1, 3, 5], 'first, max, min, last');
     assert.deepEqual(reduce(null, [], 10), []);
+  });
+
+  it('reads a ring buffer in place after it wrapped around, as its window in order', () => {
+    const ring = new RingBuffer<number>(1000);
+    for (let i = 0; i < 2500; i++) ring.push(i === 2100 ? 1e6 : i % 7);
+    const out = new Int32Array(1000);
+    const count = reduceToColumns(null, ring, { from: 0, to: 1000, lo: 0, hi: 999 }, 10, out);
+    const kept = [...out.subarray(0, count)];
+    const flat = ring.toArray();
+    assert.deepEqual(kept, reduce(null, flat, 10), 'the same as the window read out');
+    assert.ok(kept.includes(600), 'the spike, at its position in the window');
+  });
+
+  it('reduces only part of a window into the columns of a range; points outside it fall in the edge columns', () => {
+    const y = Array.from({ length: 1000 }, (_, i) => i % 10);
+    const out = new Int32Array(1000);
+    const count = reduceToColumns(null, view(y), { from: 399, to: 601, lo: 400, hi: 600 }, 2, out);
+    const kept = [...out.subarray(0, count)];
+    assert.equal(kept[0], 399);
+    assert.equal(kept.at(-1), 600);
+    assert.ok(kept.every((i) => i >= 399 && i <= 600));
+    assert.ok(kept.length <= 2 * POINTS_PER_COLUMN);
   });
 });

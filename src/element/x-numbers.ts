@@ -1,0 +1,114 @@
+/**
+ * A line trace's x as numbers, kept beside its window so a frame can bin points into pixel columns
+ * without parsing a date per point per frame: numbers as they are, Plotly's date strings as ms
+ * (UTC, as Plotly reads them: no time zone), and whether the window's x is ascending (decimation
+ * needs it), kept up to date as points come and go.
+ */
+
+// Plotly's date strings: `yyyy-mm-dd`, then ` HH`, `:MM`, `:SS(.s*)`; `T` for the space and a zone
+// suffix (which Plotly drops) are allowed.
+const DATE =
+  /^\s*(-?\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[ Tt](\d{1,2})(?::(\d{2})(?::(\d{2})(\.\d+)?)?)?(?:Z|z|[+-]\d\d(?::?\d\d)?)?)?)?)?\s*$/;
+
+/** A value of x as a number on a linear or date axis; NaN when it is neither a number nor a date. */
+export function xNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return NaN;
+  const date = DATE.exec(value);
+  if (date !== null) {
+    const [, year, month, day, hour, minute, second, fraction] = date;
+    return Date.UTC(
+      Number(year),
+      Number(month ?? 1) - 1,
+      Number(day ?? 1),
+      Number(hour ?? 0),
+      Number(minute ?? 0),
+      Number(second ?? 0),
+      fraction === undefined ? 0 : Number(fraction) * 1000,
+    );
+  }
+  // Plotly also reads numeric strings as numbers on a linear axis.
+  return value.trim() === '' ? NaN : Number(value);
+}
+
+/** A fixed-capacity ring of numbers that follows a window's x ring buffer, index for index. */
+export class NumberRing {
+  items: Float64Array;
+  start = 0;
+  length = 0;
+  /** Adjacent pairs out of order (or with a NaN), and values that are not finite: both 0 when ascending. */
+  #disorder = 0;
+  #nonFinite = 0;
+
+  constructor(capacity: number) {
+    this.items = new Float64Array(capacity);
+  }
+
+  get capacity(): number {
+    return this.items.length;
+  }
+
+  /** True when every x is finite and none is below the one before it. */
+  get ascending(): boolean {
+    return this.#disorder === 0 && this.#nonFinite === 0;
+  }
+
+  /** The value at a position of the window (0 the oldest). */
+  at(index: number): number {
+    let p = this.start + index;
+    if (p >= this.items.length) p -= this.items.length;
+    return this.items[p] as number;
+  }
+
+  push(value: number): void {
+    const capacity = this.items.length;
+    if (!Number.isFinite(value)) this.#nonFinite++;
+    if (capacity > 1 && this.length > 0 && !(value >= this.at(this.length - 1))) this.#disorder++;
+    if (this.length < capacity) {
+      let p = this.start + this.length;
+      if (p >= capacity) p -= capacity;
+      this.items[p] = value;
+      this.length++;
+      return;
+    }
+    // Full: the oldest leaves, and the pair it began with.
+    const oldest = this.items[this.start] as number;
+    if (!Number.isFinite(oldest)) this.#nonFinite--;
+    if (capacity > 1 && !(this.at(1) >= oldest)) this.#disorder--;
+    this.items[this.start] = value;
+    this.start = this.start + 1 === capacity ? 0 : this.start + 1;
+  }
+
+  /** Starts over from a window's x values (oldest first), with a capacity of its own. */
+  rebuild(values: readonly unknown[], capacity: number): void {
+    if (capacity !== this.items.length) this.items = new Float64Array(capacity);
+    this.start = 0;
+    this.length = 0;
+    this.#disorder = 0;
+    this.#nonFinite = 0;
+    const from = Math.max(0, values.length - capacity);
+    for (let i = from; i < values.length; i++) this.push(xNumber(values[i]));
+  }
+
+  /** First position whose x is at least `value` (the length when none is). Needs `ascending`. */
+  lowerBound(value: number): number {
+    return this.#search((x) => x < value);
+  }
+
+  /** First position whose x is above `value` (the length when none is). Needs `ascending`. */
+  upperBound(value: number): number {
+    return this.#search((x) => x <= value);
+  }
+
+  /** The first position where `before` stops holding (it holds for a prefix of an ascending x). */
+  #search(before: (x: number) => boolean): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(this.at(mid))) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,116 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import BundledPlotly from 'plotly.js-basic-dist';
+import '../../src/index.js';
+import type { PlotlyStreamElement } from '../../src/element.js';
+
+type Trace = { x: number[]; y: unknown[]; mode?: string };
+type GraphDiv = HTMLDivElement & { data: Trace[]; _fullLayout: { xaxis: { _length: number } } };
+const gd = (el: PlotlyStreamElement) => el.graphDiv as GraphDiv;
+/** What a person's zoom and double-click do (the element's own calls do not include relayout). */
+const Plotly = BundledPlotly as unknown as {
+  relayout(gd: HTMLElement, update: Record<string, unknown>): Promise<unknown>;
+};
+const columns = (el: PlotlyStreamElement) => gd(el)._fullLayout.xaxis._length;
+
+/** Resolves after the element's next frame that satisfies `test` (frames come while it has work). */
+function drawnWhen(el: PlotlyStreamElement, test: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no frame where ${what}`)), 10_000);
+    const check = () => {
+      if (!test()) return;
+      clearTimeout(timer);
+      el.removeEventListener('plotly-stream-render', check);
+      resolve();
+    };
+    el.addEventListener('plotly-stream-render', check);
+    if (el.graphDiv && (el.graphDiv as GraphDiv).data) check();
+  });
+}
+
+const spike = (i: number) => (i % 1009 === 300 ? 500 : i % 1013 === 600 ? -500 : Math.sin(i / 40));
+
+async function chart(figure: unknown, width = 800) {
+  const el = await fixture<PlotlyStreamElement>(
+    html`<plotly-stream style="width:${width}px;height:300px" .figure=${figure}></plotly-stream>`,
+  );
+  await drawnWhen(el, () => gd(el).data?.length > 0, 'the figure is drawn');
+  return el;
+}
+
+describe('<plotly-stream> decimation (big line windows drawn per pixel column)', () => {
+  it('draws a 20 000-point line as at most four points a pixel, every spike kept; getWindow has every point', async () => {
+    const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 20_000 } }] });
+    for (let i = 0; i < 30_000; i++) el.write('A', { x: i, y: spike(i) });
+    await drawnWhen(el, () => gd(el).data[0]?.x.at(-1) === 29_999, 'the last point is drawn');
+    const { x, y } = gd(el).data[0] as Trace;
+    expect(x.length).to.be.at.most(4 * columns(el) + 4);
+    expect(x.length).to.be.below(20_000);
+    expect(x[0]).to.equal(10_000, 'the first point of the window is drawn');
+    for (let i = 10_000; i < 30_000; i++) if (Math.abs(spike(i)) === 500) expect(x).to.include(i);
+    expect(y).to.deep.equal(x.map(spike), 'every drawn point is a real sample');
+    expect(el.stats.drawnPoints).to.equal(x.length);
+    const window = el.getWindow(0) as Record<string, number[]>;
+    expect(window['x']).to.have.length(20_000);
+    expect(window['x']?.[0]).to.equal(10_000);
+    expect(window['y']).to.deep.equal(Array.from({ length: 20_000 }, (_, i) => spike(i + 10_000)));
+    expect(el.getWindow(5)).to.equal(null);
+  });
+
+  it('decimate="off" draws every point; back to auto reduces again without new points', async () => {
+    const el = await chart({ data: [{ y: [], stream: { token: 'A', maxpoints: 10_000 } }] });
+    for (let i = 0; i < 10_000; i++) el.write('A', { y: spike(i) });
+    await drawnWhen(el, () => el.stats.drawnPoints > 0 && el.stats.drawnPoints < 10_000, 'reduced');
+    const reduced = gd(el).data[0] as Trace;
+    expect(reduced.y).to.deep.equal(reduced.x.map(spike), 'without x, the kept positions are x');
+    el.setAttribute('decimate', 'off');
+    await drawnWhen(el, () => gd(el).data[0]?.y.length === 10_000, 'every point');
+    expect(gd(el).data[0]?.x).to.equal(undefined, 'the positions made up for the reduction are gone');
+    el.decimate = 'auto';
+    await drawnWhen(el, () => gd(el).data[0]!.y.length < 10_000, 'reduced again');
+  });
+
+  it('re-reduces for a new width when the element is resized', async () => {
+    const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 20_000 } }] }, 900);
+    for (let i = 0; i < 20_000; i++) el.write('A', { x: i, y: i % 2 === 0 ? i % 50 : -(i % 37) });
+    await drawnWhen(el, () => gd(el).data[0]?.x.at(-1) === 19_999, 'drawn');
+    const wide = gd(el).data[0]!.x.length;
+    el.style.width = '300px';
+    await drawnWhen(el, () => gd(el).data[0]!.x.length < wide * 0.6, 'fewer points for fewer pixels');
+    expect(gd(el).data[0]!.x.length).to.be.at.most(4 * columns(el) + 4);
+  });
+
+  it('a zoom re-reduces the points in view, keeps its range while points arrive, and autoscale returns to the window', async () => {
+    const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 50_000 } }] });
+    for (let i = 0; i < 50_000; i++) el.write('A', { x: i, y: spike(i) });
+    await drawnWhen(el, () => gd(el).data[0]?.x.at(-1) === 49_999, 'drawn');
+    await Plotly.relayout(gd(el), { 'xaxis.range': [20_000, 20_400] });
+    await drawnWhen(el, () => gd(el).data[0]!.x[0] === 19_999, 'only the points in view (and one each side)');
+    const zoomed = gd(el).data[0]!.x;
+    expect(zoomed.at(-1)).to.equal(20_401);
+    expect(zoomed).to.have.length(403, 'under four a pixel in view: every one of them');
+    for (let i = 50_000; i < 50_100; i++) el.write('A', { x: i, y: spike(i) });
+    const frames = el.stats.frames;
+    await drawnWhen(el, () => el.stats.frames > frames, 'a frame with the new points');
+    expect(gd(el).data[0]!.x[0]).to.equal(19_999, 'still the points in view');
+    expect((gd(el) as unknown as { layout: { xaxis: { range: number[] } } }).layout.xaxis.range).to.deep.equal([
+      20_000, 20_400,
+    ]);
+    await Plotly.relayout(gd(el), { 'xaxis.autorange': true });
+    await drawnWhen(el, () => gd(el).data[0]!.x.at(-1) === 50_099 && gd(el).data[0]!.x[0] === 100, 'the whole window');
+    expect(gd(el).data[0]!.x.length).to.be.at.most(4 * columns(el) + 4);
+  });
+
+  it('markers-only and bar traces are drawn whole beside a reduced line', async () => {
+    const el = await chart({
+      data: [
+        { x: [], y: [], stream: { token: 'A', maxpoints: 10_000 } },
+        { x: [], y: [], mode: 'markers', stream: { token: 'A', maxpoints: 10_000 } },
+        { type: 'bar', x: [], y: [], stream: { token: 'A', maxpoints: 10_000 } },
+      ],
+    });
+    for (let i = 0; i < 10_000; i++) el.write('A', { x: i, y: spike(i) });
+    await drawnWhen(el, () => gd(el).data[2]?.x.length === 10_000, 'drawn');
+    expect(gd(el).data[0]!.x.length).to.be.below(10_000);
+    expect(gd(el).data[1]!.x).to.have.length(10_000);
+  });
+});
