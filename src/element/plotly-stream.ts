@@ -4,10 +4,9 @@ import { parseFigure, parseFigureJson } from './figure.js';
 import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameScheduler } from './frame-loop.js';
 import type { StreamError } from './errors.js';
 import { PlotModel, type ModelStats } from './plot-model.js';
-import type { RelayEvent } from '../shared/protocol.js';
 import { drawPlan, type FramePlan } from './frame-plan.js';
 import type { PlotlyApi } from './plotly-api.js';
-import type { TransportChoice } from './transport/connection.js';
+import type { StreamEvent, TransportChoice } from './transport/connection.js';
 import { pagePool, type Lease } from './transport/shared-connection.js';
 import { traceGeometry } from './plot-geometry.js';
 import type { TraceWindow } from './trace-window.js';
@@ -590,10 +589,10 @@ export class PlotlyStreamElement extends LitElement {
     if (reason !== null) this.#setState('closed', reason);
   }
 
-  #onRelayEvents(events: RelayEvent[]): void {
+  #onRelayEvents(events: StreamEvent[]): void {
     for (const event of events) {
-      if (event.type === 'data') {
-        this.#model.write(event.token, event.message);
+      if (event.type === 'run') {
+        for (const message of event.messages) if (message !== null) this.#model.write(event.token, message);
       } else if (event.type === 'reset') {
         this.#model.clear(event.token);
         this.#dispatch('plotly-stream-reset', { token: event.token });

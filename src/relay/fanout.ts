@@ -1,10 +1,12 @@
 /**
- * The live edge, shared: one feed per token listens to the engine once, encodes each message once,
- * and at each tick builds one frame (its text and its UTF-8 bytes) for every subscription that is
- * exactly at the edge. Per-viewer work is left to what is really per viewer: a subscription that is
- * catching up (history replay, a resume) or off the edge gets its messages one by one.
+ * The live edge, shared: one feed per token listens to the engine once and at each tick builds one
+ * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: one
+ * `run` event for those that read runs, the same messages as `data` events for those that do not
+ * (each built only when someone at the edge needs it). Per-viewer work is left to what is really
+ * per viewer: a subscription that is catching up (history replay, a resume) or off the edge gets
+ * its messages on its own.
  */
-import { encodeData, encodeFrame } from '../shared/protocol.js';
+import { encodeData, encodeFrame, encodeRun } from '../shared/protocol.js';
 import { FEED_MIN_INTERVAL_MS } from './constants.js';
 import type { Engine, Listening, StoredMessage } from './engine.js';
 
@@ -20,16 +22,30 @@ export function dataEvent(token: string, epoch: string, message: StoredMessage):
   return text;
 }
 
-/** One tick's messages of a token (all in one epoch), and the frame they make. */
+/** A frame built once for many viewers: its text and its UTF-8 bytes. */
+export interface SharedFrame {
+  text: string;
+  bytes: Buffer;
+}
+
+/** One tick's messages of a token (all in one epoch), and the frames they make. */
 export interface Tick {
   epoch: string;
   messages: readonly StoredMessage[];
-  frame: string;
-  bytes: Buffer;
+  /** The messages as `data` events (null when no one at the edge reads them so). */
+  data: SharedFrame | null;
+  /** The messages as one `run` event (null when no one at the edge reads runs). */
+  run: SharedFrame | null;
+}
+
+function sharedFrame(text: string): SharedFrame {
+  return { text, bytes: Buffer.from(text) };
 }
 
 /** What a feed asks of a subscription. */
 export interface FeedMember {
+  /** The member reads `run` events. */
+  readonly runs: boolean;
   /** A live message, while the member is catching up (it holds it until its replay is sent). */
   onMessage(token: string, epoch: string, message: StoredMessage): void;
   /** This tick's frame, once the member is at the live edge. */
@@ -52,7 +68,6 @@ class TokenFeed {
   readonly #onEmpty: () => void;
   #epoch = '';
   #messages: StoredMessage[] = [];
-  #events: string[] = [];
   #scheduled = false;
   #lastFlush = -Infinity;
 
@@ -91,7 +106,6 @@ class TokenFeed {
     if (this.#messages.length > 0 && epoch !== this.#epoch) this.#flush();
     this.#epoch = epoch;
     this.#messages.push(message);
-    this.#events.push(dataEvent(this.#token, epoch, message));
     if (!this.#scheduled) {
       this.#scheduled = true;
       // At most one frame per FEED_MIN_INTERVAL_MS: what dominates the relay's CPU at high rates is
@@ -106,11 +120,34 @@ class TokenFeed {
     this.#scheduled = false;
     if (this.#messages.length === 0) return;
     this.#lastFlush = performance.now();
-    const frame = encodeFrame(this.#events);
-    const tick: Tick = { epoch: this.#epoch, messages: this.#messages, frame, bytes: Buffer.from(frame) };
+    let runs = false;
+    let data = false;
+    for (const member of this.#atEdge) {
+      if (member.runs) runs = true;
+      else data = true;
+      if (runs && data) break;
+    }
+    const token = this.#token;
+    const epoch = this.#epoch;
+    const messages = this.#messages;
+    const tick: Tick = {
+      epoch,
+      messages,
+      data: data ? sharedFrame(encodeFrame(messages.map((m) => dataEvent(token, epoch, m)))) : null,
+      run: runs
+        ? sharedFrame(
+            encodeRun(
+              token,
+              epoch,
+              (messages[0] as StoredMessage).offset,
+              messages.map((m) => m.time),
+              messages.map((m) => m.text),
+            ),
+          )
+        : null,
+    };
     this.#messages = [];
-    this.#events = [];
-    for (const member of this.#atEdge) member.onTick(this.#token, tick);
+    for (const member of this.#atEdge) member.onTick(token, tick);
   };
 }
 

@@ -294,16 +294,22 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   function subscribe(
     kind: 'websocket' | 'sse',
     sink: FrameSink,
-    { request: { tokens, invalid, resume }, tooMany }: { request: SubscribeRequest; tooMany: string[] },
+    { request: { tokens, invalid, resume, runs }, tooMany }: { request: SubscribeRequest; tooMany: string[] },
     grant: ReadGrant | null,
   ): { subscription: Subscription; done: () => void } {
-    const subscription = new Subscription(fanout, tokens, sink, o.maxBufferedBytes, {
-      onTooSlow: (names) => {
-        for (const name of names) metrics.token(name).slowDisconnects++;
-        log('ended', `${kind} subscriber of ${names.join(',')} cut off: it did not keep up`);
+    const subscription = new Subscription(
+      fanout,
+      tokens,
+      sink,
+      { maxBufferedBytes: o.maxBufferedBytes, runs },
+      {
+        onTooSlow: (names) => {
+          for (const name of names) metrics.token(name).slowDisconnects++;
+          log('ended', `${kind} subscriber of ${names.join(',')} cut off: it did not keep up`);
+        },
+        onReset: (token) => metrics.token(token).resets++,
       },
-      onReset: (token) => metrics.token(token).resets++,
-    });
+    );
     subscriptions.add(subscription);
     metrics.connections[kind]++;
     for (const token of tokens) metrics.connected(token).subscribers++;

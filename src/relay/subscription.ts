@@ -12,11 +12,12 @@ import {
   encodeHeartbeat,
   encodeReady,
   encodeReset,
+  encodeRun,
   formatPositions,
   type Positions,
 } from '../shared/protocol.js';
 import type { StoredMessage } from './engine.js';
-import { dataEvent, type Fanout, type FeedMember, type Membership, type Tick } from './fanout.js';
+import { dataEvent, type Fanout, type FeedMember, type Membership, type SharedFrame, type Tick } from './fanout.js';
 
 /** The `bad-token` event for a value that is not a token; `outcome` says what became of it. */
 export function badTokenEvent(value: string, outcome: 'not subscribed' | 'ignored'): string {
@@ -58,7 +59,24 @@ export interface SubscriptionEvents {
   onReset(token: string): void;
 }
 
+export interface SubscriptionOptions {
+  /** Outgoing bytes a viewer may leave unread before it is cut off. */
+  maxBufferedBytes: number;
+  /** The viewer reads `run` events (it asked with `runs=1`): consecutive messages of a token go as one. */
+  runs?: boolean;
+}
+
+/** Consecutive messages of one token being gathered into one `run` event. */
+interface OpenRun {
+  token: string;
+  epoch: string;
+  offset: number;
+  times: number[];
+  texts: string[];
+}
+
 export class Subscription implements FeedMember {
+  readonly runs: boolean;
   /** The tokens subscribed now (control messages add and drop some), in the order they came. */
   readonly #tokens: Set<string>;
   readonly #fanout: Fanout;
@@ -70,6 +88,8 @@ export class Subscription implements FeedMember {
   readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
   #memberships = new Map<string, Membership>();
   #pending: string[] = [];
+  /** The run being gathered (its bytes are counted in `#pendingBytes`); it goes in `#pending` before anything else does. */
+  #run: OpenRun | null = null;
   #pendingBytes = 0;
   #flushScheduled = false;
   #closed = false;
@@ -87,13 +107,14 @@ export class Subscription implements FeedMember {
     fanout: Fanout,
     tokens: readonly string[],
     sink: FrameSink,
-    maxBufferedBytes: number,
+    options: SubscriptionOptions,
     events: SubscriptionEvents,
   ) {
     this.#fanout = fanout;
     this.#tokens = new Set(tokens);
     this.#sink = sink;
-    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#maxBufferedBytes = options.maxBufferedBytes;
+    this.runs = options.runs ?? false;
     this.#events = events;
   }
 
@@ -218,12 +239,13 @@ export class Subscription implements FeedMember {
     }
     // What this subscription queued on its own (its replay, `ready`) goes first.
     this.#flush();
-    if (this.#overLimit(this.#sink.bufferedBytes() + tick.bytes.length)) {
+    const frame = (this.runs ? tick.run : tick.data) as SharedFrame;
+    if (this.#overLimit(this.#sink.bufferedBytes() + frame.bytes.length)) {
       this.#tooSlow();
       return;
     }
     position.offset = (tick.messages[tick.messages.length - 1] as StoredMessage).offset;
-    this.#sink.sendShared(tick.frame, tick.bytes, this.#formatPositions);
+    this.#sink.sendShared(frame.text, frame.bytes, this.#formatPositions);
   }
 
   /**
@@ -246,6 +268,7 @@ export class Subscription implements FeedMember {
     this.#closed = true;
     this.#stopListening();
     this.#pending = [];
+    this.#run = null;
     if (code !== undefined) this.#sink.close(code, reason);
   }
 
@@ -275,14 +298,47 @@ export class Subscription implements FeedMember {
 
   #deliver(token: string, epoch: string, message: StoredMessage): void {
     this.#positions.set(token, { epoch, offset: message.offset });
-    this.#enqueue(dataEvent(token, epoch, message));
+    if (!this.runs) {
+      this.#enqueue(dataEvent(token, epoch, message));
+      return;
+    }
+    if (this.#closed) return;
+    const run = this.#run;
+    if (
+      run !== null &&
+      run.token === token &&
+      run.epoch === epoch &&
+      run.offset + run.texts.length === message.offset
+    ) {
+      run.times.push(message.time);
+      run.texts.push(message.text);
+    } else {
+      this.#closeRun();
+      this.#run = { token, epoch, offset: message.offset, times: [message.time], texts: [message.text] };
+    }
+    // A message's text, its time and a comma: what it adds to the run's event, give or take.
+    this.#count(message.text.length + 16);
+  }
+
+  /** The run gathered so far goes in the queue as one event (its bytes were counted as it grew). */
+  #closeRun(): void {
+    const run = this.#run;
+    if (run === null) return;
+    this.#run = null;
+    this.#pending.push(encodeRun(run.token, run.epoch, run.offset, run.times, run.texts));
   }
 
   #enqueue(event: string): void {
     if (this.#closed) return;
+    this.#closeRun();
     this.#pending.push(event);
-    this.#pendingBytes += event.length;
-    if (this.#replaying) this.#replayBytes += event.length;
+    this.#count(event.length);
+  }
+
+  /** Counts queued bytes against the limit and makes sure a flush is coming. */
+  #count(bytes: number): void {
+    this.#pendingBytes += bytes;
+    if (this.#replaying) this.#replayBytes += bytes;
     else if (this.#overLimit(this.#pendingBytes + this.#sink.bufferedBytes())) {
       this.#tooSlow();
       return;
@@ -316,12 +372,14 @@ export class Subscription implements FeedMember {
     this.#closed = true;
     this.#stopListening();
     this.#pending = [];
+    this.#run = null;
     this.#pendingBytes = 0;
     this.#sink.close(CloseCode.tooSlow, reason, true);
   }
 
   #flush = (): void => {
     this.#flushScheduled = false;
+    this.#closeRun();
     if (this.#closed || this.#pending.length === 0) return;
     const frame = encodeFrame(this.#pending);
     this.#pending = [];

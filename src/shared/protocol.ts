@@ -60,6 +60,24 @@ export interface DataEvent {
 }
 
 /**
+ * Consecutive messages of one token, in one event: message i is at `offset + i`, accepted at
+ * `time + dt[i]` (`dt` left out when they all share `time`). Sent only to a subscriber that asked
+ * with `runs=1`; a message that is not an object is null (reported, its offset still counted).
+ */
+export interface RunEvent {
+  type: 'run';
+  token: string;
+  epoch: string;
+  /** The offset of the first message. */
+  offset: number;
+  /** When the relay accepted the first message, in ms since the Unix epoch. */
+  time?: number;
+  /** Each message's time after `time`, in ms. */
+  dt?: number[];
+  messages: Array<Record<string, unknown> | null>;
+}
+
+/**
  * Start the token over: clear its traces; the history window follows. Sent before history to a new
  * subscriber, and to a resuming one whose gap is not all in history or whose epoch is gone.
  * `offset` is the position just before the first message that follows (offsets start at 1).
@@ -116,7 +134,44 @@ export interface RelayErrorEvent {
   token?: string;
 }
 
-export type RelayEvent = DataEvent | ResetEvent | HeartbeatEvent | ReadyEvent | RelayErrorEvent;
+export type RelayEvent = DataEvent | RunEvent | ResetEvent | HeartbeatEvent | ReadyEvent | RelayErrorEvent;
+
+/** A `data` event as a run of one (what a client does with events of a relay that sends no runs). */
+export function runOf(event: DataEvent): RunEvent {
+  const run: RunEvent = {
+    type: 'run',
+    token: event.token,
+    epoch: event.epoch,
+    offset: event.offset,
+    messages: [event.message],
+  };
+  if (event.time !== undefined) run.time = event.time;
+  return run;
+}
+
+/**
+ * The part of a run past a position (what a subscriber at `position` does not have yet): the run
+ * itself, a run of its later messages, or null when it has them all. A position in another epoch
+ * has none of them.
+ */
+export function runAfter(run: RunEvent, position: Position | undefined): RunEvent | null {
+  if (position === undefined || position.epoch !== run.epoch || position.offset < run.offset) return run;
+  const skip = position.offset - run.offset + 1;
+  if (skip >= run.messages.length) return null;
+  const rest: RunEvent = { ...run, offset: run.offset + skip, messages: run.messages.slice(skip) };
+  if (run.dt !== undefined) {
+    // Times stay relative to the first message kept.
+    const base = run.dt[skip] as number;
+    rest.time = (run.time ?? 0) + base;
+    rest.dt = run.dt.slice(skip).map((d) => d - base);
+  }
+  return rest;
+}
+
+/** The position after a run: its last message's. */
+export function runEnd(run: RunEvent): Position {
+  return { epoch: run.epoch, offset: run.offset + run.messages.length - 1 };
+}
 
 /** WebSocket close codes the relay uses (the only place they are written). */
 export const CloseCode = {
@@ -143,6 +198,28 @@ export const CloseCode = {
 /** A `data` event; `messageJson` is the message's JSON text (one object), `time` when the relay accepted it. */
 export function encodeData(token: string, epoch: string, offset: number, time: number, messageJson: string): string {
   return `{"type":"data","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset},"time":${time},"message":${messageJson}}`;
+}
+
+/**
+ * A `run` event: consecutive messages of a token from `offset` on, their JSON texts embedded as
+ * they are, and the times they were accepted (the first one's, then the others' after it).
+ */
+export function encodeRun(
+  token: string,
+  epoch: string,
+  offset: number,
+  times: readonly number[],
+  messageJsons: readonly string[],
+): string {
+  const time = times[0] ?? 0;
+  let dt = '';
+  for (const t of times) {
+    if (t !== time) {
+      dt = `,"dt":[${times.map((t) => t - time).join(',')}]`;
+      break;
+    }
+  }
+  return `{"type":"run","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset},"time":${time}${dt},"messages":[${messageJsons.join(',')}]}`;
 }
 
 /** A `reset` event: `offset` is the position just before the first message that follows. */
@@ -186,6 +263,8 @@ export const SubscribeParam = {
   resume: 'resume',
   /** A read token (private streams), for browsers: WebSocket and EventSource cannot set headers. */
   accessToken: 'access_token',
+  /** `1`: the subscriber reads `run` events (without it, every message is its own `data` event). */
+  runs: 'runs',
 } as const;
 
 /** The version of the control messages this relay reads (announced in its first `ready`). */
@@ -244,6 +323,8 @@ export interface SubscribeRequest {
   invalid: string[];
   /** Resume positions from `resume=` values and a `Last-Event-ID` header. */
   resume: Positions;
+  /** The subscriber reads `run` events. */
+  runs: boolean;
 }
 
 /** A query string's values by name (`URLSearchParams` in browsers and Node). */
@@ -263,6 +344,7 @@ export function parseSubscribeRequest(query: QueryValues, lastEventId?: string):
     tokens: asked.filter(isValidToken),
     invalid: asked.filter((token) => !isValidToken(token)),
     resume: parsePositions(resumeValues),
+    runs: query.getAll(SubscribeParam.runs).includes('1'),
   };
 }
 
@@ -270,8 +352,36 @@ export function parseSubscribeRequest(query: QueryValues, lastEventId?: string):
 
 export type DecodeResult = { events: RelayEvent[]; errors: string[] };
 
+/**
+ * A run as the relay sent it, or why it cannot be used. A message that is not an object is null
+ * (reported in `errors`), so the others keep their offsets; times of the wrong shape are left out.
+ */
+function checkRun(value: Record<string, unknown>, errors: string[]): RunEvent | string {
+  if (!isValidToken(value['token'])) return 'run event without a valid token';
+  if (typeof value['epoch'] !== 'string') return 'run event without an epoch';
+  if (!Number.isSafeInteger(value['offset'])) return 'run event without an integer offset';
+  const messages = value['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) return 'run event without messages';
+  for (let i = 0; i < messages.length; i++) {
+    if (isMessageObject(messages[i])) continue;
+    errors.push(`run event message ${i} is not an object`);
+    messages[i] = null;
+  }
+  if (value['time'] !== undefined && !Number.isFinite(value['time'])) delete value['time'];
+  const dt = value['dt'];
+  if (
+    dt !== undefined &&
+    (value['time'] === undefined ||
+      !Array.isArray(dt) ||
+      dt.length !== messages.length ||
+      !dt.every((d) => Number.isFinite(d)))
+  )
+    delete value['dt'];
+  return value as unknown as RunEvent;
+}
+
 /** An event, an error text, or null for a type this client does not know (newer relays may add some). */
-function checkEvent(value: unknown): RelayEvent | string | null {
+function checkEvent(value: unknown, errors: string[]): RelayEvent | string | null {
   if (!isMessageObject(value)) return 'an event must be a JSON object';
   switch (value['type']) {
     case 'data':
@@ -282,6 +392,8 @@ function checkEvent(value: unknown): RelayEvent | string | null {
       // A time that is not a number is left out; the message itself is good.
       if (value['time'] !== undefined && !Number.isFinite(value['time'])) delete value['time'];
       return value as unknown as DataEvent;
+    case 'run':
+      return checkRun(value, errors);
     case 'reset':
       if (!isValidToken(value['token'])) return 'reset event without a valid token';
       if (typeof value['epoch'] !== 'string') return 'reset event without an epoch';
@@ -326,7 +438,7 @@ export function decodeEvents(text: string): DecodeResult {
   const events: RelayEvent[] = [];
   const errors: string[] = [];
   for (const item of items) {
-    const checked = checkEvent(item);
+    const checked = checkEvent(item, errors);
     if (typeof checked === 'string') errors.push(checked);
     else if (checked !== null) events.push(checked);
   }

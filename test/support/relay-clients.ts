@@ -2,7 +2,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { decodeEvents, type RelayEvent } from '../../src/shared/protocol.js';
+import { decodeEvents, type DataEvent, type RelayEvent } from '../../src/shared/protocol.js';
 import { sseReader } from '../../scripts/sse-reader.js';
 
 /** Collects relay events and resolves waits on them. */
@@ -19,9 +19,9 @@ class EventLog {
     for (const waiter of [...this.#waiters]) waiter();
   }
 
-  /** Data messages received, as their `message` objects. */
+  /** Data messages received (in `data` or `run` events), as their `message` objects. */
   get messages(): Array<Record<string, unknown>> {
-    return this.events.flatMap((e) => (e.type === 'data' ? [e.message] : []));
+    return dataOf(this.events).map((e) => e.message);
   }
 
   /** Resolves when `test` holds for the events so far (fails after `ms`). */
@@ -221,9 +221,25 @@ export const lines = (from: number, to: number) =>
 /** `from` .. `to`. */
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** The `y` of each data event (of one token, when given). */
-export const ys = (events: RelayEvent[], token?: string) =>
-  events.flatMap((e) => (e.type === 'data' && (token === undefined || e.token === token) ? [e.message['y']] : []));
+/** Every message as a `data` event: `data` events as they are, each message of a `run` with its offset and time. */
+export function dataOf(events: RelayEvent[]): DataEvent[] {
+  return events.flatMap((e): DataEvent[] => {
+    if (e.type === 'data') return [e];
+    if (e.type !== 'run') return [];
+    return e.messages.map((message, i) => ({
+      type: 'data',
+      token: e.token,
+      epoch: e.epoch,
+      offset: e.offset + i,
+      ...(e.time === undefined ? {} : { time: e.time + (e.dt?.[i] ?? 0) }),
+      message: message ?? {},
+    }));
+  });
+}
 
-/** The offset of each data event. */
-export const offsets = (events: RelayEvent[]) => events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));
+/** The `y` of each message (of one token, when given), from `data` and `run` events. */
+export const ys = (events: RelayEvent[], token?: string) =>
+  dataOf(events).flatMap((e) => (token === undefined || e.token === token ? [e.message['y']] : []));
+
+/** The offset of each message, from `data` and `run` events. */
+export const offsets = (events: RelayEvent[]) => dataOf(events).map((e) => e.offset);

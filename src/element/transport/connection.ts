@@ -6,8 +6,12 @@ import {
   decodeEvents,
   encodeSubscribe,
   encodeUnsubscribe,
+  runAfter,
+  runEnd,
+  runOf,
   type Positions,
-  type RelayEvent,
+  type ResetEvent,
+  type RunEvent,
 } from '../../shared/protocol.js';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
 import { openEventSource } from './sse.js';
@@ -16,6 +20,9 @@ import type { Refusal, Transport, TransportHandlers, TransportKind } from './typ
 import { openWebSocket } from './websocket.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
+
+/** What a connection hands on: runs of a token's messages (a relay's `data` events become runs of one) and resets. */
+export type StreamEvent = RunEvent | ResetEvent;
 export type TransportChoice = 'auto' | TransportKind;
 
 export interface ConnectionOptions {
@@ -39,8 +46,8 @@ export interface ConnectionOptions {
    * asking again, instead of closing.
    */
   refreshableToken?: boolean;
-  /** Data and resets for the element, in order, without duplicates. */
-  onEvents(events: RelayEvent[]): void;
+  /** Messages and resets for the element, in order, without duplicates. */
+  onEvents(events: StreamEvent[]): void;
   onState(state: ConnectionState, reason: string): void;
   onError(code: 'connection' | 'protocol' | 'relay-error' | Refusal, message: string, token?: string): void;
 }
@@ -303,15 +310,16 @@ export class RelayConnection {
     if (this.#state === 'stale') this.#setState('live', 'data');
     const { events, errors } = decodeEvents(text);
     for (const error of errors) this.#options.onError('protocol', error);
-    const fresh: RelayEvent[] = [];
+    const fresh: StreamEvent[] = [];
     for (const event of events) {
       // A token dropped a moment ago may still have events on the way: not ours any more.
-      if ((event.type === 'data' || event.type === 'reset') && !this.#held.has(event.token)) continue;
-      if (event.type === 'data') {
-        const known = this.resumePositions.get(event.token);
-        if (known !== undefined && known.epoch === event.epoch && event.offset <= known.offset) continue;
-        this.resumePositions.set(event.token, { epoch: event.epoch, offset: event.offset });
-        fresh.push(event);
+      if ((event.type === 'data' || event.type === 'run' || event.type === 'reset') && !this.#held.has(event.token))
+        continue;
+      if (event.type === 'data' || event.type === 'run') {
+        const run = runAfter(event.type === 'run' ? event : runOf(event), this.resumePositions.get(event.token));
+        if (run === null) continue;
+        this.resumePositions.set(event.token, runEnd(run));
+        fresh.push(run);
       } else if (event.type === 'reset') {
         this.resumePositions.set(event.token, { epoch: event.epoch, offset: event.offset });
         fresh.push(event);

@@ -6,16 +6,22 @@
  * that token's whole window (the token is subscribed again, without resume), while the charts that
  * had it drop what they already have, so none of them sees a gap, a duplicate or a false reset.
  */
-import type { Position, RelayEvent } from '../../shared/protocol.js';
+import { runAfter, runEnd, type Position } from '../../shared/protocol.js';
 import type { BackoffOptions } from './backoff.js';
-import { RelayConnection, type ConnectionOptions, type ConnectionState, type TransportChoice } from './connection.js';
+import {
+  RelayConnection,
+  type ConnectionOptions,
+  type ConnectionState,
+  type StreamEvent,
+  type TransportChoice,
+} from './connection.js';
 
 /** Tokens one subscription holds when the relay has not said (the relay's default). */
 export const DEFAULT_MAX_TOKENS = 64;
 
 export interface MemberHandlers {
   /** This member's tokens' data and resets, in order, without duplicates. */
-  onEvents(events: RelayEvent[]): void;
+  onEvents(events: StreamEvent[]): void;
   onState(state: ConnectionState, reason: string): void;
   onError: ConnectionOptions['onError'];
 }
@@ -242,28 +248,29 @@ class SharedConnection {
   }
 
   /** Hands each member its tokens' events, past what it already has. */
-  #route(events: RelayEvent[]): void {
-    const batches = new Map<Member, RelayEvent[]>();
+  #route(events: StreamEvent[]): void {
+    const batches = new Map<Member, StreamEvent[]>();
     for (const event of events) {
-      if (event.type !== 'data' && event.type !== 'reset') continue;
       for (const member of this.#members) {
         if (!member.tokens.has(event.token)) continue;
         const position = member.positions.get(event.token);
+        let mine: StreamEvent | null = event;
         if (event.type === 'reset') {
           if (member.awaitingReset.delete(event.token)) {
             // Its first reset: from here on, the token's window.
           } else if (position !== undefined && position.epoch === event.epoch && position.offset >= event.offset) {
             continue; // the token subscribed again for another member: this one has up to its position
           }
-        } else if (member.awaitingReset.has(event.token)) {
-          continue;
-        } else if (position !== undefined && position.epoch === event.epoch && event.offset <= position.offset) {
-          continue;
+          member.positions.set(event.token, { epoch: event.epoch, offset: event.offset });
+        } else {
+          if (member.awaitingReset.has(event.token)) continue;
+          mine = runAfter(event, position);
+          if (mine === null) continue;
+          member.positions.set(event.token, runEnd(mine));
         }
-        member.positions.set(event.token, { epoch: event.epoch, offset: event.offset });
         let batch = batches.get(member);
         if (batch === undefined) batches.set(member, (batch = []));
-        batch.push(event);
+        batch.push(mine);
       }
     }
     for (const [member, batch] of batches) member.handlers.onEvents(batch);

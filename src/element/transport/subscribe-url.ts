@@ -1,7 +1,10 @@
 /** The subscribe URL of a relay, resolved against the page (the wire's parameter names are in shared/protocol). */
 import { SubscribeParam, formatPosition, type Positions } from '../../shared/protocol.js';
 
-/** Builds `${base}/subscribe?token=..&resume=..` for a transport, from an http(s) or ws(s) base. */
+/**
+ * Builds `${base}/subscribe?token=..&resume=..&runs=1` for a transport, from an http(s) or ws(s)
+ * base (`runs=1`: the element reads `run` events; a relay that does not know them ignores it).
+ */
 export function subscribeUrl(
   base: string,
   tokens: Iterable<string>,
@@ -20,6 +23,7 @@ export function subscribeUrl(
   for (const [token, position] of positions) {
     url.searchParams.append(SubscribeParam.resume, formatPosition(token, position));
   }
+  url.searchParams.set(SubscribeParam.runs, '1');
   // Browsers cannot set headers on WebSocket or EventSource: the read token goes in the query.
   if (accessToken !== undefined && accessToken !== '') url.searchParams.set(SubscribeParam.accessToken, accessToken);
   return url;

@@ -6,7 +6,18 @@ import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { Fanout } from '../../../src/relay/fanout.js';
 import { Subscription, type FrameSink } from '../../../src/relay/subscription.js';
-import { get, lines, offsets, openIngest, post, sseSubscribe, wsSubscribe, ys } from '../../support/relay-clients.js';
+import {
+  dataOf,
+  get,
+  lines,
+  offsets,
+  openIngest,
+  post,
+  range,
+  sseSubscribe,
+  wsSubscribe,
+  ys,
+} from '../../support/relay-clients.js';
 
 const types = (events: RelayEvent[]) => events.map((e) => e.type);
 const publish = async (relay: Relay, token: string, from: number, to: number) => {
@@ -308,7 +319,7 @@ describe('Subscription (on a recording sink)', () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     engine.publish('A', '{"y":1}', 1);
     const { sink, frames, nextFrame, events } = recordingSink();
-    const subscription = new Subscription(new Fanout(engine), ['A'], sink, 1e6, quiet);
+    const subscription = new Subscription(new Fanout(engine), ['A'], sink, { maxBufferedBytes: 1e6 }, quiet);
     const first = nextFrame();
     await subscription.start(new Map());
     await first;
@@ -324,7 +335,7 @@ describe('Subscription (on a recording sink)', () => {
   it('heartbeat() queues a heartbeat event and asks the sink for its own keep-alive (ping, comment line)', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const { sink, calls, nextFrame, events } = recordingSink();
-    const subscription = new Subscription(new Fanout(engine), ['A'], sink, 1e6, quiet);
+    const subscription = new Subscription(new Fanout(engine), ['A'], sink, { maxBufferedBytes: 1e6 }, quiet);
     const ready = nextFrame();
     await subscription.start(new Map());
     await ready;
@@ -342,10 +353,16 @@ describe('Subscription (on a recording sink)', () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const tooSlow: string[][] = [];
     const { sink, calls } = recordingSink(5000);
-    const subscription = new Subscription(new Fanout(engine), ['A', 'B'], sink, 4096, {
-      onTooSlow: (t) => tooSlow.push([...t]),
-      onReset: () => undefined,
-    });
+    const subscription = new Subscription(
+      new Fanout(engine),
+      ['A', 'B'],
+      sink,
+      { maxBufferedBytes: 4096 },
+      {
+        onTooSlow: (t) => tooSlow.push([...t]),
+        onReset: () => undefined,
+      },
+    );
     await subscription.start(new Map());
     assert.equal(subscription.closed, true);
     assert.deepEqual(tooSlow, [['A', 'B']]);
@@ -357,7 +374,7 @@ describe('Subscription (on a recording sink)', () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const fanout = new Fanout(engine);
     const viewers = [1, 2, 3].map(() => recordingSink());
-    const subscriptions = viewers.map((v) => new Subscription(fanout, ['A'], v.sink, 1e6, quiet));
+    const subscriptions = viewers.map((v) => new Subscription(fanout, ['A'], v.sink, { maxBufferedBytes: 1e6 }, quiet));
     await Promise.all(subscriptions.map((subscription) => subscription.start(new Map())));
     await new Promise((resolve) => setImmediate(resolve)); // their replays (reset, ready) go out
     const ticked = Promise.all(viewers.map((v) => v.nextFrame()));
@@ -380,11 +397,11 @@ describe('Subscription (on a recording sink)', () => {
     const engine = new MemoryEngine({ messages: 100, bytes: 1e6 });
     const fanout = new Fanout(engine);
     const early = recordingSink();
-    const first = new Subscription(fanout, ['A'], early.sink, 1e6, quiet);
+    const first = new Subscription(fanout, ['A'], early.sink, { maxBufferedBytes: 1e6 }, quiet);
     await first.start(new Map());
     engine.publish('A', '{"y":1}', 1);
     const late = recordingSink();
-    const second = new Subscription(fanout, ['A'], late.sink, 1e6, quiet);
+    const second = new Subscription(fanout, ['A'], late.sink, { maxBufferedBytes: 1e6 }, quiet);
     // It reads history (1) while 2 arrives; 3 comes once it is at the edge, in the same tick.
     const starting = second.start(new Map());
     engine.publish('A', '{"y":2}', 2);
@@ -401,14 +418,19 @@ describe('Subscription (on a recording sink)', () => {
   it('a tick in another epoch (history lost) reaches a viewer at the edge as a reset, then the data', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     const viewer = recordingSink();
-    const subscription = new Subscription(new Fanout(engine), ['A'], viewer.sink, 1e6, quiet);
+    const subscription = new Subscription(new Fanout(engine), ['A'], viewer.sink, { maxBufferedBytes: 1e6 }, quiet);
     await subscription.start(new Map());
     engine.publish('A', '{"y":1}', 1);
     await new Promise((resolve) => setImmediate(resolve));
     // What a feed hands on after Redis lost everything: the same token, a new epoch, offsets anew.
     const message = { offset: 1, time: 2, text: '{"y":9}' };
     const frame = `{"type":"data","token":"A","epoch":"fresh1","offset":1,"time":2,"message":{"y":9}}`;
-    subscription.onTick('A', { epoch: 'fresh1', messages: [message], frame, bytes: Buffer.from(frame) });
+    subscription.onTick('A', {
+      epoch: 'fresh1',
+      messages: [message],
+      data: { text: frame, bytes: Buffer.from(frame) },
+      run: null,
+    });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(
       viewer
@@ -420,5 +442,91 @@ describe('Subscription (on a recording sink)', () => {
     assert.deepEqual(ys(viewer.events()), [1, 9]);
     assert.equal(viewer.shared.length, 1, 'the first tick was shared; the reset one went on its own');
     subscription.close();
+  });
+
+  it('runs=1: the replay is one run per token, live ticks are runs, while a viewer without it gets data events', async () => {
+    const engine = new MemoryEngine({ messages: 100, bytes: 1e6 });
+    for (let y = 1; y <= 5; y++) engine.publish('A', `{"y":${y}}`, 1000 + y);
+    engine.publish('B', '{"y":1}', 2000);
+    const fanout = new Fanout(engine);
+    const compact = recordingSink();
+    const classic = recordingSink();
+    const runs = new Subscription(fanout, ['A', 'B'], compact.sink, { maxBufferedBytes: 1e6, runs: true }, quiet);
+    const data = new Subscription(fanout, ['A', 'B'], classic.sink, { maxBufferedBytes: 1e6 }, quiet);
+    const replayed = Promise.all([compact.nextFrame(), classic.nextFrame()]);
+    await Promise.all([runs.start(new Map()), data.start(new Map())]);
+    await replayed;
+    assert.deepEqual(types(compact.events()), ['reset', 'run', 'reset', 'run', 'ready']);
+    const [, history] = compact.events();
+    assert.equal(history?.type === 'run' && history.offset, 1);
+    assert.deepEqual(history?.type === 'run' && history.dt, [0, 1, 2, 3, 4], 'each message keeps its time');
+    assert.deepEqual(
+      types(classic.events()).filter((t) => t === 'data'),
+      ['data', 'data', 'data', 'data', 'data', 'data'],
+    );
+    const ticked = Promise.all([compact.nextFrame(), classic.nextFrame()]);
+    for (const y of [6, 7, 8]) engine.publish('A', `{"y":${y}}`, 3000);
+    await ticked;
+    assert.equal(compact.events().at(-1)?.type, 'run');
+    assert.equal(classic.events().at(-1)?.type, 'data');
+    for (const viewer of [compact, classic]) {
+      assert.deepEqual(ys(viewer.events(), 'A'), [1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.deepEqual(
+        dataOf(viewer.events())
+          .filter((e) => e.token === 'A')
+          .map((e) => e.time),
+        [1001, 1002, 1003, 1004, 1005, 3000, 3000, 3000],
+      );
+    }
+    runs.close();
+    data.close();
+  });
+});
+
+describe('run events over the real relay (runs=1)', () => {
+  let relay: Relay;
+  before(async () => {
+    relay = await createRelay({ port: 0, historyMessages: 500, heartbeatMs: 60_000, log: () => undefined });
+  });
+  after(() => relay.close());
+
+  it('WebSocket and SSE viewers with runs=1 get every message once, in order, beside a viewer without it', async () => {
+    const ws = await wsSubscribe(relay.url, 'token=r1&runs=1');
+    const sse = await sseSubscribe(relay.url, 'token=r1&runs=1');
+    const old = await wsSubscribe(relay.url, 'token=r1');
+    for (const viewer of [ws, sse, old]) await viewer.until((e) => e.some((x) => x.type === 'ready'));
+    await publish(relay, 'r1', 1, 400);
+    for (const viewer of [ws, sse, old]) await viewer.untilMessages(400);
+    for (const viewer of [ws, sse, old]) assert.deepEqual(offsets(viewer.events), range(1, 400));
+    assert.ok(ws.events.some((e) => e.type === 'run') && sse.events.some((e) => e.type === 'run'));
+    assert.ok(!old.events.some((e) => e.type === 'run'), 'no runs for a viewer that did not ask');
+    assert.ok(ws.frames.length < 50, `${ws.frames.length} frames`);
+    ws.socket.close();
+    sse.close();
+    old.socket.close();
+  });
+
+  it('resume positions stay exact when runs are batched: WebSocket resume and SSE Last-Event-ID', async () => {
+    const first = await sseSubscribe(relay.url, 'token=r2&token=r3&runs=1');
+    await publish(relay, 'r2', 1, 30);
+    await publish(relay, 'r3', 1, 20);
+    await first.untilMessages(50);
+    assert.match(first.lastId ?? '', /^r2:[\w-]+:30,r3:[\w-]+:20$/);
+    first.close();
+    await publish(relay, 'r2', 31, 40);
+    await publish(relay, 'r3', 21, 22);
+    const second = await sseSubscribe(relay.url, 'token=r2&token=r3&runs=1', {
+      'last-event-id': first.lastId as string,
+    });
+    await second.until((e) => e.some((x) => x.type === 'ready'));
+    assert.deepEqual(types(second.events), ['run', 'run', 'ready']);
+    assert.deepEqual(ys(second.events, 'r2'), range(31, 40));
+    assert.deepEqual(ys(second.events, 'r3'), range(21, 22));
+    second.close();
+    const epoch = dataOf(second.events)[0]?.epoch as string;
+    const ws = await wsSubscribe(relay.url, `token=r2&runs=1&resume=r2:${epoch}:35`);
+    await ws.until((e) => e.some((x) => x.type === 'ready'));
+    assert.deepEqual(offsets(ws.events), range(36, 40));
+    ws.socket.close();
   });
 });

@@ -10,12 +10,17 @@ import {
   encodeHeartbeat,
   encodeReady,
   encodeReset,
+  encodeRun,
   formatPositions,
   parsePositions,
   parseSubscribeRequest,
   RELAY_ERROR_CODES,
+  runAfter,
+  runEnd,
+  runOf,
   type RelayErrorCode,
   type RelayEvent,
+  type RunEvent,
 } from '../../../src/shared/protocol.js';
 import { subscribeUrl } from '../../../src/element/transport/subscribe-url.js';
 
@@ -81,6 +86,22 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
         message: { x: 1, y: [1, 2], layout: { title: { text: 't' } } },
       },
     ],
+    [
+      encodeRun('A', 'k3x9', 43, [1000, 1000, 1003], ['{"y":1}', '{"y": [2, 3]}', '{"y":4,"text":"x"}']),
+      {
+        type: 'run',
+        token: 'A',
+        epoch: 'k3x9',
+        offset: 43,
+        time: 1000,
+        dt: [0, 0, 3],
+        messages: [{ y: 1 }, { y: [2, 3] }, { y: 4, text: 'x' }],
+      },
+    ],
+    [
+      encodeRun('A', 'k3x9', 46, [5, 5], ['{"y":5}', '{"y":6}']),
+      { type: 'run', token: 'A', epoch: 'k3x9', offset: 46, time: 5, messages: [{ y: 5 }, { y: 6 }] },
+    ],
     [encodeReset('A', 'k3x9', 0), { type: 'reset', token: 'A', epoch: 'k3x9', offset: 0 }],
     [encodeReady(), { type: 'ready' }],
     [encodeHeartbeat(), { type: 'heartbeat' }],
@@ -112,7 +133,7 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
     ]);
     const url = subscribeUrl('http://relay.test/base', ['A', 'b_2', 'C'], positions, 'ws');
     const request = parseSubscribeRequest(url.searchParams);
-    assert.deepEqual(request, { tokens: ['A', 'b_2', 'C'], invalid: [], resume: positions });
+    assert.deepEqual(request, { tokens: ['A', 'b_2', 'C'], invalid: [], resume: positions, runs: true });
   });
 
   it('the relay reads Last-Event-ID, drops repeated tokens and lists the invalid ones', () => {
@@ -207,6 +228,105 @@ describe('the wire, for any input (fast-check)', () => {
         for (const event of events) if (event.type === 'data') assert.ok(Number.isSafeInteger(event.offset));
       }),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('run events (consecutive messages of a token in one event)', () => {
+  const run = (offset: number, count: number, times?: number[]): RunEvent => ({
+    type: 'run',
+    token: 'A',
+    epoch: 'e',
+    offset,
+    ...(times === undefined ? {} : { time: times[0] as number, dt: times.map((t) => t - (times[0] as number)) }),
+    messages: Array.from({ length: count }, (_, i) => ({ y: offset + i })),
+  });
+
+  it('a mixed frame of data, run and reset events decodes in order', () => {
+    const frame = encodeFrame([
+      encodeData('A', 'e', 1, 10, '{"y":1}'),
+      encodeRun('A', 'e', 2, [10, 11], ['{"y":2}', '{"y":3}']),
+      encodeReset('B', 'f', 0),
+      encodeData('B', 'f', 1, 12, '{"y":1}'),
+      encodeRun('A', 'e', 4, [13], ['{"y":4}']),
+    ]);
+    const { events, errors } = decodeEvents(frame);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      events.map((e) => `${e.type}:${'offset' in e ? e.offset : ''}`),
+      ['data:1', 'run:2', 'reset:0', 'data:1', 'run:4'],
+    );
+  });
+
+  it('a message that is not an object is reported and left out; the others keep their offsets', () => {
+    const { events, errors } = decodeEvents(
+      '{"type":"run","token":"A","epoch":"e","offset":5,"time":1,"messages":[{"y":5},7,{"y":7}]}',
+    );
+    assert.deepEqual((events[0] as RunEvent).messages, [{ y: 5 }, null, { y: 7 }]);
+    assert.match(errors[0] as string, /message 1 is not an object/);
+  });
+
+  it('refuses a run without token, epoch, offset or messages; drops times of the wrong shape', () => {
+    for (const bad of [
+      '{"type":"run","epoch":"e","offset":1,"messages":[{}]}',
+      '{"type":"run","token":"A","offset":1,"messages":[{}]}',
+      '{"type":"run","token":"A","epoch":"e","offset":1.5,"messages":[{}]}',
+      '{"type":"run","token":"A","epoch":"e","offset":1,"messages":[]}',
+      '{"type":"run","token":"A","epoch":"e","offset":1,"messages":{"y":1}}',
+    ]) {
+      const { events, errors } = decodeEvents(bad);
+      assert.equal(events.length, 0, bad);
+      assert.equal(errors.length, 1, bad);
+    }
+    const { events } = decodeEvents(
+      '{"type":"run","token":"A","epoch":"e","offset":1,"time":"soon","dt":[0,1],"messages":[{},{}]}',
+    );
+    assert.deepEqual(events, [{ type: 'run', token: 'A', epoch: 'e', offset: 1, messages: [{}, {}] }]);
+    const short = decodeEvents(
+      '{"type":"run","token":"A","epoch":"e","offset":1,"time":3,"dt":[0],"messages":[{},{}]}',
+    );
+    assert.equal((short.events[0] as RunEvent).dt, undefined);
+  });
+
+  it('runAfter gives what a position lacks: all, the later part (times rebased), or nothing', () => {
+    const r = run(10, 5, [100, 100, 101, 105, 109]);
+    assert.equal(runAfter(r, undefined), r);
+    assert.equal(runAfter(r, { epoch: 'e', offset: 9 }), r);
+    assert.equal(runAfter(r, { epoch: 'other', offset: 50 }), r, 'another epoch has none of it');
+    const rest = runAfter(r, { epoch: 'e', offset: 12 }) as RunEvent;
+    assert.equal(rest.offset, 13);
+    assert.deepEqual(rest.messages, [{ y: 13 }, { y: 14 }]);
+    assert.equal(rest.time, 105);
+    assert.deepEqual(rest.dt, [0, 4]);
+    assert.deepEqual(runEnd(rest), { epoch: 'e', offset: 14 });
+    assert.equal(runAfter(r, { epoch: 'e', offset: 14 }), null);
+    assert.deepEqual(runOf({ type: 'data', token: 'A', epoch: 'e', offset: 3, time: 7, message: { y: 1 } }), {
+      type: 'run',
+      token: 'A',
+      epoch: 'e',
+      offset: 3,
+      time: 7,
+      messages: [{ y: 1 }],
+    });
+  });
+
+  it('positions stay exact however runs are cut and overlap', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 10 })), { maxLength: 30 }),
+        (runs) => {
+          let position: { epoch: string; offset: number } | undefined;
+          const seen: number[] = [];
+          for (const [offset, count] of runs) {
+            const rest = runAfter(run(offset, count), position);
+            if (rest === null) continue;
+            for (const m of rest.messages) seen.push(m?.['y'] as number);
+            position = runEnd(rest);
+          }
+          for (let i = 1; i < seen.length; i++)
+            assert.ok((seen[i] as number) > (seen[i - 1] as number), 'no duplicate, in order');
+        },
+      ),
     );
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { RelayEvent } from '../../../../src/shared/protocol.js';
+import { encodeData, encodeFrame, encodeRun, type RunEvent } from '../../../../src/shared/protocol.js';
+import type { StreamEvent } from '../../../../src/element/transport/connection.js';
 import { RelayConnection, type ConnectionOptions } from '../../../../src/element/transport/connection.js';
 import type { TransportHandlers, TransportKind } from '../../../../src/element/transport/types.js';
 
@@ -15,7 +16,7 @@ function setup(overrides: Partial<ConnectionOptions> = {}) {
   const opened: FakeTransport[] = [];
   const states: string[] = [];
   const errors: string[] = [];
-  const events: RelayEvent[] = [];
+  const events: StreamEvent[] = [];
   const connection = new RelayConnection({
     src: 'http://relay.test',
     tokens: ['A'],
@@ -62,7 +63,7 @@ describe('RelayConnection', () => {
     assert.equal(t.connection.state, 'connecting');
     t.last().handlers.onFrame('{"type":"ready"}');
     assert.equal(t.connection.state, 'live');
-    assert.equal(t.last().url.href, 'ws://relay.test/subscribe?token=A');
+    assert.equal(t.last().url.href, 'ws://relay.test/subscribe?token=A&runs=1');
   });
 
   it('backs off exponentially with full jitter, capped, and resets after a stable connection', () => {
@@ -106,7 +107,7 @@ describe('RelayConnection', () => {
     t.drop();
     assert.equal(t.opened.length, 2, 'no backoff before the fallback');
     assert.equal(t.last().kind, 'sse');
-    assert.equal(t.last().url.href, 'http://relay.test/subscribe?token=A');
+    assert.equal(t.last().url.href, 'http://relay.test/subscribe?token=A&runs=1');
     t.accept();
     t.drop();
     advance(1000);
@@ -147,11 +148,39 @@ describe('RelayConnection', () => {
     );
     assert.deepEqual(
       t.events.map((e) => e.type),
-      ['reset', 'data', 'data'],
+      ['reset', 'run', 'run'],
     );
     t.drop();
     advance(1000);
     assert.deepEqual(t.last().url.searchParams.getAll('resume'), ['A:e:5', 'B:f:1']);
+  });
+
+  it('runs: hands on only what it lacks (an overlap trimmed), and resumes after the last message of the last run', () => {
+    const t = setup({ tokens: ['A'] });
+    t.connection.start();
+    const run = (offset: number, count: number) =>
+      encodeRun(
+        'A',
+        'e',
+        offset,
+        Array.from({ length: count }, (_, i) => 100 + offset + i),
+        Array.from({ length: count }, (_, i) => `{"y":${offset + i}}`),
+      );
+    t.accept(encodeFrame(['{"type":"reset","token":"A","epoch":"e","offset":0}', run(1, 5), '{"type":"ready"}']));
+    t.last().handlers.onFrame(encodeFrame([run(3, 6), encodeData('A', 'e', 8, 0, '{"y":8}'), run(9, 1)]));
+    const runs = t.events.filter((e): e is RunEvent => e.type === 'run');
+    assert.deepEqual(
+      runs.map((r) => [r.offset, r.messages.map((m) => m?.['y'])]),
+      [
+        [1, [1, 2, 3, 4, 5]],
+        [6, [6, 7, 8]],
+        [9, [9]],
+      ],
+    );
+    assert.equal(runs[1]?.time, 106, 'the trimmed run keeps its own times');
+    t.drop();
+    advance(1000);
+    assert.deepEqual(t.last().url.searchParams.getAll('resume'), ['A:e:9']);
   });
 
   it('goes stale after staleAfter of silence, live on the next frame, reconnects after twice that', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { RelayEvent } from '../../../../src/shared/protocol.js';
+import type { StreamEvent } from '../../../../src/element/transport/connection.js';
 import { ConnectionPool, type ShareOptions } from '../../../../src/element/transport/shared-connection.js';
 import type { TransportHandlers, TransportKind } from '../../../../src/element/transport/types.js';
 
@@ -34,7 +34,7 @@ function setup(transport: ShareOptions['transport'] = 'websocket') {
     },
   };
   const chart = (tokens: string[]) => {
-    const events: RelayEvent[] = [];
+    const events: StreamEvent[] = [];
     const states: string[] = [];
     const errors: string[] = [];
     const lease = pool.join(options, tokens, {
@@ -47,7 +47,8 @@ function setup(transport: ShareOptions['transport'] = 'websocket') {
       events,
       states,
       errors,
-      ys: (token: string) => events.flatMap((e) => (e.type === 'data' && e.token === token ? [e.message['y']] : [])),
+      ys: (token: string) =>
+        events.flatMap((e) => (e.type === 'run' && e.token === token ? e.messages.map((m) => m?.['y']) : [])),
     };
   };
   const frame = (t: FakeTransport, events: object[]) => t.handlers.onFrame(JSON.stringify(events));
