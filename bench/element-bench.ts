@@ -11,23 +11,36 @@ import { launchBrowser } from '../scripts/chromium.js';
 import { distribution, round, type Distribution } from './lib/stats.js';
 import { startWorker, type Worker } from './lib/processes.js';
 
+/** A chart to measure: its traces and window, at which input rates (the settings' by default), decimated or not. */
+export interface ElementConfig {
+  traces: number;
+  maxpoints: number;
+  rates?: number[];
+  /** The element's `decimate` (auto, the default, draws big line windows reduced). */
+  decimate?: 'auto' | 'off';
+}
+
 export interface ElementSettings {
-  configs: Array<{ traces: number; maxpoints: number }>;
+  configs: ElementConfig[];
   /** A dashboard: this many 1-trace charts at this total rate, sharing a connection and not. */
   dashboard: { charts: number; maxpoints: number; rate: number } | null;
   rates: number[];
   naiveRates: number[];
   seconds: number;
   floorFrames: number;
-  /** Points fed at the highest rate for the memory check. */
+  /** Points fed at `heapRate` for the memory check, into the first config's chart. */
   heapPoints: number;
+  heapRate: number;
   targetFps: number;
 }
 
 export interface ElementRun {
   traces: number;
   maxpoints: number;
+  decimate: 'auto' | 'off';
   rate: number;
+  /** Points Plotly draws per trace at the end (fewer than maxpoints where lines are reduced). */
+  drawnPerTrace: number;
   fps: number;
   browserFps: number;
   frameMs: Distribution;
@@ -73,7 +86,7 @@ export interface ElementResults {
   runs: ElementRun[];
   naive: NaiveRun[];
   /** Per config: the highest rate drawn at >= 90% of the target fps with zero loss. */
-  sustained: Array<{ traces: number; maxpoints: number; rate: number | null }>;
+  sustained: Array<{ traces: number; maxpoints: number; decimate: 'auto' | 'off'; rate: number | null }>;
   naiveBelow10Fps: Array<{ traces: number; maxpoints: number; rate: number | null }>;
   heap: { points: number; rate: number; traces: number; maxpoints: number; startMiB: number; endMiB: number } | null;
   browser: string;
@@ -102,14 +115,13 @@ async function elementRun(
   page: Page,
   feeder: Worker,
   feederUrl: string,
-  traces: number,
-  maxpoints: number,
+  { traces, maxpoints, decimate = 'auto' }: ElementConfig,
   rate: number,
   seconds: number,
 ) {
   const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
   await feeder.ask({ op: 'forget' });
-  await page.evaluate((args) => (window as any).benchElement(args), { src: feederUrl, tokens, maxpoints });
+  await page.evaluate((args) => (window as any).benchElement(args), { src: feederUrl, tokens, maxpoints, decimate });
   await feeder.ask({ op: 'fill', tokens, count: maxpoints });
   await page.evaluate((args) => (window as any).benchElementStart(args), { maxpoints });
   const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number>; behindMs: number }>({
@@ -187,9 +199,12 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         );
       }
     }
-    for (const { traces, maxpoints } of settings.configs) {
-      for (const rate of settings.rates) {
-        const { fed, measured } = await elementRun(page, feeder, feederUrl, traces, maxpoints, rate, settings.seconds);
+    for (const config of settings.configs) {
+      const { traces, maxpoints } = config;
+      const decimate = config.decimate ?? 'auto';
+      const label = `${traces}x${maxpoints}${decimate === 'off' ? ' (decimate off)' : ''}`;
+      for (const rate of config.rates ?? settings.rates) {
+        const { fed, measured } = await elementRun(page, feeder, feederUrl, config, rate, settings.seconds);
         const fps = measured.fps as number;
         const pointsPerTrace = Math.max(1, Math.min(maxpoints, Math.round(rate / traces / Math.max(1, fps))));
         const floor: number[] = await page.evaluate((args) => (window as any).benchFloor(args), {
@@ -203,7 +218,9 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         const run: ElementRun = {
           traces,
           maxpoints,
+          decimate,
           rate,
+          drawnPerTrace: round(measured.drawnPerTrace, 0),
           fps: round(fps, 1),
           browserFps: round(measured.rafFrames / measured.seconds, 1),
           frameMs,
@@ -219,17 +236,27 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         };
         results.runs.push(run);
         log(
-          `element ${traces}x${maxpoints} @ ${rate}/s: ${run.fps} fps (browser ${run.browserFps}), frame p50 ${round(frameMs.p50)} ms vs floor ${round(floorMs.p50)} ms ` +
-            `(x${run.overhead}), latency p50 ${round(run.latencyMs.p50)} ms, lost ${run.lost}, dropped ${run.droppedByDesign}, caught up in ${run.catchUpMs} ms`,
+          `element ${label} @ ${rate}/s: ${run.fps} fps (browser ${run.browserFps}), frame p50 ${round(frameMs.p50)} ms vs floor ${round(floorMs.p50)} ms ` +
+            `(x${run.overhead}), ${run.drawnPerTrace} points drawn a trace, latency p50 ${round(run.latencyMs.p50)} / p99 ${round(run.latencyMs.p99)} ms, ` +
+            `lost ${run.lost}, dropped ${run.droppedByDesign}, caught up in ${run.catchUpMs} ms, feeder behind ${run.feederBehindMs} ms`,
         );
       }
       // Sustained: nothing lost, no backlog when the feeder stopped, and the frame rate held: the
       // target, or, where Plotly alone cannot draw that fast (big windows), what it drew at the
       // lowest rate.
-      const mine = results.runs.filter((r) => r.traces === traces && r.maxpoints === maxpoints);
+      const mine = results.runs.filter(
+        (r) => r.traces === traces && r.maxpoints === maxpoints && r.decimate === decimate,
+      );
       const held = 0.9 * Math.min(settings.targetFps, mine[0]?.fps ?? settings.targetFps);
       const ok = mine.filter((r) => r.fps >= held && r.lost === 0 && r.catchUpMs < 500);
-      results.sustained.push({ traces, maxpoints, rate: ok.length ? Math.max(...ok.map((r) => r.rate)) : null });
+      results.sustained.push({
+        traces,
+        maxpoints,
+        decimate,
+        rate: ok.length ? Math.max(...ok.map((r) => r.rate)) : null,
+      });
+      // The naive way once per chart shape.
+      if (decimate === 'off') continue;
 
       for (const rate of settings.naiveRates) {
         const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
@@ -262,17 +289,10 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     }
 
     if (settings.heapPoints > 0) {
-      const { traces, maxpoints } = settings.configs[0] as { traces: number; maxpoints: number };
-      const rate = Math.max(...settings.rates);
-      const { measured } = await elementRun(
-        page,
-        feeder,
-        feederUrl,
-        traces,
-        maxpoints,
-        rate,
-        settings.heapPoints / rate,
-      );
+      const config = settings.configs[0] as ElementConfig;
+      const { traces, maxpoints } = config;
+      const rate = settings.heapRate;
+      const { measured } = await elementRun(page, feeder, feederUrl, config, rate, settings.heapPoints / rate);
       results.heap = {
         points: settings.heapPoints,
         rate,

@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick | --tiny] [--out DIR] [--skip-element] [--skip-relay] [--no-build] [--update-readme]`
+ * `[--only 10x1000[,1x500...]] [--rates 500000,...]` (element charts to run, and their rates: for a look at one case)
  *
  * Measures the element (in Debian's headless Chromium) and the relay (in Node), side by side with
  * their floors and the naive way, and writes DIR/latest.json, DIR/latest.md and SVG charts drawn by
@@ -24,16 +25,20 @@ const ELEMENT: Record<Mode, ElementSettings> = {
   full: {
     dashboard: { charts: 50, maxpoints: 500, rate: 10_000 },
     configs: [
-      { traces: 1, maxpoints: 500 },
+      { traces: 1, maxpoints: 500, rates: [1000, 10_000, 100_000, 500_000, 1_000_000] },
       { traces: 10, maxpoints: 1000 },
       { traces: 10, maxpoints: 5000 },
       { traces: 50, maxpoints: 1000 },
+      // Big windows: drawn reduced per pixel column, and (the gain) every point.
+      { traces: 10, maxpoints: 100_000, rates: [10_000] },
+      { traces: 10, maxpoints: 100_000, rates: [10_000], decimate: 'off' },
     ],
     rates: [1000, 10_000, 100_000, 500_000],
     naiveRates: [1000, 10_000, 100_000, 500_000],
     seconds: 4,
     floorFrames: 40,
     heapPoints: 10_000_000,
+    heapRate: 500_000,
     targetFps: 20,
   },
   quick: {
@@ -41,12 +46,14 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     configs: [
       { traces: 1, maxpoints: 500 },
       { traces: 10, maxpoints: 1000 },
+      { traces: 10, maxpoints: 100_000, rates: [10_000] },
     ],
     rates: [1000, 10_000, 100_000],
     naiveRates: [1000, 10_000],
     seconds: 2,
     floorFrames: 20,
     heapPoints: 1_000_000,
+    heapRate: 500_000,
     targetFps: 20,
   },
   tiny: {
@@ -57,6 +64,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     seconds: 0.5,
     floorFrames: 3,
     heapPoints: 0,
+    heapRate: 1000,
     targetFps: 20,
   },
 };
@@ -136,6 +144,8 @@ const { values } = parseArgs({
     'skip-relay': { type: 'boolean' },
     'no-build': { type: 'boolean' },
     'update-readme': { type: 'boolean' },
+    only: { type: 'string' },
+    rates: { type: 'string' },
   },
 });
 const mode: Mode = values.tiny ? 'tiny' : values.quick ? 'quick' : 'full';
@@ -144,7 +154,12 @@ const out = resolve(values.out ?? 'bench/results');
 const updateReadme = values['update-readme'] === true;
 if (
   updateReadme &&
-  (mode === 'tiny' || out !== resolve('bench/results') || values['skip-element'] || values['skip-relay'])
+  (mode === 'tiny' ||
+    out !== resolve('bench/results') ||
+    values['skip-element'] ||
+    values['skip-relay'] ||
+    values.only !== undefined ||
+    values.rates !== undefined)
 ) {
   console.error('bench: --update-readme takes a full or --quick run of both parts into bench/results');
   process.exit(2);
@@ -177,9 +192,26 @@ const report: BenchReport = {
 };
 for (const size of report.sizes) log(`size: ${size.name}: ${size.minBytes} B min, ${size.gzipBytes} B gzip`);
 
+/** The mode's element settings, narrowed by --only and --rates. */
+function elementSettings(): ElementSettings {
+  const settings = ELEMENT[mode];
+  if (values.only === undefined && values.rates === undefined) return settings;
+  const only = values.only?.split(',');
+  const rates = values.rates?.split(',').map(Number);
+  return {
+    ...settings,
+    dashboard: null,
+    naiveRates: [],
+    heapPoints: 0,
+    configs: settings.configs
+      .filter((c) => only === undefined || only.includes(`${c.traces}x${c.maxpoints}`))
+      .map((c) => (rates === undefined ? c : { ...c, rates })),
+  };
+}
+
 if (!values['skip-relay']) report.relay = await relayBench(RELAY[mode], log);
 if (!values['skip-element']) {
-  report.element = await elementBench(ELEMENT[mode], log);
+  report.element = await elementBench(elementSettings(), log);
   report.machine.browser = `Chromium ${report.element.browser} (headless, no GPU)`;
 } else {
   const browser = await launchBrowser();
@@ -206,18 +238,25 @@ function summaryTable(r: BenchReport): string {
   if (e) {
     for (const s of e.sustained) {
       const naive = e.naiveBelow10Fps.find((n) => n.traces === s.traces && n.maxpoints === s.maxpoints);
-      const best = e.runs.filter((x) => x.traces === s.traces && x.maxpoints === s.maxpoints && x.rate === s.rate)[0];
+      const best = e.runs.filter(
+        (x) => x.traces === s.traces && x.maxpoints === s.maxpoints && x.decimate === s.decimate && x.rate === s.rate,
+      )[0];
+      const reduced = best !== undefined && best.drawnPerTrace < best.maxpoints;
       rows.push([
-        `element, ${s.traces} × ${s.maxpoints}`,
+        `element, ${chartLabel(s)}`,
         s.rate === null
           ? `not even ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s`
           : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
         best
-          ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms`
+          ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms${reduced ? `, drawing ${best.drawnPerTrace} points a trace` : ''}; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms, p99 ${ms(best.latencyMs.p99)} ms`
           : '',
-        naive?.rate == null
-          ? `naive way stays ≥ 10 fps up to ${rate(Math.max(...e.naive.map((x) => x.rate)))}`
-          : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
+        s.decimate === 'off' || naive === undefined
+          ? best
+            ? `bare extendTraces of the same windows: ${round(1000 / best.floorMs.p50, 1)} fps`
+            : ''
+          : naive.rate == null
+            ? `naive way stays ≥ 10 fps up to ${rate(Math.max(...e.naive.map((x) => x.rate)))}`
+            : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
       ]);
     }
     const shared = e.dashboard.find((d) => d.shared);
@@ -311,6 +350,11 @@ function summaryTable(r: BenchReport): string {
   return table(['What', 'Result', 'Detail', 'Compared with'], rows);
 }
 
+/** `10 × 1000`, with `, decimate off` for a row that draws every point of big windows. */
+function chartLabel(c: { traces: number; maxpoints: number; decimate: 'auto' | 'off' }): string {
+  return `${c.traces} × ${c.maxpoints}${c.decimate === 'off' ? ', decimate off' : ''}`;
+}
+
 function machineLine(r: BenchReport): string {
   const m = r.machine;
   return `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.browser ?? 'no browser'}; ${r.date.slice(0, 10)}, \`${r.command}\` (${r.seconds} s)`;
@@ -354,6 +398,7 @@ function markdown(r: BenchReport, charts: string[]): string {
           'input points/s',
           'fps',
           'browser fps',
+          'drawn points a trace',
           'frame ms p50 / p95 / max',
           'of it, the Plotly call p50',
           'floor ms p50',
@@ -365,10 +410,11 @@ function markdown(r: BenchReport, charts: string[]): string {
           'dropped by design',
         ],
         r.element.runs.map((x) => [
-          `${x.traces} × ${x.maxpoints}`,
+          chartLabel(x),
           rate(x.rate),
           x.fps,
           x.browserFps,
+          x.drawnPerTrace,
           `${ms(x.frameMs.p50)} / ${ms(x.frameMs.p95)} / ${ms(x.frameMs.max)}`,
           ms(x.callMs.p50),
           ms(x.floorMs.p50),
@@ -384,7 +430,9 @@ function markdown(r: BenchReport, charts: string[]): string {
       '"lost" counts points missing from a trace\'s final window once everything sent has arrived (must',
       'be 0); "dropped by design" counts points pushed out of a window before any frame drew them (more',
       'than maxpoints per frame); "backlog" is how long, after the feeder stopped, the page still took to',
-      'receive what was sent (the input rate was more than the page could take in).',
+      'receive what was sent (the input rate was more than the page could take in). "drawn points a trace"',
+      'is what Plotly was given at the end: below maxpoints where a line is drawn reduced (at most four',
+      'points a pixel column); its frame time includes the reduction. The floor draws every point.',
       '',
       '### The naive way: one `Plotly.extendTraces` per message',
       '',
@@ -501,13 +549,15 @@ function chartFigures(r: BenchReport) {
   const figures: Record<string, { data: unknown[]; layout: Record<string, unknown> }> = {};
   const e = r.element;
   if (e && e.runs.length > 0) {
-    const configs = [...new Set(e.runs.map((x) => `${x.traces} × ${x.maxpoints}`))];
+    const configs = [
+      ...new Set(e.runs.filter((x) => x.decimate === 'auto').map((x) => `${x.traces} × ${x.maxpoints}`)),
+    ];
     figures['element-fps.svg'] = {
       data: configs.flatMap((c) => [
         {
           name: `element ${c}`,
-          x: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.rate),
-          y: e.runs.filter((x) => `${x.traces} × ${x.maxpoints}` === c).map((x) => x.fps),
+          x: e.runs.filter((x) => chartLabel(x) === c).map((x) => x.rate),
+          y: e.runs.filter((x) => chartLabel(x) === c).map((x) => x.fps),
           mode: 'lines+markers',
         },
         {
@@ -529,17 +579,22 @@ function chartFigures(r: BenchReport) {
         {
           type: 'bar',
           name: 'element frame p50',
-          x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`),
+          x: e.runs.map((x) => `${chartLabel(x)} @${rate(x.rate)}`),
           y: e.runs.map((x) => round(x.frameMs.p50, 2)),
         },
         {
           type: 'bar',
           name: 'bare extendTraces p50',
-          x: e.runs.map((x) => `${x.traces}×${x.maxpoints} @${rate(x.rate)}`),
+          x: e.runs.map((x) => `${chartLabel(x)} @${rate(x.rate)}`),
           y: e.runs.map((x) => round(x.floorMs.p50, 2)),
         },
       ],
-      layout: { title: { text: 'Frame time: the element vs the floor (ms)' }, barmode: 'group', margin: { b: 110 } },
+      layout: {
+        title: { text: 'Frame time: the element vs the floor (ms)' },
+        barmode: 'group',
+        yaxis: { type: 'log' },
+        margin: { b: 110 },
+      },
     };
   }
   const relay = r.relay;

@@ -1,21 +1,24 @@
 /**
  * Feeds the element under test at a fixed input rate over a real WebSocket, speaking the relay's
- * protocol (reset + ready, then batched data events). After each data frame it sends a
- * `bench-clock` event (a type the element ignores) with the send time of token 0's last offset, so
- * the page can measure producer-to-frame latency.
+ * protocol with its encoders (reset + ready, then at each tick a token's new messages: one `run`
+ * event per token for a subscriber that asked with `runs=1`, as the relay sends them, else `data`
+ * events). After each data frame it sends a `bench-clock` event (a type the element ignores) with
+ * the send time of token 0's last offset, so the page can measure producer-to-frame latency.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeData, encodeFrame, encodeRun } from '../../src/shared/protocol.js';
 import { epochNow } from '../lib/stats.js';
 import { serveRequests } from '../lib/processes.js';
 
 const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
 await new Promise<void>((resolve) => server.on('listening', () => resolve()));
 const port = (server.address() as { port: number }).port;
-const subscribers = new Set<{ socket: WebSocket; tokens: string[] }>();
+const subscribers = new Set<{ socket: WebSocket; tokens: string[]; runs: boolean }>();
 
 server.on('connection', (socket, request) => {
-  const tokens = new URL(request.url ?? '/', 'http://feeder').searchParams.getAll('token');
-  const subscriber = { socket, tokens };
+  const query = new URL(request.url ?? '/', 'http://feeder').searchParams;
+  const tokens = query.getAll('token');
+  const subscriber = { socket, tokens, runs: query.get('runs') === '1' };
   subscribers.add(subscriber);
   socket.on('close', () => subscribers.delete(subscriber));
   socket.send(
@@ -32,21 +35,35 @@ interface Run {
 /** Offsets already used per token (a fill comes before the timed run). */
 const used = new Map<string, number>();
 
+/** The message at an offset: x is the offset (the page checks windows by it), y a spread of values. */
+const messageText = (offset: number) => `{"x":${offset},"y":${(offset * 7919) % 1000}}`;
+
+/** A token's messages from offset `first` on, `count` of them: their texts. */
+const texts = (first: number, count: number) => Array.from({ length: count }, (_, i) => messageText(first + i));
+
+/** A token's new messages as the relay would send them to a subscriber: one run, or data events. */
+function encodeFor(runs: boolean, token: string, first: number, messages: string[], time: number): string[] {
+  if (runs) return [encodeRun(token, 'e', first, new Array<number>(messages.length).fill(time), messages)];
+  return messages.map((text, i) => encodeData(token, 'e', first + i, time, text));
+}
+
 /** Fills each token's window before timing starts, so the run measures the steady state. */
 function fill(tokens: string[], count: number): void {
-  const events: string[] = [];
-  for (const token of tokens) {
-    const start = used.get(token) ?? 0;
-    for (let offset = start + 1; offset <= start + count; offset++) {
-      events.push(
-        `{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`,
-      );
-    }
-    used.set(token, start + count);
-  }
+  const time = Math.round(epochNow());
+  const starts = new Map(tokens.map((token) => [token, used.get(token) ?? 0]));
+  for (const token of tokens) used.set(token, (starts.get(token) as number) + count);
   for (const subscriber of subscribers) {
-    const mine = events.filter((event) => subscriber.tokens.some((token) => event.includes(`"token":"${token}"`)));
-    if (mine.length > 0) subscriber.socket.send(`[${mine.join(',')}]`);
+    const mine = tokens.filter((token) => subscriber.tokens.includes(token));
+    const events = mine.flatMap((token) =>
+      encodeFor(
+        subscriber.runs,
+        token,
+        (starts.get(token) as number) + 1,
+        texts((starts.get(token) as number) + 1, count),
+        time,
+      ),
+    );
+    if (events.length > 0) subscriber.socket.send(encodeFrame(events));
   }
 }
 
@@ -65,25 +82,32 @@ async function run({
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - start) / 1000) * rate));
       if (due > sent) {
-        const events: string[] = [];
-        const byToken = new Map<string, string[]>();
+        // This tick's new messages per token, as consecutive offsets.
+        const fresh = new Map<string, { first: number; messages: string[] }>();
         for (; sent < due; sent++) {
           const token = tokens[sent % tokens.length] as string;
           const offset = (offsets.get(token) as number) + 1;
           offsets.set(token, offset);
-          const event = `{"type":"data","token":"${token}","epoch":"e","offset":${offset},"message":{"x":${offset},"y":${(offset * 7919) % 1000}}}`;
-          events.push(event);
-          let list = byToken.get(token);
-          if (list === undefined) byToken.set(token, (list = []));
-          list.push(event);
+          let run = fresh.get(token);
+          if (run === undefined) fresh.set(token, (run = { first: offset, messages: [] }));
+          run.messages.push(messageText(offset));
         }
-        const frame = `[${events.join(',')}]`;
+        const time = Math.round(epochNow());
         const clock = `{"type":"bench-clock","t":${epochNow().toFixed(3)},"offset":${offsets.get(tokens[0] as string)}}`;
+        const frames = new Map<string, string>();
         for (const subscriber of subscribers) {
           // A subscriber gets its own tokens only, as from a relay (a chart per connection, say).
-          const whole = subscriber.tokens.length >= tokens.length;
-          const mine = whole ? frame : `[${subscriber.tokens.flatMap((t) => byToken.get(t) ?? []).join(',')}]`;
-          if (mine !== '[]') subscriber.socket.send(mine);
+          const key = `${subscriber.runs}|${subscriber.tokens.join(',')}`;
+          let frame = frames.get(key);
+          if (frame === undefined) {
+            const events = subscriber.tokens.flatMap((token) => {
+              const run = fresh.get(token);
+              return run === undefined ? [] : encodeFor(subscriber.runs, token, run.first, run.messages, time);
+            });
+            frame = events.length === 0 ? '' : encodeFrame(events);
+            frames.set(key, frame);
+          }
+          if (frame !== '') subscriber.socket.send(frame);
           subscriber.socket.send(clock);
         }
         // How far the generator itself ran behind its schedule (it shares the machine).

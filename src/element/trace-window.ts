@@ -41,6 +41,25 @@ function isLineTrace(trace: Record<string, unknown>): boolean {
   );
 }
 
+/**
+ * The values at the kept positions: a Float64Array when they are all numbers (Plotly draws typed
+ * arrays a third faster than plain ones), else a plain array.
+ */
+function pick(buffer: RingBuffer<unknown>, indices: Int32Array, count: number): Float64Array | unknown[] {
+  const numbers = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const value = buffer.at(indices[i] as number);
+    if (typeof value === 'number') {
+      numbers[i] = value;
+      continue;
+    }
+    const values = Array.from(numbers.subarray(0, i)) as unknown[];
+    for (let j = i; j < count; j++) values.push(buffer.at(indices[j] as number));
+    return values;
+  }
+  return numbers;
+}
+
 export class TraceWindow {
   readonly index: number;
   readonly token: string;
@@ -251,12 +270,8 @@ export class TraceWindow {
     const count = reduceToColumns(this.#x, y, span, reduction.columns, indices);
     this.#reducedPoints = count;
     const out = new Map<string, unknown>();
-    for (const [key, buffer] of this.#buffers) {
-      const values = new Array<unknown>(count);
-      for (let i = 0; i < count; i++) values[i] = buffer.at(indices[i] as number);
-      out.set(key, values);
-    }
-    if (!this.#buffers.has('x')) out.set('x', Array.from(indices.subarray(0, count)));
+    for (const [key, buffer] of this.#buffers) out.set(key, pick(buffer, indices, count));
+    if (!this.#buffers.has('x')) out.set('x', indices.slice(0, count));
     for (const key of this.#rewrite) if (!out.has(key)) out.set(key, this.#valueOf(key));
     return out;
   }

@@ -5,7 +5,16 @@ import type { PlotlyStreamElement } from '../../src/element.js';
 
 type Trace = { x: number[]; y: unknown[]; mode?: string };
 type GraphDiv = HTMLDivElement & { data: Trace[]; _fullLayout: { xaxis: { _length: number } } };
-const gd = (el: PlotlyStreamElement) => el.graphDiv as GraphDiv;
+/** The graph div, its traces' x and y as plain arrays (reduced ones are typed arrays). */
+const gd = (el: PlotlyStreamElement) => {
+  const div = el.graphDiv as GraphDiv;
+  return {
+    ...div,
+    _fullLayout: div._fullLayout,
+    data: div.data?.map((t) => ({ ...t, x: t.x && Array.from(t.x), y: t.y && Array.from(t.y) })),
+  } as GraphDiv;
+};
+const div = (el: PlotlyStreamElement) => el.graphDiv as GraphDiv;
 /** What a person's zoom and double-click do (the element's own calls do not include relayout). */
 const Plotly = BundledPlotly as unknown as {
   relayout(gd: HTMLElement, update: Record<string, unknown>): Promise<unknown>;
@@ -49,6 +58,7 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
     for (let i = 10_000; i < 30_000; i++) if (Math.abs(spike(i)) === 500) expect(x).to.include(i);
     expect(y).to.deep.equal(x.map(spike), 'every drawn point is a real sample');
     expect(el.stats.drawnPoints).to.equal(x.length);
+    expect(div(el).data[0]?.y).to.be.instanceOf(Float64Array, 'numbers go to Plotly as a typed array');
     const window = el.getWindow(0) as Record<string, number[]>;
     expect(window['x']).to.have.length(20_000);
     expect(window['x']?.[0]).to.equal(10_000);
@@ -83,7 +93,7 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
     const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 50_000 } }] });
     for (let i = 0; i < 50_000; i++) el.write('A', { x: i, y: spike(i) });
     await drawnWhen(el, () => gd(el).data[0]?.x.at(-1) === 49_999, 'drawn');
-    await Plotly.relayout(gd(el), { 'xaxis.range': [20_000, 20_400] });
+    await Plotly.relayout(div(el), { 'xaxis.range': [20_000, 20_400] });
     await drawnWhen(el, () => gd(el).data[0]!.x[0] === 19_999, 'only the points in view (and one each side)');
     const zoomed = gd(el).data[0]!.x;
     expect(zoomed.at(-1)).to.equal(20_401);
@@ -92,10 +102,10 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
     const frames = el.stats.frames;
     await drawnWhen(el, () => el.stats.frames > frames, 'a frame with the new points');
     expect(gd(el).data[0]!.x[0]).to.equal(19_999, 'still the points in view');
-    expect((gd(el) as unknown as { layout: { xaxis: { range: number[] } } }).layout.xaxis.range).to.deep.equal([
+    expect((div(el) as unknown as { layout: { xaxis: { range: number[] } } }).layout.xaxis.range).to.deep.equal([
       20_000, 20_400,
     ]);
-    await Plotly.relayout(gd(el), { 'xaxis.autorange': true });
+    await Plotly.relayout(div(el), { 'xaxis.autorange': true });
     await drawnWhen(el, () => gd(el).data[0]!.x.at(-1) === 50_099 && gd(el).data[0]!.x[0] === 100, 'the whole window');
     expect(gd(el).data[0]!.x.length).to.be.at.most(4 * columns(el) + 4);
   });

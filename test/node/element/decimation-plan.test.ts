@@ -42,7 +42,12 @@ describe('frame planning with decimation (lines with more than 4 points a pixel 
     const { m } = model({ data: [{ y: [], stream: { token: 'A', maxpoints: 1000 } }] });
     for (let i = 0; i < 1000; i++) m.write('A', { y: i % 2 });
     const plan = m.takeFrame(width(10)) as UpdatePlan;
-    const reduced = { x: (plan.traces['x'] as number[][])[0] as number[], y: (plan.traces['y'] as number[][])[0] };
+    const reduced = {
+      x: Array.from((plan.traces['x'] as number[][])[0] as number[]),
+      y: Array.from((plan.traces['y'] as number[][])[0] as number[]),
+    };
+    assert.ok((plan.traces['x'] as unknown[])[0] instanceof Int32Array, 'positions as a typed array');
+    assert.ok((plan.traces['y'] as unknown[])[0] instanceof Float64Array, 'numbers as a typed array');
     assert.ok(reduced.x.length <= 40);
     assert.deepEqual(
       reduced.x.map((i) => i % 2),
@@ -97,7 +102,8 @@ describe('frame planning with decimation (lines with more than 4 points a pixel 
     assert.ok((ax?.length ?? 0) <= 40);
     assert.deepEqual(
       text,
-      ax?.map((i) => `p${i}`),
+      Array.from(ax ?? [], (i) => `p${i}`),
+      'text reduced with x and y (a plain array: not numbers)',
     );
     assert.equal(bx?.length, 5000, 'markers only: every point');
     assert.equal(cx?.length, 5000, 'a bar trace: every point');
