@@ -18,6 +18,10 @@ export interface ElementConfig {
   rates?: number[];
   /** The element's `decimate` (auto, the default, draws big line windows reduced). */
   decimate?: 'auto' | 'off';
+  /** y: `noise` (the default: anywhere in 0..1000 at every point, the worst case for a line) or `wave` (a sensor). */
+  signal?: 'noise' | 'wave';
+  /** Also the naive way (one extendTraces per message) for this chart; true by default. */
+  naive?: boolean;
 }
 
 export interface ElementSettings {
@@ -38,6 +42,7 @@ export interface ElementRun {
   traces: number;
   maxpoints: number;
   decimate: 'auto' | 'off';
+  signal: 'noise' | 'wave';
   rate: number;
   /** Points Plotly draws per trace at the end (fewer than maxpoints where lines are reduced). */
   drawnPerTrace: number;
@@ -86,7 +91,13 @@ export interface ElementResults {
   runs: ElementRun[];
   naive: NaiveRun[];
   /** Per config: the highest rate drawn at >= 90% of the target fps with zero loss. */
-  sustained: Array<{ traces: number; maxpoints: number; decimate: 'auto' | 'off'; rate: number | null }>;
+  sustained: Array<{
+    traces: number;
+    maxpoints: number;
+    decimate: 'auto' | 'off';
+    signal: 'noise' | 'wave';
+    rate: number | null;
+  }>;
   naiveBelow10Fps: Array<{ traces: number; maxpoints: number; rate: number | null }>;
   heap: { points: number; rate: number; traces: number; maxpoints: number; startMiB: number; endMiB: number } | null;
   browser: string;
@@ -115,12 +126,13 @@ async function elementRun(
   page: Page,
   feeder: Worker,
   feederUrl: string,
-  { traces, maxpoints, decimate = 'auto' }: ElementConfig,
+  { traces, maxpoints, decimate = 'auto', signal = 'noise' }: ElementConfig,
   rate: number,
   seconds: number,
 ) {
   const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
   await feeder.ask({ op: 'forget' });
+  await feeder.ask({ op: 'signal', signal });
   await page.evaluate((args) => (window as any).benchElement(args), { src: feederUrl, tokens, maxpoints, decimate });
   await feeder.ask({ op: 'fill', tokens, count: maxpoints });
   await page.evaluate((args) => (window as any).benchElementStart(args), { maxpoints });
@@ -202,7 +214,8 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     for (const config of settings.configs) {
       const { traces, maxpoints } = config;
       const decimate = config.decimate ?? 'auto';
-      const label = `${traces}x${maxpoints}${decimate === 'off' ? ' (decimate off)' : ''}`;
+      const signal = config.signal ?? 'noise';
+      const label = `${traces}x${maxpoints}${decimate === 'off' ? ' (decimate off)' : ''}${signal === 'noise' ? '' : ` (${signal})`}`;
       for (const rate of config.rates ?? settings.rates) {
         const { fed, measured } = await elementRun(page, feeder, feederUrl, config, rate, settings.seconds);
         const fps = measured.fps as number;
@@ -212,6 +225,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           maxpoints,
           pointsPerTrace,
           frames: settings.floorFrames,
+          signal,
         });
         const frameMs = distribution(measured.frameMs);
         const floorMs = distribution(floor);
@@ -219,6 +233,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           traces,
           maxpoints,
           decimate,
+          signal,
           rate,
           drawnPerTrace: round(measured.drawnPerTrace, 0),
           fps: round(fps, 1),
@@ -253,10 +268,11 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         traces,
         maxpoints,
         decimate,
+        signal,
         rate: ok.length ? Math.max(...ok.map((r) => r.rate)) : null,
       });
-      // The naive way once per chart shape.
-      if (decimate === 'off') continue;
+      if (config.naive === false) continue;
+      await feeder.ask({ op: 'signal', signal: 'noise' });
 
       for (const rate of settings.naiveRates) {
         const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);

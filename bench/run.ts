@@ -29,9 +29,10 @@ const ELEMENT: Record<Mode, ElementSettings> = {
       { traces: 10, maxpoints: 1000 },
       { traces: 10, maxpoints: 5000 },
       { traces: 50, maxpoints: 1000 },
-      // Big windows: drawn reduced per pixel column, and (the gain) every point.
-      { traces: 10, maxpoints: 100_000, rates: [10_000] },
-      { traces: 10, maxpoints: 100_000, rates: [10_000], decimate: 'off' },
+      // Big windows: drawn reduced per pixel column; every point (the gain); a sensor-like signal.
+      { traces: 10, maxpoints: 100_000, rates: [10_000], naive: false },
+      { traces: 10, maxpoints: 100_000, rates: [10_000], decimate: 'off', naive: false },
+      { traces: 10, maxpoints: 100_000, rates: [10_000], signal: 'wave', naive: false },
     ],
     rates: [1000, 10_000, 100_000, 500_000],
     naiveRates: [1000, 10_000, 100_000, 500_000],
@@ -46,7 +47,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     configs: [
       { traces: 1, maxpoints: 500 },
       { traces: 10, maxpoints: 1000 },
-      { traces: 10, maxpoints: 100_000, rates: [10_000] },
+      { traces: 10, maxpoints: 100_000, rates: [10_000], naive: false },
     ],
     rates: [1000, 10_000, 100_000],
     naiveRates: [1000, 10_000],
@@ -239,7 +240,12 @@ function summaryTable(r: BenchReport): string {
     for (const s of e.sustained) {
       const naive = e.naiveBelow10Fps.find((n) => n.traces === s.traces && n.maxpoints === s.maxpoints);
       const best = e.runs.filter(
-        (x) => x.traces === s.traces && x.maxpoints === s.maxpoints && x.decimate === s.decimate && x.rate === s.rate,
+        (x) =>
+          x.traces === s.traces &&
+          x.maxpoints === s.maxpoints &&
+          x.decimate === s.decimate &&
+          x.signal === s.signal &&
+          x.rate === s.rate,
       )[0];
       const reduced = best !== undefined && best.drawnPerTrace < best.maxpoints;
       rows.push([
@@ -250,7 +256,7 @@ function summaryTable(r: BenchReport): string {
         best
           ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms${reduced ? `, drawing ${best.drawnPerTrace} points a trace` : ''}; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms, p99 ${ms(best.latencyMs.p99)} ms`
           : '',
-        s.decimate === 'off' || naive === undefined
+        naive === undefined
           ? best
             ? `bare extendTraces of the same windows: ${round(1000 / best.floorMs.p50, 1)} fps`
             : ''
@@ -350,9 +356,14 @@ function summaryTable(r: BenchReport): string {
   return table(['What', 'Result', 'Detail', 'Compared with'], rows);
 }
 
-/** `10 × 1000`, with `, decimate off` for a row that draws every point of big windows. */
-function chartLabel(c: { traces: number; maxpoints: number; decimate: 'auto' | 'off' }): string {
-  return `${c.traces} × ${c.maxpoints}${c.decimate === 'off' ? ', decimate off' : ''}`;
+/** `10 × 1000`, with `, decimate off` for a row that draws every point, `, wave` for a sensor-like signal. */
+function chartLabel(c: {
+  traces: number;
+  maxpoints: number;
+  decimate: 'auto' | 'off';
+  signal: 'noise' | 'wave';
+}): string {
+  return `${c.traces} × ${c.maxpoints}${c.decimate === 'off' ? ', decimate off' : ''}${c.signal === 'noise' ? '' : `, ${c.signal}`}`;
 }
 
 function machineLine(r: BenchReport): string {

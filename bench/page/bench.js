@@ -286,8 +286,23 @@
     return result;
   };
 
+  // y at an offset, as the feeder makes it (bench/workers/feeder.ts has the same two).
+  const SIGNALS = {
+    noise: (i) => (i * 7919) % 1000,
+    wave: (i) => Math.round(500 + 400 * Math.sin(i / 3000) + 30 * Math.sin(i / 17)),
+  };
+
   // The floor: a bare Plotly.extendTraces of the same update on the same kind of plot.
-  window.benchFloor = async ({ traces, maxpoints, pointsPerTrace, frames, budgetMs = 15_000, loadSrc }) => {
+  window.benchFloor = async ({
+    traces,
+    maxpoints,
+    pointsPerTrace,
+    frames,
+    budgetMs = 15_000,
+    loadSrc,
+    signal = 'noise',
+  }) => {
+    const yAt = SIGNALS[signal];
     stage().replaceChildren();
     // Optionally under the same input traffic the element had: the feeder's frames, parsed and dropped.
     let load = null;
@@ -303,7 +318,7 @@
       type: 'scatter',
       mode: 'lines',
       x: full.slice(),
-      y: full.map((i) => (i * 7919) % 1000),
+      y: full.map(yAt),
     }));
     await Plotly.newPlot(gd, data, { showlegend: false, margin: { t: 10, r: 10, b: 30, l: 40 } });
     const ms = [];
@@ -319,7 +334,7 @@
         const y = [];
         for (let k = 0; k < pointsPerTrace; k++) {
           x.push(next + k);
-          y.push(((next + k) * 7919) % 1000);
+          y.push(yAt(next + k));
         }
         xs.push(x);
         ys.push(y);

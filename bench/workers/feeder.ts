@@ -35,8 +35,19 @@ interface Run {
 /** Offsets already used per token (a fill comes before the timed run). */
 const used = new Map<string, number>();
 
-/** The message at an offset: x is the offset (the page checks windows by it), y a spread of values. */
-const messageText = (offset: number) => `{"x":${offset},"y":${(offset * 7919) % 1000}}`;
+/**
+ * y at an offset: `noise` jumps anywhere in 0..1000 from one point to the next (the worst case for
+ * drawing a line), `wave` is a slow wave with a small ripple (a sensor). bench/page/bench.js has the
+ * same two for the floor.
+ */
+const SIGNALS = {
+  noise: (i: number) => (i * 7919) % 1000,
+  wave: (i: number) => Math.round(500 + 400 * Math.sin(i / 3000) + 30 * Math.sin(i / 17)),
+};
+let signal: (offset: number) => number = SIGNALS.noise;
+
+/** The message at an offset: x is the offset (the page checks windows by it), y the signal. */
+const messageText = (offset: number) => `{"x":${offset},"y":${signal(offset)}}`;
 
 /** A token's messages from offset `first` on, `count` of them: their texts. */
 const texts = (first: number, count: number) => Array.from({ length: count }, (_, i) => messageText(first + i));
@@ -127,6 +138,7 @@ serveRequests(async (message) => {
   if (message['op'] === 'run') return run(message as unknown as Run);
   if (message['op'] === 'fill') return fill(message['tokens'] as string[], message['count'] as number);
   if (message['op'] === 'forget') return used.clear();
+  if (message['op'] === 'signal') return void (signal = SIGNALS[message['signal'] as keyof typeof SIGNALS]);
   if (message['op'] === 'subscribers') return subscribers.size;
   return null;
 });
