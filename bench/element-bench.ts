@@ -305,6 +305,8 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     }
 
     if (settings.heapPoints > 0) {
+      // A fresh page: what earlier charts (a million points of big windows) left for the collector is not counted.
+      await page.goto(server.url);
       const config = settings.configs[0] as ElementConfig;
       const { traces, maxpoints } = config;
       const rate = settings.heapRate;

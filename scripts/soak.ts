@@ -30,7 +30,7 @@ if (!(minutes > 0)) {
 
 const TOKENS = ['soak-a', 'soak-b', 'soak-c', 'soak-d'];
 const LINES_PER_SECOND = 200; // per token
-const VIEWERS = 12; // half WebSocket, half SSE, each on every token
+const VIEWERS = 12; // half WebSocket, half SSE, each on every token; half of each read runs (runs=1)
 const RESTART_EVERY_MS = 15_000;
 const random = (min: number, max: number) => min + Math.random() * (max - min);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -136,7 +136,11 @@ class Viewer {
   #close: (() => void) | null = null;
   #stopped = false;
 
-  constructor(kind: ViewerStats['kind']) {
+  /** Asks for `run` events (runs=1): a token's consecutive messages in one event. */
+  readonly #runs: boolean;
+
+  constructor(kind: ViewerStats['kind'], runs = false) {
+    this.#runs = runs;
     this.stats = {
       kind,
       connections: 0,
@@ -170,7 +174,7 @@ class Viewer {
   }
 
   #query(): string {
-    const tokens = TOKENS.map((t) => `token=${t}`).join('&');
+    const tokens = TOKENS.map((t) => `token=${t}`).join('&') + (this.#runs ? '&runs=1' : '');
     return this.positions.size === 0
       ? tokens
       : `${tokens}&resume=${encodeURIComponent(formatPositions(this.positions))}`;
@@ -238,6 +242,12 @@ class Viewer {
       this.positions.set(event.token, { epoch: event.epoch, offset: event.offset });
       return;
     }
+    if (event.type === 'run') {
+      for (const [i, message] of event.messages.entries())
+        if (message !== null)
+          this.#event({ type: 'data', token: event.token, epoch: event.epoch, offset: event.offset + i, message });
+      return;
+    }
     if (event.type !== 'data') return;
     const position = this.positions.get(event.token);
     if (position === undefined || position.epoch !== event.epoch) {
@@ -261,8 +271,8 @@ class Viewer {
 // --- the run -------------------------------------------------------------------------------------
 const started = Date.now();
 const viewers = [
-  ...Array.from({ length: VIEWERS / 2 }, () => new Viewer('websocket')),
-  ...Array.from({ length: VIEWERS / 2 }, () => new Viewer('sse')),
+  ...Array.from({ length: VIEWERS / 2 }, (_, i) => new Viewer('websocket', i % 2 === 1)),
+  ...Array.from({ length: VIEWERS / 2 }, (_, i) => new Viewer('sse', i % 2 === 1)),
   new Viewer('slow'),
 ];
 for (const viewer of viewers) viewer.start();

@@ -96,7 +96,9 @@ export function flattenPaths(
 }
 
 function visitEntries(source: Record<string, unknown>, prefix: string, visitor: MessageVisitor): void {
-  for (const key of Object.keys(source)) {
+  // for-in, not Object.keys: no array per message (this runs for every point); own keys only.
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
     const value = source[key];
     if (prefix === '' && key === 'layout') {
       if (isMessageObject(value)) visitor.layout(flattenPaths(value));
