@@ -47,6 +47,8 @@ export class PlotModel {
   /** Every layout update since the figure was set, so a full redraw keeps them. */
   #appliedLayout: Record<string, unknown> = {};
   #needsFullDraw = false;
+  /** Counts figures: Plotly's `uirevision`, so a redraw of the same figure keeps what the person zoomed to and a new figure does not. */
+  #figureRevision = 0;
   #reportedUnknown = new Set<string>();
   #oldestPending: number | null = null;
   readonly #stats: ModelStats = {
@@ -108,6 +110,7 @@ export class PlotModel {
     this.#routes = new Map();
     this.#appliedLayout = {};
     this.#pendingLayout = null;
+    this.#figureRevision++;
     for (const problem of figure.problems) this.#error({ code: 'bad-figure', message: problem });
     for (const binding of figure.streams) {
       const trace = figure.data[binding.index] as Record<string, unknown>;
@@ -242,6 +245,7 @@ export class PlotModel {
     this.#windows.forEach((window, i) => (data[window.index] = window.toTrace(reductions[i] ?? null)));
     const layout = structuredClone(figure.layout);
     for (const [path, value] of Object.entries(this.#appliedLayout)) setPath(layout, path, structuredClone(value));
+    layout['uirevision'] ??= `plotly-stream-${this.#figureRevision}`;
     return { data, layout, config: { ...figure.config } };
   }
 

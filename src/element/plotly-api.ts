@@ -17,6 +17,8 @@ export interface PlotlyApi {
     layoutUpdate: Record<string, unknown>,
     indices?: number[],
   ): Promise<unknown>;
+  /** Only `follow()` calls it: returning held axes to autorange (a person's action, not a frame). */
+  relayout(gd: HTMLElement, update: Record<string, unknown>): Promise<unknown>;
   purge(gd: HTMLElement): void;
   Plots: { resize(gd: HTMLElement): Promise<unknown> | void };
 }

@@ -10,6 +10,7 @@ import type { StreamEvent, TransportChoice } from './transport/connection.js';
 import { pagePool, type Lease } from './transport/shared-connection.js';
 import { traceGeometry } from './plot-geometry.js';
 import type { TraceWindow } from './trace-window.js';
+import { ViewHold, type View } from './view-hold.js';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
 
@@ -38,6 +39,13 @@ export interface StreamResetDetail {
   token: string;
 }
 
+export interface StreamViewDetail {
+  /** `held`: an axis keeps the range the person zoomed or panned to; `live`: every axis follows the data. */
+  view: View;
+  /** What changed it: `zoom` (a zoom, pan or scroll), `autoscale`, `follow()`, `new figure`. */
+  reason: string;
+}
+
 /** A read token, or what gives one before each connect (private streams). */
 export type AccessToken = string | (() => string | null | undefined | Promise<string | null | undefined>);
 
@@ -63,13 +71,16 @@ function positiveNumber(value: unknown, fallback: number): number {
  * @summary A live Plotly chart, fed by a relay or by `write()`.
  *
  * @attr {string} state - Reflected, read-only: `idle`, `connecting`, `live`, `stale`, `reconnecting` or `closed`; style with `plotly-stream[state=stale]`.
+ * @attr {string} view - Reflected, read-only: `live`, or `held` while an axis keeps the range the person zoomed or panned to; style with `plotly-stream[view=held]`.
  *
  * @fires plotly-stream-state - The connection state changed. Detail: `{state, previous, reason}`.
  * @fires plotly-stream-error - A message, figure, frame or connection problem. Detail: `{code, message, token?}`.
  * @fires plotly-stream-render - A frame was drawn. Detail: `{kind, ms}`.
  * @fires plotly-stream-reset - The relay restarted a token's stream; its traces were cleared. Detail: `{token}`.
+ * @fires plotly-stream-view - The view was held (a zoom, pan or scroll) or returned to live (autoscale, `follow()`). Detail: `{view, reason}`.
  *
- * @csspart badge - The state badge in the top left corner (Plotly's modebar has the top right): a dot while live, the state's name otherwise, nothing while idle.
+ * @csspart badge - The state badge in the top left corner (Plotly's modebar has the top right): a dot while live, the state's name otherwise (`paused` while paused), nothing while idle.
+ * @csspart live-button - The badge's "Live" button, shown while the view is held: returns to following the data (`follow()`).
  * @cssprop [--plotly-stream-badge-background=rgba(255,255,255,0.85)] - Badge background.
  * @cssprop [--plotly-stream-badge-color=#444] - Badge text color.
  * @cssprop [--plotly-stream-badge-font=11px/1.4 system-ui, sans-serif] - Badge font.
@@ -148,6 +159,19 @@ export class PlotlyStreamElement extends LitElement {
     :host([state='closed']) .badge::before {
       background: var(--plotly-stream-closed-color, #d62728);
     }
+    :host([paused]) .label {
+      display: inline;
+    }
+    .live {
+      pointer-events: auto;
+      font: inherit;
+      color: inherit;
+      border: 1px solid currentColor;
+      border-radius: 8px;
+      padding: 0 5px;
+      background: transparent;
+      cursor: pointer;
+    }
   `;
 
   static override properties = {
@@ -155,7 +179,7 @@ export class PlotlyStreamElement extends LitElement {
     transport: { type: String, noAccessor: true },
     maxFps: { type: Number, attribute: 'max-fps', noAccessor: true },
     staleAfter: { type: Number, attribute: 'stale-after', noAccessor: true },
-    paused: { type: Boolean },
+    paused: { type: Boolean, reflect: true },
     hideBadge: { type: Boolean, attribute: 'hide-badge' },
     figure: { attribute: false, noAccessor: true },
     accessToken: { attribute: 'access-token', noAccessor: true },
@@ -164,7 +188,7 @@ export class PlotlyStreamElement extends LitElement {
 
   /** The relay's base URL, `http(s)://` or `ws(s)://`. Without it, only `write()` feeds the chart. */
   declare src: string | null;
-  /** While true, messages are buffered and nothing is drawn; the latest window is drawn on resume. */
+  /** While true, messages are buffered and nothing is drawn; the latest window is drawn on resume. Reflected. */
   declare paused: boolean;
   /** Hides the state badge. */
   declare hideBadge: boolean;
@@ -195,6 +219,7 @@ export class PlotlyStreamElement extends LitElement {
   #figureScriptText: string | null = null;
   #accessToken: AccessToken | null = null;
   #decimate: Decimate = 'auto';
+  #hold = new ViewHold();
   /** True while Plotly's relayout events (zoom, pan, resize) reach the element. */
   #listening = false;
 
@@ -290,6 +315,14 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   /**
+   * `held` while an axis keeps the range the person zoomed or panned to (points keep arriving, the
+   * other axes keep following), `live` otherwise (read-only, reflected).
+   */
+  get view(): View {
+    return this.#hold.view;
+  }
+
+  /**
    * The Plotly figure `{data, layout, config}`. Setting it replaces any child JSON script; traces
    * keep their points when they stream the same token at the same place among its traces.
    */
@@ -358,6 +391,14 @@ export class PlotlyStreamElement extends LitElement {
     return this.#model.window(trace);
   }
 
+  /** Returns every held axis to following the data (what Plotly's autoscale and the badge's Live button do). */
+  follow(): void {
+    const update = this.#hold.followUpdate();
+    this.#setView(this.#hold.clear(), 'follow()');
+    if (this.#graphDiv === null || !this.#plotted || Object.keys(update).length === 0) return;
+    Promise.resolve(this.plotly.relayout(this.#graphDiv, update)).catch(() => undefined);
+  }
+
   /** Stops drawing; messages are still buffered. */
   pause(): void {
     this.paused = true;
@@ -389,6 +430,7 @@ export class PlotlyStreamElement extends LitElement {
     }
     if (this.#graphDiv.parentNode !== this) this.append(this.#graphDiv);
     this.setAttribute('state', this.#state);
+    this.setAttribute('view', this.#hold.view);
     // A page that loads the bundle in <head> upgrades the element before its JSON child is parsed.
     this.#figureScript = null;
     this.#childObserver = new MutationObserver(() => this.#readFigureScript());
@@ -423,9 +465,22 @@ export class PlotlyStreamElement extends LitElement {
 
   protected override render() {
     // No badge while idle: a chart fed only by write() has no connection to show.
-    const showBadge = !this.hideBadge && this.#state !== 'idle';
-    const badge = html`<span part="badge" class="badge" role="status" title=${this.#state}
-      ><span class="label">${this.#state}</span></span
+    const held = this.#hold.view === 'held';
+    const showBadge = !this.hideBadge && (this.#state !== 'idle' || this.paused || held);
+    const label = this.paused ? 'paused' : this.#state;
+    const live = held
+      ? html`<button
+          part="live-button"
+          class="live"
+          type="button"
+          title="Follow the data again"
+          @click=${() => this.follow()}
+        >
+          Live
+        </button>`
+      : nothing;
+    const badge = html`<span part="badge" class="badge" role="status" title=${label}
+      ><span class="label">${label}</span>${live}</span
     >`;
     return html`<slot name="plot"></slot>${showBadge ? badge : nothing}`;
   }
@@ -448,6 +503,8 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   #applyFigure(figure: ReturnType<typeof parseFigure>): void {
+    // A new figure is drawn as it says: ranges the person held belong to the old one.
+    this.#setView(this.#hold.clear(), 'new figure');
     this.#model.setFigure(figure);
     this.#scheduleDraw();
     this.#ensureConnection();
@@ -469,10 +526,24 @@ export class PlotlyStreamElement extends LitElement {
   /** After a draw: zooms and pans (Plotly's relayout events) re-reduce lines for the range in view. */
   #listen(gd: HTMLElement): void {
     if (this.#listening) return;
-    const events = gd as HTMLElement & { on?: (event: string, listener: () => void) => void };
+    const events = gd as HTMLElement & { on?: (event: string, listener: (update: unknown) => void) => void };
     if (typeof events.on !== 'function') return;
-    events.on('plotly_relayout', () => this.#scheduleDraw());
+    events.on('plotly_relayout', (update: unknown) => {
+      if (update !== null && typeof update === 'object') {
+        const view = this.#hold.relayout(update as Record<string, unknown>);
+        this.#setView(view, view === 'held' ? 'zoom' : 'autoscale');
+      }
+      this.#scheduleDraw();
+    });
     this.#listening = true;
+  }
+
+  /** Reflects and announces a new view (null: unchanged). */
+  #setView(view: View | null, reason: string): void {
+    if (view === null) return;
+    if (this.isConnected) this.setAttribute('view', view);
+    this.requestUpdate();
+    this.#dispatch('plotly-stream-view', { view, reason });
   }
 
   #redrawAll(): void {
@@ -630,6 +701,7 @@ export interface PlotlyStreamEventMap {
   'plotly-stream-error': CustomEvent<StreamErrorDetail>;
   'plotly-stream-render': CustomEvent<StreamRenderDetail>;
   'plotly-stream-reset': CustomEvent<StreamResetDetail>;
+  'plotly-stream-view': CustomEvent<StreamViewDetail>;
 }
 
 declare global {

@@ -21,6 +21,7 @@ export function spyPlotly(): { api: PlotlyApi; calls: PlotlyCall[]; drawCalls: (
     react: wrap('react'),
     extendTraces: wrap('extendTraces'),
     update: wrap('update'),
+    relayout: wrap('relayout'),
     purge: wrap('purge'),
     Plots: Plotly.Plots,
   } as unknown as PlotlyApi;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFigure } from '../../../src/element/figure.js';
 import { modelOf as model } from '../../support/plot-model.js';
-import type { ExtendPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
+import type { ExtendPlan, ReactPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
 
 describe('PlotModel', () => {
   it('traces without a token are left alone', () => {
@@ -32,7 +32,17 @@ describe('PlotModel', () => {
     m.write('A', { layout: { title: { text: 'b' } } });
     const full = m.fullFigure();
     assert.deepEqual(full.data[0]?.['y'], [2, 3]);
-    assert.deepEqual(full.layout, { title: { text: 'b' }, height: 300 });
+    assert.deepEqual(full.layout, { title: { text: 'b' }, height: 300, uirevision: 'plotly-stream-1' });
+  });
+
+  it("redraws of a figure keep Plotly's uirevision (a held zoom survives them); a new figure gets a new one, a figure's own wins", () => {
+    const { m } = model({ data: [{ y: [], stream: { token: 'A' } }] });
+    m.invalidate();
+    assert.equal((m.takeFrame() as ReactPlan).layout['uirevision'], 'plotly-stream-1');
+    m.setFigure(parseFigure({ data: [{ y: [], stream: { token: 'A' } }] }));
+    assert.equal((m.takeFrame() as ReactPlan).layout['uirevision'], 'plotly-stream-2');
+    m.setFigure(parseFigure({ data: [], layout: { uirevision: 'mine' } }));
+    assert.equal((m.takeFrame() as ReactPlan).layout['uirevision'], 'mine');
   });
 
   it('a new figure keeps the points of traces streaming the same token', () => {

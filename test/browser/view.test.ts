@@ -1,0 +1,131 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
+import '../../src/index.js';
+import type { PlotlyStreamElement } from '../../src/element.js';
+
+type GraphDiv = HTMLDivElement & {
+  layout: { xaxis: { range: number[]; autorange: unknown }; yaxis: { autorange: unknown } };
+  _fullLayout: { xaxis: { range: number[] } };
+};
+const gd = (el: PlotlyStreamElement) => el.graphDiv as GraphDiv;
+
+/** Resolves after the element's next frame that satisfies `test`. */
+function drawnWhen(el: PlotlyStreamElement, test: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no frame where ${what}`)), 10_000);
+    const check = () => {
+      if (!test()) return;
+      clearTimeout(timer);
+      el.removeEventListener('plotly-stream-render', check);
+      resolve();
+    };
+    el.addEventListener('plotly-stream-render', check);
+    check();
+  });
+}
+
+async function streaming() {
+  const el = await fixture<PlotlyStreamElement>(
+    html`<plotly-stream
+      style="width:700px;height:400px"
+      .figure=${{ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 1000 } }] }}
+    ></plotly-stream>`,
+  );
+  let x = 0;
+  const write = (count: number) => {
+    for (let i = 0; i < count; i++, x++) el.write('A', { x, y: Math.sin(x / 10) });
+  };
+  write(100);
+  await drawnWhen(el, () => (el.getWindow(0)?.['x']?.length ?? 0) === 100 && el.stats.drawnPoints === 100, 'drawn');
+  return { el, write, last: () => x - 1 };
+}
+
+/** Drags a box on the plot area with the real mouse (Plotly's default drag mode is a box zoom). */
+async function boxZoom(el: PlotlyStreamElement) {
+  const area = (gd(el).querySelector('.nsewdrag') as Element).getBoundingClientRect();
+  const at = (fx: number, fy: number) => [
+    Math.round(area.left + area.width * fx),
+    Math.round(area.top + area.height * fy),
+  ];
+  await sendMouse({ type: 'move', position: at(0.2, 0.2) as [number, number] });
+  await sendMouse({ type: 'down' });
+  await sendMouse({ type: 'move', position: at(0.35, 0.5) as [number, number] });
+  await sendMouse({ type: 'move', position: at(0.5, 0.8) as [number, number] });
+  await sendMouse({ type: 'up' });
+}
+
+describe('<plotly-stream> holds the view the person chose', () => {
+  it('a box zoom by the mouse holds the range while 200 more points arrive; the window keeps rolling', async () => {
+    const { el, write, last } = await streaming();
+    expect(el.view).to.equal('live');
+    expect(el.getAttribute('view')).to.equal('live');
+    const held = oneEvent(el, 'plotly-stream-view');
+    await boxZoom(el);
+    expect((await held).detail).to.deep.equal({ view: 'held', reason: 'zoom' });
+    expect(el.getAttribute('view')).to.equal('held');
+    const range = [...gd(el).layout.xaxis.range];
+    for (let i = 0; i < 4; i++) {
+      write(50);
+      const frames = el.stats.frames;
+      await drawnWhen(el, () => el.stats.frames > frames, 'a frame');
+    }
+    expect(el.getWindow(0)?.['x']?.at(-1)).to.equal(last());
+    expect(gd(el).layout.xaxis.range).to.deep.equal(range, 'the zoomed range stays');
+    expect(el.view).to.equal('held');
+    el.remove();
+  });
+
+  it("Plotly's autoscale returns to live and draws the current window", async () => {
+    const { el, write, last } = await streaming();
+    await boxZoom(el);
+    expect(el.view).to.equal('held');
+    write(300);
+    const live = oneEvent(el, 'plotly-stream-view');
+    (gd(el).querySelector('.modebar-btn[data-title="Autoscale"]') as HTMLElement).click();
+    expect((await live).detail).to.deep.equal({ view: 'live', reason: 'autoscale' });
+    await drawnWhen(el, () => gd(el)._fullLayout.xaxis.range[1] >= last(), 'the whole window in view');
+    expect(el.getAttribute('view')).to.equal('live');
+    el.remove();
+  });
+
+  it('the badge offers a Live button, reachable by keyboard, that follows again (as follow() does)', async () => {
+    const { el } = await streaming();
+    await boxZoom(el);
+    await el.updateComplete;
+    const button = el.shadowRoot?.querySelector('[part="live-button"]') as HTMLButtonElement;
+    expect(button).to.exist;
+    button.focus();
+    const live = oneEvent(el, 'plotly-stream-view');
+    await sendKeys({ press: 'Enter' });
+    expect((await live).detail).to.deep.equal({ view: 'live', reason: 'follow()' });
+    await el.updateComplete;
+    expect(el.shadowRoot?.querySelector('[part="live-button"]')).to.equal(null);
+    await drawnWhen(el, () => gd(el).layout.xaxis.autorange === true, 'autorange again');
+    el.remove();
+  });
+
+  it('a range from a streamed layout message or from the figure is not a hold', async () => {
+    const { el } = await streaming();
+    let events = 0;
+    el.addEventListener('plotly-stream-view', () => events++);
+    el.write('A', { layout: { xaxis: { range: [10, 20] } } });
+    await drawnWhen(el, () => gd(el).layout.xaxis.range?.[0] === 10, 'the streamed range');
+    el.figure = { data: [{ y: [], stream: { token: 'A' } }], layout: { xaxis: { range: [0, 5] } } };
+    await drawnWhen(el, () => gd(el).layout.xaxis.range?.[1] === 5, "the figure's range");
+    expect(el.view).to.equal('live');
+    expect(events).to.equal(0);
+    el.remove();
+  });
+
+  it('paused is reflected for CSS and the badge says paused', async () => {
+    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream></plotly-stream>`);
+    el.pause();
+    await el.updateComplete;
+    expect(el.hasAttribute('paused')).to.equal(true);
+    expect(el.shadowRoot?.querySelector('[part="badge"]')?.textContent?.trim()).to.equal('paused');
+    el.resume();
+    await el.updateComplete;
+    expect(el.hasAttribute('paused')).to.equal(false);
+    expect(el.shadowRoot?.querySelector('[part="badge"]')).to.equal(null, 'idle and not paused: no badge');
+  });
+});
