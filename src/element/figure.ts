@@ -13,6 +13,10 @@ export interface StreamBinding {
   index: number;
   token: string;
   maxpoints: number;
+  /** `stream.maxage`: keep only points stamped within this many ms of the newest (null: no time window). */
+  maxage: number | null;
+  /** `stream.gap`: break the line between points stamped further apart than this many ms (null: never). */
+  gap: number | null;
 }
 
 export interface ParsedFigure {
@@ -86,6 +90,17 @@ function readMaxpoints(value: unknown, index: number, problems: string[]): numbe
   return DEFAULT_MAXPOINTS;
 }
 
+/** A positive number of milliseconds, or null (off): an invalid value is off, and listed in `problems`. */
+function readMilliseconds(name: string, value: unknown, index: number, problems: string[]): number | null {
+  if (value === undefined || value === null) return null;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n === 'number' && Number.isFinite(n) && n > 0) return n;
+  problems.push(
+    `trace ${index}: stream.${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}; ${name} is off`,
+  );
+  return null;
+}
+
 /** Parses a figure object. Never throws: what cannot be used is listed in `problems`. */
 export function parseFigure(value: unknown): ParsedFigure {
   const figure = emptyFigure();
@@ -122,6 +137,8 @@ export function parseFigure(value: unknown): ParsedFigure {
       index,
       token: stream['token'],
       maxpoints: readMaxpoints(stream['maxpoints'], index, figure.problems),
+      maxage: readMilliseconds('maxage', stream['maxage'], index, figure.problems),
+      gap: readMilliseconds('gap', stream['gap'], index, figure.problems),
     });
   });
   return figure;

@@ -52,7 +52,8 @@ function planExtend(dirty: TraceWindow[]): ExtendPlan | null {
       // A trace may join the shared call for a key it did not append to only if it has that array.
       if (points === undefined && !window.hasArray(key)) return null;
       (update[key] as unknown[][]).push(points ?? []);
-      (maxPoints[key] as number[]).push(window.maxpoints);
+      // The window's length now: at most maxpoints, fewer when a time window (maxage) dropped old points.
+      (maxPoints[key] as number[]).push(window.length(key));
     }
   }
   return { kind: 'extend', update, indices: dirty.map((w) => w.index), maxPoints };

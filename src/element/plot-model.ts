@@ -114,7 +114,7 @@ export class PlotModel {
     for (const problem of figure.problems) this.#error({ code: 'bad-figure', message: problem });
     for (const binding of figure.streams) {
       const trace = figure.data[binding.index] as Record<string, unknown>;
-      const window = new TraceWindow(binding.index, binding.token, binding.maxpoints, trace);
+      const window = new TraceWindow(binding.index, binding.token, binding.maxpoints, trace, binding);
       const siblings = this.#routes.get(binding.token) ?? [];
       const before = previous.get(binding.token)?.[siblings.length];
       if (before !== undefined) window.adopt(before);
@@ -131,10 +131,12 @@ export class PlotModel {
   }
 
   /**
-   * Applies one message (an object, or one JSON line) to every trace bound to the token. Returns
-   * false when the message was rejected (it is reported; nothing else is affected).
+   * Applies one message (an object, or one JSON line) to every trace bound to the token, its points
+   * stamped `time` (ms since the epoch: when the relay accepted it, or now). Returns false when the
+   * message was rejected (it is reported; nothing else is affected).
    */
-  write(token: string, message: unknown): boolean {
+  write(token: string, message: unknown, time: number = Date.now()): boolean {
+    this.#visitTime = time;
     if (typeof message === 'string') return this.#writeLine(token, message);
     if (!isMessageObject(message)) {
       const rejected = checkMessage(message);
@@ -189,9 +191,14 @@ export class PlotModel {
   #visitToken = '';
   #visitWindows: readonly TraceWindow[] = [];
   #visitAppended = false;
+  #visitTime = 0;
   readonly #visitor: MessageVisitor = {
     append: (path: string, value: Scalar) => {
-      this.#visitAppended = true;
+      if (!this.#visitAppended) {
+        // The message's first per-point value: a new point, stamped (a gap may go before it).
+        this.#visitAppended = true;
+        for (const window of this.#visitWindows) window.beginPoint(this.#visitTime);
+      }
       for (const window of this.#visitWindows) window.append(path, value);
     },
     overwrite: (path, values) => {
@@ -218,6 +225,18 @@ export class PlotModel {
       });
     },
   };
+
+  /**
+   * The relay started a token over (its history was lost, or the viewer was away longer than it
+   * keeps): traces that have streamed points keep them and their lines break there, so what the
+   * relay sends next is not joined across the hole; the others go back to the figure's own data.
+   */
+  restart(token: string): void {
+    for (const window of this.#routes.get(token) ?? []) {
+      if (window.streamed) window.breakLine();
+      else window.reset();
+    }
+  }
 
   /** Empties a token's traces (all tokens without one) back to the figure's own data. */
   clear(token?: string): void {
@@ -257,6 +276,7 @@ export class PlotModel {
     const now = this.#now();
     if (this.#oldestPending !== null) this.#stats.lag = now - this.#oldestPending;
     this.#oldestPending = null;
+    for (const window of this.#windows) window.trimToAge();
     let plan: FramePlan;
     if (this.#needsFullDraw) {
       this.#needsFullDraw = false;

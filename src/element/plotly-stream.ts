@@ -76,7 +76,7 @@ function positiveNumber(value: unknown, fallback: number): number {
  * @fires plotly-stream-state - The connection state changed. Detail: `{state, previous, reason}`.
  * @fires plotly-stream-error - A message, figure, frame or connection problem. Detail: `{code, message, token?}`.
  * @fires plotly-stream-render - A frame was drawn. Detail: `{kind, ms}`.
- * @fires plotly-stream-reset - The relay restarted a token's stream; its traces were cleared. Detail: `{token}`.
+ * @fires plotly-stream-reset - The relay started a token's stream over (a restart lost its history, or the viewer was away longer than it keeps): lines that had streamed points break there, what the relay has follows. Detail: `{token}`.
  * @fires plotly-stream-view - The view was held (a zoom, pan or scroll) or returned to live (autoscale, `follow()`). Detail: `{view, reason}`.
  *
  * @csspart badge - The state badge in the top left corner (Plotly's modebar has the top right): a dot while live, the state's name otherwise (`paused` while paused), nothing while idle.
@@ -373,11 +373,16 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   /**
-   * Feeds one message for a token, as if the relay had sent it: an object, or one JSON line.
-   * Returns false when the message is rejected (a `plotly-stream-error` says why).
+   * Feeds one message for a token, as if the relay had sent it: an object, or one JSON line, its
+   * points stamped `time` (ms since the epoch; now by default), which `stream.maxage` and
+   * `stream.gap` read. Returns false when the message is rejected (a `plotly-stream-error` says why).
    */
-  write(token: string, message: unknown): boolean {
-    const accepted = this.#model.write(token, message);
+  write(token: string, message: unknown, time?: number): boolean {
+    const accepted = this.#model.write(
+      token,
+      message,
+      typeof time === 'number' && Number.isFinite(time) ? time : undefined,
+    );
     if (accepted) this.#scheduleDraw();
     return accepted;
   }
@@ -663,9 +668,14 @@ export class PlotlyStreamElement extends LitElement {
   #onRelayEvents(events: StreamEvent[]): void {
     for (const event of events) {
       if (event.type === 'run') {
-        for (const message of event.messages) if (message !== null) this.#model.write(event.token, message);
+        // Each point is stamped with when the relay accepted it (an older relay sends no time: now).
+        const time = event.time ?? Date.now();
+        const dt = event.dt;
+        event.messages.forEach((message, i) => {
+          if (message !== null) this.#model.write(event.token, message, time + (dt?.[i] ?? 0));
+        });
       } else if (event.type === 'reset') {
-        this.#model.clear(event.token);
+        this.#model.restart(event.token);
         this.#dispatch('plotly-stream-reset', { token: event.token });
       }
     }

@@ -63,6 +63,13 @@ export class RingBuffer<T> {
     this.replace([]);
   }
 
+  /** Drops the `count` oldest items (a time window moving on). */
+  dropOldest(count: number): void {
+    const n = Math.max(0, Math.min(count, this.#length));
+    this.#start = (this.#start + n) % this.#capacity;
+    this.#length -= n;
+  }
+
   /** Changes the capacity, keeping the newest items that fit. */
   resize(capacity: number): void {
     if (capacity === this.#capacity) return;

@@ -60,10 +60,21 @@ function pick(buffer: RingBuffer<unknown>, indices: Int32Array, count: number): 
   return numbers;
 }
 
+/** A trace's time rules (`stream.maxage`, `stream.gap`, ms; null: off). */
+export interface TimeRules {
+  maxage: number | null;
+  gap: number | null;
+}
+
 export class TraceWindow {
   readonly index: number;
   readonly token: string;
   #maxpoints: number;
+  readonly #rules: TimeRules;
+  /** Each point's stamp (ms since the epoch), beside the window, when a time rule needs them. */
+  #times: NumberRing | null;
+  /** True once points came from the stream or `write()` (a relay reset then breaks the line instead of clearing). */
+  #streamed = false;
   /** The trace as the figure gave it (without `stream`). */
   readonly #figureTrace: Record<string, unknown>;
   #buffers = new Map<string, RingBuffer<unknown>>();
@@ -83,10 +94,18 @@ export class TraceWindow {
   /** Points the last reduction kept. */
   #reducedPoints = 0;
 
-  constructor(index: number, token: string, maxpoints: number, figureTrace: Record<string, unknown>) {
+  constructor(
+    index: number,
+    token: string,
+    maxpoints: number,
+    figureTrace: Record<string, unknown>,
+    rules: TimeRules = { maxage: null, gap: null },
+  ) {
     this.index = index;
     this.token = token;
     this.#maxpoints = maxpoints;
+    this.#rules = rules;
+    this.#times = rules.maxage === null && rules.gap === null ? null : new NumberRing(maxpoints);
     this.#figureTrace = figureTrace;
     this.#lineTrace = isLineTrace(figureTrace);
     this.#seedFromFigure();
@@ -114,6 +133,8 @@ export class TraceWindow {
   #seedFromFigure(): void {
     this.#buffers.clear();
     this.#attributes.clear();
+    // The figure's own points carry no stamps: the time rules start with the first streamed point.
+    this.#times?.rebuild([], this.#maxpoints);
     for (const key of PER_POINT_KEYS) {
       const value = getPath(this.#figureTrace, key);
       if (Array.isArray(value)) this.#buffers.set(key, new RingBuffer(this.#maxpoints, value));
@@ -130,6 +151,56 @@ export class TraceWindow {
     }
     this.#x ??= new NumberRing(this.#maxpoints);
     this.#x.rebuild(x.toArray(), this.#maxpoints);
+  }
+
+  /**
+   * A message is about to append a point stamped `time`: when the last point is older than `gap`,
+   * a gap point goes first (x repeated, every other key null), so the line breaks there.
+   */
+  beginPoint(time: number): void {
+    this.#streamed = true;
+    const times = this.#times;
+    if (times === null) return;
+    const last = times.length > 0 ? times.at(times.length - 1) : null;
+    if (this.#rules.gap !== null && last !== null && time - last > this.#rules.gap) this.breakLine();
+    times.push(time);
+  }
+
+  /** Appends a gap point (x repeated, every other key null): the line does not join across it. */
+  breakLine(): void {
+    if (this.length('y') === 0 && this.length('x') === 0) return;
+    const times = this.#times;
+    if (times !== null && times.length > 0) times.push(times.at(times.length - 1));
+    for (const [key, buffer] of this.#buffers) {
+      this.append(key, key === 'x' && buffer.length > 0 ? (buffer.at(buffer.length - 1) as Scalar) : null);
+    }
+  }
+
+  /** True once points came from the stream or `write()`. */
+  get streamed(): boolean {
+    return this.#streamed;
+  }
+
+  /**
+   * Drops the points stamped more than `maxage` before the newest (a time window), from every key;
+   * the next frame tells Plotly the window's new length.
+   */
+  trimToAge(): void {
+    const times = this.#times;
+    const maxage = this.#rules.maxage;
+    if (times === null || maxage === null || times.length === 0) return;
+    const oldestKept = times.at(times.length - 1) - maxage;
+    let drop = 0;
+    while (drop < times.length && times.at(drop) < oldestKept) drop++;
+    if (drop === 0) return;
+    times.dropOldest(drop);
+    const kept = times.length;
+    for (const [key, buffer] of this.#buffers) {
+      const extra = buffer.length - kept;
+      if (extra <= 0) continue;
+      buffer.dropOldest(extra);
+      if (key === 'x') this.#x?.dropOldest(extra);
+    }
   }
 
   append(key: string, value: Scalar): void {
@@ -166,6 +237,7 @@ export class TraceWindow {
   reset(): void {
     const keys = new Set([...this.#buffers.keys(), ...this.#attributes.keys()]);
     this.#seedFromFigure();
+    this.#streamed = false;
     for (const key of this.#buffers.keys()) keys.add(key);
     this.#appended.clear();
     for (const key of keys) this.#rewrite.add(key);
@@ -179,6 +251,10 @@ export class TraceWindow {
       buffer.resize(maxpoints);
       this.#rewrite.add(key);
     }
+    if (this.#times !== null) {
+      const times = Array.from({ length: this.#times.length }, (_, i) => (this.#times as NumberRing).at(i));
+      this.#times.rebuild(times, maxpoints);
+    }
     this.#syncX();
     this.#appended.clear();
   }
@@ -189,6 +265,14 @@ export class TraceWindow {
       this.#buffers.set(key, new RingBuffer(this.#maxpoints, buffer.toArray()));
     }
     for (const [key, values] of previous.#attributes) this.#attributes.set(key, values);
+    this.#streamed = previous.#streamed;
+    if (this.#times !== null && previous.#times !== null) {
+      const old = previous.#times;
+      this.#times.rebuild(
+        Array.from({ length: old.length }, (_, i) => old.at(i)),
+        this.#maxpoints,
+      );
+    }
     this.#syncX();
   }
 

@@ -62,21 +62,26 @@ export class NumberRing {
 
   push(value: number): void {
     const capacity = this.items.length;
+    // Full: the oldest leaves first, and the pair it began with.
+    if (this.length === capacity) this.dropOldest(1);
     if (!Number.isFinite(value)) this.#nonFinite++;
-    if (capacity > 1 && this.length > 0 && !(value >= this.at(this.length - 1))) this.#disorder++;
-    if (this.length < capacity) {
-      let p = this.start + this.length;
-      if (p >= capacity) p -= capacity;
-      this.items[p] = value;
-      this.length++;
-      return;
+    if (this.length > 0 && !(value >= this.at(this.length - 1))) this.#disorder++;
+    let p = this.start + this.length;
+    if (p >= capacity) p -= capacity;
+    this.items[p] = value;
+    this.length++;
+  }
+
+  /** Drops the `count` oldest values, keeping the order counts right. */
+  dropOldest(count: number): void {
+    const capacity = this.items.length;
+    for (let n = Math.min(count, this.length); n > 0; n--) {
+      const oldest = this.items[this.start] as number;
+      if (!Number.isFinite(oldest)) this.#nonFinite--;
+      if (this.length > 1 && !(this.at(1) >= oldest)) this.#disorder--;
+      this.start = this.start + 1 === capacity ? 0 : this.start + 1;
+      this.length--;
     }
-    // Full: the oldest leaves, and the pair it began with.
-    const oldest = this.items[this.start] as number;
-    if (!Number.isFinite(oldest)) this.#nonFinite--;
-    if (capacity > 1 && !(this.at(1) >= oldest)) this.#disorder--;
-    this.items[this.start] = value;
-    this.start = this.start + 1 === capacity ? 0 : this.start + 1;
   }
 
   /** Starts over from a window's x values (oldest first), with a capacity of its own. */

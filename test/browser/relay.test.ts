@@ -137,7 +137,7 @@ describe('<plotly-stream> with a relay', () => {
     el.remove();
   });
 
-  it("on reset (relay restarted: new epoch) clears the token's traces before the replay", async () => {
+  it('on reset (relay restarted: new epoch) the line breaks, keeping its points, and the replay follows', async () => {
     const el = await fixture<PlotlyStreamElement>(
       html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`,
     );
@@ -149,12 +149,12 @@ describe('<plotly-stream> with a relay', () => {
     const reset = oneEvent(el, 'plotly-stream-reset');
     relay.closeAll();
     expect((await reset).detail.token).to.equal('A');
-    expect(await drawn(el, (y) => y[0] === 100)).to.deep.equal([100]);
+    expect(await drawn(el, (y) => y.at(-1) === 100)).to.deep.equal([1, 2, 3, null, 100]);
     expect(relay.urls[1]!.searchParams.getAll('resume')).to.deep.equal(['A:e1:3']);
     el.remove();
   });
 
-  it('on reset (the gap left history) clears and takes the history window', async () => {
+  it('on reset (the gap left history) the line breaks across the hole and the history window follows', async () => {
     const el = await fixture<PlotlyStreamElement>(
       html`<plotly-stream src=${RELAY} transport="websocket" .figure=${figure()}></plotly-stream>`,
     );
@@ -166,7 +166,7 @@ describe('<plotly-stream> with a relay', () => {
     await reconnecting;
     for (let i = 2; i <= 10; i++) relay.publish('A', { y: i });
     relay.forget('A', 3);
-    expect(await drawn(el, (y) => y[0] === 8)).to.deep.equal([8, 9, 10]);
+    expect(await drawn(el, (y) => y.at(-1) === 10)).to.deep.equal([1, null, 8, 9, 10]);
     el.remove();
   });
 

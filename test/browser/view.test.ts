@@ -129,3 +129,43 @@ describe('<plotly-stream> holds the view the person chose', () => {
     expect(el.shadowRoot?.querySelector('[part="badge"]')).to.equal(null, 'idle and not paused: no badge');
   });
 });
+
+describe('<plotly-stream> time windows and gaps', () => {
+  it('stream.maxage keeps only the points stamped within it of the newest, drawn by Plotly too', async () => {
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream
+        .figure=${{ data: [{ x: [], y: [], stream: { token: 'A', maxage: 1000 } }] }}
+      ></plotly-stream>`,
+    );
+    for (let i = 0; i < 20; i++) el.write('A', { x: i, y: i }, 50_000 + i * 100); // stamps 50000 .. 51900
+    await drawnWhen(
+      el,
+      () => (el.graphDiv as unknown as { data?: Array<{ x: number[] }> }).data?.[0]?.x.at(-1) === 19,
+      'drawn',
+    );
+    const drawnX = () => Array.from((el.graphDiv as unknown as { data?: Array<{ x: number[] }> }).data?.[0]?.x ?? []);
+    expect(drawnX()).to.deep.equal([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    el.write('A', { x: 20, y: 20 }, 52_500);
+    await drawnWhen(el, () => drawnX().at(-1) === 20, 'the next point');
+    expect(drawnX()).to.deep.equal([15, 16, 17, 18, 19, 20]);
+    expect(el.getWindow(0)?.['x']).to.deep.equal([15, 16, 17, 18, 19, 20]);
+  });
+
+  it('stream.gap breaks the line where points are further apart; an invalid value is off, with an error naming the trace', async () => {
+    const el = await fixture<PlotlyStreamElement>(html`<plotly-stream></plotly-stream>`);
+    const error = oneEvent(el, 'plotly-stream-error');
+    el.figure = {
+      data: [
+        { x: [], y: [], stream: { token: 'A', gap: 500 } },
+        { y: [], stream: { token: 'B', gap: 'often' } },
+      ],
+    };
+    expect((await error).detail.message).to.match(/^trace 1: stream.gap must be a positive number/);
+    el.write('A', { x: 1, y: 1 }, 1000);
+    el.write('A', { x: 2, y: 2 }, 1200);
+    el.write('A', { x: 3, y: 3 }, 5000);
+    const ys = () => Array.from((el.graphDiv as unknown as { data?: Array<{ y: unknown[] }> }).data?.[0]?.y ?? []);
+    await drawnWhen(el, () => ys().at(-1) === 3, 'drawn');
+    expect(ys()).to.deep.equal([1, 2, null, 3]);
+  });
+});

@@ -16,8 +16,8 @@ describe('parseFigure', () => {
     const figure = parseFigure(source);
     assert.deepEqual(figure.problems, []);
     assert.deepEqual(figure.streams, [
-      { index: 0, token: 'A', maxpoints: 50 },
-      { index: 1, token: 'A', maxpoints: DEFAULT_MAXPOINTS },
+      { index: 0, token: 'A', maxpoints: 50, maxage: null, gap: null },
+      { index: 1, token: 'A', maxpoints: DEFAULT_MAXPOINTS, maxage: null, gap: null },
     ]);
     assert.ok(figure.data.every((trace) => !('stream' in trace)));
     assert.deepEqual(figure.data[2], { y: [9] });
@@ -40,10 +40,32 @@ describe('parseFigure', () => {
       data: [{ y: [1], stream: { token: 'has space' } }, { stream: 'A' }, { stream: { token: 'B', maxpoints: -4 } }, 7],
     });
     assert.equal(figure.data.length, 4);
-    assert.deepEqual(figure.streams, [{ index: 2, token: 'B', maxpoints: DEFAULT_MAXPOINTS }]);
+    assert.deepEqual(figure.streams, [{ index: 2, token: 'B', maxpoints: DEFAULT_MAXPOINTS, maxage: null, gap: null }]);
     assert.equal(figure.problems.length, 4);
     assert.match(figure.problems[2] as string, /maxpoints must be a positive integer/);
     assert.match(figure.problems[3] as string, /trace 3 is not an object/);
+  });
+
+  it('reads stream.maxage and stream.gap (ms); an invalid one is off, and the problem names the trace', () => {
+    const figure = parseFigure({
+      data: [
+        { stream: { token: 'A', maxage: 60_000, gap: '2000' } },
+        { stream: { token: 'B', maxage: -1, gap: 'soon' } },
+        { stream: { token: 'C', maxage: null } },
+      ],
+    });
+    assert.deepEqual(
+      figure.streams.map((s) => [s.maxage, s.gap]),
+      [
+        [60_000, 2000],
+        [null, null],
+        [null, null],
+      ],
+    );
+    assert.deepEqual(figure.problems, [
+      'trace 1: stream.maxage must be a positive number of milliseconds, got -1; maxage is off',
+      'trace 1: stream.gap must be a positive number of milliseconds, got "soon"; gap is off',
+    ]);
   });
 
   it('accepts maxpoints as a numeric string', () => {

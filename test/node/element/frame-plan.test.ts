@@ -4,7 +4,7 @@ import { modelOf as model } from '../../support/plot-model.js';
 import type { ExtendPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
 
 describe('frame planning', () => {
-  it('appends become one extendTraces with per-trace maxPoints in object form', () => {
+  it("appends become one extendTraces with per-trace maxPoints (each window's length) in object form", () => {
     const { m } = model({
       data: [
         { x: [], y: [], stream: { token: 'A', maxpoints: 3 } },
@@ -18,7 +18,7 @@ describe('frame planning', () => {
     assert.equal(plan.kind, 'extend');
     assert.deepEqual(plan.indices, [0, 1]);
     assert.deepEqual(plan.update, { x: [[1, 2], [1]], y: [[10, 11], [20]] });
-    assert.deepEqual(plan.maxPoints, { x: [3, 7], y: [3, 7] });
+    assert.deepEqual(plan.maxPoints, { x: [2, 1], y: [2, 1] });
     assert.equal(m.takeFrame(), null, 'nothing left after a frame');
   });
 
@@ -81,6 +81,6 @@ describe('frame planning', () => {
         [2, 3],
       ],
     });
-    assert.deepEqual(plan.maxPoints, { y: [500, 2] });
+    assert.deepEqual(plan.maxPoints, { y: [3, 2] });
   });
 });
