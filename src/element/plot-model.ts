@@ -249,6 +249,11 @@ export class PlotModel {
     return this.#windows.find((w) => w.index === trace)?.window() ?? null;
   }
 
+  /** Every streamed trace's whole window, in trace order. */
+  windowsByTrace(): Array<{ trace: number; data: Record<string, unknown[]> }> {
+    return this.#windows.map((w) => ({ trace: w.index, data: w.window() }));
+  }
+
   /**
    * The whole figure as it should be drawn now: the figure with every window and layout update;
    * `reductions` (by window, in trace order) draws some windows reduced.

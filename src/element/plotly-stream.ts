@@ -11,6 +11,7 @@ import { pagePool, type Lease } from './transport/shared-connection.js';
 import { traceGeometry } from './plot-geometry.js';
 import type { TraceWindow } from './trace-window.js';
 import { ViewHold, type View } from './view-hold.js';
+import { saveFile, windowsToCSV, withDownloadButton } from './data-export.js';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
 
@@ -396,6 +397,18 @@ export class PlotlyStreamElement extends LitElement {
     return this.#model.window(trace);
   }
 
+  /**
+   * The windows as CSV: every point they hold (not the reduced drawing), a header row of per-point
+   * keys, a row per point, oldest first. With a trace index, that trace's window; without, every
+   * streamed trace's, each row starting with its trace index. Text a spreadsheet would run as a
+   * formula is prefixed with `'`. The modebar's "Download data" button saves this.
+   */
+  toCSV(trace?: number): string {
+    if (trace === undefined) return windowsToCSV(this.#model.windowsByTrace(), true);
+    const data = this.#model.window(trace);
+    return windowsToCSV(data === null ? [] : [{ trace, data }], false);
+  }
+
   /** Returns every held axis to following the data (what Plotly's autoscale and the badge's Live button do). */
   follow(): void {
     const update = this.#hold.followUpdate();
@@ -443,6 +456,7 @@ export class PlotlyStreamElement extends LitElement {
     this.#readFigureScript();
     this.#resizeObserver = new ResizeObserver(() => this.#resize());
     this.#resizeObserver.observe(this);
+    document.addEventListener('visibilitychange', this.#onVisibility);
     this.#redrawAll();
     this.#ensureConnection();
   }
@@ -453,6 +467,7 @@ export class PlotlyStreamElement extends LitElement {
     this.#childObserver = null;
     this.#resizeObserver?.disconnect();
     this.#resizeObserver = null;
+    document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#loop.stop();
     this.#connectionKey = '';
     this.#stopConnection('element removed');
@@ -525,6 +540,13 @@ export class PlotlyStreamElement extends LitElement {
     );
   }
 
+  /** The modebar's "Download data": the windows as a CSV file named like Plotly's PNG download. */
+  #download = (): void => {
+    const options = this.#model.figure?.config['toImageButtonOptions'];
+    const name = (options as { filename?: unknown } | undefined)?.filename;
+    saveFile(this.toCSV(), `${typeof name === 'string' && name !== '' ? name : 'plotly-stream'}.csv`);
+  };
+
   /** Where each trace is drawn, for decimation; null when it is off. */
   #geometryOf = (window: TraceWindow) => (this.#graphDiv === null ? null : traceGeometry(this.#graphDiv, window.index));
 
@@ -560,13 +582,21 @@ export class PlotlyStreamElement extends LitElement {
     if (this.isConnected && !this.paused) this.#loop.schedule();
   }
 
+  /** Back in view: one frame draws the current window (nothing was drawn while the page was hidden). */
+  #onVisibility = (): void => {
+    if (document.visibilityState !== 'hidden') this.#scheduleDraw();
+  };
+
   /** One frame: at most one Plotly call. Returns true to be called again on a later frame. */
   #drawFrame(): boolean | 'busy' {
     const gd = this.#graphDiv;
-    if (!this.isConnected || gd === null || this.paused) return false;
+    // A hidden page draws nothing (most browsers send it no animation frames; some still do):
+    // windows stay bounded, and the first frame back in view draws them once.
+    if (!this.isConnected || gd === null || this.paused || document.visibilityState === 'hidden') return false;
     if (this.#drawing) return 'busy';
     const plan = this.#model.takeFrame(this.#decimate === 'auto' ? this.#geometryOf : null);
     if (plan === null) return false;
+    if (plan.kind === 'react') plan.config = withDownloadButton(plan.config, this.#download);
     const started = performance.now();
     let result: Promise<unknown>;
     try {

@@ -169,3 +169,102 @@ describe('<plotly-stream> time windows and gaps', () => {
     expect(ys()).to.deep.equal([1, 2, null, 3]);
   });
 });
+
+describe('<plotly-stream> in a hidden page', () => {
+  it('draws nothing while the page is hidden, keeps windows bounded, and draws one frame on return', async () => {
+    let visibility: DocumentVisibilityState = 'visible';
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+    try {
+      const el = await fixture<PlotlyStreamElement>(
+        html`<plotly-stream
+          .figure=${{ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 500 } }] }}
+        ></plotly-stream>`,
+      );
+      el.write('A', { x: 0, y: 0 });
+      await drawnWhen(el, () => el.stats.drawnPoints === 1, 'drawn');
+      visibility = 'hidden';
+      document.dispatchEvent(new Event('visibilitychange'));
+      const frames = el.stats.frames;
+      for (let round = 1; round <= 10; round++) {
+        for (let i = 0; i < 500; i++) el.write('A', { x: round * 500 + i, y: i });
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+      expect(el.stats.frames).to.equal(frames, 'nothing drawn while hidden');
+      expect(el.getWindow(0)?.['x']).to.have.length(500, 'the window stays bounded');
+      visibility = 'visible';
+      document.dispatchEvent(new Event('visibilitychange'));
+      await drawnWhen(el, () => el.stats.frames > frames, 'a frame on return');
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
+      expect(el.stats.frames).to.equal(frames + 1, 'one frame, not a run of catch-up frames');
+      const drawnX = Array.from((el.graphDiv as unknown as { data: Array<{ x: number[] }> }).data[0]?.x ?? []);
+      expect(drawnX).to.deep.equal(el.getWindow(0)?.['x'], 'the current window');
+      el.remove();
+    } finally {
+      delete (document as unknown as Record<string, unknown>)['visibilityState'];
+    }
+  });
+});
+
+describe('<plotly-stream> data out', () => {
+  const parse = (csv: string) =>
+    csv
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','));
+
+  it('toCSV of a wrapped window equals the window (not the reduced drawing)', async () => {
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream
+        style="width:300px"
+        .figure=${{ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 2000 } }], layout: { margin: { l: 0, r: 0 } } }}
+      ></plotly-stream>`,
+    );
+    for (let i = 0; i < 5000; i++) el.write('A', { x: i, y: i % 17 });
+    await drawnWhen(el, () => el.stats.drawnPoints > 0 && el.stats.drawnPoints < 2000, 'reduced');
+    const rows = parse(el.toCSV(0));
+    expect(rows[0]).to.deep.equal(['x', 'y']);
+    const window = el.getWindow(0) as Record<string, number[]>;
+    expect(rows.slice(1).map((r) => Number(r[0]))).to.deep.equal(window['x']);
+    expect(rows.slice(1).map((r) => Number(r[1]))).to.deep.equal(window['y']);
+    expect(rows.length - 1).to.equal(2000);
+    expect(parse(el.toCSV())[0]).to.deep.equal(['trace', 'x', 'y']);
+    expect(el.toCSV(9)).to.equal('\r\n', 'a trace that does not stream: no rows');
+    el.remove();
+  });
+
+  it("the modebar's Download data button saves toCSV(); a figure's config can remove it", async () => {
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream
+        .figure=${{
+          data: [{ y: [], stream: { token: 'A' } }],
+          config: { toImageButtonOptions: { filename: 'sensor' } },
+        }}
+      ></plotly-stream>`,
+    );
+    el.write('A', { y: 1 });
+    el.write('A', { y: 2 });
+    await drawnWhen(el, () => el.stats.drawnPoints === 2, 'drawn');
+    const button = el.graphDiv?.querySelector('.modebar-btn[data-title="Download data (CSV)"]') as HTMLElement;
+    expect(button, 'the button').to.exist;
+    const saved: Array<{ href: string; download: string }> = [];
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      saved.push({ href: this.href, download: this.download });
+    };
+    try {
+      button.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    } finally {
+      HTMLAnchorElement.prototype.click = click;
+    }
+    expect(saved).to.have.length(1);
+    expect(saved[0]?.download).to.equal('sensor.csv');
+    expect(await (await fetch(saved[0]!.href)).text()).to.equal(el.toCSV());
+    el.figure = { data: [{ y: [], stream: { token: 'A' } }], config: { modeBarButtonsToRemove: ['downloadData'] } };
+    await drawnWhen(
+      el,
+      () => el.graphDiv?.querySelector('.modebar-btn[data-title="Download data (CSV)"]') === null,
+      'removed',
+    );
+    el.remove();
+  });
+});
