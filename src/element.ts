@@ -12,7 +12,10 @@ export type {
   StreamState,
   StreamStateDetail,
   StreamStats,
+  StreamViewDetail,
+  Decimate,
 } from './element/plotly-stream.js';
+export type { View } from './element/view-hold.js';
 export { STREAM_ERROR_CODES, type StreamErrorCode } from './element/errors.js';
 export type { PlotlyApi } from './element/plotly-api.js';
 export type { FrameScheduler } from './element/frame-loop.js';

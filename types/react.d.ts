@@ -18,6 +18,7 @@ export type PlotlyStreamProps = DetailedHTMLProps<HTMLAttributes<PlotlyStreamEle
     >
   > & {
     transport?: 'auto' | 'websocket' | 'sse';
+    decimate?: 'auto' | 'off';
   } & EventProps;
 
 declare module 'react' {

@@ -10,6 +10,7 @@ import type {
   StreamRenderDetail,
   StreamResetDetail,
   StreamStateDetail,
+  StreamViewDetail,
 } from 'plotly-stream';
 
 export type PlotlyStreamVueProps = Partial<
@@ -19,10 +20,12 @@ export type PlotlyStreamVueProps = Partial<
   >
 > & {
   transport?: 'auto' | 'websocket' | 'sse';
+  decimate?: 'auto' | 'off';
   'onPlotly-stream-state'?: (event: CustomEvent<StreamStateDetail>) => void;
   'onPlotly-stream-error'?: (event: CustomEvent<StreamErrorDetail>) => void;
   'onPlotly-stream-render'?: (event: CustomEvent<StreamRenderDetail>) => void;
   'onPlotly-stream-reset'?: (event: CustomEvent<StreamResetDetail>) => void;
+  'onPlotly-stream-view'?: (event: CustomEvent<StreamViewDetail>) => void;
 };
 
 declare module 'vue' {

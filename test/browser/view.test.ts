@@ -88,6 +88,19 @@ describe('<plotly-stream> holds the view the person chose', () => {
     el.remove();
   });
 
+  it('a double-click on the plot (Plotly autoscales) returns to live', async () => {
+    const { el } = await streaming();
+    await boxZoom(el);
+    expect(el.view).to.equal('held');
+    const area = (gd(el).querySelector('.nsewdrag') as Element).getBoundingClientRect();
+    const middle: [number, number] = [Math.round(area.left + area.width / 2), Math.round(area.top + area.height / 2)];
+    const live = oneEvent(el, 'plotly-stream-view');
+    await sendMouse({ type: 'click', position: middle });
+    await sendMouse({ type: 'click', position: middle });
+    expect((await live).detail).to.deep.equal({ view: 'live', reason: 'autoscale' });
+    el.remove();
+  });
+
   it('the badge offers a Live button, reachable by keyboard, that follows again (as follow() does)', async () => {
     const { el } = await streaming();
     await boxZoom(el);
