@@ -1,55 +1,40 @@
 /**
- * Simulated producers the Plotly way: one chunked HTTP POST per token, one JSON line per message,
- * a newline as heartbeat, reopened when the relay ends it (as chart_studio's Stream does).
+ * The demo's simulated producers, each a Node producer (`plotly-stream/producer`): one chunked POST
+ * per token, heartbeats in silences, and a new POST with backoff when the relay ends one.
  */
-import http from 'node:http';
+import { createProducer, type Producer } from '../src/producer/index.js';
 import { startDashboardProducers, startProducers } from './simulate.js';
 
 export function startHttpProducers(relayUrl: string, log: (line: string) => void = console.log): () => void {
-  const streams = new Map<string, http.ClientRequest>();
+  const producers = new Map<string, Producer>();
   let stopped = false;
 
-  const open = (token: string): http.ClientRequest => {
-    const request = http.request(`${relayUrl}/`, {
-      method: 'POST',
-      headers: { 'plotly-streamtoken': token, 'transfer-encoding': 'chunked', 'content-type': 'application/x-ndjson' },
+  const producerOf = (token: string): Producer => {
+    let producer = producers.get(token);
+    if (producer !== undefined) return producer;
+    producer = createProducer(`${relayUrl}/`, token);
+    producer.on('reconnect', ({ reason }) => {
+      if (!stopped) log(`producer ${token}: ${reason}; reopening`);
     });
-    request.on('response', (response) => {
-      let body = '';
-      response.on('data', (c: Buffer) => (body += c));
-      response.on('end', () => {
-        if (!stopped) log(`producer ${token}: relay answered ${response.statusCode} ${body.trim()}; reopening`);
-      });
-    });
-    request.on('error', (error) => {
-      if (!stopped) log(`producer ${token}: ${error.message}; reopening`);
-    });
-    request.on('close', () => {
-      if (streams.get(token) === request) streams.delete(token);
-    });
-    request.flushHeaders();
-    streams.set(token, request);
-    return request;
+    producer.on('refused', (error) => log(`producer ${token}: ${error.message}`));
+    producers.set(token, producer);
+    return producer;
   };
 
   const send = (token: string, message: Record<string, unknown>) => {
-    const stream = streams.get(token) ?? open(token);
-    stream.write(`${JSON.stringify(message)}\n`);
+    try {
+      producerOf(token).write(message);
+    } catch (error) {
+      if (!stopped) log(`producer ${token}: ${(error as Error).message}`);
+    }
   };
   const stopDemo = startProducers(send);
   const stopDashboard = startDashboardProducers(send);
-  const stop = () => {
-    stopDemo();
-    stopDashboard();
-  };
-  const heartbeat = setInterval(() => {
-    for (const stream of streams.values()) stream.write('\n');
-  }, 20_000);
 
   return () => {
     stopped = true;
-    stop();
-    clearInterval(heartbeat);
-    for (const stream of streams.values()) stream.end();
+    stopDemo();
+    stopDashboard();
+    for (const producer of producers.values()) void producer.close().catch(() => undefined);
   };
 }

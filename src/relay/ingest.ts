@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseLine, preview, type LineErrorCode } from '../shared/messages.js';
+import type { IngestError, IngestErrorCode, IngestSummary } from '../shared/ingest.js';
+import { parseLine, preview } from '../shared/messages.js';
 import {
   EARLY_ANSWER_LINGER_MS,
   MAX_ERROR_PREVIEW,
@@ -17,32 +18,7 @@ import {
 import { forProtocol, isHttp2, rawResponse } from './http.js';
 import { LineSplitter } from './line-splitter.js';
 
-/**
- * Why a line was not kept: the message rules' reasons, longer than `maxLineBytes`, or accepted but
- * not stored (the engine failed: Redis unreachable, say).
- */
-export type IngestErrorCode = LineErrorCode | 'line-too-long' | 'not-stored';
-
-export interface IngestError {
-  line: number;
-  code: IngestErrorCode;
-  message: string;
-}
-
-export interface IngestSummary {
-  token: string;
-  /** Lines taken and stored. */
-  accepted: number;
-  /** Lines refused by the message rules or the line length limit. */
-  rejected: number;
-  heartbeats: number;
-  /** Lines accepted but not stored because the engine failed (present only when some were not). */
-  notStored?: number;
-  /** The first lines not kept (at most `MAX_REPORTED_ERRORS`), with their line numbers and why. */
-  errors: IngestError[];
-  /** Why the relay ended the stream, when it did. */
-  closed?: string;
-}
+export type { IngestError, IngestErrorCode, IngestSummary } from '../shared/ingest.js';
 
 export interface IngestHooks {
   /** Stores a message; a promise when the engine stores asynchronously (it rejects when not stored). */

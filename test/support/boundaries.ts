@@ -10,13 +10,14 @@ export interface SourceFile {
   text: string;
 }
 
-type Side = 'shared' | 'element' | 'relay' | 'entry';
+type Side = 'shared' | 'element' | 'relay' | 'producer' | 'entry';
 
 function sideOf(path: string): Side | null {
   if (path.startsWith('src/shared/')) return 'shared';
   if (path.startsWith('src/element/') || path === 'src/element.ts' || path === 'src/types/plotly-basic.d.ts')
     return 'element';
   if (path.startsWith('src/relay/')) return 'relay';
+  if (path.startsWith('src/producer/')) return 'producer';
   if (path === 'src/index.ts') return 'entry';
   return null;
 }
@@ -57,6 +58,10 @@ export function layoutViolations(files: readonly SourceFile[]): string[] {
       } else if (side === 'relay') {
         if (target === 'element' || target === 'entry') say('the relay never imports the element');
         if (!relative && BROWSER_ONLY.test(specifier)) say('the relay runs in Node: no browser packages');
+      } else if (side === 'producer') {
+        if (target === 'element' || target === 'entry' || target === 'relay')
+          say('the producer is a client of the relay: it imports only src/shared/');
+        if (!relative && BROWSER_ONLY.test(specifier)) say('the producer runs in Node: no browser packages');
       }
     }
     // The wire is encoded in one place (shared/protocol.ts): the relay writes no event JSON by hand.

@@ -1,0 +1,12 @@
+/**
+ * `plotly-stream/producer`: stream points to a relay from Node (a service, a script, a device's
+ * gateway). `createProducer(url, token, {key})` -> `write(message)`, `heartbeat()`, `close()`.
+ */
+export {
+  createProducer,
+  Producer,
+  ProducerRefusedError,
+  type ProducerEvents,
+  type ProducerOptions,
+} from './producer.js';
+export type { IngestError, IngestErrorCode, IngestSummary } from '../shared/ingest.js';
