@@ -34,6 +34,10 @@ Usage: plotly-stream-relay [options]
   --redis-prefix TEXT   prepended to every Redis key and channel (default ${REDIS_DEFAULTS.prefix})
   --workers N|auto      run N relay processes on one port (auto: one per CPU); needs --redis,
                         restarts a worker that dies (default 1: this process alone)
+  --mqtt URL            also take points from an MQTT broker (mqtt://user:pass@host:1883): each
+                        message's payload (a JSON object or NDJSON lines) goes to the token named by
+                        its topic's last level; write keys do not apply. Also PLOTLY_STREAM_MQTT
+  --mqtt-topic FILTER   the topic filter to subscribe to (default plotly/+)
   --keys FILE           write keys: JSON {"token": "key"} or token=key lines; "*" covers other tokens.
                         Also from the environment: PLOTLY_STREAM_KEYS="token=key,other=key2"
 
@@ -178,6 +182,8 @@ async function main(argv: string[]): Promise<void> {
         keys: { type: 'string' },
         redis: { type: 'string' },
         'redis-prefix': { type: 'string' },
+        mqtt: { type: 'string' },
+        'mqtt-topic': { type: 'string' },
         workers: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
         'read-secret': { type: 'string' },
@@ -229,6 +235,11 @@ async function main(argv: string[]): Promise<void> {
     if (options.redis === undefined) fail('--redis-prefix needs --redis (or PLOTLY_STREAM_REDIS)');
     options.redisPrefix = v['redis-prefix'];
   }
+  const mqttUrl = v.mqtt ?? process.env['PLOTLY_STREAM_MQTT'];
+  if (mqttUrl !== undefined && mqttUrl !== '') {
+    if (!/^(mqtts?|wss?|tcp|ssl):\/\//.test(mqttUrl)) fail('--mqtt needs a broker URL: mqtt://host:1883');
+    options.mqtt = { url: mqttUrl, ...(v['mqtt-topic'] === undefined ? {} : { topic: v['mqtt-topic'] }) };
+  } else if (v['mqtt-topic'] !== undefined) fail('--mqtt-topic needs --mqtt (or PLOTLY_STREAM_MQTT)');
   if (v['allow-origin'] !== undefined) options.allowOrigin = v['allow-origin'].flatMap((x) => x.split(','));
   const readSecret = v['read-secret'] ?? process.env['PLOTLY_STREAM_READ_SECRET'];
   if (readSecret !== undefined && readSecret !== '') options.readSecret = readSecret;
@@ -259,6 +270,9 @@ async function main(argv: string[]): Promise<void> {
     workers = v.workers === 'auto' ? availableParallelism() : parseCount(v.workers, '--workers', 1);
     if (!Number.isInteger(workers)) fail(`--workers must be a whole number or auto, got "${v.workers}"`);
   }
+  // Every worker would subscribe and store each MQTT message once per worker.
+  if (workers > 1 && options.mqtt !== undefined)
+    fail('--mqtt takes one relay process: give it to a relay without --workers (it shares tokens through --redis)');
   if (workers > 1 && options.redis === undefined) {
     fail('--workers needs --redis (or PLOTLY_STREAM_REDIS): the workers share tokens through it');
   }

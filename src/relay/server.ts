@@ -32,6 +32,7 @@ import { RelayLog } from './log.js';
 import { MemoryEngine } from './memory-engine.js';
 import { Fanout } from './fanout.js';
 import { Metrics } from './metrics.js';
+import { MqttBridge } from './mqtt-bridge.js';
 import { OriginPolicy } from './origins.js';
 import { RateLimiter } from './rate-limit.js';
 import { ReadAccess, isRefusal, type ReadGrant } from './read-access.js';
@@ -64,6 +65,12 @@ export interface RelayOptions {
   maxTokensPerSubscription?: number;
   /** Write keys by token (`*`: every other token). None: ingest is open. */
   keys?: WriteKeys | Record<string, string> | null;
+  /**
+   * An MQTT broker whose messages are produced into tokens: the relay subscribes to `topic`
+   * (default `plotly/+`) and publishes each message's payload (a JSON object, or NDJSON lines) to
+   * the token named by its topic's last level. Write keys do not apply (the broker's auth does).
+   */
+  mqtt?: { url: string; topic?: string } | null;
   /**
    * A Redis URL: history and live messages live in Redis (`RedisEngine`), so several relays share
    * tokens and a restart keeps every window. Default: none (a `MemoryEngine`).
@@ -124,6 +131,8 @@ export interface Relay {
   readonly engine: Engine;
   readonly metrics: Metrics;
   /** Ends ingests (503, summary), closes subscribers (1001 / an SSE error event), stops listening. */
+  /** The MQTT bridge when `mqtt` was given (`ready()` resolves once it is subscribed). */
+  mqtt: MqttBridge | null;
   close(): Promise<void>;
 }
 
@@ -694,6 +703,21 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     if (o.engine === undefined) await engine.close();
     throw error;
   }
+  const mqttBridge =
+    o.mqtt === undefined || o.mqtt === null
+      ? null
+      : new MqttBridge(
+          { url: o.mqtt.url, topic: o.mqtt.topic, maxLineBytes: o.maxLineBytes },
+          {
+            publish: (token, text) => engine.publish(token, text, Date.now()),
+            onStored: (token) => metrics.token(token).messagesIn++,
+            onRejected: (token, code) => {
+              if (code === 'not-stored') metrics.token(token).notStored++;
+              else metrics.token(token).rejected++;
+            },
+            log,
+          },
+        );
   const address = server.address() as AddressInfo;
   origins.addOwnAddress(address.family === 'IPv6' ? `[${address.address}]` : address.address, address.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -710,10 +734,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     metricsUrl: metricsServer === null ? null : `http://127.0.0.1:${metricsPort}`,
     engine,
     metrics,
+    mqtt: mqttBridge,
     async close() {
       if (closing) return;
       closing = true;
       stopTimers();
+      await mqttBridge?.close();
       if (engineRetry !== null) clearInterval(engineRetry);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const producer of [...producers.values()]) producer.finish(503, 'the relay is shutting down');

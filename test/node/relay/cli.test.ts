@@ -36,6 +36,15 @@ describe('plotly-stream-relay (the CLI)', () => {
     const size = await output(cli(['--max-line', 'huge']));
     assert.equal(size.code, 2);
     assert.match(size.stderr, /--max-line must be a size/);
+    const mqttScheme = await output(cli(['--mqtt', 'http://broker:1883']));
+    assert.equal(mqttScheme.code, 2);
+    assert.match(mqttScheme.stderr, /--mqtt needs a broker URL/);
+    const topicAlone = await output(cli(['--mqtt-topic', 'plotly/+']));
+    assert.equal(topicAlone.code, 2);
+    assert.match(topicAlone.stderr, /--mqtt-topic needs --mqtt/);
+    const withWorkers = await output(cli(['--mqtt', 'mqtt://broker', '--workers', '2', '--redis', 'redis://x']));
+    assert.equal(withWorkers.code, 2);
+    assert.match(withWorkers.stderr, /--mqtt takes one relay process/);
   });
 
   it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
