@@ -2,6 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import BundledPlotly from 'plotly.js-basic-dist';
 import '../../src/index.js';
 import type { PlotlyStreamElement } from '../../src/element.js';
+import { drawnWhen } from '../support/drawn-when.js';
 
 type Trace = { x: number[]; y: unknown[]; mode?: string };
 type GraphDiv = HTMLDivElement & { data: Trace[]; _fullLayout: { xaxis: { _length: number } } };
@@ -20,21 +21,6 @@ const Plotly = BundledPlotly as unknown as {
   relayout(gd: HTMLElement, update: Record<string, unknown>): Promise<unknown>;
 };
 const columns = (el: PlotlyStreamElement) => gd(el)._fullLayout.xaxis._length;
-
-/** Resolves after the element's next frame that satisfies `test` (frames come while it has work). */
-function drawnWhen(el: PlotlyStreamElement, test: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no frame where ${what}`)), 10_000);
-    const check = () => {
-      if (!test()) return;
-      clearTimeout(timer);
-      el.removeEventListener('plotly-stream-render', check);
-      resolve();
-    };
-    el.addEventListener('plotly-stream-render', check);
-    if (el.graphDiv && (el.graphDiv as GraphDiv).data) check();
-  });
-}
 
 const spike = (i: number) => (i % 1009 === 300 ? 500 : i % 1013 === 600 ? -500 : Math.sin(i / 40));
 

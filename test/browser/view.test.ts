@@ -2,27 +2,13 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import '../../src/index.js';
 import type { PlotlyStreamElement } from '../../src/element.js';
+import { drawnWhen } from '../support/drawn-when.js';
 
 type GraphDiv = HTMLDivElement & {
   layout: { xaxis: { range: number[]; autorange: unknown }; yaxis: { autorange: unknown } };
   _fullLayout: { xaxis: { range: number[] } };
 };
 const gd = (el: PlotlyStreamElement) => el.graphDiv as GraphDiv;
-
-/** Resolves after the element's next frame that satisfies `test`. */
-function drawnWhen(el: PlotlyStreamElement, test: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no frame where ${what}`)), 10_000);
-    const check = () => {
-      if (!test()) return;
-      clearTimeout(timer);
-      el.removeEventListener('plotly-stream-render', check);
-      resolve();
-    };
-    el.addEventListener('plotly-stream-render', check);
-    check();
-  });
-}
 
 async function streaming() {
   const el = await fixture<PlotlyStreamElement>(
