@@ -12,7 +12,9 @@ import urllib.request
 import plotly_stream
 from plotly_stream import Stream, StreamError, figure_html
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The repository (the relay is started from it): next to this file, or PLOTLY_STREAM_ROOT when the
+# tests run from a copy against the installed package.
+ROOT = os.environ.get('PLOTLY_STREAM_ROOT') or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def start_relay(*args, env=None):
@@ -153,6 +155,41 @@ class HtmlTest(unittest.TestCase):
 
     def test_version(self):
         self.assertRegex(plotly_stream.__version__, r'^\d+\.\d+\.\d+$')
+
+    def test_version_in_step_with_the_npm_package_and_pyproject(self):
+        with open(os.path.join(ROOT, 'package.json'), encoding='utf-8') as f:
+            npm = json.load(f)['version']
+        with open(os.path.join(ROOT, 'python', 'pyproject.toml'), encoding='utf-8') as f:
+            pyproject = re.search(r'^version = "([^"]+)"', f.read(), re.M).group(1)
+        self.assertEqual(plotly_stream.__version__, npm)
+        self.assertEqual(pyproject, npm)
+
+
+class ScientificTypesTest(unittest.TestCase):
+    """numpy and pandas values are written without importing either (stand-ins where one is absent)."""
+
+    def test_numpy_scalars_and_arrays(self):
+        try:
+            import numpy
+        except ImportError:
+            self.skipTest('numpy is not installed')
+        line = plotly_stream._line({'x': numpy.int64(3), 'y': numpy.float32(0.5), 'z': numpy.arange(3)})
+        self.assertEqual(json.loads(line), {'x': 3, 'y': 0.5, 'z': [0, 1, 2]})
+
+    def test_a_pandas_row_and_timestamp(self):
+        class Timestamp(datetime.datetime):  # pandas.Timestamp is a datetime subclass
+            def to_pydatetime(self):
+                return datetime.datetime(self.year, self.month, self.day, self.hour, self.minute, self.second)
+
+        class Series:  # what df.iloc[i] gives: an index and to_dict()
+            index = ['x', 'y']
+
+            def to_dict(self):
+                return {'x': Timestamp(2026, 11, 24, 12, 0, 5), 'y': 7}
+
+        self.assertEqual(json.loads(plotly_stream._line(Series())), {'x': '2026-11-24T12:00:05', 'y': 7})
+        with self.assertRaises(TypeError):
+            plotly_stream._line([1, 2])
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -16,13 +16,13 @@ const haveJupyter = existsSync('/usr/bin/jupyter-nbconvert') && existsSync('/usr
 const skip =
   !haveJupyter && !process.env['CI'] ? "Debian's jupyter-nbconvert and jupyter-notebook are not installed" : false;
 
-/** The example notebook and the Python module, as a user would have them, in a scratch folder. */
+/** The example notebook and the Python package, as a user would have them, in a scratch folder. */
 function scratchCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'notebook-'));
   mkdirSync(join(dir, 'examples/jupyter'), { recursive: true });
   mkdirSync(join(dir, 'python'));
   copyFileSync('examples/jupyter/live-plot.ipynb', join(dir, 'examples/jupyter/live-plot.ipynb'));
-  copyFileSync('python/plotly_stream.py', join(dir, 'python/plotly_stream.py'));
+  cpSync('python/plotly_stream', join(dir, 'python/plotly_stream'), { recursive: true });
   return dir;
 }
 

@@ -34,8 +34,11 @@ class StreamError(Exception):
 
 
 def _default(value):
-    # Dates become ISO strings (Plotly reads them); numpy arrays and scalars become lists and numbers.
+    # Dates (pandas Timestamps are datetimes) become ISO strings, which Plotly reads; numpy arrays
+    # and scalars become lists and numbers; neither library is imported.
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if hasattr(value, 'isoformat') and hasattr(value, 'to_pydatetime'):
         return value.isoformat()
     if hasattr(value, 'tolist'):
         return value.tolist()
@@ -43,6 +46,9 @@ def _default(value):
 
 
 def _line(data, layout=None):
+    # A pandas Series (a DataFrame row: df.iloc[i]) is a message of its index -> values.
+    if not isinstance(data, dict) and hasattr(data, 'to_dict') and hasattr(data, 'index'):
+        data = data.to_dict()
     if not isinstance(data, dict):
         raise TypeError(f'a message must be a dict, got {type(data).__name__}')
     if layout is not None:
