@@ -101,6 +101,30 @@ class StreamTest(unittest.TestCase):
         self.assertEqual(stream.close()['accepted'], 1)
         self.assertEqual(read_messages(self.url, 'py-idle', 2), [{'y': 1}, {'y': 2}])
 
+    def test_a_write_while_the_relay_restarts_waits_for_it_with_backoff(self):
+        process, url = start_relay('--idle-timeout', '2')
+        port = url.rsplit(':', 1)[1]
+        stream = Stream('py-restart', url)
+        stream.write({'y': 1})
+        stop_relay(process)
+        restarted = []
+        timer = threading.Timer(1.0, lambda: restarted.append(start_relay('--port', port)))
+        timer.start()
+        try:
+            stream.write({'y': 2})  # the relay is down: connects are tried again until it is back
+            self.assertEqual(stream.close()['accepted'], 1)
+            timer.join()
+            self.assertEqual(read_messages(restarted[0][1], 'py-restart', 1), [{'y': 2}])
+        finally:
+            timer.join()
+            if restarted:
+                stop_relay(restarted[0][0])
+
+    def test_gives_up_after_its_retries_when_no_relay_answers(self):
+        stream = Stream('py-nobody', 'http://127.0.0.1:9', retries=2)
+        with self.assertRaises(OSError):
+            stream.write({'y': 1})
+
     def test_close_after_the_relay_ended_the_stream_returns_its_summary(self):
         stream = Stream('py-ended', self.url)
         stream.write({'y': 1})

@@ -17,7 +17,9 @@ In a notebook, show a chart of the stream with ``IPython.display.HTML(figure_htm
 import datetime
 import http.client
 import json
+import random
 import select
+import time
 import urllib.parse
 
 __all__ = ['Stream', 'StreamError', 'figure_html', 'display']
@@ -61,7 +63,7 @@ def _line(data, layout=None):
 class Stream:
     """One token's stream to a relay: a chunked HTTP POST kept open, one JSON line per write."""
 
-    def __init__(self, token, url='http://127.0.0.1:8080', key=None, timeout=30):
+    def __init__(self, token, url='http://127.0.0.1:8080', key=None, timeout=30, retries=6):
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ('http', 'https') or not parsed.hostname:
             raise ValueError(f'url must be http(s)://host[:port], got {url!r}')
@@ -69,14 +71,27 @@ class Stream:
         self.url = url
         self.key = key
         self.timeout = timeout
+        # Connects that fail (the relay restarting) are tried again this many times, after random
+        # waits of up to 0.5, 1, 2, ... s (full jitter, at most 30 s), before the error is raised.
+        self.retries = retries
         self._parsed = parsed
         self._conn = None
 
     # -- lifecycle --------------------------------------------------------------------------------
     def open(self):
-        """Opens the POST. ``write`` opens it too when needed."""
+        """Opens the POST (with backoff while the relay cannot be reached). ``write`` opens it too when needed."""
         if self._conn is not None:
             return self
+        for attempt in range(self.retries + 1):
+            try:
+                return self._connect()
+            except OSError:
+                if attempt == self.retries:
+                    raise
+                time.sleep(random.uniform(0, min(30.0, 0.5 * 2 ** attempt)))
+        return self
+
+    def _connect(self):
         cls = http.client.HTTPSConnection if self._parsed.scheme == 'https' else http.client.HTTPConnection
         conn = cls(self._parsed.hostname, self._parsed.port, timeout=self.timeout)
         conn.putrequest('POST', self._parsed.path or '/', skip_accept_encoding=True)
