@@ -11,6 +11,11 @@ import type { Reduction, TraceGeometry, TraceWindow } from './trace-window.js';
 /** Where each streamed trace is drawn (null: it is not reduced); null for no decimation at all. */
 export type GeometryOf = ((window: TraceWindow) => TraceGeometry | null) | null;
 
+/** How a window is drawn now: reduced for its geometry, or null (whole; or no decimation at all). */
+export function reductionOf(window: TraceWindow, geometryOf: GeometryOf): Reduction | null {
+  return geometryOf === null ? null : window.reductionFor(geometryOf(window));
+}
+
 export interface ExtendPlan {
   kind: 'extend';
   update: Record<string, unknown[][]>;
@@ -92,7 +97,7 @@ export function planFrame(
   // Reduced now or in the last frame: the whole (reduced) arrays go out, not an extend.
   let whole = false;
   for (const window of windows) {
-    const reduction = geometryOf === null ? null : window.reductionFor(geometryOf(window));
+    const reduction = reductionOf(window, geometryOf);
     if (reduction !== null) reductions.set(window, reduction);
     const changed = window.dirty || window.drawnReduction !== (reduction?.key ?? null);
     if (!changed) continue;

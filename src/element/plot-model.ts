@@ -15,7 +15,7 @@ import {
   type Scalar,
 } from '../shared/messages.js';
 import type { StreamError } from './errors.js';
-import { planFrame, type FramePlan, type GeometryOf } from './frame-plan.js';
+import { planFrame, reductionOf, type FramePlan, type GeometryOf } from './frame-plan.js';
 import { TraceWindow, type Reduction } from './trace-window.js';
 
 /** The model's counters since the element was created (the element adds `reconnects`; see the README's `stats`). */
@@ -286,7 +286,7 @@ export class PlotModel {
     if (this.#needsFullDraw) {
       this.#needsFullDraw = false;
       this.#pendingLayout = null;
-      const reductions = this.#windows.map((w) => (geometryOf === null ? null : w.reductionFor(geometryOf(w))));
+      const reductions = this.#windows.map((w) => reductionOf(w, geometryOf));
       plan = { kind: 'react', ...this.fullFigure(reductions) };
       this.#windows.forEach((window, i) => (this.#stats.drops += window.markDrawn(reductions[i])));
     } else {

@@ -251,10 +251,7 @@ export class TraceWindow {
       buffer.resize(maxpoints);
       this.#rewrite.add(key);
     }
-    if (this.#times !== null) {
-      const times = Array.from({ length: this.#times.length }, (_, i) => (this.#times as NumberRing).at(i));
-      this.#times.rebuild(times, maxpoints);
-    }
+    this.#times?.rebuild(this.#times.toArray(), maxpoints);
     this.#syncX();
     this.#appended.clear();
   }
@@ -266,13 +263,7 @@ export class TraceWindow {
     }
     for (const [key, values] of previous.#attributes) this.#attributes.set(key, values);
     this.#streamed = previous.#streamed;
-    if (this.#times !== null && previous.#times !== null) {
-      const old = previous.#times;
-      this.#times.rebuild(
-        Array.from({ length: old.length }, (_, i) => old.at(i)),
-        this.#maxpoints,
-      );
-    }
+    if (previous.#times !== null) this.#times?.rebuild(previous.#times.toArray(), this.#maxpoints);
     this.#syncX();
   }
 

@@ -72,6 +72,11 @@ export class NumberRing {
     this.length++;
   }
 
+  /** The values, oldest first, as a plain array. */
+  toArray(): number[] {
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
+  }
+
   /** Drops the `count` oldest values, keeping the order counts right. */
   dropOldest(count: number): void {
     const capacity = this.items.length;

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import { fullJitterDelay, type BackoffOptions } from '../shared/backoff.js';
 import type { IngestSummary } from '../shared/ingest.js';
 import { isValidToken, TOKEN_RULE } from '../shared/messages.js';
 
@@ -58,8 +59,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   dropped = 0;
   readonly #key: string | undefined;
   readonly #heartbeatMs: number;
-  readonly #initialMs: number;
-  readonly #maxMs: number;
+  readonly #backoff: BackoffOptions;
   readonly #maxQueued: number;
   #request: http.ClientRequest | null = null;
   /** Lines waiting for a stream (written while none was open). */
@@ -83,8 +83,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.token = token;
     this.#key = options.key;
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
-    this.#initialMs = options.backoff?.initialMs ?? 500;
-    this.#maxMs = options.backoff?.maxMs ?? 30_000;
+    this.#backoff = { baseMs: options.backoff?.initialMs ?? 500, capMs: options.backoff?.maxMs ?? 30_000 };
     this.#maxQueued = options.maxQueued ?? 10_000;
   }
 
@@ -214,8 +213,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     }
     // A new stream as soon as there is something to send (lines waiting, or the next write), after backoff.
     const reason = summary?.closed ?? (status === 0 ? body : `the relay answered ${status}`);
-    const delayMs = Math.random() * Math.min(this.#maxMs, this.#initialMs * 2 ** this.#attempt);
-    this.#attempt++;
+    const delayMs = fullJitterDelay(this.#attempt++, this.#backoff);
     this.emit('reconnect', { attempt: this.#attempt, delayMs, reason });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;

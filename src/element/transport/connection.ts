@@ -13,7 +13,7 @@ import {
   type ResetEvent,
   type RunEvent,
 } from '../../shared/protocol.js';
-import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from '../../shared/backoff.js';
 import { openEventSource } from './sse.js';
 import { subscribeUrl } from './subscribe-url.js';
 import type { Refusal, Transport, TransportHandlers, TransportKind } from './types.js';

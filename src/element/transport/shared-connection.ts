@@ -7,7 +7,7 @@
  * had it drop what they already have, so none of them sees a gap, a duplicate or a false reset.
  */
 import { runAfter, runEnd, type Position } from '../../shared/protocol.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from '../../shared/backoff.js';
 import {
   RelayConnection,
   type ConnectionOptions,

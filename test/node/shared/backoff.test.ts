@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fullJitterDelay } from '../../../../src/element/transport/backoff.js';
+import { fullJitterDelay } from '../../../src/shared/backoff.js';
 
 describe('full-jitter backoff', () => {
   it('stays within [0, min(cap, base * 2^n)]', () => {
