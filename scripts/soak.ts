@@ -135,6 +135,9 @@ class Viewer {
   readonly positions: Positions = new Map();
   #close: (() => void) | null = null;
   #stopped = false;
+  /** Set once producers stop: no more random drops or pauses, so the viewer can catch up. */
+  #settling = false;
+  #resumeReading: (() => void) | null = null;
 
   /** Asks for `run` events (runs=1): a token's consecutive messages in one event. */
   readonly #runs: boolean;
@@ -164,10 +167,21 @@ class Viewer {
     this.#close?.();
   }
 
+  /** Stops misbehaving (dropping, not reading) so the viewer catches up with what the relay holds. */
+  settle(): void {
+    this.#settling = true;
+    this.#resumeReading?.();
+  }
+
+  /** True when the viewer holds each token's last offset. */
+  reached(last: Map<string, number>): boolean {
+    return TOKENS.every((t) => this.positions.get(t)?.offset === last.get(t));
+  }
+
   async #dropAtRandom(): Promise<void> {
     while (!this.#stopped) {
       await sleep(random(1000, 5000));
-      if (this.#stopped) return;
+      if (this.#stopped || this.#settling) return;
       this.stats.drops++;
       this.#close?.();
     }
@@ -223,10 +237,17 @@ class Viewer {
       // Reads for a while, then stops reading until the relay cuts it off (4408), then resumes.
       socket.on('open', async () => {
         await sleep(random(500, 2000));
+        if (this.#settling) return;
         const raw = (socket as unknown as { _socket?: { pause(): void; resume(): void } })._socket;
-        raw?.pause();
+        if (raw === undefined) return;
+        raw.pause();
+        const resume = () => {
+          this.#resumeReading = null;
+          raw.resume();
+        };
+        this.#resumeReading = resume;
         await sleep(random(2000, 4000));
-        raw?.resume();
+        resume();
       });
     }
   }
@@ -292,10 +313,6 @@ while (Date.now() < end) {
 }
 producing = false;
 await Promise.all(producing$);
-// Let every viewer catch up: the slow one resumes, the dropped ones reconnect.
-await sleep(3000);
-for (const viewer of viewers) viewer.stop();
-
 // What the relay holds, read by a fresh subscriber: each token's last offset.
 const last = await new Promise<Map<string, number>>((resolve, reject) => {
   const socket = new WebSocket(`${url().replace('http', 'ws')}/subscribe?${TOKENS.map((t) => `token=${t}`).join('&')}`);
@@ -312,6 +329,14 @@ const last = await new Promise<Map<string, number>>((resolve, reject) => {
   });
   socket.on('error', reject);
 });
+// Let every viewer catch up: no more drops or pauses; the slow one resumes reading, the dropped
+// ones reconnect. Waits for each to hold every last offset (a fixed sleep could end while the slow
+// viewer was still paused), up to a deadline after which the report names who did not.
+for (const viewer of viewers) viewer.settle();
+const catchUpDeadline = Date.now() + 30_000;
+while (Date.now() < catchUpDeadline && !viewers.every((viewer) => viewer.reached(last))) await sleep(100);
+for (const viewer of viewers) viewer.stop();
+
 await relay.close();
 await redis?.stop();
 
@@ -339,7 +364,7 @@ for (const token of TOKENS) {
 const expected = TOKENS.reduce((sum, t) => sum + (last.get(t) ?? 0), 0);
 for (const [i, viewer] of viewers.entries()) {
   const s = viewer.stats;
-  const complete = TOKENS.every((t) => viewer.positions.get(t)?.offset === last.get(t));
+  const complete = viewer.reached(last);
   const problems = s.gaps + s.duplicates + s.resets + s.mismatches;
   if (problems > 0 || !complete)
     failures.push(
