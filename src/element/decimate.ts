@@ -32,6 +32,18 @@ export function indexBuffer(count: number): Int32Array {
 }
 
 /**
+ * How x maps to columns: column `floor((x - origin) * scale)`, held to `[min, max]`; without an x
+ * array, the x of position i is `i + offset`.
+ */
+export interface ColumnGrid {
+  origin: number;
+  scale: number;
+  min: number;
+  max: number;
+  offset: number;
+}
+
+/**
  * Picks the points to draw: their window positions, ascending, written into `out` (room for
  * `span.to - span.from` always suffices: at most four a column are written, plus each gap);
  * returns how many. `x` is ascending (null: the position is x), `y` the values; a point whose y is
@@ -46,9 +58,27 @@ export function reduceToColumns(
   out: Int32Array,
 ): number {
   const { from, to, lo, hi } = span;
-  if (to <= from || columns < 1) return 0;
-  const scale = hi > lo ? columns / (hi - lo) : 0;
-  const last = columns - 1;
+  if (columns < 1) return 0;
+  const grid = { origin: lo, scale: hi > lo ? columns / (hi - lo) : 0, min: 0, max: columns - 1, offset: 0 };
+  return reduceOnGrid(x, y, from, to, grid, out, 0);
+}
+
+/**
+ * The reduction of positions `[from, to)` on a grid, written into `out` from `at` on (the
+ * positions kept, ascending); returns the new end. Splitting a window at the first point of a
+ * column and reducing the parts gives what reducing it whole gives.
+ */
+export function reduceOnGrid(
+  x: RingView<number> | null,
+  y: RingView<unknown>,
+  from: number,
+  to: number,
+  grid: ColumnGrid,
+  out: Int32Array,
+  at: number,
+): number {
+  if (to <= from) return at;
+  const { origin, scale, min, max, offset } = grid;
   const xItems = x?.items;
   const xCapacity = x?.capacity ?? 1;
   const yItems = y.items;
@@ -58,8 +88,8 @@ export function reduceToColumns(
   let yp = y.start + from;
   if (yp >= yCapacity) yp -= yCapacity;
 
-  let count = 0;
-  let column = -1;
+  let count = at;
+  let column = NaN;
   let firstIndex = -1;
   let lastIndex = -1;
   let minIndex = -1;
@@ -68,10 +98,10 @@ export function reduceToColumns(
   let maxValue = -Infinity;
 
   for (let i = from; i < to; i++) {
-    const xi = xItems === undefined ? i : (xItems[xp] as number);
-    let c = Math.floor((xi - lo) * scale);
-    if (c > last) c = last;
-    else if (c < 0) c = 0;
+    const xi = xItems === undefined ? i + offset : (xItems[xp] as number);
+    let c = Math.floor((xi - origin) * scale);
+    if (c > max) c = max;
+    else if (c < min) c = min;
     const value = yItems[yp];
     if (++xp === xCapacity) xp = 0;
     if (++yp === yCapacity) yp = 0;

@@ -2,8 +2,13 @@
  * A fixed-capacity FIFO: pushing past capacity drops the oldest item. O(1) push, O(n) copy-out.
  * It is the element's own copy of a trace's window, so a re-render never needs the relay.
  */
+/** Numbers every contents' replacement, across all buffers, so a generation is never reused. */
+let generations = 0;
+
 export class RingBuffer<T> {
   #items: T[];
+  #generation = 0;
+  #dropped = 0;
   #start = 0;
   #length = 0;
   #capacity: number;
@@ -35,6 +40,19 @@ export class RingBuffer<T> {
     return this.#start;
   }
 
+  /**
+   * Changes whenever the contents are replaced (`replace`, `clear`, `resize`), never by `push` or
+   * `dropOldest`: while it holds, position i is the item that was at `i + k` before k more dropped.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Items that left from the front (pushed out or dropped) since the contents were last replaced. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   /** The item at a position of the window (0 the oldest). */
   at(index: number): T {
     return this.#items[(this.#start + index) % this.#capacity] as T;
@@ -47,6 +65,7 @@ export class RingBuffer<T> {
     } else {
       this.#items[this.#start] = item;
       this.#start = (this.#start + 1) % this.#capacity;
+      this.#dropped++;
     }
   }
 
@@ -57,6 +76,8 @@ export class RingBuffer<T> {
     this.#items = kept;
     this.#start = 0;
     this.#length = kept.length;
+    this.#generation = ++generations;
+    this.#dropped = 0;
   }
 
   clear(): void {
@@ -68,6 +89,7 @@ export class RingBuffer<T> {
     const n = Math.max(0, Math.min(count, this.#length));
     this.#start = (this.#start + n) % this.#capacity;
     this.#length -= n;
+    this.#dropped += n;
   }
 
   /** Changes the capacity, keeping the newest items that fit. */

@@ -8,6 +8,7 @@ import { getPath, setPath } from './figure.js';
 import { PER_POINT_KEYS, type Scalar } from '../shared/messages.js';
 import { RingBuffer } from './ring-buffer.js';
 import { NumberRing, xNumber } from './x-numbers.js';
+import { SlidingReduction, type SlidingWindow } from './sliding-reduction.js';
 
 /** Where a trace is drawn: its x axis's width in pixels, and the x range in view (null: the whole window). */
 export interface TraceGeometry {
@@ -20,6 +21,8 @@ export interface Reduction {
   key: string;
   span: ReduceSpan;
   columns: number;
+  /** The whole window, its columns following its x extent (no zoom): kept from frame to frame. */
+  sliding: boolean;
 }
 
 /**
@@ -93,6 +96,8 @@ export class TraceWindow {
   #drawnPoints = 0;
   /** Points the last reduction kept. */
   #reducedPoints = 0;
+  /** The followed window's reduction, kept from frame to frame. */
+  readonly #sliding = new SlidingReduction();
 
   constructor(
     index: number,
@@ -321,7 +326,12 @@ export class TraceWindow {
       const after = x === null ? Math.max(0, Math.floor(hi) + 1) : x.upperBound(hi);
       span = { from: Math.max(0, first - 1), to: Math.min(n, after + 1), lo, hi };
     }
-    return { key: `${geometry.columns}:${geometry.range?.join(':') ?? ''}`, span, columns: geometry.columns };
+    return {
+      key: `${geometry.columns}:${geometry.range?.join(':') ?? ''}`,
+      span,
+      columns: geometry.columns,
+      sliding: geometry.range === null,
+    };
   }
 
   /** The key of the reduction the last frame drew, null when it drew the whole window. */
@@ -341,14 +351,32 @@ export class TraceWindow {
   reducedValues(reduction: Reduction): Map<string, unknown> {
     const y = this.#buffers.get('y') as RingBuffer<unknown>;
     const { span } = reduction;
-    const indices = indexBuffer(span.to - span.from);
-    const count = reduceToColumns(this.#x, y, span, reduction.columns, indices);
+    let indices: Int32Array;
+    let count: number;
+    if (reduction.sliding) {
+      ({ indices, count } = this.#sliding.reduce(this.#slidingWindow(y), reduction.columns));
+    } else {
+      this.#sliding.clear();
+      indices = indexBuffer(span.to - span.from);
+      count = span.to - span.from;
+      // Few enough points in view (a deep zoom): every one of them is drawn.
+      if (count <= POINTS_PER_COLUMN * reduction.columns) for (let i = 0; i < count; i++) indices[i] = span.from + i;
+      else count = reduceToColumns(this.#x, y, span, reduction.columns, indices);
+    }
     this.#reducedPoints = count;
     const out = new Map<string, unknown>();
     for (const [key, buffer] of this.#buffers) out.set(key, pick(buffer, indices, count));
     if (!this.#buffers.has('x')) out.set('x', indices.slice(0, count));
     for (const key of this.#rewrite) if (!out.has(key)) out.set(key, this.#valueOf(key));
     return out;
+  }
+
+  /** The window as the sliding reduction reads it: in place, numbered from y's first point. */
+  #slidingWindow(y: RingBuffer<unknown>): SlidingWindow {
+    const x = this.#buffers.get('x');
+    // x and y pair by position: a change in how far each has moved makes other pairs.
+    const version = x === undefined ? `${y.generation}` : `${y.generation}:${x.generation}:${x.dropped - y.dropped}`;
+    return { x: this.#x, y, length: y.length, first: y.dropped, version };
   }
 
   #valueOf(key: string): unknown {
