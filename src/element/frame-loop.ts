@@ -8,17 +8,39 @@
 export interface FrameScheduler {
   request(callback: (time: number) => void): number;
   cancel(handle: number): void;
+  /**
+   * Optional: runs `callback` once the current task is done (a microtask), with the time in the
+   * frames' clock; returns a cancel function. Work that arrives after an idle frame is drawn there.
+   */
+  soon?(callback: (time: number) => void): () => void;
 }
 
 export const animationFrames: FrameScheduler = {
   request: (callback) => requestAnimationFrame(callback),
   cancel: (handle) => cancelAnimationFrame(handle),
+  soon: (callback) => {
+    let cancelled = false;
+    queueMicrotask(() => {
+      if (!cancelled) callback(performance.now());
+    });
+    return () => {
+      cancelled = true;
+    };
+  },
 };
 
 export const DEFAULT_MAX_FPS = 20;
 
+/**
+ * What a frame's draw did: true, it drew and more work remains (call again on a later frame);
+ * false, it drew or gave up, and nothing remains; `busy`, it could not draw yet (the previous draw is
+ * still finishing: call again on the next frame); `idle`, there was nothing to draw after all.
+ * Neither `busy` nor `idle` counts against maxFps: the next draw may come on the next frame.
+ */
+export type FrameResult = boolean | 'busy' | 'idle';
+
 export class FrameLoop {
-  #draw: (time: number) => boolean | 'busy';
+  #draw: (time: number) => FrameResult;
   #scheduler: FrameScheduler;
   #interval: number;
   #handle: number | null = null;
@@ -26,15 +48,16 @@ export class FrameLoop {
   /** Display frame interval, learnt from consecutive frames (60 Hz until known). */
   #frameInterval = 1000 / 60;
   #lastFrame: number | null = null;
+  /** A frame found nothing to draw: the next work is drawn as soon as it arrives (see `schedule`). */
+  #owed = false;
+  /** Cancels that draw while it is pending. */
+  #cancelSoon: (() => void) | null = null;
 
   /**
-   * @param draw called at most `maxFps` times a second while work is scheduled; returns true when
-   *   work remains (it is called again on a later frame), or `busy` when it could not draw yet (the
-   *   previous draw is still finishing): then it is called again on the next frame, and the
-   *   skipped frame does not count against maxFps.
+   * @param draw called at most `maxFps` times a second while work is scheduled; see `FrameResult`.
    */
   constructor(
-    draw: (time: number) => boolean | 'busy',
+    draw: (time: number) => FrameResult,
     maxFps = DEFAULT_MAX_FPS,
     scheduler: FrameScheduler = animationFrames,
   ) {
@@ -55,21 +78,40 @@ export class FrameLoop {
   }
 
   get running(): boolean {
-    return this.#handle !== null;
+    return this.#handle !== null || this.#cancelSoon !== null;
   }
 
-  /** There is work: make sure a frame is coming. */
+  /**
+   * There is work: make sure a frame is coming. After a frame that found nothing to draw, the work
+   * is drawn once the current task is done instead (pacing still applies): after a long draw the
+   * browser runs its next frame before the messages that arrived during the draw (it ranks network
+   * tasks below frames), so that frame finds nothing, and waiting for the one after loses a frame
+   * each time. The browser shows the draw on its next frame all the same.
+   */
   schedule(): void {
-    if (this.#handle === null) this.#handle = this.#scheduler.request(this.#onFrame);
+    if (this.#handle !== null || this.#cancelSoon !== null) return;
+    if (this.#owed && this.#scheduler.soon !== undefined) {
+      this.#owed = false;
+      this.#cancelSoon = this.#scheduler.soon((time) => {
+        this.#cancelSoon = null;
+        this.#onFrame(time, false);
+      });
+      return;
+    }
+    this.#handle = this.#scheduler.request(this.#onFrame);
   }
 
   stop(): void {
     if (this.#handle !== null) this.#scheduler.cancel(this.#handle);
     this.#handle = null;
     this.#lastFrame = null;
+    this.#cancelSoon?.();
+    this.#cancelSoon = null;
+    this.#owed = false;
   }
 
-  #onFrame = (time: number): void => {
+  /** A display frame's callback; `fromFrame` false for work drawn as it arrived after an idle frame. */
+  #onFrame = (time: number, fromFrame = true): void => {
     this.#handle = null;
     if (this.#lastFrame !== null) {
       const delta = time - this.#lastFrame;
@@ -85,10 +127,11 @@ export class FrameLoop {
       const lastDraw = this.#lastDraw;
       this.#lastDraw = elapsed < 2 * this.#interval ? lastDraw + this.#interval : time;
       const result = this.#draw(time);
-      if (result === 'busy') this.#lastDraw = lastDraw;
-      if (result) this.schedule();
+      if (result === 'busy' || result === 'idle') this.#lastDraw = lastDraw;
+      if (result === true || result === 'busy') this.schedule();
+      this.#owed = result === 'idle' && fromFrame;
     }
     // Only back-to-back frames tell the display's interval.
-    this.#lastFrame = this.#handle !== null ? time : null;
+    this.#lastFrame = this.#handle !== null && fromFrame ? time : null;
   };
 }

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import DefaultPlotly from 'plotly.js-basic-dist';
 import { parseFigure, parseFigureJson } from './figure.js';
-import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameScheduler } from './frame-loop.js';
+import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameResult, type FrameScheduler } from './frame-loop.js';
 import type { StreamError } from './errors.js';
 import { PlotModel, type ModelStats } from './plot-model.js';
 import { drawPlan, type FramePlan } from './frame-plan.js';
@@ -294,9 +294,10 @@ export class PlotlyStreamElement extends LitElement {
 
   /**
    * `auto`: a line trace (scatter with lines, ascending numeric or date x, or no x) whose window holds
-   * more than 4 points per pixel of its plot's width is drawn as the first, lowest, highest and last
-   * point of each pixel column (peaks kept, every drawn point a real sample), again on resize and
-   * zoom; `off`: every point is drawn. Other values mean `auto`. `getWindow()` has every point either way.
+   * more than 4 points per column of its plot's width (a column as wide as the line, at least one
+   * pixel) is drawn as the first, lowest, highest and last point of each column (peaks kept, every
+   * drawn point a real sample), again on resize and zoom; `off`: every point is drawn. Other values
+   * mean `auto`. `getWindow()` has every point either way.
    * @default 'auto'
    */
   get decimate(): 'auto' | 'off' {
@@ -588,14 +589,16 @@ export class PlotlyStreamElement extends LitElement {
   };
 
   /** One frame: at most one Plotly call. Returns true to be called again on a later frame. */
-  #drawFrame(): boolean | 'busy' {
+  #drawFrame(): FrameResult {
     const gd = this.#graphDiv;
     // A hidden page draws nothing (most browsers send it no animation frames; some still do):
     // windows stay bounded, and the first frame back in view draws them once.
     if (!this.isConnected || gd === null || this.paused || document.visibilityState === 'hidden') return false;
     if (this.#drawing) return 'busy';
     const plan = this.#model.takeFrame(this.#decimate === 'auto' ? this.#geometryOf : null);
-    if (plan === null) return false;
+    // Nothing new yet (after a long draw the browser may run a frame before the messages that came
+    // in meanwhile): the next frame may draw as soon as they arrive.
+    if (plan === null) return 'idle';
     if (plan.kind === 'react') plan.config = withDownloadButton(plan.config, this.#download);
     const started = performance.now();
     let result: Promise<unknown>;
@@ -614,7 +617,9 @@ export class PlotlyStreamElement extends LitElement {
         this.#drawing = false;
         this.#listen(gd);
         this.#dispatch('plotly-stream-render', { kind: plan.kind, ms });
-        if (this.#model.dirty) this.#scheduleDraw();
+        // A redraw can change where traces are drawn (a trace's first points make it visible, tick
+        // labels move the margins): one more frame reduces for the new geometry if it differs.
+        if (this.#model.dirty || plan.kind !== 'extend') this.#scheduleDraw();
       },
       (error: unknown) => {
         this.#drawing = false;

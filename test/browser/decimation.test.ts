@@ -52,6 +52,42 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
     expect(el.getWindow(5)).to.equal(null);
   });
 
+  it('columns are as wide as the line: a 1-pixel line keeps up to four points a pixel, a 4-pixel line one', async () => {
+    const counts: number[] = [];
+    for (const width of [1, 2, 4]) {
+      const el = await chart({
+        data: [{ x: [], y: [], line: { width }, stream: { token: 'A', maxpoints: 20_000 } }],
+      });
+      for (let i = 0; i < 20_000; i++) el.write('A', { x: i, y: i % 2 === 0 ? i % 50 : -(i % 37) });
+      // The first frame reduces for the element's width; the next for the plot's, once Plotly laid it out.
+      const most = () => 4 * Math.ceil(columns(el) / width) + 8;
+      await drawnWhen(el, () => gd(el).data[0]?.x.at(-1) === 19_999 && gd(el).data[0]!.x.length <= most(), 'drawn');
+      const { x } = gd(el).data[0] as Trace;
+      // Most columns of this signal have four distinct points; the grid may cut one more column.
+      expect(x.length).to.be.at.least(3 * Math.floor(columns(el) / width));
+      counts.push(x.length);
+      el.remove();
+    }
+    expect(counts[0]).to.be.above(counts[1]! * 1.8);
+    expect(counts[1]).to.be.above(counts[2]! * 1.8);
+  });
+
+  it('while points stream in, frame after frame, every spike of the window stays drawn, with its first and last points', async () => {
+    const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 20_000 } }] });
+    let next = 0;
+    for (let batch = 0; batch < 40; batch++) {
+      for (const end = next + 1000; next < end; next++) el.write('A', { x: next, y: spike(next) });
+      await drawnWhen(el, () => gd(el).data[0]?.x.at(-1) === next - 1, `batch ${batch} drawn`);
+      const { x, y } = gd(el).data[0] as Trace;
+      const first = Math.max(0, next - 20_000);
+      expect(x[0]).to.equal(first, 'the first point of the window');
+      if (x.length < next - first)
+        for (let i = first; i < next; i++) if (Math.abs(spike(i)) === 500) expect(x).to.include(i);
+      expect(y).to.deep.equal(x.map(spike));
+      for (let i = 1; i < x.length; i++) expect(x[i]).to.be.above(x[i - 1]!);
+    }
+  });
+
   it('decimate="off" draws every point; back to auto reduces again without new points', async () => {
     const el = await chart({ data: [{ y: [], stream: { token: 'A', maxpoints: 10_000 } }] });
     for (let i = 0; i < 10_000; i++) el.write('A', { y: spike(i) });

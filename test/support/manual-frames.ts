@@ -18,6 +18,26 @@ export class ManualFrames implements FrameScheduler {
     this.#callbacks.delete(handle);
   }
 
+  #tasks: ((time: number) => void)[] = [];
+
+  soon(callback: (time: number) => void): () => void {
+    this.#tasks.push(callback);
+    return () => {
+      this.#tasks = this.#tasks.filter((task) => task !== callback);
+    };
+  }
+
+  /** Runs what `soon` was given (the current task is done), at the current time. */
+  runTasks(): void {
+    const tasks = this.#tasks;
+    this.#tasks = [];
+    for (const task of tasks) task(this.time);
+  }
+
+  get tasks(): number {
+    return this.#tasks.length;
+  }
+
   get pending(): number {
     return this.#callbacks.size;
   }

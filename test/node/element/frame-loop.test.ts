@@ -101,6 +101,85 @@ describe('FrameLoop', () => {
     assert.ok(draws >= 180, `drew ${draws} in 10 s`);
   });
 
+  /** A loop that draws when `work.pending`, and reports `idle` otherwise; draw times in `drawnAt`. */
+  function workLoop(frames: { request: ManualFrames['request']; cancel: ManualFrames['cancel'] }) {
+    const work = { pending: true, drawnAt: [] as number[] };
+    const loop = new FrameLoop(
+      (time) => {
+        if (!work.pending) return 'idle';
+        work.pending = false;
+        work.drawnAt.push(time);
+        return false;
+      },
+      20,
+      frames,
+    );
+    return { loop, work };
+  }
+
+  it('a frame with nothing to draw after all (idle) does not delay the next draw, and ends the loop', () => {
+    const frames = new ManualFrames(1000 / 60);
+    // Without `soon`: work after an idle frame waits for the next frame.
+    const { loop, work } = workLoop({ request: (c) => frames.request(c), cancel: (h) => frames.cancel(h) });
+    loop.schedule();
+    frames.ticks(1);
+    assert.equal(work.drawnAt.length, 1);
+    // A check frame 50 ms later finds nothing; the data comes one display frame after it.
+    frames.ticks(2);
+    loop.schedule();
+    frames.ticks(1);
+    assert.equal(frames.pending, 0, 'an idle frame asks for no more frames');
+    work.pending = true;
+    loop.schedule();
+    frames.ticks(1);
+    assert.equal(work.drawnAt.length, 2, 'drawn on the first frame after the data');
+    const gap = (work.drawnAt[1] as number) - (work.drawnAt[0] as number);
+    assert.ok(gap <= 70, `the second draw ${gap} ms after the first`);
+  });
+
+  it('after an idle frame, work that arrives is drawn when its task is done, not on a frame', () => {
+    const frames = new ManualFrames(1000 / 60);
+    const { loop, work } = workLoop(frames);
+    loop.schedule();
+    frames.ticks(3);
+    loop.schedule(); // the check frame after a draw
+    frames.ticks(1);
+    assert.equal(loop.running, false);
+    work.pending = true;
+    loop.schedule(); // a message asks for a frame
+    assert.equal(frames.pending, 0, 'no frame asked for');
+    assert.equal(loop.running, true);
+    loop.schedule(); // more messages in the same task
+    assert.equal(frames.tasks, 1);
+    frames.runTasks();
+    assert.equal(work.drawnAt.length, 2, 'drawn once its task is done');
+    assert.equal(work.drawnAt[1], frames.time);
+    // Work right after that draw waits for a frame and the pacing, as usual.
+    work.pending = true;
+    loop.schedule();
+    assert.equal(frames.tasks, 0);
+    assert.equal(frames.pending, 1);
+    frames.ticks(1);
+    assert.equal(work.drawnAt.length, 2, 'not 17 ms after the last draw (max-fps 20)');
+    frames.ticks(3);
+    assert.equal(work.drawnAt.length, 3);
+  });
+
+  it('stop cancels a draw waiting for its task to end', () => {
+    const frames = new ManualFrames();
+    const { loop, work } = workLoop(frames);
+    loop.schedule();
+    frames.ticks(4);
+    loop.schedule();
+    frames.ticks(1); // idle
+    work.pending = true;
+    loop.schedule();
+    loop.stop();
+    frames.runTasks();
+    assert.equal(work.drawnAt.length, 1);
+    assert.equal(loop.running, false);
+  });
+
   it('stop cancels the pending frame', () => {
     const frames = new ManualFrames();
     const { loop, draws } = busyLoop(20, frames);
