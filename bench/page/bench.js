@@ -73,15 +73,12 @@
       cb(time);
       if (el.stats.frames !== before) frameMs.push(performance.now() - started);
     };
+    const base = el.frameScheduler; // the element's own: animation frames
     el.frameScheduler = {
-      request: (cb) => requestAnimationFrame((time) => timed(cb, time)),
-      cancel: (handle) => cancelAnimationFrame(handle),
+      request: (cb) => base.request((time) => timed(cb, time)),
+      cancel: (handle) => base.cancel(handle),
       // As the element's own scheduler: work arriving after an idle frame is drawn when its task ends.
-      soon: (cb) => {
-        let cancelled = false;
-        queueMicrotask(() => cancelled || timed(cb, performance.now()));
-        return () => (cancelled = true);
-      },
+      soon: (cb) => base.soon((time) => timed(cb, time)),
     };
     const renderTimes = [];
     const callMs = [];
@@ -232,7 +229,7 @@
     let lost = 0;
     charts.forEach((el, i) => {
       const last = lastOffsets[`d${i}`] ?? 0;
-      const have = new Set(el.graphDiv.data[0].x);
+      const have = new Set(windowX(el, 0)); // the window: a small chart may draw its line reduced
       for (let offset = last - Math.min(maxpoints, last) + 1; offset <= last; offset++) if (!have.has(offset)) lost++;
     });
     const chartFrames = charts.reduce((sum, el, i) => sum + el.stats.frames - startFrames[i], 0);

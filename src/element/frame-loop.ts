@@ -10,15 +10,26 @@ export interface FrameScheduler {
   cancel(handle: number): void;
   /**
    * Optional: runs `callback` once the current task is done (a microtask), with the time in the
-   * frames' clock; returns a cancel function. Work that arrives after an idle frame is drawn there.
+   * frames' clock, and returns a cancel function; or returns null when it will not now (then the
+   * loop asks for a frame). Work that arrives after an idle frame is drawn there.
    */
-  soon?(callback: (time: number) => void): () => void;
+  soon?(callback: (time: number) => void): (() => void) | null;
 }
+
+/**
+ * True once a draw ran outside a frame since the page's last frame: one a frame, page-wide, so a
+ * page of many charts does not turn every message into a round of draws and starve its own
+ * messages (the frames pace the rest).
+ */
+let drewBetweenFrames = false;
 
 export const animationFrames: FrameScheduler = {
   request: (callback) => requestAnimationFrame(callback),
   cancel: (handle) => cancelAnimationFrame(handle),
   soon: (callback) => {
+    if (drewBetweenFrames) return null;
+    drewBetweenFrames = true;
+    requestAnimationFrame(() => (drewBetweenFrames = false));
     let cancelled = false;
     queueMicrotask(() => {
       if (!cancelled) callback(performance.now());
@@ -96,7 +107,7 @@ export class FrameLoop {
         this.#cancelSoon = null;
         this.#onFrame(time, false);
       });
-      return;
+      if (this.#cancelSoon !== null) return;
     }
     this.#handle = this.#scheduler.request(this.#onFrame);
   }

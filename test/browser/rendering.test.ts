@@ -266,3 +266,22 @@ describe('<plotly-stream> rendering', () => {
     expect(stats.lastRenderMs).to.be.greaterThan(0);
   });
 });
+
+describe('animationFrames (the element default frame scheduler)', () => {
+  it('draws outside a frame at most once between two of the page’s frames, page-wide', async () => {
+    const { animationFrames } = await import('../../src/element/frame-loop.js');
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const ran: number[] = [];
+    const first = animationFrames.soon?.((time) => ran.push(time));
+    expect(first).to.be.a('function');
+    expect(animationFrames.soon?.(() => ran.push(-1))).to.equal(null, 'a second one waits for a frame');
+    await Promise.resolve();
+    expect(ran).to.have.length(1, 'run once the task is done');
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    const again = animationFrames.soon?.(() => ran.push(2));
+    expect(again).to.be.a('function', 'available again after a frame');
+    again?.();
+    await Promise.resolve();
+    expect(ran).to.have.length(1, 'a cancelled one does not run');
+  });
+});

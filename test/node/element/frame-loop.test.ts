@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameLoop } from '../../../src/element/frame-loop.js';
+import { FrameLoop, type FrameScheduler } from '../../../src/element/frame-loop.js';
 import { ManualFrames } from '../../support/manual-frames.js';
 
 function busyLoop(maxFps: number, frames: ManualFrames) {
@@ -102,7 +102,7 @@ describe('FrameLoop', () => {
   });
 
   /** A loop that draws when `work.pending`, and reports `idle` otherwise; draw times in `drawnAt`. */
-  function workLoop(frames: { request: ManualFrames['request']; cancel: ManualFrames['cancel'] }) {
+  function workLoop(frames: FrameScheduler) {
     const work = { pending: true, drawnAt: [] as number[] };
     const loop = new FrameLoop(
       (time) => {
@@ -163,6 +163,24 @@ describe('FrameLoop', () => {
     assert.equal(work.drawnAt.length, 2, 'not 17 ms after the last draw (max-fps 20)');
     frames.ticks(3);
     assert.equal(work.drawnAt.length, 3);
+  });
+
+  it('when the scheduler will not draw outside a frame now (soon gives null), the work waits for a frame', () => {
+    const frames = new ManualFrames(1000 / 60);
+    const { loop, work } = workLoop({
+      request: (c) => frames.request(c),
+      cancel: (h) => frames.cancel(h),
+      soon: () => null,
+    });
+    loop.schedule();
+    frames.ticks(4);
+    loop.schedule();
+    frames.ticks(1); // idle
+    work.pending = true;
+    loop.schedule();
+    assert.equal(frames.pending, 1, 'a frame asked for');
+    frames.ticks(1);
+    assert.equal(work.drawnAt.length, 2);
   });
 
   it('stop cancels a draw waiting for its task to end', () => {
