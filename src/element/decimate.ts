@@ -5,7 +5,10 @@
  * most four points whatever the window's size. It reads the window's ring buffers in place.
  */
 
-/** Above this many points per pixel column a line is worth reducing (uPlot's rule of thumb). */
+/** Above this many points per pixel of its axis a line is worth reducing (uPlot's rule of thumb). */
+export const POINTS_PER_PIXEL = 4;
+
+/** A reduced column keeps at most this many points (first, lowest, highest, last). */
 export const POINTS_PER_COLUMN = 4;
 
 /** A ring buffer's storage: position i of the window is at `items[(start + i) % capacity]`. */

@@ -1,8 +1,9 @@
 /**
  * Where Plotly draws a trace, read from the graph div's own layout (`_fullLayout`, `_fullData`, set
- * by every Plotly draw): its x axis's length in pixels (the columns a reduction keeps four points
- * each of) and, when that axis is not autoranged (the person zoomed or panned, or the figure fixed a
- * range), the x range in view. Lines are reduced on linear and date axes only.
+ * by every Plotly draw): its x axis's length in pixels (more than four points a pixel make a line
+ * worth reducing), the columns a reduction keeps four points each of (as wide as the line) and,
+ * when that axis is not autoranged (the person zoomed or panned, or the figure fixed a range), the
+ * x range in view. Lines are reduced on linear and date axes only.
  */
 import type { TraceGeometry } from './trace-window.js';
 import { xNumber } from './x-numbers.js';
@@ -31,7 +32,8 @@ function columnWidth(lineWidth: unknown): number {
 
 /** Before Plotly first drew the plot: a width wider than its plot area (fewer points kept back, never too few). */
 function beforeFirstDraw(gd: HTMLElement): TraceGeometry {
-  return { columns: gd.clientWidth > 0 ? gd.clientWidth : 1920, range: null };
+  const pixels = gd.clientWidth > 0 ? gd.clientWidth : 1920;
+  return { pixels, columns: pixels, range: null };
 }
 
 /** The geometry of trace `index` of a graph div, or null when its line is not reduced (a log or category x axis). */
@@ -42,12 +44,13 @@ export function traceGeometry(gd: HTMLElement, index: number): TraceGeometry | n
   const axis = layout[`xaxis${id.slice(1)}`] as FullAxis | undefined;
   if (axis === undefined || typeof axis._length !== 'number') return beforeFirstDraw(gd);
   if (axis.type !== 'linear' && axis.type !== 'date') return null;
+  const pixels = Math.max(1, Math.round(axis._length));
   const columns = Math.max(1, Math.round(axis._length / columnWidth(data[index]?.line?.width)));
   if (axis.autorange !== false || !Array.isArray(axis.range) || axis.range.length !== 2)
-    return { columns, range: null };
+    return { pixels, columns, range: null };
   const toNumber = (value: unknown) => (axis.r2l === undefined ? xNumber(value) : axis.r2l(value));
   const a = toNumber(axis.range[0]);
   const b = toNumber(axis.range[1]);
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return { columns, range: null };
-  return { columns, range: a <= b ? [a, b] : [b, a] };
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return { pixels, columns, range: null };
+  return { pixels, columns, range: a <= b ? [a, b] : [b, a] };
 }

@@ -294,9 +294,9 @@ export class PlotlyStreamElement extends LitElement {
 
   /**
    * `auto`: a line trace (scatter with lines, ascending numeric or date x, or no x) whose window holds
-   * more than 4 points per column of its plot's width (a column as wide as the line, at least one
-   * pixel) is drawn as the first, lowest, highest and last point of each column (peaks kept, every
-   * drawn point a real sample), again on resize and zoom; `off`: every point is drawn. Other values
+   * more than 4 points per pixel of its plot's width is drawn as the first, lowest, highest and last
+   * point of each column, a column as wide as the line and at least a pixel (peaks kept, every drawn
+   * point a real sample), again on resize and zoom; `off`: every point is drawn. Other values
    * mean `auto`. `getWindow()` has every point either way.
    * @default 'auto'
    */

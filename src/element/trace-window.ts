@@ -3,15 +3,19 @@
  * replaced, and what changed since the last frame (so a frame sends only the new points, or the
  * whole window when something was overwritten).
  */
-import { indexBuffer, POINTS_PER_COLUMN, reduceToColumns, type ReduceSpan } from './decimate.js';
+import { indexBuffer, POINTS_PER_PIXEL, reduceToColumns, type ReduceSpan } from './decimate.js';
 import { getPath, setPath } from './figure.js';
 import { PER_POINT_KEYS, type Scalar } from '../shared/messages.js';
 import { RingBuffer } from './ring-buffer.js';
 import { NumberRing, xNumber } from './x-numbers.js';
 import { SlidingReduction, type SlidingWindow } from './sliding-reduction.js';
 
-/** Where a trace is drawn: its x axis's width in pixels, and the x range in view (null: the whole window). */
+/**
+ * Where a trace is drawn: its x axis's width in pixels, the columns a reduction divides it into
+ * (as wide as the line), and the x range in view (null: the whole window).
+ */
 export interface TraceGeometry {
+  pixels: number;
   columns: number;
   range: readonly [number, number] | null;
 }
@@ -20,6 +24,7 @@ export interface TraceGeometry {
 export interface Reduction {
   key: string;
   span: ReduceSpan;
+  pixels: number;
   columns: number;
   /** The whole window, its columns following its x extent (no zoom): kept from frame to frame. */
   sliding: boolean;
@@ -305,14 +310,15 @@ export class TraceWindow {
 
   /**
    * How this window is drawn for a geometry: reduced (the part in view, at most four points a
-   * column) when it is a line trace with ascending x (or none) and more than `POINTS_PER_COLUMN`
-   * points a column; null when it is drawn whole.
+   * column) when it is a line trace with ascending x (or none) and more than `POINTS_PER_PIXEL`
+   * points a pixel; null when it is drawn whole. (Below that a whole window costs Plotly little
+   * more than a reduced one, and appends can go by extendTraces.)
    */
   reductionFor(geometry: TraceGeometry | null): Reduction | null {
     if (geometry === null || !this.#lineTrace || geometry.columns < 1) return null;
     const y = this.#buffers.get('y');
     const n = y?.length ?? 0;
-    if (n <= POINTS_PER_COLUMN * geometry.columns) return null;
+    if (n <= POINTS_PER_PIXEL * geometry.pixels) return null;
     const x = this.#x;
     if (this.#buffers.has('x') && (x === null || x.length !== n || !x.ascending)) return null;
     const at = (i: number) => (x === null ? i : x.at(i));
@@ -329,6 +335,7 @@ export class TraceWindow {
     return {
       key: `${geometry.columns}:${geometry.range?.join(':') ?? ''}`,
       span,
+      pixels: geometry.pixels,
       columns: geometry.columns,
       sliding: geometry.range === null,
     };
@@ -360,7 +367,7 @@ export class TraceWindow {
       indices = indexBuffer(span.to - span.from);
       count = span.to - span.from;
       // Few enough points in view (a deep zoom): every one of them is drawn.
-      if (count <= POINTS_PER_COLUMN * reduction.columns) for (let i = 0; i < count; i++) indices[i] = span.from + i;
+      if (count <= POINTS_PER_PIXEL * reduction.pixels) for (let i = 0; i < count; i++) indices[i] = span.from + i;
       else count = reduceToColumns(this.#x, y, span, reduction.columns, indices);
     }
     this.#reducedPoints = count;

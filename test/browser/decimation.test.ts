@@ -72,6 +72,19 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
     expect(counts[1]).to.be.above(counts[2]! * 1.8);
   });
 
+  it('reduces only above four points a pixel: a 500-point line on a small chart is drawn whole', async () => {
+    const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 500 } }] }, 300);
+    for (let i = 0; i < 500; i++) el.write('A', { x: i, y: i % 2 === 0 ? i % 50 : -(i % 37) });
+    await drawnWhen(el, () => gd(el).data[0]?.x.at(-1) === 499, 'drawn');
+    // The frame after a redraw looks at the plot again (the line's width is known once it has points).
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
+    const pixels = columns(el);
+    expect(500).to.be.above(4 * (pixels / 2), 'more than four points a 2-pixel column');
+    expect(500).to.be.at.most(4 * pixels, 'not more than four a pixel');
+    expect(gd(el).data[0]!.x).to.have.length(500);
+    expect(el.stats.drawnPoints).to.equal(500);
+  });
+
   it('while points stream in, frame after frame, every spike of the window stays drawn, with its first and last points', async () => {
     const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 20_000 } }] });
     let next = 0;

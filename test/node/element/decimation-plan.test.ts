@@ -6,7 +6,7 @@ import type { TraceGeometry } from '../../../src/element/trace-window.js';
 
 const width =
   (columns: number, range: TraceGeometry['range'] = null): GeometryOf =>
-  () => ({ columns, range });
+  () => ({ pixels: columns, columns, range });
 const spike = (i: number) => (i % 997 === 500 ? 1000 : i % 13);
 
 describe('frame planning with decimation (lines with more than 4 points a pixel are drawn reduced)', () => {
