@@ -10,7 +10,7 @@ import { indexBuffer, reduceOnGrid, type ColumnGrid, type RingView } from './dec
 /** The window to reduce, read in place. */
 export interface SlidingWindow {
   /** x as numbers, ascending (null: the trace has no x; its x is the point's position). */
-  x: RingView<number> | null;
+  x: (RingView<number> & { at(index: number): number }) | null;
   y: RingView<unknown>;
   length: number;
   /** Points that left the window's front since `version` began: position i is point `first + i`. */
@@ -53,7 +53,8 @@ export class SlidingReduction {
   reduce(window: SlidingWindow, columns: number): { indices: Int32Array; count: number } {
     const n = window.length;
     if (n === 0 || columns < 1) return { indices: indexBuffer(0), count: 0 };
-    const xAt = (i: number) => (window.x === null ? window.first + i : xAtRing(window.x, i));
+    const x = window.x;
+    const xAt = (i: number) => (x === null ? window.first + i : x.at(i));
     const extent = xAt(n - 1) - xAt(0);
     const spread = extent * this.#scale;
     const incremental =
@@ -122,7 +123,7 @@ export class SlidingReduction {
     const frontCount = written;
     written = reduceOnGrid(window.x, window.y, tailFrom, n, grid, out, written);
     const total = written + middle;
-    const next = (this.#spare = this.#room(this.#spare, total));
+    const next = this.#room(this.#spare, total);
     for (let i = 0; i < frontCount; i++) next[i] = first + (out[i] as number);
     next.set(kept.subarray(head, tail), frontCount);
     for (let i = frontCount; i < written; i++) next[middle + i] = first + (out[i] as number);
@@ -135,10 +136,4 @@ export class SlidingReduction {
   #room(buffer: Float64Array<ArrayBuffer>, count: number): Float64Array<ArrayBuffer> {
     return buffer.length >= count ? buffer : new Float64Array(Math.max(count, buffer.length * 2));
   }
-}
-
-function xAtRing(x: RingView<number>, i: number): number {
-  let p = x.start + i;
-  if (p >= x.capacity) p -= x.capacity;
-  return x.items[p] as number;
 }
