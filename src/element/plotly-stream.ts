@@ -588,7 +588,7 @@ export class PlotlyStreamElement extends LitElement {
     if (document.visibilityState !== 'hidden') this.#scheduleDraw();
   };
 
-  /** One frame: at most one Plotly call. Returns true to be called again on a later frame. */
+  /** One frame: at most one Plotly call. Returns what the frame did (`FrameResult`). */
   #drawFrame(): FrameResult {
     const gd = this.#graphDiv;
     // A hidden page draws nothing (most browsers send it no animation frames; some still do):

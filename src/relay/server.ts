@@ -130,9 +130,9 @@ export interface Relay {
   readonly metricsUrl: string | null;
   readonly engine: Engine;
   readonly metrics: Metrics;
-  /** Ends ingests (503, summary), closes subscribers (1001 / an SSE error event), stops listening. */
   /** The MQTT bridge when `mqtt` was given (`ready()` resolves once it is subscribed). */
   mqtt: MqttBridge | null;
+  /** Ends ingests (503, summary), closes subscribers (1001 / an SSE error event), stops listening. */
   close(): Promise<void>;
 }
 
