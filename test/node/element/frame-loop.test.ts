@@ -101,8 +101,12 @@ describe('FrameLoop', () => {
     assert.ok(draws >= 180, `drew ${draws} in 10 s`);
   });
 
-  /** A loop that draws when `work.pending`, and reports `idle` otherwise; draw times in `drawnAt`. */
-  function workLoop(frames: FrameScheduler) {
+  /**
+   * A loop on `frames` (through `scheduler`) that draws when `work.pending`, and reports `idle`
+   * otherwise; draw times in `drawnAt`. `drawThenIdle()` draws the pending work, then, 50 ms on,
+   * runs the check frame that finds nothing.
+   */
+  function workLoop(frames: ManualFrames, scheduler: FrameScheduler = frames) {
     const work = { pending: true, drawnAt: [] as number[] };
     const loop = new FrameLoop(
       (time) => {
@@ -112,15 +116,21 @@ describe('FrameLoop', () => {
         return false;
       },
       20,
-      frames,
+      scheduler,
     );
-    return { loop, work };
+    const drawThenIdle = () => {
+      loop.schedule();
+      frames.ticks(3);
+      loop.schedule(); // the check frame after a draw
+      frames.ticks(1);
+    };
+    return { loop, work, drawThenIdle };
   }
 
   it('a frame with nothing to draw after all (idle) does not delay the next draw, and ends the loop', () => {
     const frames = new ManualFrames(1000 / 60);
     // Without `soon`: work after an idle frame waits for the next frame.
-    const { loop, work } = workLoop({ request: (c) => frames.request(c), cancel: (h) => frames.cancel(h) });
+    const { loop, work } = workLoop(frames, { request: (c) => frames.request(c), cancel: (h) => frames.cancel(h) });
     loop.schedule();
     frames.ticks(1);
     assert.equal(work.drawnAt.length, 1);
@@ -139,11 +149,8 @@ describe('FrameLoop', () => {
 
   it('after an idle frame, work that arrives is drawn when its task is done, not on a frame', () => {
     const frames = new ManualFrames(1000 / 60);
-    const { loop, work } = workLoop(frames);
-    loop.schedule();
-    frames.ticks(3);
-    loop.schedule(); // the check frame after a draw
-    frames.ticks(1);
+    const { loop, work, drawThenIdle } = workLoop(frames);
+    drawThenIdle();
     assert.equal(loop.running, false);
     work.pending = true;
     loop.schedule(); // a message asks for a frame
@@ -167,15 +174,12 @@ describe('FrameLoop', () => {
 
   it('when the scheduler will not draw outside a frame now (soon gives null), the work waits for a frame', () => {
     const frames = new ManualFrames(1000 / 60);
-    const { loop, work } = workLoop({
+    const { loop, work, drawThenIdle } = workLoop(frames, {
       request: (c) => frames.request(c),
       cancel: (h) => frames.cancel(h),
       soon: () => null,
     });
-    loop.schedule();
-    frames.ticks(4);
-    loop.schedule();
-    frames.ticks(1); // idle
+    drawThenIdle();
     work.pending = true;
     loop.schedule();
     assert.equal(frames.pending, 1, 'a frame asked for');
@@ -185,11 +189,8 @@ describe('FrameLoop', () => {
 
   it('stop cancels a draw waiting for its task to end', () => {
     const frames = new ManualFrames();
-    const { loop, work } = workLoop(frames);
-    loop.schedule();
-    frames.ticks(4);
-    loop.schedule();
-    frames.ticks(1); // idle
+    const { loop, work, drawThenIdle } = workLoop(frames);
+    drawThenIdle();
     work.pending = true;
     loop.schedule();
     loop.stop();
