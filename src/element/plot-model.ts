@@ -94,6 +94,11 @@ export class PlotModel {
     return this.#routes.get(token) ?? [];
   }
 
+  /** Indices of the traces drawn reduced by the last frame. */
+  get reducedTraces(): number[] {
+    return this.#windows.filter((w) => w.drawnReduction !== null).map((w) => w.index);
+  }
+
   /** True when a frame has something to draw. */
   get dirty(): boolean {
     return this.#needsFullDraw || this.#pendingLayout !== null || this.#windows.some((w) => w.dirty);

@@ -9,6 +9,7 @@ import type { PlotlyApi } from './plotly-api.js';
 import type { StreamEvent, TransportChoice } from './transport/connection.js';
 import { pagePool, type Lease } from './transport/shared-connection.js';
 import { traceGeometry } from './plot-geometry.js';
+import { DenseLines } from './dense-lines.js';
 import type { TraceWindow } from './trace-window.js';
 import { ViewHold, type View } from './view-hold.js';
 import { saveFile, windowsToCSV, withDownloadButton } from './data-export.js';
@@ -206,6 +207,8 @@ export class PlotlyStreamElement extends LitElement {
 
   #model = new PlotModel((error) => this.#emitError(error));
   #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS);
+  /** Reduced lines dense enough to draw without antialiasing. */
+  #denseLines = new DenseLines();
   /** This element's hold on the page's connection to its relay (shared with other charts). */
   #connection: Lease | null = null;
   #reconnects = 0;
@@ -476,6 +479,7 @@ export class PlotlyStreamElement extends LitElement {
     this.#plotted = false;
     this.#listening = false;
     this.#drawing = false;
+    this.#denseLines.reset();
   }
 
   // Before render, so a state change made here shows in this same update.
@@ -616,6 +620,7 @@ export class PlotlyStreamElement extends LitElement {
       () => {
         this.#drawing = false;
         this.#listen(gd);
+        this.#denseLines.apply(gd, this.#model.reducedTraces);
         this.#dispatch('plotly-stream-render', { kind: plan.kind, ms });
         // A redraw can change where traces are drawn (a trace's first points make it visible, tick
         // labels move the margins): one more frame reduces for the new geometry if it differs.

@@ -158,4 +158,51 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
     expect(gd(el).data[0]!.x.length).to.be.below(10_000);
     expect(gd(el).data[1]!.x).to.have.length(10_000);
   });
+  it('a dense reduced line (a band) is drawn without antialiasing; smooth and whole lines keep it; decimate off restores it', async () => {
+    const el = await chart({
+      data: [
+        { x: [], y: [], stream: { token: 'A', maxpoints: 20_000 } }, // noise: a solid band
+        { x: [], y: [], stream: { token: 'B', maxpoints: 20_000 } }, // a slow sine: a smooth line
+        { x: [], y: [], stream: { token: 'C', maxpoints: 500 } }, // noise, drawn whole
+      ],
+    });
+    const noise = (i: number) => (i * 7919) % 1000;
+    for (let i = 0; i < 20_000; i++) {
+      el.write('A', { x: i, y: noise(i) });
+      el.write('B', { x: i, y: 500 * Math.sin(i / 3000) });
+      el.write('C', { x: i, y: noise(i) });
+    }
+    const group = (i: number) => div(el).querySelectorAll('.scatterlayer g.trace.scatter')[i]!;
+    const rendering = (i: number) => group(i).getAttribute('shape-rendering');
+    await drawnWhen(el, () => rendering(0) === 'optimizeSpeed', 'the band drawn fast');
+    expect(gd(el).data[1]!.x.length).to.be.below(20_000, 'the sine is reduced too');
+    expect(rendering(1)).to.equal(null, 'a smooth reduced line keeps antialiasing');
+    expect(rendering(2)).to.equal(null, 'a line drawn whole keeps antialiasing');
+    expect(getComputedStyle(group(0).querySelector('path.js-line')!).shapeRendering).to.equal('optimizespeed');
+    // New points keep it (frames after the first go by update, not react).
+    for (let i = 20_000; i < 20_100; i++) el.write('A', { x: i, y: noise(i) });
+    await drawnWhen(el, () => gd(el).data[0]!.x.at(-1) === 20_099, 'drawn');
+    expect(rendering(0)).to.equal('optimizeSpeed');
+    el.decimate = 'off';
+    await drawnWhen(el, () => gd(el).data[0]!.x.length === 20_000, 'every point');
+    expect(rendering(0)).to.equal(null, 'every point drawn: antialiased again');
+  });
+
+  it('a band that calms down gets antialiasing back', async () => {
+    const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 10_000 } }] });
+    const group = () => div(el).querySelector('.scatterlayer g.trace.scatter')!;
+    for (let i = 0; i < 10_000; i++) el.write('A', { x: i, y: (i * 7919) % 1000 });
+    await drawnWhen(el, () => group().getAttribute('shape-rendering') === 'optimizeSpeed', 'a band');
+    for (let i = 10_000; i < 20_000; i++) el.write('A', { x: i, y: 500 });
+    await drawnWhen(el, () => group().getAttribute('shape-rendering') === null, 'a flat line, antialiased');
+  });
+  it('a band on a log y axis is found dense too (its pixels, not its values, are measured)', async () => {
+    const el = await chart({
+      data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 10_000 } }],
+      layout: { yaxis: { type: 'log' } },
+    });
+    const group = () => div(el).querySelector('.scatterlayer g.trace.scatter')!;
+    for (let i = 0; i < 10_000; i++) el.write('A', { x: i, y: 1 + ((i * 7919) % 1000) });
+    await drawnWhen(el, () => group().getAttribute('shape-rendering') === 'optimizeSpeed', 'a band');
+  });
 });
