@@ -46,6 +46,8 @@ export interface ElementRun {
   rate: number;
   /** Points Plotly draws per trace at the end (fewer than maxpoints where lines are reduced). */
   drawnPerTrace: number;
+  /** Traces drawn as bands at the end: reduced lines dense enough to go without antialiasing. */
+  bandTraces: number;
   fps: number;
   browserFps: number;
   frameMs: Distribution;
@@ -236,6 +238,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           signal,
           rate,
           drawnPerTrace: round(measured.drawnPerTrace, 0),
+          bandTraces: measured.bandTraces,
           fps: round(fps, 1),
           browserFps: round(measured.rafFrames / measured.seconds, 1),
           frameMs,
@@ -252,7 +255,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         results.runs.push(run);
         log(
           `element ${label} @ ${rate}/s: ${run.fps} fps (browser ${run.browserFps}), frame p50 ${round(frameMs.p50)} ms vs floor ${round(floorMs.p50)} ms ` +
-            `(x${run.overhead}), ${run.drawnPerTrace} points drawn a trace, latency p50 ${round(run.latencyMs.p50)} / p99 ${round(run.latencyMs.p99)} ms, ` +
+            `(x${run.overhead}), ${run.drawnPerTrace} points drawn a trace (${run.bandTraces} as bands), latency p50 ${round(run.latencyMs.p50)} / p99 ${round(run.latencyMs.p99)} ms, ` +
             `lost ${run.lost}, dropped ${run.droppedByDesign}, caught up in ${run.catchUpMs} ms, feeder behind ${run.feederBehindMs} ms`,
         );
       }

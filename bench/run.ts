@@ -254,7 +254,7 @@ function summaryTable(r: BenchReport): string {
           ? `not even ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s`
           : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
         best
-          ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms${reduced ? `, drawing ${best.drawnPerTrace} points a trace` : ''}; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms, p99 ${ms(best.latencyMs.p99)} ms`
+          ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms${reduced ? `, drawing ${best.drawnPerTrace} points a trace${best.bandTraces ? ` (${best.bandTraces} lines as bands)` : ''}` : ''}; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms, p99 ${ms(best.latencyMs.p99)} ms`
           : '',
         naive === undefined
           ? best
@@ -393,8 +393,9 @@ function markdown(r: BenchReport, charts: string[]): string {
   ];
   parts.push(
     'Figures are measured side by side in one run on a shared, noisy machine: read the ratios and the',
-    "shapes, not the last digit. Frame time is the main-thread time of a drawing frame (the element's",
-    "planning and its one Plotly call, also shown alone: the difference is the element's own work); the",
+    'shapes, not the last digit. Frame time is the main-thread time of a drawing frame, from its start to',
+    "the element's plotly-stream-render event (planning, the one Plotly call, also shown alone, and what",
+    "follows the call: the difference is the element's own work); the",
     'floor is a bare `Plotly.extendTraces` of the same update on the same kind of plot with full windows,',
     "in the same page, measured after the element's runs (so Plotly's code is warm for it).",
     '',
@@ -425,7 +426,7 @@ function markdown(r: BenchReport, charts: string[]): string {
           rate(x.rate),
           x.fps,
           x.browserFps,
-          x.drawnPerTrace,
+          x.bandTraces ? `${x.drawnPerTrace} (${x.bandTraces} as bands)` : x.drawnPerTrace,
           `${ms(x.frameMs.p50)} / ${ms(x.frameMs.p95)} / ${ms(x.frameMs.max)}`,
           ms(x.callMs.p50),
           ms(x.floorMs.p50),
@@ -443,7 +444,8 @@ function markdown(r: BenchReport, charts: string[]): string {
       'than maxpoints per frame); "backlog" is how long, after the feeder stopped, the page still took to',
       'receive what was sent (the input rate was more than the page could take in). "drawn points a trace"',
       'is what Plotly was given at the end: below maxpoints where a line is drawn reduced (at most four',
-      'points a pixel column); its frame time includes the reduction. The floor draws every point.',
+      'points a pixel column; "as bands": lines dense enough to be drawn without antialiasing); its frame',
+      'time includes the reduction. The floor draws every point.',
       '',
       '### The naive way: one `Plotly.extendTraces` per message',
       '',

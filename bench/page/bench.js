@@ -3,6 +3,8 @@
 'use strict';
 (() => {
   const epochNow = () => performance.timeOrigin + performance.now();
+  // The browser's own WebSocket: each run wraps this one (not the last run's wrapper).
+  const NativeWebSocket = window.WebSocket;
   const stage = () => document.getElementById('stage');
   const figureFor = (tokens, maxpoints) => ({
     data: tokens.map((token) => ({ type: 'scatter', mode: 'lines', x: [], y: [], stream: { token, maxpoints } })),
@@ -38,7 +40,7 @@
     const clocks = new Map();
     let messageMs = 0;
     // Time the element's own WebSocket message handling, and read the feeder's clock events.
-    class TimedWebSocket extends WebSocket {
+    class TimedWebSocket extends NativeWebSocket {
       set onmessage(fn) {
         super.onmessage =
           fn &&
@@ -66,12 +68,14 @@
     el.figure = figureFor(tokens, maxpoints);
     const frameMs = [];
     const latencies = [];
-    // Time each drawing frame: everything the element does in it (planning + the Plotly call).
+    // Time each drawing frame: everything the element does for it (planning, the Plotly call, and
+    // what follows the call before its plotly-stream-render event, such as marking dense lines).
+    let frameStarted = null;
     const timed = (cb, time) => {
       const before = el.stats.frames;
       const started = performance.now();
       cb(time);
-      if (el.stats.frames !== before) frameMs.push(performance.now() - started);
+      if (el.stats.frames !== before) frameStarted = started;
     };
     const base = el.frameScheduler; // the element's own: animation frames
     el.frameScheduler = {
@@ -84,6 +88,8 @@
     const callMs = [];
     el.addEventListener('plotly-stream-render', (event) => {
       renderTimes.push(performance.now());
+      if (frameStarted !== null) frameMs.push(performance.now() - frameStarted);
+      frameStarted = null;
       callMs.push(event.detail.ms);
       const x = el.graphDiv.data[0].x;
       const sentAt = clocks.get(x[x.length - 1]);
@@ -161,6 +167,8 @@
       drops: stats.drops - startStats.drops,
       lost,
       drawnPerTrace: stats.drawnPoints / el.graphDiv.data.length,
+      // Lines drawn as bands: dense enough to go without antialiasing.
+      bandTraces: el.graphDiv.querySelectorAll('g.trace[shape-rendering="optimizeSpeed"]').length,
       received: stats.messages - startStats.messages,
       drainMs,
       heapStart: run.heapStart,
