@@ -15,7 +15,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../src/relay/index.js';
-import { decodeEvents, formatPositions, type Positions, type RelayEvent } from '../src/shared/protocol.js';
+import { decodeEvents, formatPositions, runMessages, type Positions, type RelayEvent } from '../src/shared/protocol.js';
 import { RedisServer } from './redis-server.js';
 import { sseReader } from './sse-reader.js';
 
@@ -264,7 +264,7 @@ class Viewer {
       return;
     }
     if (event.type === 'run') {
-      for (const [i, message] of event.messages.entries())
+      for (const [i, message] of runMessages(event).entries())
         if (message !== null)
           this.#event({ type: 'data', token: event.token, epoch: event.epoch, offset: event.offset + i, message });
       return;

@@ -9,6 +9,7 @@ import {
   isMessageObject,
   MAX_MESSAGE_DEPTH,
   parseLine,
+  PER_POINT_KEYS,
   valueNestsDeeperThan,
   visitMessage,
   type MessageVisitor,
@@ -166,11 +167,7 @@ export class PlotModel {
     const windows = this.#routes.get(token);
     this.#stats.messages++;
     if (windows === undefined) {
-      this.#reportOnce(`${token}\n`, {
-        code: 'unknown-token',
-        token,
-        message: `no trace of the figure streams token "${token}"; its messages are not drawn (reported once per token)`,
-      });
+      this.#reportUnknownToken(token);
       return true;
     }
     // One visitor for every message (no closures per message: this runs for each point).
@@ -181,6 +178,47 @@ export class PlotModel {
     if (this.#visitAppended) this.#stats.points++;
     this.#oldestPending ??= this.#now();
     return true;
+  }
+
+  /**
+   * A run's messages as columns (each message `{key: columns[key][i]}`, scalar values, the same keys),
+   * message i stamped `time + dt[i]`: the same as writing each message, without an object per message.
+   */
+  writeColumns(
+    token: string,
+    columns: Readonly<Record<string, readonly Scalar[]>>,
+    time: number,
+    dt?: readonly number[],
+  ): void {
+    const keys: string[] = [];
+    const values: (readonly Scalar[])[] = [];
+    let count = 0;
+    for (const key in columns) {
+      const column = columns[key] as readonly Scalar[];
+      count = column.length;
+      if (PER_POINT_KEYS.has(key)) {
+        keys.push(key);
+        values.push(column);
+      } else if (this.#routes.has(token)) this.#reportUnknownKey(token, key);
+    }
+    this.#stats.messages += count;
+    const windows = this.#routes.get(token);
+    if (windows === undefined) {
+      this.#reportUnknownToken(token);
+      return;
+    }
+    this.#oldestPending ??= this.#now();
+    if (keys.length === 0) return;
+    for (let i = 0; i < count; i++) {
+      const stamp = time + (dt?.[i] ?? 0);
+      for (const window of windows) window.beginPoint(stamp);
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k] as string;
+        const value = (values[k] as readonly Scalar[])[i] as Scalar;
+        for (const window of windows) window.append(key, value);
+      }
+    }
+    this.#stats.points += count;
   }
 
   /** One NDJSON line: a blank one is a heartbeat, a bad one is rejected like a non-object. */
@@ -213,14 +251,7 @@ export class PlotModel {
       this.#pendingLayout = Object.assign(this.#pendingLayout ?? {}, update);
       Object.assign(this.#appliedLayout, update);
     },
-    unknownKey: (path) => {
-      const token = this.#visitToken;
-      this.#reportOnce(`${token}\n${path}`, {
-        code: 'unknown-key',
-        token,
-        message: `"${path}" is not a per-point key, so its scalar values are ignored (reported once per token)`,
-      });
-    },
+    unknownKey: (path) => this.#reportUnknownKey(this.#visitToken, path),
     badLayout: () => {
       this.#stats.rejected++;
       this.#error({
@@ -303,6 +334,22 @@ export class PlotModel {
     }
     this.#stats.drawnPoints = this.#windows.reduce((sum, w) => sum + w.drawnPoints, 0);
     return plan;
+  }
+
+  #reportUnknownToken(token: string): void {
+    this.#reportOnce(`${token}\n`, {
+      code: 'unknown-token',
+      token,
+      message: `no trace of the figure streams token "${token}"; its messages are not drawn (reported once per token)`,
+    });
+  }
+
+  #reportUnknownKey(token: string, path: string): void {
+    this.#reportOnce(`${token}\n${path}`, {
+      code: 'unknown-key',
+      token,
+      message: `"${path}" is not a per-point key, so its scalar values are ignored (reported once per token)`,
+    });
   }
 
   #reportOnce(key: string, error: StreamError): void {

@@ -711,9 +711,11 @@ export class PlotlyStreamElement extends LitElement {
         // Each point is stamped with when the relay accepted it (an older relay sends no time: now).
         const time = event.time ?? Date.now();
         const dt = event.dt;
-        event.messages.forEach((message, i) => {
-          if (message !== null) this.#model.write(event.token, message, time + (dt?.[i] ?? 0));
-        });
+        if (event.columns !== undefined) this.#model.writeColumns(event.token, event.columns, time, dt);
+        else
+          event.messages?.forEach((message, i) => {
+            if (message !== null) this.#model.write(event.token, message, time + (dt?.[i] ?? 0));
+          });
       } else if (event.type === 'reset') {
         this.#model.restart(event.token);
         this.#dispatch('plotly-stream-reset', { token: event.token });

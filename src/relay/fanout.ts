@@ -1,12 +1,13 @@
 /**
  * The live edge, shared: one feed per token listens to the engine once and at each tick builds one
- * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: one
- * `run` event for those that read runs, the same messages as `data` events for those that do not
- * (each built only when someone at the edge needs it). Per-viewer work is left to what is really
+ * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: runs
+ * with columns for those that read them, one `run` event for those that read runs only, the same
+ * messages as `data` events for those that read neither (each built only when someone at the edge
+ * needs it). Per-viewer work is left to what is really
  * per viewer: a subscription that is catching up (history replay, a resume) or off the edge gets
  * its messages on its own.
  */
-import { encodeData, encodeFrame, encodeRun } from '../shared/protocol.js';
+import { encodeColumnRuns, encodeData, encodeFrame, encodeRun } from '../shared/protocol.js';
 import { FEED_MIN_INTERVAL_MS } from './constants.js';
 import type { Engine, Listening, StoredMessage } from './engine.js';
 
@@ -34,8 +35,10 @@ export interface Tick {
   messages: readonly StoredMessage[];
   /** The messages as `data` events (null when no one at the edge reads them so). */
   data: SharedFrame | null;
-  /** The messages as one `run` event (null when no one at the edge reads runs). */
+  /** The messages as one `run` event (null when no one at the edge reads runs without columns). */
   run: SharedFrame | null;
+  /** The messages as runs with columns where they fit (null when no one at the edge reads columns). */
+  columns: SharedFrame | null;
 }
 
 function sharedFrame(text: string): SharedFrame {
@@ -46,6 +49,8 @@ function sharedFrame(text: string): SharedFrame {
 export interface FeedMember {
   /** The member reads `run` events. */
   readonly runs: boolean;
+  /** The member reads runs with `columns` (only with `runs`). */
+  readonly columns: boolean;
   /** A live message, while the member is catching up (it holds it until its replay is sent). */
   onMessage(token: string, epoch: string, message: StoredMessage): void;
   /** This tick's frame, once the member is at the live edge. */
@@ -120,31 +125,26 @@ class TokenFeed {
     this.#scheduled = false;
     if (this.#messages.length === 0) return;
     this.#lastFlush = performance.now();
+    let columns = false;
     let runs = false;
     let data = false;
     for (const member of this.#atEdge) {
-      if (member.runs) runs = true;
+      if (member.columns) columns = true;
+      else if (member.runs) runs = true;
       else data = true;
-      if (runs && data) break;
     }
     const token = this.#token;
     const epoch = this.#epoch;
     const messages = this.#messages;
+    const offset = (messages[0] as StoredMessage).offset;
+    const times = runs || columns ? messages.map((m) => m.time) : [];
+    const texts = runs || columns ? messages.map((m) => m.text) : [];
     const tick: Tick = {
       epoch,
       messages,
       data: data ? sharedFrame(encodeFrame(messages.map((m) => dataEvent(token, epoch, m)))) : null,
-      run: runs
-        ? sharedFrame(
-            encodeRun(
-              token,
-              epoch,
-              (messages[0] as StoredMessage).offset,
-              messages.map((m) => m.time),
-              messages.map((m) => m.text),
-            ),
-          )
-        : null,
+      run: runs ? sharedFrame(encodeRun(token, epoch, offset, times, texts)) : null,
+      columns: columns ? sharedFrame(encodeFrame(encodeColumnRuns(token, epoch, offset, times, texts))) : null,
     };
     this.#messages = [];
     for (const member of this.#atEdge) member.onTick(token, tick);

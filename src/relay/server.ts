@@ -303,14 +303,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   function subscribe(
     kind: 'websocket' | 'sse',
     sink: FrameSink,
-    { request: { tokens, invalid, resume, runs }, tooMany }: { request: SubscribeRequest; tooMany: string[] },
+    { request: { tokens, invalid, resume, runs, columns }, tooMany }: { request: SubscribeRequest; tooMany: string[] },
     grant: ReadGrant | null,
   ): { subscription: Subscription; done: () => void } {
     const subscription = new Subscription(
       fanout,
       tokens,
       sink,
-      { maxBufferedBytes: o.maxBufferedBytes, runs },
+      { maxBufferedBytes: o.maxBufferedBytes, runs, columns },
       {
         onTooSlow: (names) => {
           for (const name of names) metrics.token(name).slowDisconnects++;

@@ -12,6 +12,7 @@ import {
   encodeHeartbeat,
   encodeReady,
   encodeReset,
+  encodeColumnRuns,
   encodeRun,
   formatPositions,
   type Positions,
@@ -64,6 +65,8 @@ export interface SubscriptionOptions {
   maxBufferedBytes: number;
   /** The viewer reads `run` events (it asked with `runs=1`): consecutive messages of a token go as one. */
   runs?: boolean;
+  /** The viewer also reads runs with `columns` (it asked with `columns=1` too; only with `runs`). */
+  columns?: boolean;
 }
 
 /** Consecutive messages of one token being gathered into one `run` event. */
@@ -77,6 +80,7 @@ interface OpenRun {
 
 export class Subscription implements FeedMember {
   readonly runs: boolean;
+  readonly columns: boolean;
   /** The tokens subscribed now (control messages add and drop some), in the order they came. */
   readonly #tokens: Set<string>;
   readonly #fanout: Fanout;
@@ -115,6 +119,7 @@ export class Subscription implements FeedMember {
     this.#sink = sink;
     this.#maxBufferedBytes = options.maxBufferedBytes;
     this.runs = options.runs ?? false;
+    this.columns = this.runs && (options.columns ?? false);
     this.#events = events;
   }
 
@@ -239,7 +244,7 @@ export class Subscription implements FeedMember {
     }
     // What this subscription queued on its own (its replay, `ready`) goes first.
     this.#flush();
-    const frame = (this.runs ? tick.run : tick.data) as SharedFrame;
+    const frame = (this.columns ? tick.columns : this.runs ? tick.run : tick.data) as SharedFrame;
     if (this.#overLimit(this.#sink.bufferedBytes() + frame.bytes.length)) {
       this.#tooSlow();
       return;
@@ -325,7 +330,8 @@ export class Subscription implements FeedMember {
     const run = this.#run;
     if (run === null) return;
     this.#run = null;
-    this.#pending.push(encodeRun(run.token, run.epoch, run.offset, run.times, run.texts));
+    if (this.columns) this.#pending.push(...encodeColumnRuns(run.token, run.epoch, run.offset, run.times, run.texts));
+    else this.#pending.push(encodeRun(run.token, run.epoch, run.offset, run.times, run.texts));
   }
 
   #enqueue(event: string): void {

@@ -4,7 +4,7 @@
  * the events (encoded by the relay, decoded by the element) and the WebSocket close codes.
  * docs/protocol.md describes it for people writing another relay or client.
  */
-import { isMessageObject, isValidToken } from './messages.js';
+import { isMessageObject, isValidToken, type Scalar } from './messages.js';
 
 /** Where a subscriber is in a token's stream: the history's epoch and the last offset it has. */
 export interface Position {
@@ -62,7 +62,8 @@ export interface DataEvent {
 /**
  * Consecutive messages of one token, in one event: message i is at `offset + i`, accepted at
  * `time + dt[i]` (`dt` left out when they all share `time`). Sent only to a subscriber that asked
- * with `runs=1`; a message that is not an object is null (reported, its offset still counted).
+ * with `runs=1`. The messages come as `messages` (a message that is not an object is null: reported,
+ * its offset still counted) or, to a subscriber that also asked with `columns=1`, as `columns`.
  */
 export interface RunEvent {
   type: 'run';
@@ -74,7 +75,21 @@ export interface RunEvent {
   time?: number;
   /** Each message's time after `time`, in ms. */
   dt?: number[];
-  messages: Array<Record<string, unknown> | null>;
+  /** The messages in order (absent when `columns` holds them). */
+  messages?: Array<Record<string, unknown> | null>;
+  /**
+   * The messages as columns, for messages that all have the same keys and only scalar values
+   * (`{"x": 1, "y": 2}`, not `layout`): message i is `{key: columns[key][i]}` for each key, and
+   * every column is as long as the run. One array of numbers parses without an object per message.
+   */
+  columns?: Record<string, Scalar[]>;
+}
+
+/** How many messages a run holds. */
+export function runLength(run: RunEvent): number {
+  if (run.messages !== undefined) return run.messages.length;
+  for (const key in run.columns) return (run.columns[key] as Scalar[]).length;
+  return 0;
 }
 
 /**
@@ -149,6 +164,17 @@ export function runOf(event: DataEvent): RunEvent {
   return run;
 }
 
+/** A run's messages as objects, whichever way they came (for readers that need no speed: a message per object). */
+export function runMessages(run: RunEvent): Array<Record<string, unknown> | null> {
+  if (run.messages !== undefined) return run.messages;
+  const columns = run.columns ?? {};
+  return Array.from({ length: runLength(run) }, (_, i) => {
+    const message: Record<string, unknown> = {};
+    for (const key in columns) message[key] = (columns[key] as Scalar[])[i];
+    return message;
+  });
+}
+
 /**
  * The part of a run past a position (what a subscriber at `position` does not have yet): the run
  * itself, a run of its later messages, or null when it has them all. A position in another epoch
@@ -157,8 +183,14 @@ export function runOf(event: DataEvent): RunEvent {
 export function runAfter(run: RunEvent, position: Position | undefined): RunEvent | null {
   if (position === undefined || position.epoch !== run.epoch || position.offset < run.offset) return run;
   const skip = position.offset - run.offset + 1;
-  if (skip >= run.messages.length) return null;
-  const rest: RunEvent = { ...run, offset: run.offset + skip, messages: run.messages.slice(skip) };
+  if (skip >= runLength(run)) return null;
+  const rest: RunEvent = { ...run, offset: run.offset + skip };
+  if (run.messages !== undefined) rest.messages = run.messages.slice(skip);
+  if (run.columns !== undefined) {
+    const columns: Record<string, Scalar[]> = {};
+    for (const key in run.columns) columns[key] = (run.columns[key] as Scalar[]).slice(skip);
+    rest.columns = columns;
+  }
   if (run.dt !== undefined) {
     // Times stay relative to the first message kept.
     const base = run.dt[skip] as number;
@@ -170,7 +202,7 @@ export function runAfter(run: RunEvent, position: Position | undefined): RunEven
 
 /** The position after a run: its last message's. */
 export function runEnd(run: RunEvent): Position {
-  return { epoch: run.epoch, offset: run.offset + run.messages.length - 1 };
+  return { epoch: run.epoch, offset: run.offset + runLength(run) - 1 };
 }
 
 /** WebSocket close codes the relay uses (the only place they are written). */
@@ -211,6 +243,11 @@ export function encodeRun(
   times: readonly number[],
   messageJsons: readonly string[],
 ): string {
+  return encodeRunWith(token, epoch, offset, times, `"messages":[${messageJsons.join(',')}]`);
+}
+
+/** A `run` event's text around its messages' part (`"messages":[...]` or `"columns":{...}`). */
+function encodeRunWith(token: string, epoch: string, offset: number, times: readonly number[], body: string): string {
   const time = times[0] ?? 0;
   let dt = '';
   for (const t of times) {
@@ -219,7 +256,170 @@ export function encodeRun(
       break;
     }
   }
-  return `{"type":"run","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset},"time":${time}${dt},"messages":[${messageJsons.join(',')}]}`;
+  return `{"type":"run","token":${JSON.stringify(token)},"epoch":${JSON.stringify(epoch)},"offset":${offset},"time":${time}${dt},${body}}`;
+}
+
+/** Runs this short or shorter go as messages: as columns they would not be smaller. */
+export const MIN_COLUMNS_RUN = 2;
+
+/** Keys a run's columns never hold: `layout` is not per point, `__proto__` is not a plain key in JavaScript. */
+function notAColumn(key: string): boolean {
+  return key === 'layout' || key === '__proto__';
+}
+
+const enum Char {
+  Quote = 0x22,
+  Backslash = 0x5c,
+  Comma = 0x2c,
+  Colon = 0x3a,
+  OpenBrace = 0x7b,
+  CloseBrace = 0x7d,
+  OpenBracket = 0x5b,
+}
+
+function skipSpace(text: string, at: number): number {
+  let i = at;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
+    i++;
+  }
+}
+
+/** Where the JSON string starting at `at` (its quote) ends, after its closing quote; -1 if it does not. */
+function stringEnd(text: string, at: number): number {
+  for (let i = at + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === Char.Backslash) i++;
+    else if (c === Char.Quote) return i + 1;
+  }
+  return -1;
+}
+
+/** Where the scalar value starting at `at` ends (a string, a number, true, false, null); -1 for an object or array. */
+function scalarEnd(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c === Char.OpenBrace || c === Char.OpenBracket) return -1;
+  if (c === Char.Quote) return stringEnd(text, at);
+  let i = at;
+  for (;;) {
+    const d = text.charCodeAt(i);
+    if (
+      d === Char.Comma ||
+      d === Char.CloseBrace ||
+      d === 0x20 ||
+      d === 0x0a ||
+      d === 0x0d ||
+      d === 0x09 ||
+      i >= text.length
+    )
+      return i === at ? -1 : i;
+    i++;
+  }
+}
+
+/**
+ * The keys of a message's text (valid JSON: the relay stores only such), as written, quotes
+ * included, when it is a flat object of scalar values with at least one key, none escaped (so a
+ * key's text is its name), none twice and none that cannot be a column; else null. Read, not parsed.
+ */
+function flatKeys(text: string): string[] | null {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== Char.OpenBrace) return null;
+  const keys: string[] = [];
+  for (i = skipSpace(text, i + 1); ; i = skipSpace(text, i + 1)) {
+    if (text.charCodeAt(i) !== Char.Quote) return null; // the `}` of an empty object
+    const keyEnd = stringEnd(text, i);
+    if (keyEnd === -1) return null;
+    const key = text.slice(i, keyEnd);
+    if (key.includes('\\') || notAColumn(key.slice(1, -1)) || keys.includes(key)) return null;
+    keys.push(key);
+    i = skipSpace(text, keyEnd);
+    if (text.charCodeAt(i) !== Char.Colon) return null;
+    i = scalarEnd(text, skipSpace(text, i + 1));
+    if (i === -1) return null;
+    i = skipSpace(text, i);
+    if (text.charCodeAt(i) === Char.Comma) continue;
+    if (text.charCodeAt(i) !== Char.CloseBrace) return null;
+    return skipSpace(text, i + 1) === text.length ? keys : null;
+  }
+}
+
+/**
+ * Appends a message's values to `columns` (one list per key) when its text has exactly `keys`, in
+ * that order, each with a scalar value; else appends nothing and returns false.
+ */
+function readColumns(text: string, keys: readonly string[], columns: string[][]): boolean {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== Char.OpenBrace) return false;
+  // Values pushed so far for this message: taken back if it turns out not to fit.
+  let pushed = 0;
+  for (i = skipSpace(text, i + 1); pushed < keys.length;) {
+    const key = keys[pushed] as string;
+    if (!text.startsWith(key, i)) break;
+    i = skipSpace(text, i + key.length);
+    if (text.charCodeAt(i) !== Char.Colon) break;
+    const start = skipSpace(text, i + 1);
+    const end = scalarEnd(text, start);
+    if (end === -1) break;
+    (columns[pushed] as string[]).push(text.slice(start, end));
+    pushed++;
+    i = skipSpace(text, end);
+    const c = text.charCodeAt(i);
+    i = skipSpace(text, i + 1);
+    if (pushed === keys.length) {
+      if (c === Char.CloseBrace && i === text.length) return true;
+      break;
+    }
+    if (c !== Char.Comma) break;
+  }
+  for (let k = 0; k < pushed; k++) (columns[k] as string[]).pop();
+  return false;
+}
+
+/**
+ * A token's consecutive messages as `run` events for a subscriber that reads columns (`columns=1`):
+ * each stretch of at least `MIN_COLUMNS_RUN` messages with the same keys, in the same order, and
+ * only scalar values becomes one run with `columns`, the messages between them runs with
+ * `messages`. The messages' texts are read, not parsed: each value goes into its column as it was
+ * written, so the viewer's parse gives exactly what parsing the message would. Built once per tick
+ * for every viewer at the edge.
+ */
+export function encodeColumnRuns(
+  token: string,
+  epoch: string,
+  offset: number,
+  times: readonly number[],
+  messageJsons: readonly string[],
+): string[] {
+  const events: string[] = [];
+  const count = messageJsons.length;
+  let plainFrom = 0;
+  let i = 0;
+  while (i < count) {
+    const keys = flatKeys(messageJsons[i] as string);
+    if (keys === null) {
+      i++;
+      continue;
+    }
+    const columns = keys.map(() => [] as string[]);
+    let end = i;
+    while (end < count && readColumns(messageJsons[end] as string, keys, columns)) end++;
+    if (end - i < MIN_COLUMNS_RUN) {
+      i = Math.max(end, i + 1);
+      continue;
+    }
+    if (i > plainFrom)
+      events.push(
+        encodeRun(token, epoch, offset + plainFrom, times.slice(plainFrom, i), messageJsons.slice(plainFrom, i)),
+      );
+    const body = keys.map((key, k) => `${key}:[${(columns[k] as string[]).join(',')}]`).join(',');
+    events.push(encodeRunWith(token, epoch, offset + i, times.slice(i, end), `"columns":{${body}}`));
+    plainFrom = i = end;
+  }
+  if (count > plainFrom)
+    events.push(encodeRun(token, epoch, offset + plainFrom, times.slice(plainFrom), messageJsons.slice(plainFrom)));
+  return events;
 }
 
 /** A `reset` event: `offset` is the position just before the first message that follows. */
@@ -265,6 +465,8 @@ export const SubscribeParam = {
   accessToken: 'access_token',
   /** `1`: the subscriber reads `run` events (without it, every message is its own `data` event). */
   runs: 'runs',
+  /** `1` (with `runs=1`): the subscriber also reads runs whose messages come as `columns`. */
+  columns: 'columns',
 } as const;
 
 /** The version of the control messages this relay reads (announced in its first `ready`). */
@@ -325,6 +527,8 @@ export interface SubscribeRequest {
   resume: Positions;
   /** The subscriber reads `run` events. */
   runs: boolean;
+  /** The subscriber reads runs with `columns` (only with `runs`). */
+  columns: boolean;
 }
 
 /** A query string's values by name (`URLSearchParams` in browsers and Node). */
@@ -340,11 +544,13 @@ export function parseSubscribeRequest(query: QueryValues, lastEventId?: string):
   const asked = [...new Set(query.getAll(SubscribeParam.token))];
   const resumeValues = query.getAll(SubscribeParam.resume);
   if (lastEventId !== undefined) resumeValues.unshift(lastEventId);
+  const runs = query.getAll(SubscribeParam.runs).includes('1');
   return {
     tokens: asked.filter(isValidToken),
     invalid: asked.filter((token) => !isValidToken(token)),
     resume: parsePositions(resumeValues),
-    runs: query.getAll(SubscribeParam.runs).includes('1'),
+    runs,
+    columns: runs && query.getAll(SubscribeParam.columns).includes('1'),
   };
 }
 
@@ -360,24 +566,46 @@ function checkRun(value: Record<string, unknown>, errors: string[]): RunEvent | 
   if (!isValidToken(value['token'])) return 'run event without a valid token';
   if (typeof value['epoch'] !== 'string') return 'run event without an epoch';
   if (!Number.isSafeInteger(value['offset'])) return 'run event without an integer offset';
-  const messages = value['messages'];
-  if (!Array.isArray(messages) || messages.length === 0) return 'run event without messages';
-  for (let i = 0; i < messages.length; i++) {
-    if (isMessageObject(messages[i])) continue;
-    errors.push(`run event message ${i} is not an object`);
-    messages[i] = null;
+  let length: number;
+  if (value['columns'] !== undefined) {
+    const columns = checkColumns(value['columns']);
+    if (typeof columns === 'string') return columns;
+    length = columns;
+    delete value['messages'];
+  } else {
+    const messages = value['messages'];
+    if (!Array.isArray(messages) || messages.length === 0) return 'run event without messages';
+    for (let i = 0; i < messages.length; i++) {
+      if (isMessageObject(messages[i])) continue;
+      errors.push(`run event message ${i} is not an object`);
+      messages[i] = null;
+    }
+    length = messages.length;
   }
   if (value['time'] !== undefined && !Number.isFinite(value['time'])) delete value['time'];
   const dt = value['dt'];
   if (
     dt !== undefined &&
-    (value['time'] === undefined ||
-      !Array.isArray(dt) ||
-      dt.length !== messages.length ||
-      !dt.every((d) => Number.isFinite(d)))
+    (value['time'] === undefined || !Array.isArray(dt) || dt.length !== length || !dt.every((d) => Number.isFinite(d)))
   )
     delete value['dt'];
   return value as unknown as RunEvent;
+}
+
+/** A run's columns: their length, or why they cannot be used (the whole run is refused: no message is whole). */
+function checkColumns(columns: unknown): number | string {
+  if (!isMessageObject(columns)) return 'run event columns must be an object of arrays';
+  let length = -1;
+  for (const key in columns) {
+    if (notAColumn(key)) return `run event columns cannot hold "${key}"`;
+    const column = columns[key];
+    if (!Array.isArray(column) || column.length === 0) return `run event column "${key}" is not a non-empty array`;
+    if (length !== -1 && column.length !== length) return 'run event columns differ in length';
+    length = column.length;
+    for (const value of column)
+      if (typeof value === 'object' && value !== null) return `run event column "${key}" holds a non-scalar value`;
+  }
+  return length === -1 ? 'run event without columns' : length;
 }
 
 /** An event, an error text, or null for a type this client does not know (newer relays may add some). */

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { decodeEvents, type DataEvent, type RelayEvent } from '../../src/shared/protocol.js';
+import { decodeEvents, runMessages, type DataEvent, type RelayEvent } from '../../src/shared/protocol.js';
 import { sseReader } from '../../scripts/sse-reader.js';
 
 /** Collects relay events and resolves waits on them. */
@@ -226,7 +226,7 @@ export function dataOf(events: RelayEvent[]): DataEvent[] {
   return events.flatMap((e): DataEvent[] => {
     if (e.type === 'data') return [e];
     if (e.type !== 'run') return [];
-    return e.messages.map((message, i) => ({
+    return runMessages(e).map((message, i) => ({
       type: 'data',
       token: e.token,
       epoch: e.epoch,

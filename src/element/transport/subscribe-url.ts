@@ -2,8 +2,9 @@
 import { SubscribeParam, formatPosition, type Positions } from '../../shared/protocol.js';
 
 /**
- * Builds `${base}/subscribe?token=..&resume=..&runs=1` for a transport, from an http(s) or ws(s)
- * base (`runs=1`: the element reads `run` events; a relay that does not know them ignores it).
+ * Builds `${base}/subscribe?token=..&resume=..&runs=1&columns=1` for a transport, from an http(s) or
+ * ws(s) base (`runs=1`: the element reads `run` events; `columns=1`: also runs with columns; a relay
+ * that does not know them ignores them).
  */
 export function subscribeUrl(
   base: string,
@@ -24,6 +25,7 @@ export function subscribeUrl(
     url.searchParams.append(SubscribeParam.resume, formatPosition(token, position));
   }
   url.searchParams.set(SubscribeParam.runs, '1');
+  url.searchParams.set(SubscribeParam.columns, '1');
   // Browsers cannot set headers on WebSocket or EventSource: the read token goes in the query.
   if (accessToken !== undefined && accessToken !== '') url.searchParams.set(SubscribeParam.accessToken, accessToken);
   return url;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFigure } from '../../../src/element/figure.js';
-import { modelOf as model } from '../../support/plot-model.js';
+import { modelOf, modelOf as model } from '../../support/plot-model.js';
 import type { ExtendPlan, ReactPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
 
 describe('PlotModel', () => {
@@ -98,5 +98,47 @@ describe('PlotModel', () => {
     );
     assert.equal(m.stats.rejected, 2);
     assert.deepEqual((m.takeFrame() as ExtendPlan).update, { y: [[3]] });
+  });
+  it('writeColumns does what writing each message does: points, times (gap points), unknown keys, counters, the frame', () => {
+    const figure = {
+      data: [
+        { x: [], y: [], stream: { token: 'A', maxpoints: 6, gap: 50 } },
+        { x: [], y: [], stream: { token: 'A', maxpoints: 6 } },
+      ],
+    };
+    const rows = [
+      { x: 1, y: 10, t: 'a' },
+      { x: 2, y: null, t: 'b' },
+      { x: 3, y: 30, t: 'c' },
+      { x: 4, y: 40, t: 'd' },
+    ];
+    const dt = [0, 10, 100, 101];
+    const one = modelOf(figure);
+    rows.forEach((row, i) => one.m.write('A', row, 1000 + (dt[i] as number)));
+    one.m.write('nobody', { y: 1 });
+    const columns = modelOf(figure);
+    columns.m.writeColumns('A', { x: [1, 2, 3, 4], y: [10, null, 30, 40], t: ['a', 'b', 'c', 'd'] }, 1000, dt);
+    columns.m.writeColumns('nobody', { y: [1] }, 1000);
+    assert.deepEqual(columns.m.windowsByTrace(), one.m.windowsByTrace());
+    assert.deepEqual(columns.m.window(0)?.['x'], [1, 2, 2, 3, 4], 'a gap point where 90 ms passed');
+    assert.deepEqual(columns.m.stats, one.m.stats);
+    assert.deepEqual(columns.errors, one.errors);
+    assert.deepEqual(
+      columns.errors.map((e) => e.code),
+      ['unknown-key', 'unknown-token'],
+    );
+    assert.deepEqual(columns.m.takeFrame(), one.m.takeFrame());
+  });
+
+  it('writeColumns without a per-point key counts the messages and appends nothing', () => {
+    const { m, errors } = modelOf({ data: [{ y: [], stream: { token: 'A' } }] });
+    m.writeColumns('A', { t: [1, 2, 3] }, 0);
+    assert.equal(m.stats.messages, 3);
+    assert.equal(m.stats.points, 0);
+    assert.deepEqual(m.window(0), { y: [] });
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['unknown-key'],
+    );
   });
 });

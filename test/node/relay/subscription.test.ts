@@ -430,6 +430,7 @@ describe('Subscription (on a recording sink)', () => {
       messages: [message],
       data: { text: frame, bytes: Buffer.from(frame) },
       run: null,
+      columns: null,
     });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(
@@ -481,6 +482,36 @@ describe('Subscription (on a recording sink)', () => {
     runs.close();
     data.close();
   });
+
+  it('columns=1: flat messages go as runs with columns, in the replay and live, split around the others; every viewer sees the same messages', async () => {
+    const engine = new MemoryEngine({ messages: 100, bytes: 1e6 });
+    for (let y = 1; y <= 4; y++) engine.publish('A', `{"x":${y},"y":${y}}`, 1000 + y);
+    engine.publish('A', '{"layout":{"title":"t"}}', 1005);
+    engine.publish('A', '{"x":6,"y":6}', 1006);
+    const fanout = new Fanout(engine);
+    const sinks = { columns: recordingSink(), runs: recordingSink(), data: recordingSink() };
+    const subscriptions = [
+      new Subscription(fanout, ['A'], sinks.columns.sink, { maxBufferedBytes: 1e6, runs: true, columns: true }, quiet),
+      new Subscription(fanout, ['A'], sinks.runs.sink, { maxBufferedBytes: 1e6, runs: true }, quiet),
+      new Subscription(fanout, ['A'], sinks.data.sink, { maxBufferedBytes: 1e6, columns: true }, quiet),
+    ];
+    const replayed = Promise.all(Object.values(sinks).map((s) => s.nextFrame()));
+    await Promise.all(subscriptions.map((s) => s.start(new Map())));
+    await replayed;
+    const shape = (events: RelayEvent[]) =>
+      events.map((e) => (e.type === 'run' ? `${e.offset}:${e.columns ? 'columns' : 'messages'}` : e.type));
+    assert.deepEqual(shape(sinks.columns.events()), ['reset', '1:columns', '5:messages', 'ready']);
+    assert.deepEqual(shape(sinks.runs.events()), ['reset', '1:messages', 'ready']);
+    assert.ok(!sinks.data.events().some((e) => e.type === 'run'), 'columns=1 without runs=1: data events');
+    const ticked = Promise.all(Object.values(sinks).map((s) => s.nextFrame()));
+    for (const y of [7, 8, 9]) engine.publish('A', `{"x":${y},"y":${y}}`, 2000 + y);
+    await ticked;
+    assert.deepEqual(shape(sinks.columns.events()).at(-1), '7:columns');
+    const expected = dataOf(sinks.data.events());
+    assert.equal(expected.length, 9);
+    for (const sink of [sinks.columns, sinks.runs]) assert.deepEqual(dataOf(sink.events()), expected);
+    for (const subscription of subscriptions) subscription.close();
+  });
 });
 
 describe('run events over the real relay (runs=1)', () => {
@@ -504,6 +535,30 @@ describe('run events over the real relay (runs=1)', () => {
     ws.socket.close();
     sse.close();
     old.socket.close();
+  });
+
+  it('WebSocket and SSE viewers with columns=1 get every message once, in order, mostly as columns, and resume exactly', async () => {
+    const ws = await wsSubscribe(relay.url, 'token=c1&runs=1&columns=1');
+    const sse = await sseSubscribe(relay.url, 'token=c1&runs=1&columns=1');
+    for (const viewer of [ws, sse]) await viewer.until((e) => e.some((x) => x.type === 'ready'));
+    await publish(relay, 'c1', 1, 400);
+    for (const viewer of [ws, sse]) await viewer.untilMessages(400);
+    for (const viewer of [ws, sse]) {
+      assert.deepEqual(offsets(viewer.events), range(1, 400));
+      assert.deepEqual(ys(viewer.events), range(1, 400));
+      assert.ok(viewer.events.some((e) => e.type === 'run' && e.columns !== undefined));
+    }
+    sse.close();
+    await publish(relay, 'c1', 401, 450);
+    const again = await sseSubscribe(relay.url, 'token=c1&runs=1&columns=1', { 'last-event-id': sse.lastId as string });
+    await again.until((e) => e.some((x) => x.type === 'ready'));
+    assert.deepEqual(offsets(again.events), range(401, 450));
+    assert.ok(
+      again.events.some((e) => e.type === 'run' && e.columns !== undefined),
+      'the replay as columns',
+    );
+    again.close();
+    ws.socket.close();
   });
 
   it('resume positions stay exact when runs are batched: WebSocket resume and SSE Last-Event-ID', async () => {

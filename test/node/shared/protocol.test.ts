@@ -10,6 +10,7 @@ import {
   encodeHeartbeat,
   encodeReady,
   encodeReset,
+  encodeColumnRuns,
   encodeRun,
   formatPositions,
   parsePositions,
@@ -17,6 +18,7 @@ import {
   RELAY_ERROR_CODES,
   runAfter,
   runEnd,
+  runMessages,
   runOf,
   type RelayErrorCode,
   type RelayEvent,
@@ -133,7 +135,7 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
     ]);
     const url = subscribeUrl('http://relay.test/base', ['A', 'b_2', 'C'], positions, 'ws');
     const request = parseSubscribeRequest(url.searchParams);
-    assert.deepEqual(request, { tokens: ['A', 'b_2', 'C'], invalid: [], resume: positions, runs: true });
+    assert.deepEqual(request, { tokens: ['A', 'b_2', 'C'], invalid: [], resume: positions, runs: true, columns: true });
   });
 
   it('the relay reads Last-Event-ID, drops repeated tokens and lists the invalid ones', () => {
@@ -310,6 +312,152 @@ describe('run events (consecutive messages of a token in one event)', () => {
     });
   });
 
+  it('columns: what encodeColumnRuns sends decodes back to every message, in order, with its offset and time', () => {
+    const message = fc.oneof(
+      fc.record({ x: fc.integer(), y: fc.double({ noNaN: true }) }),
+      fc.record({ x: fc.integer(), y: fc.integer(), z: fc.integer() }), // one key more
+      fc.record({ y: fc.integer(), x: fc.integer() }), // the same keys in another order
+      fc.record({ y: fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.integer()) }),
+      fc.record({ 'marker.color': fc.string(), y: fc.integer() }),
+      fc.constant({ y: [1, 2] }),
+      fc.constant({ marker: { color: 'red' }, y: 1 }),
+      fc.constant({ layout: { title: 't' } }),
+      fc.constant({ y: -0 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.tuple(message, fc.boolean()).map(([m, spaced]) =>
+              // As some producers write it: spaces between the tokens (never inside strings: JSON escapes newlines).
+              spaced ? JSON.stringify(m, null, 1).replace(/\n/g, ' ') : JSON.stringify(m),
+            ),
+            fc.constant('{"y":1e400}'),
+            fc.constant('{"__proto__":1,"y":2}'),
+          ),
+          {
+            minLength: 1,
+            maxLength: 40,
+          },
+        ),
+        fc.integer({ min: 1, max: 1000 }),
+        (texts, offset) => {
+          const times = texts.map((_, i) => 1000 + i * 3);
+          const { events, errors } = decodeEvents(encodeFrame(encodeColumnRuns('A', 'e', offset, times, texts)));
+          assert.deepEqual(errors, []);
+          const got: { offset: number; time: number; message: unknown }[] = [];
+          for (const event of events as RunEvent[])
+            runMessages(event).forEach((message, i) =>
+              got.push({ offset: event.offset + i, time: (event.time ?? 0) + (event.dt?.[i] ?? 0), message }),
+            );
+          assert.deepEqual(
+            got,
+            texts.map((text, i) => ({ offset: offset + i, time: times[i], message: JSON.parse(text) })),
+          );
+        },
+      ),
+    );
+  });
+
+  it('columns: same-key scalar messages go as one run with columns, shorter than the same run of messages', () => {
+    const texts = Array.from({ length: 50 }, (_, i) => `{"x":${1000 + i},"y":${i % 7}}`);
+    const times = texts.map(() => 5);
+    const events = encodeColumnRuns('A', 'e', 1, times, texts);
+    assert.equal(events.length, 1);
+    assert.ok((events[0] as string).length < encodeRun('A', 'e', 1, times, texts).length * 0.7);
+    const run = decodeEvents(events[0] as string).events[0] as RunEvent;
+    assert.equal(run.messages, undefined);
+    assert.deepEqual(run.columns, { x: texts.map((_, i) => 1000 + i), y: texts.map((_, i) => i % 7) });
+    // A layout message between two stretches splits them; a lone message stays a message.
+    const mixed = encodeColumnRuns(
+      'A',
+      'e',
+      1,
+      [1, 1, 1, 1, 1, 1],
+      ['{"y":1}', '{"y":2}', '{"layout":{"title":"t"}}', '{"y":3}', '{"x":1,"y":4}', '{"x":2,"y":5}'],
+    );
+    assert.deepEqual(
+      decodeEvents(encodeFrame(mixed)).events.map((e) => [
+        (e as RunEvent).offset,
+        (e as RunEvent).columns ? 'columns' : 'messages',
+      ]),
+      [
+        [1, 'columns'],
+        [3, 'messages'],
+        [5, 'columns'],
+      ],
+    );
+  });
+
+  it('columns: message texts are read as written (spaces, escapes, commas and braces in strings, exponents)', () => {
+    const texts = [
+      ' { "y" : "a,b}\\"c" , "x":1e400 } ',
+      '{"y":"\\u00e9","x":-0}',
+      '{"y":"","x":1.50}',
+      '{"y":"x","x":2,"z":3}', // another key: its own message
+      '{"\\u0079":"escaped key","x":3}', // an escaped key: never a column
+      '{"y":"q","x":4}',
+    ];
+    const events = encodeColumnRuns('A', 'e', 1, [1, 1, 1, 1, 1, 1], texts);
+    const decoded = decodeEvents(encodeFrame(events));
+    assert.deepEqual(decoded.errors, []);
+    const runs = decoded.events as RunEvent[];
+    assert.deepEqual(
+      runs.map((r) => [r.offset, r.columns === undefined ? 'messages' : 'columns']),
+      [
+        [1, 'columns'],
+        [4, 'messages'],
+      ],
+    );
+    assert.deepEqual(
+      runs.flatMap((r) => runMessages(r)),
+      texts.map((t) => JSON.parse(t)),
+    );
+    assert.ok(Object.is(runs[0]?.columns?.['x']?.[1], -0), '-0 stays -0');
+    assert.equal(runs[0]?.columns?.['x']?.[0], Infinity, 'as the message itself parses');
+  });
+
+  it('columns: runAfter cuts every column and the times; runEnd counts the column length', () => {
+    const r = decodeEvents(
+      encodeColumnRuns(
+        'A',
+        'e',
+        10,
+        [100, 100, 101, 105],
+        ['{"x":1,"y":5}', '{"x":2,"y":6}', '{"x":3,"y":7}', '{"x":4,"y":8}'],
+      )[0] as string,
+    ).events[0] as RunEvent;
+    assert.deepEqual(runEnd(r), { epoch: 'e', offset: 13 });
+    const rest = runAfter(r, { epoch: 'e', offset: 11 }) as RunEvent;
+    assert.deepEqual(rest.columns, { x: [3, 4], y: [7, 8] });
+    assert.equal(rest.time, 101);
+    assert.deepEqual(rest.dt, [0, 4]);
+    assert.deepEqual(runEnd(rest), { epoch: 'e', offset: 13 });
+    assert.equal(runAfter(r, { epoch: 'e', offset: 13 }), null);
+  });
+
+  it('columns: refuses columns that are not all scalar arrays of one length, or hold layout or __proto__', () => {
+    const head = '{"type":"run","token":"A","epoch":"e","offset":1,"time":1,';
+    for (const bad of [
+      '"columns":[1,2]}',
+      '"columns":{}}',
+      '"columns":{"y":3}}',
+      '"columns":{"y":[]}}',
+      '"columns":{"x":[1,2],"y":[1]}}',
+      '"columns":{"y":[1,[2]]}}',
+      '"columns":{"y":[1,{"a":2}]}}',
+      '"columns":{"layout":[1,2]}}',
+      '"columns":{"__proto__":[1,2]}}',
+    ]) {
+      const { events, errors } = decodeEvents(head + bad);
+      assert.equal(events.length, 0, bad);
+      assert.equal(errors.length, 1, bad);
+    }
+    const run = decodeEvents(`${head}"dt":[0],"columns":{"y":[1,2]}}`).events[0] as RunEvent;
+    assert.equal(run.dt, undefined, 'dt of another length is left out');
+    assert.deepEqual(run.columns, { y: [1, 2] });
+  });
+
   it('positions stay exact however runs are cut and overlap', () => {
     fc.assert(
       fc.property(
@@ -320,7 +468,7 @@ describe('run events (consecutive messages of a token in one event)', () => {
           for (const [offset, count] of runs) {
             const rest = runAfter(run(offset, count), position);
             if (rest === null) continue;
-            for (const m of rest.messages) seen.push(m?.['y'] as number);
+            for (const m of runMessages(rest)) seen.push(m?.['y'] as number);
             position = runEnd(rest);
           }
           for (let i = 1; i < seen.length; i++)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { encodeData, encodeFrame, encodeRun, type RunEvent } from '../../../../src/shared/protocol.js';
+import { encodeData, encodeFrame, encodeRun, runMessages, type RunEvent } from '../../../../src/shared/protocol.js';
 import type { StreamEvent } from '../../../../src/element/transport/connection.js';
 import { RelayConnection, type ConnectionOptions } from '../../../../src/element/transport/connection.js';
 import type { TransportHandlers, TransportKind } from '../../../../src/element/transport/types.js';
@@ -63,7 +63,7 @@ describe('RelayConnection', () => {
     assert.equal(t.connection.state, 'connecting');
     t.last().handlers.onFrame('{"type":"ready"}');
     assert.equal(t.connection.state, 'live');
-    assert.equal(t.last().url.href, 'ws://relay.test/subscribe?token=A&runs=1');
+    assert.equal(t.last().url.href, 'ws://relay.test/subscribe?token=A&runs=1&columns=1');
   });
 
   it('backs off exponentially with full jitter, capped, and resets after a stable connection', () => {
@@ -107,7 +107,7 @@ describe('RelayConnection', () => {
     t.drop();
     assert.equal(t.opened.length, 2, 'no backoff before the fallback');
     assert.equal(t.last().kind, 'sse');
-    assert.equal(t.last().url.href, 'http://relay.test/subscribe?token=A&runs=1');
+    assert.equal(t.last().url.href, 'http://relay.test/subscribe?token=A&runs=1&columns=1');
     t.accept();
     t.drop();
     advance(1000);
@@ -170,7 +170,7 @@ describe('RelayConnection', () => {
     t.last().handlers.onFrame(encodeFrame([run(3, 6), encodeData('A', 'e', 8, 0, '{"y":8}'), run(9, 1)]));
     const runs = t.events.filter((e): e is RunEvent => e.type === 'run');
     assert.deepEqual(
-      runs.map((r) => [r.offset, r.messages.map((m) => m?.['y'])]),
+      runs.map((r) => [r.offset, runMessages(r).map((m) => m?.['y'])]),
       [
         [1, [1, 2, 3, 4, 5]],
         [6, [6, 7, 8]],

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { StreamEvent } from '../../../../src/element/transport/connection.js';
 import { ConnectionPool, type ShareOptions } from '../../../../src/element/transport/shared-connection.js';
 import type { TransportHandlers, TransportKind } from '../../../../src/element/transport/types.js';
+import { runMessages } from '../../../../src/shared/protocol.js';
 
 interface FakeTransport {
   kind: TransportKind;
@@ -48,7 +49,7 @@ function setup(transport: ShareOptions['transport'] = 'websocket') {
       states,
       errors,
       ys: (token: string) =>
-        events.flatMap((e) => (e.type === 'run' && e.token === token ? e.messages.map((m) => m?.['y']) : [])),
+        events.flatMap((e) => (e.type === 'run' && e.token === token ? runMessages(e).map((m) => m?.['y']) : [])),
     };
   };
   const frame = (t: FakeTransport, events: object[]) => t.handlers.onFrame(JSON.stringify(events));
