@@ -22,6 +22,8 @@ export interface ElementConfig {
   signal?: 'noise' | 'wave';
   /** Also the naive way (one extendTraces per message) for this chart; true by default. */
   naive?: boolean;
+  /** False: the feeder sends runs of messages, never columns (as a relay that does not know them). */
+  columns?: boolean;
 }
 
 export interface ElementSettings {
@@ -43,6 +45,8 @@ export interface ElementRun {
   maxpoints: number;
   decimate: 'auto' | 'off';
   signal: 'noise' | 'wave';
+  /** The wire: runs with columns (the default) or runs of messages only. */
+  columns: boolean;
   rate: number;
   /** Points Plotly draws per trace at the end (fewer than maxpoints where lines are reduced). */
   drawnPerTrace: number;
@@ -98,6 +102,7 @@ export interface ElementResults {
     maxpoints: number;
     decimate: 'auto' | 'off';
     signal: 'noise' | 'wave';
+    columns: boolean;
     rate: number | null;
   }>;
   naiveBelow10Fps: Array<{ traces: number; maxpoints: number; rate: number | null }>;
@@ -128,13 +133,14 @@ async function elementRun(
   page: Page,
   feeder: Worker,
   feederUrl: string,
-  { traces, maxpoints, decimate = 'auto', signal = 'noise' }: ElementConfig,
+  { traces, maxpoints, decimate = 'auto', signal = 'noise', columns = true }: ElementConfig,
   rate: number,
   seconds: number,
 ) {
   const tokens = Array.from({ length: traces }, (_, i) => `t${i}`);
   await feeder.ask({ op: 'forget' });
   await feeder.ask({ op: 'signal', signal });
+  await feeder.ask({ op: 'columns', on: columns });
   await page.evaluate((args) => (window as any).benchElement(args), { src: feederUrl, tokens, maxpoints, decimate });
   await feeder.ask({ op: 'fill', tokens, count: maxpoints });
   await page.evaluate((args) => (window as any).benchElementStart(args), { maxpoints });
@@ -217,7 +223,8 @@ export async function elementBench(settings: ElementSettings, log: (line: string
       const { traces, maxpoints } = config;
       const decimate = config.decimate ?? 'auto';
       const signal = config.signal ?? 'noise';
-      const label = `${traces}x${maxpoints}${decimate === 'off' ? ' (decimate off)' : ''}${signal === 'noise' ? '' : ` (${signal})`}`;
+      const columns = config.columns ?? true;
+      const label = `${traces}x${maxpoints}${decimate === 'off' ? ' (decimate off)' : ''}${signal === 'noise' ? '' : ` (${signal})`}${columns ? '' : ' (runs without columns)'}`;
       for (const rate of config.rates ?? settings.rates) {
         const { fed, measured } = await elementRun(page, feeder, feederUrl, config, rate, settings.seconds);
         const fps = measured.fps as number;
@@ -236,6 +243,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           maxpoints,
           decimate,
           signal,
+          columns,
           rate,
           drawnPerTrace: round(measured.drawnPerTrace, 0),
           bandTraces: measured.bandTraces,
@@ -263,7 +271,12 @@ export async function elementBench(settings: ElementSettings, log: (line: string
       // target, or, where Plotly alone cannot draw that fast (big windows), what it drew at the
       // lowest rate.
       const mine = results.runs.filter(
-        (r) => r.traces === traces && r.maxpoints === maxpoints && r.decimate === decimate,
+        (r) =>
+          r.traces === traces &&
+          r.maxpoints === maxpoints &&
+          r.decimate === decimate &&
+          r.signal === signal &&
+          r.columns === columns,
       );
       const held = 0.9 * Math.min(settings.targetFps, mine[0]?.fps ?? settings.targetFps);
       const ok = mine.filter((r) => r.fps >= held && r.lost === 0 && r.catchUpMs < 500);
@@ -272,6 +285,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         maxpoints,
         decimate,
         signal,
+        columns,
         rate: ok.length ? Math.max(...ok.map((r) => r.rate)) : null,
       });
       if (config.naive === false) continue;

@@ -3,6 +3,7 @@
  * floor), and a slow viewer in the crowd. The relay, the producers and the viewers each run in their
  * own process; everything stays on 127.0.0.1 and stops by itself.
  */
+import { encodeColumnRuns, encodeFrame, encodeRun } from '../src/shared/protocol.js';
 import { distribution, round, type Distribution } from './lib/stats.js';
 import { startWorker, type Worker } from './lib/processes.js';
 import { haveRedis, RedisServer, redisVersion } from '../scripts/redis-server.js';
@@ -41,8 +42,19 @@ export interface IngestResult {
   concurrentLinesPerSecond: number;
 }
 
+/** What a tick's frame costs the relay to build (once for every viewer at the edge), as a run of messages and as columns. */
+export interface FrameBuildResult {
+  /** Messages per tick. */
+  messages: number;
+  runMicrosPerMessage: number;
+  columnsMicrosPerMessage: number;
+  runBytesPerMessage: number;
+  columnsBytesPerMessage: number;
+}
+
 export interface RelayResults {
   ingest: IngestResult;
+  frameBuild: FrameBuildResult;
   /** The same with the Redis engine (null when redis-server is not installed). */
   redis: { ingest: IngestResult; fanout: FanoutResult[]; workers: FanoutResult[]; server: string } | null;
   fanout: FanoutResult[];
@@ -175,7 +187,46 @@ async function ingestRun(settings: RelaySettings, redisUrl = ''): Promise<Ingest
   }
 }
 
+/**
+ * Builds the same ticks (messages like a sensor's, `{"x":..,"y":..}`) as one run of messages and as
+ * runs with columns, alternately in this process, and times each: the relay's cost of columns.
+ */
+function frameBuildRun(messages = 2000, ticks = 300): FrameBuildResult {
+  const texts = Array.from(
+    { length: messages },
+    (_, i) => `{"x":${1_764_000_000_000 + i},"y":${((i * 7919) % 1000) / 10}}`,
+  );
+  const times = texts.map(() => 1_764_000_000_000);
+  let runMs = 0;
+  let columnsMs = 0;
+  let runBytes = 0;
+  let columnsBytes = 0;
+  for (let t = 0; t < ticks; t++) {
+    let started = performance.now();
+    const run = encodeRun('fan', 'e', 1 + t * messages, times, texts);
+    runMs += performance.now() - started;
+    started = performance.now();
+    const columns = encodeFrame(encodeColumnRuns('fan', 'e', 1 + t * messages, times, texts));
+    columnsMs += performance.now() - started;
+    runBytes = run.length;
+    columnsBytes = columns.length;
+  }
+  const perMessage = (ms: number) => round((1000 * ms) / ticks / messages, 3);
+  return {
+    messages,
+    runMicrosPerMessage: perMessage(runMs),
+    columnsMicrosPerMessage: perMessage(columnsMs),
+    runBytesPerMessage: round(runBytes / messages, 1),
+    columnsBytesPerMessage: round(columnsBytes / messages, 1),
+  };
+}
+
 export async function relayBench(settings: RelaySettings, log: (line: string) => void): Promise<RelayResults> {
+  const frameBuild = frameBuildRun();
+  log(
+    `frame building, ${frameBuild.messages} messages a tick: a run ${frameBuild.runMicrosPerMessage} µs and ${frameBuild.runBytesPerMessage} bytes a message, ` +
+      `columns ${frameBuild.columnsMicrosPerMessage} µs and ${frameBuild.columnsBytesPerMessage} bytes`,
+  );
   const ingest = await ingestRun(settings);
   log(
     `relay ingest: ${ingest.oneProducerLinesPerSecond} lines/s (1 producer), ${ingest.concurrentLinesPerSecond} lines/s (${settings.concurrentProducers})`,
@@ -241,5 +292,5 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
     log('Redis engine rows skipped: redis-server is not installed (apt-get install -y redis-server)');
   }
 
-  return { ingest, redis, fanout, slowSubscriber };
+  return { ingest, frameBuild, redis, fanout, slowSubscriber };
 }

@@ -33,6 +33,9 @@ const ELEMENT: Record<Mode, ElementSettings> = {
       { traces: 10, maxpoints: 100_000, rates: [10_000], naive: false },
       { traces: 10, maxpoints: 100_000, rates: [10_000], decimate: 'off', naive: false },
       { traces: 10, maxpoints: 100_000, rates: [10_000], signal: 'wave', naive: false },
+      // The wire without columns (runs of messages, as from a relay that does not know them), side by side.
+      { traces: 1, maxpoints: 500, rates: [500_000, 1_000_000], columns: false, naive: false },
+      { traces: 10, maxpoints: 1000, rates: [100_000, 500_000], columns: false, naive: false },
     ],
     rates: [1000, 10_000, 100_000, 500_000],
     naiveRates: [1000, 10_000, 100_000, 500_000],
@@ -245,6 +248,7 @@ function summaryTable(r: BenchReport): string {
           x.maxpoints === s.maxpoints &&
           x.decimate === s.decimate &&
           x.signal === s.signal &&
+          x.columns === s.columns &&
           x.rate === s.rate,
       )[0];
       const reduced = best !== undefined && best.drawnPerTrace < best.maxpoints;
@@ -289,6 +293,13 @@ function summaryTable(r: BenchReport): string {
       `${rate(relay.ingest.oneProducerLinesPerSecond)} lines/s`,
       `${rate(relay.ingest.concurrentLinesPerSecond)} lines/s from ${relay.ingest.concurrentProducers} producers`,
       '',
+    ]);
+    const fb = relay.frameBuild;
+    rows.push([
+      'relay, a tick as columns',
+      `${fb.columnsMicrosPerMessage} µs a message to build, ${fb.columnsBytesPerMessage} bytes`,
+      `once per tick for every viewer at the edge (${fb.messages} messages a tick)`,
+      `a run of messages: ${fb.runMicrosPerMessage} µs, ${fb.runBytesPerMessage} bytes`,
     ]);
     for (const f of relay.fanout.filter((x) => x.server === 'relay')) {
       const same = (x: RelayResults['fanout'][number]) =>
@@ -362,8 +373,9 @@ function chartLabel(c: {
   maxpoints: number;
   decimate: 'auto' | 'off';
   signal: 'noise' | 'wave';
+  columns?: boolean;
 }): string {
-  return `${c.traces} × ${c.maxpoints}${c.decimate === 'off' ? ', decimate off' : ''}${c.signal === 'noise' ? '' : `, ${c.signal}`}`;
+  return `${c.traces} × ${c.maxpoints}${c.decimate === 'off' ? ', decimate off' : ''}${c.signal === 'noise' ? '' : `, ${c.signal}`}${c.columns === false ? ', runs without columns' : ''}`;
 }
 
 function machineLine(r: BenchReport): string {

@@ -1,24 +1,30 @@
 /**
  * Feeds the element under test at a fixed input rate over a real WebSocket, speaking the relay's
- * protocol with its encoders (reset + ready, then at each tick a token's new messages: one `run`
- * event per token for a subscriber that asked with `runs=1`, as the relay sends them, else `data`
- * events). After each data frame it sends a `bench-clock` event (a type the element ignores) with
+ * protocol with its encoders (reset + ready, then at each tick a token's new messages: runs with
+ * columns for a subscriber that asked with `runs=1&columns=1` (unless told to send no columns, as a
+ * relay that does not know them), one `run` event per token for one that asked with `runs=1`, as
+ * the relay sends them, else `data` events). After each data frame it sends a `bench-clock` event (a type the element ignores) with
  * the send time of token 0's last offset, so the page can measure producer-to-frame latency.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
-import { encodeData, encodeFrame, encodeRun } from '../../src/shared/protocol.js';
+import { encodeColumnRuns, encodeData, encodeFrame, encodeRun } from '../../src/shared/protocol.js';
 import { epochNow } from '../lib/stats.js';
 import { serveRequests } from '../lib/processes.js';
 
 const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
 await new Promise<void>((resolve) => server.on('listening', () => resolve()));
 const port = (server.address() as { port: number }).port;
-const subscribers = new Set<{ socket: WebSocket; tokens: string[]; runs: boolean }>();
+type Wire = 'data' | 'runs' | 'columns';
+const subscribers = new Set<{ socket: WebSocket; tokens: string[]; wire: Wire }>();
+/** False: runs are sent without columns even to a subscriber that asks for them (an older relay). */
+let columnsOn = true;
 
 server.on('connection', (socket, request) => {
   const query = new URL(request.url ?? '/', 'http://feeder').searchParams;
   const tokens = query.getAll('token');
-  const subscriber = { socket, tokens, runs: query.get('runs') === '1' };
+  const runs = query.get('runs') === '1';
+  const wire: Wire = runs && query.get('columns') === '1' ? 'columns' : runs ? 'runs' : 'data';
+  const subscriber = { socket, tokens, wire };
   subscribers.add(subscriber);
   socket.on('close', () => subscribers.delete(subscriber));
   socket.send(
@@ -52,9 +58,11 @@ const messageText = (offset: number) => `{"x":${offset},"y":${signal(offset)}}`;
 /** A token's messages from offset `first` on, `count` of them: their texts. */
 const texts = (first: number, count: number) => Array.from({ length: count }, (_, i) => messageText(first + i));
 
-/** A token's new messages as the relay would send them to a subscriber: one run, or data events. */
-function encodeFor(runs: boolean, token: string, first: number, messages: string[], time: number): string[] {
-  if (runs) return [encodeRun(token, 'e', first, new Array<number>(messages.length).fill(time), messages)];
+/** A token's new messages as the relay would send them to a subscriber: runs with columns, one run, or data events. */
+function encodeFor(wire: Wire, token: string, first: number, messages: string[], time: number): string[] {
+  const times = () => new Array<number>(messages.length).fill(time);
+  if (wire === 'columns' && columnsOn) return encodeColumnRuns(token, 'e', first, times(), messages);
+  if (wire !== 'data') return [encodeRun(token, 'e', first, times(), messages)];
   return messages.map((text, i) => encodeData(token, 'e', first + i, time, text));
 }
 
@@ -67,7 +75,7 @@ function fill(tokens: string[], count: number): void {
     const mine = tokens.filter((token) => subscriber.tokens.includes(token));
     const events = mine.flatMap((token) =>
       encodeFor(
-        subscriber.runs,
+        subscriber.wire,
         token,
         (starts.get(token) as number) + 1,
         texts((starts.get(token) as number) + 1, count),
@@ -108,12 +116,12 @@ async function run({
         const frames = new Map<string, string>();
         for (const subscriber of subscribers) {
           // A subscriber gets its own tokens only, as from a relay (a chart per connection, say).
-          const key = `${subscriber.runs}|${subscriber.tokens.join(',')}`;
+          const key = `${subscriber.wire}|${subscriber.tokens.join(',')}`;
           let frame = frames.get(key);
           if (frame === undefined) {
             const events = subscriber.tokens.flatMap((token) => {
               const run = fresh.get(token);
-              return run === undefined ? [] : encodeFor(subscriber.runs, token, run.first, run.messages, time);
+              return run === undefined ? [] : encodeFor(subscriber.wire, token, run.first, run.messages, time);
             });
             frame = events.length === 0 ? '' : encodeFrame(events);
             frames.set(key, frame);
@@ -139,6 +147,7 @@ serveRequests(async (message) => {
   if (message['op'] === 'fill') return fill(message['tokens'] as string[], message['count'] as number);
   if (message['op'] === 'forget') return used.clear();
   if (message['op'] === 'signal') return void (signal = SIGNALS[message['signal'] as keyof typeof SIGNALS]);
+  if (message['op'] === 'columns') return void (columnsOn = message['on'] === true);
   if (message['op'] === 'subscribers') return subscribers.size;
   return null;
 });
