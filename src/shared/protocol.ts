@@ -4,6 +4,7 @@
  * the events (encoded by the relay, decoded by the element) and the WebSocket close codes.
  * docs/protocol.md describes it for people writing another relay or client.
  */
+import { flatKeys, notAColumn, readColumns } from './message-text.js';
 import { isMessageObject, isValidToken, type Scalar } from './messages.js';
 
 /** Where a subscriber is in a token's stream: the history's epoch and the last offset it has. */
@@ -261,121 +262,6 @@ function encodeRunWith(token: string, epoch: string, offset: number, times: read
 
 /** Runs this short or shorter go as messages: as columns they would not be smaller. */
 export const MIN_COLUMNS_RUN = 2;
-
-/** Keys a run's columns never hold: `layout` is not per point, `__proto__` is not a plain key in JavaScript. */
-function notAColumn(key: string): boolean {
-  return key === 'layout' || key === '__proto__';
-}
-
-const enum Char {
-  Quote = 0x22,
-  Backslash = 0x5c,
-  Comma = 0x2c,
-  Colon = 0x3a,
-  OpenBrace = 0x7b,
-  CloseBrace = 0x7d,
-  OpenBracket = 0x5b,
-}
-
-function skipSpace(text: string, at: number): number {
-  let i = at;
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
-    i++;
-  }
-}
-
-/** Where the JSON string starting at `at` (its quote) ends, after its closing quote; -1 if it does not. */
-function stringEnd(text: string, at: number): number {
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === Char.Backslash) i++;
-    else if (c === Char.Quote) return i + 1;
-  }
-  return -1;
-}
-
-/** Where the scalar value starting at `at` ends (a string, a number, true, false, null); -1 for an object or array. */
-function scalarEnd(text: string, at: number): number {
-  const c = text.charCodeAt(at);
-  if (c === Char.OpenBrace || c === Char.OpenBracket) return -1;
-  if (c === Char.Quote) return stringEnd(text, at);
-  let i = at;
-  for (;;) {
-    const d = text.charCodeAt(i);
-    if (
-      d === Char.Comma ||
-      d === Char.CloseBrace ||
-      d === 0x20 ||
-      d === 0x0a ||
-      d === 0x0d ||
-      d === 0x09 ||
-      i >= text.length
-    )
-      return i === at ? -1 : i;
-    i++;
-  }
-}
-
-/**
- * The keys of a message's text (valid JSON: the relay stores only such), as written, quotes
- * included, when it is a flat object of scalar values with at least one key, none escaped (so a
- * key's text is its name), none twice and none that cannot be a column; else null. Read, not parsed.
- */
-function flatKeys(text: string): string[] | null {
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== Char.OpenBrace) return null;
-  const keys: string[] = [];
-  for (i = skipSpace(text, i + 1); ; i = skipSpace(text, i + 1)) {
-    if (text.charCodeAt(i) !== Char.Quote) return null; // the `}` of an empty object
-    const keyEnd = stringEnd(text, i);
-    if (keyEnd === -1) return null;
-    const key = text.slice(i, keyEnd);
-    if (key.includes('\\') || notAColumn(key.slice(1, -1)) || keys.includes(key)) return null;
-    keys.push(key);
-    i = skipSpace(text, keyEnd);
-    if (text.charCodeAt(i) !== Char.Colon) return null;
-    i = scalarEnd(text, skipSpace(text, i + 1));
-    if (i === -1) return null;
-    i = skipSpace(text, i);
-    if (text.charCodeAt(i) === Char.Comma) continue;
-    if (text.charCodeAt(i) !== Char.CloseBrace) return null;
-    return skipSpace(text, i + 1) === text.length ? keys : null;
-  }
-}
-
-/**
- * Appends a message's values to `columns` (one list per key) when its text has exactly `keys`, in
- * that order, each with a scalar value; else appends nothing and returns false.
- */
-function readColumns(text: string, keys: readonly string[], columns: string[][]): boolean {
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== Char.OpenBrace) return false;
-  // Values pushed so far for this message: taken back if it turns out not to fit.
-  let pushed = 0;
-  for (i = skipSpace(text, i + 1); pushed < keys.length;) {
-    const key = keys[pushed] as string;
-    if (!text.startsWith(key, i)) break;
-    i = skipSpace(text, i + key.length);
-    if (text.charCodeAt(i) !== Char.Colon) break;
-    const start = skipSpace(text, i + 1);
-    const end = scalarEnd(text, start);
-    if (end === -1) break;
-    (columns[pushed] as string[]).push(text.slice(start, end));
-    pushed++;
-    i = skipSpace(text, end);
-    const c = text.charCodeAt(i);
-    i = skipSpace(text, i + 1);
-    if (pushed === keys.length) {
-      if (c === Char.CloseBrace && i === text.length) return true;
-      break;
-    }
-    if (c !== Char.Comma) break;
-  }
-  for (let k = 0; k < pushed; k++) (columns[k] as string[]).pop();
-  return false;
-}
 
 /**
  * A token's consecutive messages as `run` events for a subscriber that reads columns (`columns=1`):

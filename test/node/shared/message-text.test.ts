@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flatKeys, notAColumn, readColumns } from '../../../src/shared/message-text.js';
+
+describe('reading message texts without parsing them', () => {
+  it('flatKeys: the keys of a flat object of scalars, as written; null for anything else', () => {
+    assert.deepEqual(flatKeys('{"x":1,"y":2}'), ['"x"', '"y"']);
+    assert.deepEqual(flatKeys(' { "y" : "a,}\\"b" , "t" : null , "ok": true } '), ['"y"', '"t"', '"ok"']);
+    assert.deepEqual(flatKeys('{"marker.color":"red"}'), ['"marker.color"']);
+    for (const text of [
+      '{}',
+      '[1,2]',
+      '3',
+      '{"y":[1,2]}',
+      '{"marker":{"color":"red"}}',
+      '{"layout":1}',
+      '{"__proto__":1}',
+      '{"\\u0079":1}',
+      '{"y":1,"y":2}',
+      '{"y":1} x',
+    ])
+      assert.equal(flatKeys(text), null, text);
+  });
+
+  it('readColumns: appends each value as written, or nothing when the message has other keys, another order, or a non-scalar', () => {
+    const columns: string[][] = [[], []];
+    const keys = ['"x"', '"y"'];
+    assert.equal(readColumns('{"x":1.50,"y":"a\\"b"}', keys, columns), true);
+    assert.equal(readColumns('{ "x" : -0 , "y" : 1e400 }', keys, columns), true);
+    for (const text of ['{"y":1,"x":2}', '{"x":1}', '{"x":1,"y":2,"z":3}', '{"x":1,"y":[2]}', '{"x":1,"y":2}x'])
+      assert.equal(readColumns(text, keys, columns), false, text);
+    assert.deepEqual(columns, [
+      ['1.50', '-0'],
+      ['"a\\"b"', '1e400'],
+    ]);
+  });
+
+  it('notAColumn: layout and __proto__', () => {
+    assert.deepEqual(['layout', '__proto__', 'y', 'x'].map(notAColumn), [true, true, false, false]);
+  });
+});
