@@ -106,7 +106,18 @@ export interface ElementResults {
     rate: number | null;
   }>;
   naiveBelow10Fps: Array<{ traces: number; maxpoints: number; rate: number | null }>;
-  heap: { points: number; rate: number; traces: number; maxpoints: number; startMiB: number; endMiB: number } | null;
+  heap: {
+    points: number;
+    rate: number;
+    traces: number;
+    maxpoints: number;
+    startMiB: number;
+    endMiB: number;
+    /** The bare Plotly floor drawn as many times, its window moving as far: Plotly's own growth. */
+    floorStartMiB: number;
+    floorEndMiB: number;
+    frames: number;
+  } | null;
   browser: string;
 }
 
@@ -328,7 +339,16 @@ export async function elementBench(settings: ElementSettings, log: (line: string
       const { traces, maxpoints } = config;
       const rate = settings.heapRate;
       const { measured } = await elementRun(page, feeder, feederUrl, config, rate, settings.heapPoints / rate);
+      const floor = await page.evaluate((args) => (window as any).benchHeapFloor(args), {
+        traces,
+        maxpoints,
+        frames: measured.frames,
+        pointsPerFrame: Math.round(settings.heapPoints / traces / Math.max(1, measured.frames)),
+      });
       results.heap = {
+        floorStartMiB: round(floor.start / 2 ** 20, 1),
+        floorEndMiB: round(floor.end / 2 ** 20, 1),
+        frames: measured.frames,
         points: settings.heapPoints,
         rate,
         traces,
@@ -337,7 +357,8 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         endMiB: round((measured.heapEnd ?? NaN) / 2 ** 20, 1),
       };
       log(
-        `heap: ${results.heap.startMiB} MiB at start, ${results.heap.endMiB} MiB after ${settings.heapPoints} points at ${rate}/s`,
+        `heap: ${results.heap.startMiB} MiB at start, ${results.heap.endMiB} MiB after ${settings.heapPoints} points at ${rate}/s ` +
+          `(${results.heap.frames} frames); the bare Plotly floor drawn as often: ${results.heap.floorStartMiB} -> ${results.heap.floorEndMiB} MiB`,
       );
     }
   } finally {

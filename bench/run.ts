@@ -225,6 +225,7 @@ if (!values['skip-element']) {
 report.seconds = round((performance.now() - started) / 1000, 0);
 
 // --- the report -------------------------------------------------------------------------------
+const signedMiB = (n: number) => `${n >= 0 ? '+' : ''}${round(n, 1)} MiB`;
 const kb = (bytes: number) => `${round(bytes / 1024, 1)} KiB`;
 const ms = (n: number) => (Number.isFinite(n) ? `${round(n, 1)}` : '–');
 const rate = (n: number) =>
@@ -281,9 +282,9 @@ function summaryTable(r: BenchReport): string {
     if (e.heap)
       rows.push([
         'element memory',
-        `${e.heap.startMiB} → ${e.heap.endMiB} MiB JS heap`,
-        `after ${rate(e.heap.points)} points at ${rate(e.heap.rate)}/s`,
-        '',
+        `${e.heap.startMiB} → ${e.heap.endMiB} MiB JS heap (${signedMiB(e.heap.endMiB - e.heap.startMiB)})`,
+        `after ${rate(e.heap.points)} points at ${rate(e.heap.rate)}/s, ${e.heap.frames} frames`,
+        `bare Plotly drawn as often: ${e.heap.floorStartMiB} → ${e.heap.floorEndMiB} MiB (${signedMiB(e.heap.floorEndMiB - e.heap.floorStartMiB)})`,
       ]);
   }
   const relay = r.relay;
@@ -475,7 +476,7 @@ function markdown(r: BenchReport, charts: string[]): string {
     if (r.element.heap) {
       const h = r.element.heap;
       parts.push(
-        `Memory: JS heap ${h.startMiB} MiB at start, ${h.endMiB} MiB after ${h.points} points at ${rate(h.rate)}/s (${h.traces} × ${h.maxpoints}).`,
+        `Memory: JS heap ${h.startMiB} MiB at start, ${h.endMiB} MiB after ${h.points} points at ${rate(h.rate)}/s (${h.traces} × ${h.maxpoints}, ${h.frames} frames); a bare Plotly chart drawn as many times, its window moving as far, went from ${h.floorStartMiB} to ${h.floorEndMiB} MiB. What grows in both is Plotly's own (it keeps up to 10 000 measured label boxes, then starts over); the element's windows are fixed-size rings.`,
         '',
       );
     }

@@ -364,6 +364,36 @@
     return ms;
   };
 
+  // The floor's heap: a bare Plotly chart drawn as many times as the element drew, its window
+  // moving as far each time (so Plotly's own caches, such as its tick labels' boxes, grow alike).
+  window.benchHeapFloor = async ({ traces, maxpoints, frames, pointsPerFrame }) => {
+    stage().replaceChildren();
+    const gd = document.createElement('div');
+    stage().append(gd);
+    const indices = Array.from({ length: traces }, (_, i) => i);
+    let next = 0;
+    const draw = () => {
+      next += Math.max(maxpoints, pointsPerFrame);
+      const x = Array.from({ length: maxpoints }, (_, i) => next - maxpoints + i);
+      const y = x.map(SIGNALS.noise);
+      return Plotly.extendTraces(gd, { x: indices.map(() => x), y: indices.map(() => y) }, indices, maxpoints);
+    };
+    const figure = figureFor(
+      indices.map((i) => `t${i}`),
+      maxpoints,
+    );
+    await Plotly.newPlot(gd, figure.data, figure.layout);
+    await draw();
+    const start = heap();
+    for (let f = 0; f < frames; f++) {
+      await draw();
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    const end = heap();
+    Plotly.purge(gd);
+    return { start, end };
+  };
+
   // Charts for the report, drawn by Plotly itself.
   window.benchChart = async (figure) => {
     stage().replaceChildren();
