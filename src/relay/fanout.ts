@@ -3,9 +3,8 @@
  * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: runs
  * with columns for those that read them, one `run` event for those that read runs only, the same
  * messages as `data` events for those that read neither (each built only when someone at the edge
- * needs it). Per-viewer work is left to what is really
- * per viewer: a subscription that is catching up (history replay, a resume) or off the edge gets
- * its messages on its own.
+ * needs it). Per-viewer work is left to what is really per viewer: a subscription that is catching
+ * up (history replay, a resume) or off the edge gets its messages on its own.
  */
 import { encodeColumnRuns, encodeData, encodeFrame, encodeRun } from '../shared/protocol.js';
 import { FEED_MIN_INTERVAL_MS } from './constants.js';

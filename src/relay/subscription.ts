@@ -7,12 +7,12 @@
 import { TOKEN_RULE } from '../shared/messages.js';
 import {
   CloseCode,
+  encodeColumnRuns,
   encodeError,
   encodeFrame,
   encodeHeartbeat,
   encodeReady,
   encodeReset,
-  encodeColumnRuns,
   encodeRun,
   formatPositions,
   type Positions,
