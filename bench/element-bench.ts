@@ -50,7 +50,7 @@ export interface ElementRun {
   rate: number;
   /** Points Plotly draws per trace at the end (fewer than maxpoints where lines are reduced). */
   drawnPerTrace: number;
-  /** Traces drawn as bands at the end: reduced lines dense enough to go without antialiasing. */
+  /** Traces drawn as bands at the end: lines dense enough to go without antialiasing. */
   bandTraces: number;
   fps: number;
   browserFps: number;

@@ -259,7 +259,7 @@ function summaryTable(r: BenchReport): string {
           ? `not even ${rate(Math.min(...e.runs.map((x) => x.rate)))} points/s`
           : `${rate(s.rate)} points/s at ${best?.fps ?? '–'} fps, 0 lost`,
         best
-          ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms${reduced ? `, drawing ${best.drawnPerTrace} points a trace${best.bandTraces ? ` (${best.bandTraces} lines as bands)` : ''}` : ''}; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms, p99 ${ms(best.latencyMs.p99)} ms`
+          ? `frame ${ms(best.frameMs.p50)} ms, of it the Plotly call ${ms(best.callMs.p50)} ms${reduced ? `, drawing ${best.drawnPerTrace} points a trace` : ''}${best.bandTraces ? `, ${best.bandTraces} lines as bands` : ''}; bare extendTraces ${ms(best.floorMs.p50)} ms (×${best.overhead}); latency p50 ${ms(best.latencyMs.p50)} ms, p99 ${ms(best.latencyMs.p99)} ms`
           : '',
         naive === undefined
           ? best

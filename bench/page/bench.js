@@ -168,7 +168,7 @@
       lost,
       drawnPerTrace: stats.drawnPoints / el.graphDiv.data.length,
       // Lines drawn as bands: dense enough to go without antialiasing.
-      bandTraces: el.graphDiv.querySelectorAll('g.trace[shape-rendering="optimizeSpeed"]').length,
+      bandTraces: el.graphDiv.querySelectorAll('g.trace > g.lines[shape-rendering="optimizeSpeed"]').length,
       received: stats.messages - startStats.messages,
       drainMs,
       heapStart: run.heapStart,

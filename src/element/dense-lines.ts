@@ -1,15 +1,18 @@
 /**
- * How reduced lines are rasterized. A reduced line is four real samples a column, columns as wide
- * as the line; where its signal is dense (noise, a fast ripple) the columns are tall strokes side by
- * side and the line shows as a solid band. Antialiasing the edges of those strokes is most of what
- * such a frame costs the browser (ten noise lines drew at half the frame rate in headless Chromium)
- * and changes nothing a person can see inside a band, so a dense line's trace group gets
- * `shape-rendering="optimizeSpeed"`. Smooth lines, reduced or not, keep antialiasing: on them its
- * absence shows as stair steps. The attribute is SVG's presentation attribute: any CSS rule that
- * sets `shape-rendering` on the line (`plotly-stream .js-line { shape-rendering: auto }`) wins.
+ * How dense lines are rasterized. A line with at least a point per pixel across whose signal jumps
+ * (noise, a fast ripple) is drawn as tall strokes side by side: it shows as a solid band. Reduced
+ * lines are such lines by construction (four real samples a column, columns as wide as the line).
+ * Antialiasing the edges of those strokes is most of what such a frame costs the browser (ten noise
+ * bands drew at half the frame rate in headless Chromium) and changes nothing a person can see
+ * inside a band, so a dense line's group of line paths (`g.lines`, not its markers or fill) gets
+ * `shape-rendering="optimizeSpeed"`. Smooth and sparse lines keep antialiasing: on them its absence
+ * shows as stair steps. The attribute is SVG's presentation attribute: any CSS rule that sets
+ * `shape-rendering` on the line (`plotly-stream .js-line { shape-rendering: auto }`) wins.
  */
 
-/** A line is dense when it travels up and down more than this many pixels per pixel across... */
+/** A line is dense when it has at least this many points per pixel across... */
+export const DENSE_POINTS_PER_PIXEL = 1;
+/** ...and travels up and down more than this many pixels per pixel across... */
 export const DENSE_TRAVEL_ON = 4;
 /** ...and stays dense until it travels less than this (no flicker between the two near the limit). */
 export const DENSE_TRAVEL_OFF = 3;
@@ -29,7 +32,10 @@ interface DrawnGraphDiv extends HTMLElement {
   _fullData?: Array<{ uid?: unknown; xaxis?: string; yaxis?: string; type?: string } | undefined>;
 }
 
-/** Pixels the drawn line of trace `index` travels up and down per pixel of its x axis, or null if unknown. */
+/**
+ * Pixels the drawn line of trace `index` travels up and down per pixel of its x axis, or null when
+ * it is not known or the line has fewer than `DENSE_POINTS_PER_PIXEL` points a pixel.
+ */
 export function verticalTravel(gd: HTMLElement, index: number): number | null {
   const { data, _fullLayout: layout, _fullData: fullData } = gd as DrawnGraphDiv;
   const y = data?.[index]?.y;
@@ -40,6 +46,7 @@ export function verticalTravel(gd: HTMLElement, index: number): number | null {
   const width = xAxis?._length;
   const toPixel = yAxis?.c2p;
   if (typeof width !== 'number' || width <= 0 || typeof toPixel !== 'function') return null;
+  if (y.length < DENSE_POINTS_PER_PIXEL * width) return null;
   // A linear (or date: milliseconds) axis maps values to pixels by one factor: sum the values' steps.
   const linear = yAxis?.type === 'linear' || yAxis?.type === 'date';
   const factor = linear ? Math.abs(toPixel(1) - toPixel(0)) : 1;
@@ -59,14 +66,14 @@ export function verticalTravel(gd: HTMLElement, index: number): number | null {
   return travel / width;
 }
 
-/** The group Plotly draws scatter trace `index` in (its class names the trace's uid), or null. */
-function traceGroup(gd: HTMLElement, index: number): Element | null {
+/** The group of line paths of scatter trace `index` (its trace group's class names the trace's uid), or null. */
+function linesGroup(gd: HTMLElement, index: number): Element | null {
   const full = (gd as DrawnGraphDiv)._fullData?.[index];
   if (full?.type !== 'scatter' || typeof full.uid !== 'string') return null;
-  return gd.querySelector(`g.trace.scatter.${CSS.escape(`trace${full.uid}`)}`);
+  return gd.querySelector(`g.trace.scatter.${CSS.escape(`trace${full.uid}`)} > g.lines`);
 }
 
-/** Which reduced lines of one graph div are drawn without antialiasing; call after each draw. */
+/** Which lines of one graph div are drawn without antialiasing; call after each draw. */
 export class DenseLines {
   /** Trace indices drawn dense by the last call. */
   #dense = new Set<number>();
@@ -76,17 +83,17 @@ export class DenseLines {
     return this.#dense;
   }
 
-  /** After a draw: `reduced` are the traces drawn reduced; every other trace keeps antialiasing. */
-  apply(gd: HTMLElement, reduced: readonly number[]): void {
-    if (reduced.length === 0 && this.#dense.size === 0) return;
+  /** After a draw: `lines` are the streamed line traces; every other trace keeps antialiasing. */
+  apply(gd: HTMLElement, lines: readonly number[]): void {
+    if (lines.length === 0 && this.#dense.size === 0) return;
     const next = new Set<number>();
-    for (const index of reduced) {
+    for (const index of lines) {
       const travel = verticalTravel(gd, index);
       if (travel === null) continue;
       if (travel > (this.#dense.has(index) ? DENSE_TRAVEL_OFF : DENSE_TRAVEL_ON)) next.add(index);
     }
-    for (const index of new Set([...this.#dense, ...reduced])) {
-      const group = traceGroup(gd, index);
+    for (const index of new Set([...this.#dense, ...next])) {
+      const group = linesGroup(gd, index);
       if (group === null) continue;
       if (next.has(index)) {
         if (group.getAttribute(ATTRIBUTE) !== FAST) group.setAttribute(ATTRIBUTE, FAST);

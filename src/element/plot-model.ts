@@ -95,9 +95,9 @@ export class PlotModel {
     return this.#routes.get(token) ?? [];
   }
 
-  /** Indices of the traces drawn reduced by the last frame. */
-  get reducedTraces(): number[] {
-    return this.#windows.filter((w) => w.drawnReduction !== null).map((w) => w.index);
+  /** Indices of the streamed traces that are lines (scatter with lines; see `TraceWindow.lineTrace`). */
+  get lineTraces(): number[] {
+    return this.#windows.filter((w) => w.lineTrace).map((w) => w.index);
   }
 
   /** True when a frame has something to draw. */

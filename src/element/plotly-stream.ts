@@ -207,7 +207,7 @@ export class PlotlyStreamElement extends LitElement {
 
   #model = new PlotModel((error) => this.#emitError(error));
   #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS);
-  /** Reduced lines dense enough to draw without antialiasing. */
+  /** Lines dense enough to draw without antialiasing. */
   #denseLines = new DenseLines();
   /** This element's hold on the page's connection to its relay (shared with other charts). */
   #connection: Lease | null = null;
@@ -620,7 +620,7 @@ export class PlotlyStreamElement extends LitElement {
       () => {
         this.#drawing = false;
         this.#listen(gd);
-        this.#denseLines.apply(gd, this.#model.reducedTraces);
+        this.#denseLines.apply(gd, this.#model.lineTraces);
         this.#dispatch('plotly-stream-render', { kind: plan.kind, ms });
         // A redraw can change where traces are drawn (a trace's first points make it visible, tick
         // labels move the margins): one more frame reduces for the new geometry if it differs.

@@ -341,6 +341,11 @@ export class TraceWindow {
     };
   }
 
+  /** True for a scatter with lines that can be drawn reduced (see `isLineTrace`). */
+  get lineTrace(): boolean {
+    return this.#lineTrace;
+  }
+
   /** The key of the reduction the last frame drew, null when it drew the whole window. */
   get drawnReduction(): string | null {
     return this.#drawnReduction;

@@ -158,12 +158,14 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
     expect(gd(el).data[0]!.x.length).to.be.below(10_000);
     expect(gd(el).data[1]!.x).to.have.length(10_000);
   });
-  it('a dense reduced line (a band) is drawn without antialiasing; smooth and whole lines keep it; decimate off restores it', async () => {
+  it('a dense line (a band) is drawn without antialiasing, reduced or whole; smooth and sparse lines keep it; markers too', async () => {
     const el = await chart({
       data: [
         { x: [], y: [], stream: { token: 'A', maxpoints: 20_000 } }, // noise: a solid band
         { x: [], y: [], stream: { token: 'B', maxpoints: 20_000 } }, // a slow sine: a smooth line
-        { x: [], y: [], stream: { token: 'C', maxpoints: 500 } }, // noise, drawn whole
+        { x: [], y: [], stream: { token: 'C', maxpoints: 300 } }, // noise, fewer points than pixels
+        { x: [], y: [], stream: { token: 'D', maxpoints: 1500 } }, // noise drawn whole, 2 points a pixel
+        { x: [], y: [], mode: 'lines+markers', stream: { token: 'E', maxpoints: 1500 } },
       ],
     });
     const noise = (i: number) => (i * 7919) % 1000;
@@ -171,38 +173,49 @@ describe('<plotly-stream> decimation (big line windows drawn per pixel column)',
       el.write('A', { x: i, y: noise(i) });
       el.write('B', { x: i, y: 500 * Math.sin(i / 3000) });
       el.write('C', { x: i, y: noise(i) });
+      el.write('D', { x: i, y: noise(i) });
+      el.write('E', { x: i, y: noise(i) });
     }
-    const group = (i: number) => div(el).querySelectorAll('.scatterlayer g.trace.scatter')[i]!;
-    const rendering = (i: number) => group(i).getAttribute('shape-rendering');
-    await drawnWhen(el, () => rendering(0) === 'optimizeSpeed', 'the band drawn fast');
+    const trace = (i: number) => div(el).querySelectorAll('.scatterlayer g.trace.scatter')[i]!;
+    const rendering = (i: number) => trace(i).querySelector(':scope > g.lines')!.getAttribute('shape-rendering');
+    await drawnWhen(
+      el,
+      () => rendering(0) === 'optimizeSpeed' && rendering(3) === 'optimizeSpeed',
+      'the bands drawn fast',
+    );
     expect(gd(el).data[1]!.x.length).to.be.below(20_000, 'the sine is reduced too');
+    expect(gd(el).data[3]!.x.length).to.equal(1500, 'drawn whole (under four points a pixel)');
     expect(rendering(1)).to.equal(null, 'a smooth reduced line keeps antialiasing');
-    expect(rendering(2)).to.equal(null, 'a line drawn whole keeps antialiasing');
-    expect(getComputedStyle(group(0).querySelector('path.js-line')!).shapeRendering).to.equal('optimizespeed');
+    expect(rendering(2)).to.equal(null, 'a sparse zigzag keeps antialiasing');
+    expect(rendering(4)).to.equal('optimizeSpeed');
+    expect(trace(0).getAttribute('shape-rendering')).to.equal(null, 'the lines, not the trace group');
+    expect(getComputedStyle(trace(0).querySelector('path.js-line')!).shapeRendering).to.equal('optimizespeed');
+    expect(getComputedStyle(trace(4).querySelector('path.point')!).shapeRendering).to.equal('auto', 'markers keep it');
     // New points keep it (frames after the first go by update, not react).
     for (let i = 20_000; i < 20_100; i++) el.write('A', { x: i, y: noise(i) });
     await drawnWhen(el, () => gd(el).data[0]!.x.at(-1) === 20_099, 'drawn');
     expect(rendering(0)).to.equal('optimizeSpeed');
     el.decimate = 'off';
     await drawnWhen(el, () => gd(el).data[0]!.x.length === 20_000, 'every point');
-    expect(rendering(0)).to.equal(null, 'every point drawn: antialiased again');
+    expect(rendering(0)).to.equal('optimizeSpeed', 'every point of noise is a band too');
   });
 
   it('a band that calms down gets antialiasing back', async () => {
     const el = await chart({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 10_000 } }] });
-    const group = () => div(el).querySelector('.scatterlayer g.trace.scatter')!;
+    const lines = () => div(el).querySelector('.scatterlayer g.trace.scatter > g.lines')!;
     for (let i = 0; i < 10_000; i++) el.write('A', { x: i, y: (i * 7919) % 1000 });
-    await drawnWhen(el, () => group().getAttribute('shape-rendering') === 'optimizeSpeed', 'a band');
+    await drawnWhen(el, () => lines().getAttribute('shape-rendering') === 'optimizeSpeed', 'a band');
     for (let i = 10_000; i < 20_000; i++) el.write('A', { x: i, y: 500 });
-    await drawnWhen(el, () => group().getAttribute('shape-rendering') === null, 'a flat line, antialiased');
+    await drawnWhen(el, () => lines().getAttribute('shape-rendering') === null, 'a flat line, antialiased');
   });
+
   it('a band on a log y axis is found dense too (its pixels, not its values, are measured)', async () => {
     const el = await chart({
       data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 10_000 } }],
       layout: { yaxis: { type: 'log' } },
     });
-    const group = () => div(el).querySelector('.scatterlayer g.trace.scatter')!;
+    const lines = () => div(el).querySelector('.scatterlayer g.trace.scatter > g.lines')!;
     for (let i = 0; i < 10_000; i++) el.write('A', { x: i, y: 1 + ((i * 7919) % 1000) });
-    await drawnWhen(el, () => group().getAttribute('shape-rendering') === 'optimizeSpeed', 'a band');
+    await drawnWhen(el, () => lines().getAttribute('shape-rendering') === 'optimizeSpeed', 'a band');
   });
 });
