@@ -1,13 +1,21 @@
 /**
  * Feeds the element under test at a fixed input rate over a real WebSocket, speaking the relay's
  * protocol with its encoders (reset + ready, then at each tick a token's new messages: runs with
- * columns for a subscriber that asked with `runs=1&columns=1` (unless told to send no columns, as a
- * relay that does not know them), one `run` event per token for one that asked with `runs=1`, as
+ * columns for a subscriber that asked with `runs=1&columns=1`, built from its own values, byte for
+ * byte what the relay builds from the messages' texts (unless told to send no columns, as a relay
+ * that does not know them), one `run` event per token for one that asked with `runs=1`, as
  * the relay sends them, else `data` events). After each data frame it sends a `bench-clock` event (a type the element ignores) with
  * the send time of token 0's last offset, so the page can measure producer-to-frame latency.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
-import { encodeColumnRuns, encodeData, encodeFrame, encodeRun } from '../../src/shared/protocol.js';
+import {
+  encodeColumnRuns,
+  encodeColumnsRun,
+  encodeData,
+  encodeFrame,
+  encodeRun,
+  MIN_COLUMNS_RUN,
+} from '../../src/shared/protocol.js';
 import { epochNow } from '../lib/stats.js';
 import { serveRequests } from '../lib/processes.js';
 
@@ -58,9 +66,35 @@ const messageText = (offset: number) => `{"x":${offset},"y":${signal(offset)}}`;
 /** A token's messages from offset `first` on, `count` of them: their texts. */
 const texts = (first: number, count: number) => Array.from({ length: count }, (_, i) => messageText(first + i));
 
+/**
+ * Columns straight from the values this feeder makes (x the offset, y the signal): the bytes the
+ * relay's `encodeColumnRuns` makes from the messages' texts (checked on the first call), without its
+ * cost. The feeder stands in for a relay on another machine; the relay's cost of columns has its
+ * own row.
+ */
+function columnsOf(token: string, first: number, count: number, time: number): string {
+  const xs = new Array<string>(count);
+  const ys = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    xs[i] = String(first + i);
+    ys[i] = String(signal(first + i));
+  }
+  return encodeColumnsRun(token, 'e', first, new Array<number>(count).fill(time), ['"x"', '"y"'], [xs, ys]);
+}
+let columnsChecked = false;
+
 /** A token's new messages as the relay would send them to a subscriber: runs with columns, one run, or data events. */
 function encodeFor(wire: Wire, token: string, first: number, messages: string[], time: number): string[] {
   const times = () => new Array<number>(messages.length).fill(time);
+  if (wire === 'columns' && columnsOn && messages.length >= MIN_COLUMNS_RUN) {
+    const event = columnsOf(token, first, messages.length, time);
+    if (!columnsChecked) {
+      const relays = encodeColumnRuns(token, 'e', first, times(), messages);
+      if (relays.length !== 1 || relays[0] !== event) throw new Error("feeder: its columns differ from the relay's");
+      columnsChecked = true;
+    }
+    return [event];
+  }
   if (wire === 'columns' && columnsOn) return encodeColumnRuns(token, 'e', first, times(), messages);
   if (wire !== 'data') return [encodeRun(token, 'e', first, times(), messages)];
   return messages.map((text, i) => encodeData(token, 'e', first + i, time, text));

@@ -264,6 +264,22 @@ function encodeRunWith(token: string, epoch: string, offset: number, times: read
 export const MIN_COLUMNS_RUN = 2;
 
 /**
+ * One `run` event with columns: `keys` as JSON texts (quotes included) and, for each, its values as
+ * JSON texts, one per message, every column as long as `times`.
+ */
+export function encodeColumnsRun(
+  token: string,
+  epoch: string,
+  offset: number,
+  times: readonly number[],
+  keys: readonly string[],
+  columns: ReadonlyArray<readonly string[]>,
+): string {
+  const body = keys.map((key, k) => `${key}:[${(columns[k] as readonly string[]).join(',')}]`).join(',');
+  return encodeRunWith(token, epoch, offset, times, `"columns":{${body}}`);
+}
+
+/**
  * A token's consecutive messages as `run` events for a subscriber that reads columns (`columns=1`):
  * each stretch of at least `MIN_COLUMNS_RUN` messages with the same keys, in the same order, and
  * only scalar values becomes one run with `columns`, the messages between them runs with
@@ -299,8 +315,7 @@ export function encodeColumnRuns(
       events.push(
         encodeRun(token, epoch, offset + plainFrom, times.slice(plainFrom, i), messageJsons.slice(plainFrom, i)),
       );
-    const body = keys.map((key, k) => `${key}:[${(columns[k] as string[]).join(',')}]`).join(',');
-    events.push(encodeRunWith(token, epoch, offset + i, times.slice(i, end), `"columns":{${body}}`));
+    events.push(encodeColumnsRun(token, epoch, offset + i, times.slice(i, end), keys, columns));
     plainFrom = i = end;
   }
   if (count > plainFrom)
