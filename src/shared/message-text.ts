@@ -5,6 +5,12 @@
  * the viewer's parse exactly what parsing the message would give, and costs a fraction of a parse.
  */
 
+/**
+ * Messages with more keys than this stay messages: a message's keys are checked for repeats, which
+ * grows with their square, and no trace has this many per-point keys.
+ */
+export const MAX_COLUMN_KEYS = 64;
+
 /** Keys a run's columns never hold: `layout` is not per point, `__proto__` is not a plain key in JavaScript. */
 export function notAColumn(key: string): boolean {
   return key === 'layout' || key === '__proto__';
@@ -75,6 +81,7 @@ export function flatKeys(text: string): string[] | null {
     const keyEnd = stringEnd(text, i);
     if (keyEnd === -1) return null;
     const key = text.slice(i, keyEnd);
+    if (keys.length === MAX_COLUMN_KEYS) return null;
     if (key.includes('\\') || notAColumn(key.slice(1, -1)) || keys.includes(key)) return null;
     keys.push(key);
     i = skipSpace(text, keyEnd);

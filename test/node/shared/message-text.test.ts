@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flatKeys, notAColumn, readColumns } from '../../../src/shared/message-text.js';
+import { flatKeys, MAX_COLUMN_KEYS, notAColumn, readColumns } from '../../../src/shared/message-text.js';
 
 describe('reading message texts without parsing them', () => {
   it('flatKeys: the keys of a flat object of scalars, as written; null for anything else', () => {
@@ -33,6 +33,13 @@ describe('reading message texts without parsing them', () => {
       ['1.50', '-0'],
       ['"a\\"b"', '1e400'],
     ]);
+  });
+
+  it(`flatKeys: a message of more than ${MAX_COLUMN_KEYS} keys stays a message (its keys are not checked pairwise)`, () => {
+    const keys = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',')}}`;
+    assert.equal(flatKeys(keys(MAX_COLUMN_KEYS))?.length, MAX_COLUMN_KEYS);
+    assert.equal(flatKeys(keys(MAX_COLUMN_KEYS + 1)), null);
+    assert.equal(flatKeys(keys(50_000)), null);
   });
 
   it('notAColumn: layout and __proto__', () => {
