@@ -126,3 +126,30 @@ export function readColumns(text: string, keys: readonly string[], columns: stri
   for (let k = 0; k < pushed; k++) (columns[k] as string[]).pop();
   return false;
 }
+
+/**
+ * What `readColumns` does for a message written without spaces (`{"x":1,"y":2}`, as most producers
+ * write), a quarter faster: `prefixes` are `{` + the first key + `:`, then `,` + each other key + `:`
+ * (see `columnPrefixes`). False, and nothing appended, for any other text (then try `readColumns`).
+ */
+export function readTightColumns(text: string, prefixes: readonly string[], columns: string[][]): boolean {
+  let i = 0;
+  let pushed = 0;
+  for (; pushed < prefixes.length; pushed++) {
+    const prefix = prefixes[pushed] as string;
+    if (!text.startsWith(prefix, i)) break;
+    i += prefix.length;
+    const end = scalarEnd(text, i);
+    if (end === -1) break;
+    (columns[pushed] as string[]).push(text.slice(i, end));
+    i = end;
+  }
+  if (pushed === prefixes.length && i === text.length - 1 && text.charCodeAt(i) === Char.CloseBrace) return true;
+  for (let k = 0; k < pushed; k++) (columns[k] as string[]).pop();
+  return false;
+}
+
+/** The prefixes `readTightColumns` looks for, from keys as `flatKeys` gives them. */
+export function columnPrefixes(keys: readonly string[]): string[] {
+  return keys.map((key, k) => `${k === 0 ? '{' : ','}${key}:`);
+}

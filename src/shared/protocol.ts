@@ -4,7 +4,7 @@
  * the events (encoded by the relay, decoded by the element) and the WebSocket close codes.
  * docs/protocol.md describes it for people writing another relay or client.
  */
-import { flatKeys, notAColumn, readColumns } from './message-text.js';
+import { columnPrefixes, flatKeys, notAColumn, readColumns, readTightColumns } from './message-text.js';
 import { isMessageObject, isValidToken, type Scalar } from './messages.js';
 
 /** Where a subscriber is in a token's stream: the history's epoch and the last offset it has. */
@@ -306,7 +306,12 @@ export function encodeColumnRuns(
     }
     const columns = keys.map(() => [] as string[]);
     let end = i;
-    while (end < count && readColumns(messageJsons[end] as string, keys, columns)) end++;
+    const prefixes = columnPrefixes(keys);
+    while (end < count) {
+      const text = messageJsons[end] as string;
+      if (!readTightColumns(text, prefixes, columns) && !readColumns(text, keys, columns)) break;
+      end++;
+    }
     if (end - i < MIN_COLUMNS_RUN) {
       i = Math.max(end, i + 1);
       continue;

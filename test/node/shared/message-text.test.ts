@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flatKeys, MAX_COLUMN_KEYS, notAColumn, readColumns } from '../../../src/shared/message-text.js';
+import {
+  columnPrefixes,
+  flatKeys,
+  MAX_COLUMN_KEYS,
+  notAColumn,
+  readColumns,
+  readTightColumns,
+} from '../../../src/shared/message-text.js';
 
 describe('reading message texts without parsing them', () => {
   it('flatKeys: the keys of a flat object of scalars, as written; null for anything else', () => {
@@ -40,6 +47,29 @@ describe('reading message texts without parsing them', () => {
     assert.equal(flatKeys(keys(MAX_COLUMN_KEYS))?.length, MAX_COLUMN_KEYS);
     assert.equal(flatKeys(keys(MAX_COLUMN_KEYS + 1)), null);
     assert.equal(flatKeys(keys(50_000)), null);
+  });
+
+  it('readTightColumns: the same values as readColumns for texts without spaces; nothing for any other', () => {
+    const keys = ['"x"', '"y"'];
+    const prefixes = columnPrefixes(keys);
+    assert.deepEqual(prefixes, ['{"x":', ',"y":']);
+    const tight: string[][] = [[], []];
+    const general: string[][] = [[], []];
+    for (const text of ['{"x":1.50,"y":"a\\"b,}"}', '{"x":-0,"y":null}', '{"x":1e400,"y":true}']) {
+      assert.equal(readTightColumns(text, prefixes, tight), true, text);
+      assert.equal(readColumns(text, keys, general), true, text);
+    }
+    assert.deepEqual(tight, general);
+    for (const text of [
+      '{ "x":1,"y":2}',
+      '{"x":1,"y":2} ',
+      '{"x":1,"y":2,"z":3}',
+      '{"x":1}',
+      '{"y":1,"x":2}',
+      '{"x":[1],"y":2}',
+    ])
+      assert.equal(readTightColumns(text, prefixes, tight), false, text);
+    assert.deepEqual(tight, general, 'nothing appended by the texts it refused');
   });
 
   it('notAColumn: layout and __proto__', () => {
