@@ -78,11 +78,6 @@ export class DenseLines {
   /** Trace indices drawn dense by the last call. */
   #dense = new Set<number>();
 
-  /** Trace indices whose lines are drawn without antialiasing now. */
-  get dense(): ReadonlySet<number> {
-    return this.#dense;
-  }
-
   /** After a draw: `lines` are the streamed line traces; every other trace keeps antialiasing. */
   apply(gd: HTMLElement, lines: readonly number[]): void {
     if (lines.length === 0 && this.#dense.size === 0) return;

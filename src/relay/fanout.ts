@@ -131,6 +131,7 @@ class TokenFeed {
       if (member.columns) columns = true;
       else if (member.runs) runs = true;
       else data = true;
+      if (columns && runs && data) break;
     }
     const token = this.#token;
     const epoch = this.#epoch;
