@@ -3,9 +3,10 @@
  * protocol with its encoders (reset + ready, then at each tick a token's new messages: runs with
  * columns for a subscriber that asked with `runs=1&columns=1`, built from its own values, byte for
  * byte what the relay builds from the messages' texts (unless told to send no columns, as a relay
- * that does not know them), one `run` event per token for one that asked with `runs=1`, as
- * the relay sends them, else `data` events). After each data frame it sends a `bench-clock` event (a type the element ignores) with
- * the send time of token 0's last offset, so the page can measure producer-to-frame latency.
+ * that does not know them), one `run` event per token for one that asked with `runs=1`, as the
+ * relay sends them, else `data` events). After each data frame it sends a `bench-clock` event (a
+ * type the element ignores) with the send time of token 0's last offset, so the page can measure
+ * producer-to-frame latency.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
