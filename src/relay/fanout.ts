@@ -54,6 +54,20 @@ export interface FeedMember {
   onMessage(token: string, epoch: string, message: StoredMessage): void;
   /** This tick's frame, once the member is at the live edge. */
   onTick(token: string, tick: Tick): void;
+  /**
+   * Serving the member threw (a bug, never the viewer's doing): it ends its connection with a reason
+   * and the viewer resumes. The other members are served on.
+   */
+  fail(error: unknown): void;
+}
+
+/** Hands a member what it is owed; a throw ends that member alone. */
+function serve(member: FeedMember, deliver: (member: FeedMember) => void): void {
+  try {
+    deliver(member);
+  } catch (error) {
+    member.fail(error);
+  }
 }
 
 export interface Membership {
@@ -104,7 +118,7 @@ class TokenFeed {
   }
 
   #onMessage(epoch: string, message: StoredMessage): void {
-    for (const member of this.#catchingUp) member.onMessage(this.#token, epoch, message);
+    for (const member of this.#catchingUp) serve(member, (m) => m.onMessage(this.#token, epoch, message));
     if (this.#atEdge.size === 0) return;
     // A tick holds one epoch: a new one (history lost) starts a new tick.
     if (this.#messages.length > 0 && epoch !== this.#epoch) this.#flush();
@@ -139,15 +153,22 @@ class TokenFeed {
     const offset = (messages[0] as StoredMessage).offset;
     const times = runs || columns ? messages.map((m) => m.time) : [];
     const texts = runs || columns ? messages.map((m) => m.text) : [];
-    const tick: Tick = {
-      epoch,
-      messages,
-      data: data ? sharedFrame(encodeFrame(messages.map((m) => dataEvent(token, epoch, m)))) : null,
-      run: runs ? sharedFrame(encodeRun(token, epoch, offset, times, texts)) : null,
-      columns: columns ? sharedFrame(encodeFrame(encodeColumnRuns(token, epoch, offset, times, texts))) : null,
-    };
     this.#messages = [];
-    for (const member of this.#atEdge) member.onTick(token, tick);
+    let tick: Tick;
+    try {
+      tick = {
+        epoch,
+        messages,
+        data: data ? sharedFrame(encodeFrame(messages.map((m) => dataEvent(token, epoch, m)))) : null,
+        run: runs ? sharedFrame(encodeRun(token, epoch, offset, times, texts)) : null,
+        columns: columns ? sharedFrame(encodeFrame(encodeColumnRuns(token, epoch, offset, times, texts))) : null,
+      };
+    } catch (error) {
+      // The frame could not be built: its viewers end and resume, nobody gets a partial tick.
+      for (const member of [...this.#atEdge]) member.fail(error);
+      return;
+    }
+    for (const member of this.#atEdge) serve(member, (m) => m.onTick(token, tick));
   };
 }
 

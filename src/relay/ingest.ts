@@ -157,7 +157,13 @@ export class Ingest {
       return;
     }
     this.summary.accepted++;
-    const stored = this.#hooks.publish(line.trim());
+    let stored: void | Promise<void>;
+    try {
+      stored = this.#hooks.publish(line.trim());
+    } catch (error) {
+      // An engine that throws has not stored the line: said as for a store that failed.
+      stored = Promise.reject(error);
+    }
     if (stored === undefined) this.#hooks.onStored();
     else this.#track(stored, this.#lineNumber);
   }

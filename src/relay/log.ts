@@ -16,7 +16,9 @@ export type LogKind =
   /** Malformed HTTP. */
   | 'malformed'
   /** Connections ended by the relay: slow viewers, ingests taken over or timed out. */
-  | 'ended';
+  | 'ended'
+  /** An error in the relay's own code while serving a request: answered 500, the relay serves on. */
+  | 'internal';
 
 /** Control characters (C0, DEL, C1) and the Unicode line separators, which would break a log line. */
 // eslint-disable-next-line no-control-regex

@@ -27,6 +27,8 @@ export class Metrics {
   connections = { websocket: 0, sse: 0, ingest: 0 };
   /** Requests refused by the relay's limits and policies, by reason. */
   refused: Record<string, number> = {};
+  /** Requests the relay failed to serve (an error in its own code, answered 500; logged). */
+  internalErrors = 0;
 
   /**
    * `maxTokens`: tokens with counters at most, beyond those with a connection open; past it, idle
@@ -98,6 +100,7 @@ export class Metrics {
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       connections: { ...this.connections },
       refused: { ...this.refused },
+      internalErrors: this.internalErrors,
       tokensUnlisted: all.length - listed.length,
       tokens,
     };
@@ -115,6 +118,9 @@ export class Metrics {
       "# HELP plotly_stream_refused_total Requests refused by the relay's limits and policies, by reason.",
       '# TYPE plotly_stream_refused_total counter',
       ...Object.entries(json.refused).map(([reason, n]) => `plotly_stream_refused_total{reason="${reason}"} ${n}`),
+      '# HELP plotly_stream_internal_errors_total Requests the relay failed to serve (an error in its own code; its log says which).',
+      '# TYPE plotly_stream_internal_errors_total counter',
+      `plotly_stream_internal_errors_total ${json.internalErrors}`,
       '# HELP plotly_stream_tokens_unlisted Tokens with counters left out of this scrape (only the most recent are listed).',
       '# TYPE plotly_stream_tokens_unlisted gauge',
       `plotly_stream_tokens_unlisted ${json.tokensUnlisted}`,

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SubscribeParam } from '../shared/protocol.js';
 import type { ClientLimits } from './client-limits.js';
-import { bearerToken, headerValue, requestUrl, type Headers } from './http.js';
+import { bearerToken, headerValue, type Headers, type RequestTarget } from './http.js';
 import type { RelayLog } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { OriginPolicy } from './origins.js';
@@ -64,9 +64,13 @@ export class RequestGate {
    * With private streams: the grant of the request's read token if it covers every token, else the
    * refusal. Without: null (anyone may read).
    */
-  async checkRead(req: IncomingMessage, tokens: readonly string[]): Promise<ReadGrant | ReadRefusal | null> {
+  async checkRead(
+    req: IncomingMessage,
+    target: RequestTarget,
+    tokens: readonly string[],
+  ): Promise<ReadGrant | ReadRefusal | null> {
     if (this.readAccess === null) return null;
-    const result = await this.readAccess.verify(presentedReadToken(req));
+    const result = await this.readAccess.verify(presentedReadToken(req, target));
     const refusal = isRefusal(result) ? result : ReadAccess.check(result, tokens);
     if (refusal === null) return result;
     this.#metrics.refuse(refusal.code === 'forbidden' ? 'read-forbidden' : 'read-unauthorized');
@@ -79,6 +83,6 @@ export class RequestGate {
 }
 
 /** The read token of a request: `Authorization: Bearer`, else the `access_token` query parameter. */
-export function presentedReadToken(req: IncomingMessage): string | undefined {
-  return bearerToken(req) ?? requestUrl(req).searchParams.get(SubscribeParam.accessToken) ?? undefined;
+export function presentedReadToken(req: IncomingMessage, target: RequestTarget): string | undefined {
+  return bearerToken(req) ?? target.searchParams.get(SubscribeParam.accessToken) ?? undefined;
 }

@@ -25,7 +25,19 @@ import {
   SHUTDOWN_RETRY_AFTER_S,
 } from './constants.js';
 import type { Engine } from './engine.js';
-import { bearerToken, headerValue, rawResponse, requestUrl, sendJson, sendText, type Headers } from './http.js';
+import {
+  BAD_TARGET,
+  answerInternalError,
+  bearerToken,
+  describeError,
+  headerValue,
+  parseTarget,
+  rawResponse,
+  sendJson,
+  sendText,
+  type Headers,
+  type RequestTarget,
+} from './http.js';
 import { Ingest } from './ingest.js';
 import { checkWriteKey, sameSecret, type WriteKeys } from './keys.js';
 import { RelayLog } from './log.js';
@@ -35,7 +47,7 @@ import { Metrics } from './metrics.js';
 import { MqttBridge } from './mqtt-bridge.js';
 import { OriginPolicy } from './origins.js';
 import { RateLimiter } from './rate-limit.js';
-import { ReadAccess, isRefusal, type ReadGrant } from './read-access.js';
+import { ReadAccess, isRefusal, type ReadGrant, type ReadRefusal } from './read-access.js';
 import { RedisEngine } from './redis-engine.js';
 import { RequestGate } from './request-gate.js';
 import { openEventStream } from './sinks/sse.js';
@@ -190,6 +202,32 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // Under --workers, /healthz says which worker answered.
   const workerId = cluster.isWorker ? { worker: cluster.worker?.id } : {};
 
+  // --- errors ---------------------------------------------------------------------------------
+  /**
+   * An error thrown while serving a request (a bug of the relay's, or of an engine passed in): it is
+   * counted, logged (within the log's budget) and answered 500 on that request, or its connection
+   * is closed; the relay serves on. Nothing a client sends may end the process.
+   */
+  function internalError(where: string, error: unknown, answer: ServerResponse | Socket | null): void {
+    metrics.internalErrors++;
+    log('internal', `${where} failed: ${describeError(error)}`);
+    if (answer !== null) answerInternalError(answer);
+  }
+
+  /** A request handler whose throw is an `internalError` on the request it was serving. */
+  function guarded<R, A extends ServerResponse | Socket, Rest extends unknown[]>(
+    where: string,
+    handler: (req: R, answer: A, ...rest: Rest) => void,
+  ): (req: R, answer: A, ...rest: Rest) => void {
+    return (req, answer, ...rest) => {
+      try {
+        handler(req, answer, ...rest);
+      } catch (error) {
+        internalError(where, error, answer);
+      }
+    };
+  }
+
   // --- ingest ---------------------------------------------------------------------------------
   function ingest(req: IncomingMessage, res: ServerResponse): void {
     // A refused ingest may still be sending its body: answer, then close rather than read it.
@@ -292,8 +330,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   // --- subscriptions --------------------------------------------------------------------------
   /** The subscription asked for, and the valid tokens past `maxTokensPerSubscription` (not served). */
-  function readSubscription(req: IncomingMessage): { request: SubscribeRequest; tooMany: string[] } {
-    const request = parseSubscribeRequest(requestUrl(req).searchParams, headerValue(req, 'last-event-id'));
+  function readSubscription(
+    req: IncomingMessage,
+    target: RequestTarget,
+  ): { request: SubscribeRequest; tooMany: string[] } {
+    const request = parseSubscribeRequest(target.searchParams, headerValue(req, 'last-event-id'));
     const tooMany = request.tokens.slice(o.maxTokensPerSubscription);
     request.tokens = request.tokens.slice(0, o.maxTokensPerSubscription);
     return { request, tooMany };
@@ -317,6 +358,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           log('ended', `${kind} subscriber of ${names.join(',')} cut off: it did not keep up`);
         },
         onReset: (token) => metrics.token(token).resets++,
+        onError: (error) => internalError(`${kind} subscription to ${tokens.join(',')}`, error, null),
       },
     );
     subscriptions.add(subscription);
@@ -408,7 +450,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => undefined);
-    if (requestUrl(req).pathname !== '/subscribe' || closing) {
+    const target = parseTarget(req.url);
+    if (target === null) return refuseUpgrade(socket, '400 Bad Request', BAD_TARGET);
+    if (target.pathname !== '/subscribe' || closing) {
       socket.end(rawResponse(closing ? '503 Service Unavailable' : '404 Not Found'));
       return;
     }
@@ -419,21 +463,26 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return refuseUpgrade(socket, '429 Too Many Requests', 'too many subscribe requests from your address', {
         'retry-after': String(wait),
       });
-    const asked = readSubscription(req);
+    const asked = readSubscription(req, target);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Control messages go to the subscription's channel once it exists; before, they wait (a few).
       let control: ControlChannel | null = null;
       const early: Array<[string | null, number]> = [];
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         const message: [string | null, number] = [isBinary ? null : data.toString('utf8'), data.length];
-        if (control !== null) control.receive(...message);
-        else if (early.length < 16) early.push(message);
+        try {
+          if (control !== null) control.receive(...message);
+          else if (early.length < 16) early.push(message);
+        } catch (error) {
+          internalError('control message', error, null);
+          ws.close(CloseCode.internalError, 'the relay failed to read a control message; reconnect');
+        }
       });
       if (asked.request.tokens.length === 0) {
         ws.close(CloseCode.badRequest, 'name at least one valid token: /subscribe?token=...');
         return;
       }
-      void gate.checkRead(req, asked.request.tokens).then((grant) => {
+      const accepted = (grant: ReadGrant | ReadRefusal | null) => {
         if (ws.readyState !== ws.OPEN) return;
         if (grant !== null && isRefusal(grant)) {
           ws.close(grant.status === 401 ? CloseCode.unauthorized : CloseCode.forbidden, grant.reason);
@@ -458,11 +507,18 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           close: (code, reason) => ws.close(code, reason),
         });
         for (const message of early.splice(0)) control.receive(...message);
-      });
+      };
+      gate
+        .checkRead(req, target, asked.request.tokens)
+        .then(accepted)
+        .catch((error: unknown) => {
+          internalError('WebSocket subscription', error, null);
+          ws.close(CloseCode.internalError, 'the relay failed to start this subscription');
+        });
     });
   }
 
-  function serveEventStream(req: IncomingMessage, res: ServerResponse): void {
+  function serveEventStream(req: IncomingMessage, res: ServerResponse, target: RequestTarget): void {
     const cors = gate.cors(req);
     const badOrigin = gate.checkOrigin(req, 'SSE subscription');
     if (badOrigin !== null) {
@@ -474,12 +530,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       sendText(res, 429, 'too many subscribe requests from your address\n', { ...cors, 'retry-after': String(wait) });
       return;
     }
-    const asked = readSubscription(req);
+    const asked = readSubscription(req, target);
     if (asked.request.tokens.length === 0) {
       sendText(res, 400, 'name at least one valid token: /subscribe?token=...\n', cors);
       return;
     }
-    void gate.checkRead(req, asked.request.tokens).then((grant) => {
+    const accepted = (grant: ReadGrant | ReadRefusal | null) => {
       if (res.destroyed) return;
       if (grant !== null && isRefusal(grant)) {
         sendJson(
@@ -500,12 +556,16 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       const { done } = subscribe('sse', openEventStream(res, cors), asked, grant);
       res.on('close', done);
       res.on('error', done);
-    });
+    };
+    gate
+      .checkRead(req, target, asked.request.tokens)
+      .then(accepted)
+      .catch((error: unknown) => internalError('SSE subscription', error, res));
   }
 
   // --- metrics --------------------------------------------------------------------------------
   /** `/metrics` names every token: with private streams it needs the metrics token (or its own port). */
-  function serveMetrics(req: IncomingMessage, res: ServerResponse, onOwnPort: boolean): void {
+  function serveMetrics(req: IncomingMessage, res: ServerResponse, target: RequestTarget, onOwnPort: boolean): void {
     if (o.metricsToken !== undefined) {
       const presented = bearerToken(req);
       if (presented === undefined || !sameSecret(presented, o.metricsToken)) {
@@ -523,7 +583,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       );
       return;
     }
-    if (requestUrl(req).searchParams.get('format') === 'json') sendJson(res, 200, metrics.toJSON(historySize));
+    if (target.searchParams.get('format') === 'json') sendJson(res, 200, metrics.toJSON(historySize));
     else
       sendText(res, 200, metrics.toPrometheus(historySize), {
         'content-type': 'text/plain; version=0.0.4; charset=utf-8',
@@ -532,7 +592,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   // --- routing --------------------------------------------------------------------------------
   function route(req: IncomingMessage, res: ServerResponse): void {
-    const url = requestUrl(req);
+    const target = parseTarget(req.url);
+    if (target === null) {
+      sendText(res, 400, `${BAD_TARGET}\n`, { connection: 'close' });
+      return;
+    }
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
       // A preflight from a page that is not allowed gets no CORS headers: the browser stops there.
@@ -545,7 +609,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       res.end();
       return;
     }
-    switch (url.pathname) {
+    switch (target.pathname) {
       case '/':
         if (method === 'POST') ingest(req, res);
         else
@@ -555,7 +619,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         return;
       case '/subscribe':
         if (method !== 'GET') sendText(res, 405, 'subscribe with GET\n', { allow: 'GET' });
-        else if (String(req.headers.accept ?? '').includes('text/event-stream')) serveEventStream(req, res);
+        else if (String(req.headers.accept ?? '').includes('text/event-stream')) serveEventStream(req, res, target);
         else
           sendText(res, 426, 'subscribe with a WebSocket upgrade, or with Accept: text/event-stream\n', {
             upgrade: 'websocket',
@@ -563,7 +627,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         return;
       case '/plotly-stream.js':
       case '/plotly-stream.no-plotly.js':
-        if (method === 'GET' || method === 'HEAD') bundles.serve(req, res, url.pathname);
+        if (method === 'GET' || method === 'HEAD') bundles.serve(req, res, target.pathname);
         else sendText(res, 405, 'GET only\n', { allow: 'GET, HEAD' });
         return;
       case '/healthz': {
@@ -576,7 +640,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       }
       case '/metrics':
         if (o.metricsPort !== undefined) sendText(res, 404, `metrics are served on port ${metricsPort}\n`);
-        else serveMetrics(req, res, false);
+        else serveMetrics(req, res, target, false);
         return;
       default:
         sendText(
@@ -635,9 +699,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
             allowHTTP1: true,
             handshakeTimeout: o.headersTimeoutMs > 0 ? o.headersTimeoutMs : 120_000,
           },
-          route as never,
+          guarded('request', route) as never,
         ) as unknown as Server)
-      : createServer(serverOptions, route);
+      : createServer(serverOptions, guarded('request', route));
   server.setTimeout(0);
   if (o.tls !== undefined) {
     server.headersTimeout = serverOptions.headersTimeout as number;
@@ -666,15 +730,28 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     metrics,
   );
   guard.attach(server);
-  server.on('upgrade', upgrade);
-  server.on('clientError', clientError);
+  server.on('upgrade', guarded('WebSocket upgrade', upgrade));
+  server.on('clientError', (error: HttpParseError, socket: Socket) => {
+    try {
+      clientError(error, socket);
+    } catch (thrown) {
+      internalError('malformed request', thrown, null);
+      socket.destroy();
+    }
+  });
   // A TLS handshake that fails (a scanner, plain HTTP on the https port) is not the relay's error.
   server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
   const heartbeat = setInterval(() => {
     // No heartbeat events while the engine is away: viewers show `stale` instead of a false `live`.
     const healthy = engine.health().ok;
-    for (const subscription of subscriptions) subscription.heartbeat(healthy);
+    for (const subscription of subscriptions) {
+      try {
+        subscription.heartbeat(healthy);
+      } catch (error) {
+        subscription.fail(error);
+      }
+    }
     clients.sweep();
   }, o.heartbeatMs);
   heartbeat.unref();
@@ -689,10 +766,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   try {
     await listen(server, o.port, o.host);
     if (o.metricsPort !== undefined) {
-      metricsServer = createServer((req, res) => {
-        if (requestUrl(req).pathname === '/metrics') serveMetrics(req, res, true);
-        else sendText(res, 404, 'only /metrics here\n');
-      });
+      metricsServer = createServer(
+        guarded('metrics', (req: IncomingMessage, res: ServerResponse) => {
+          const target = parseTarget(req.url);
+          if (target === null) sendText(res, 400, `${BAD_TARGET}\n`);
+          else if (target.pathname === '/metrics') serveMetrics(req, res, target, true);
+          else sendText(res, 404, 'only /metrics here\n');
+        }),
+      );
       await listen(metricsServer, o.metricsPort, '127.0.0.1');
       metricsPort = (metricsServer.address() as AddressInfo).port;
     }

@@ -58,6 +58,8 @@ export interface SubscriptionEvents {
   onTooSlow(tokens: readonly string[]): void;
   /** A `reset` was sent for a token. */
   onReset(token: string): void;
+  /** Serving this viewer threw (a bug of the relay's): its connection ends (1011) and it resumes. */
+  onError(error: unknown): void;
 }
 
 export interface SubscriptionOptions {
@@ -371,6 +373,17 @@ export class Subscription implements FeedMember {
     return this.#closed ? 0 : this.#pendingBytes + this.#sink.bufferedBytes();
   }
 
+  /** Serving this viewer threw: reported, and its connection ends with 1011 (the viewer resumes). */
+  fail(error: unknown): void {
+    if (this.#closed) return;
+    this.#events.onError(error);
+    try {
+      this.close(CloseCode.internalError, 'the relay failed to send to this viewer; reconnect to resume');
+    } catch {
+      this.#closed = true;
+    }
+  }
+
   /** Ends a viewer that does not keep up (4408), dropping what waits for it. */
   cutOff(reason: string): void {
     if (this.#closed) return;
@@ -385,12 +398,16 @@ export class Subscription implements FeedMember {
 
   #flush = (): void => {
     this.#flushScheduled = false;
-    this.#closeRun();
-    if (this.#closed || this.#pending.length === 0) return;
-    const frame = encodeFrame(this.#pending);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#sink.send(frame, this.#formatPositions);
+    try {
+      this.#closeRun();
+      if (this.#closed || this.#pending.length === 0) return;
+      const frame = encodeFrame(this.#pending);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#sink.send(frame, this.#formatPositions);
+    } catch (error) {
+      this.fail(error);
+    }
   };
 
   #formatPositions = (): string => formatPositions(this.#positions);

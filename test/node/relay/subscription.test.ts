@@ -312,7 +312,11 @@ function recordingSink(buffered = 0) {
   return { sink, frames, calls, shared, nextFrame, events };
 }
 
-const quiet = { onTooSlow: () => undefined, onReset: () => undefined };
+const quiet = {
+  onTooSlow: () => undefined,
+  onReset: () => undefined,
+  onError: (error: unknown) => assert.fail(String(error)),
+};
 
 describe('Subscription (on a recording sink)', () => {
   it('sends reset, history and ready as one frame, then batches what arrives between two sends, in order', async () => {
@@ -359,8 +363,8 @@ describe('Subscription (on a recording sink)', () => {
       sink,
       { maxBufferedBytes: 4096 },
       {
+        ...quiet,
         onTooSlow: (t) => tooSlow.push([...t]),
-        onReset: () => undefined,
       },
     );
     await subscription.start(new Map());

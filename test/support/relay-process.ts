@@ -1,0 +1,59 @@
+/**
+ * The relay as a user runs it: `plotly-stream-relay` in a process of its own (the CLI from source),
+ * for tests that must see it survive, or measure its memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface RelayProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Everything it wrote to stderr (its log) so far. */
+  readonly log: () => string;
+  /** Its resident memory now, in MiB (Linux). */
+  rssMiB(): number;
+  /** True while the process has not exited. */
+  alive(): boolean;
+  /** SIGTERM, and waits for it to exit; resolves its exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startRelayProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RelayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let log = '';
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
+  child.stdout?.resume();
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      log += d;
+      const match = /listening on (https?:\/\/\S+)/.exec(log);
+      if (match) resolve(match[1] as string);
+    });
+    void exit.then((code) => reject(new Error(`the relay exited (${code}) before listening:\n${log}`)));
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    child,
+    log: () => log,
+    rssMiB() {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) / 1024 : NaN;
+    },
+    alive: () => !exited,
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      return exit;
+    },
+  };
+}
