@@ -3,7 +3,14 @@
  * `stream: {token, maxpoints}`. The `stream` key is taken out before Plotly sees the trace
  * (plotly.js 4 dropped the attribute), and the routing token -> traces is built here.
  */
-import { isMessageObject, isValidToken, PER_POINT_KEYS, TOKEN_RULE } from '../shared/messages.js';
+import {
+  isMessageObject,
+  isUnsafeKey,
+  isValidToken,
+  parseJson,
+  PER_POINT_KEYS,
+  TOKEN_RULE,
+} from '../shared/messages.js';
 
 /** Plotly's old default window, in points per trace. */
 export const DEFAULT_MAXPOINTS = 500;
@@ -50,15 +57,19 @@ function plainCopy(value: unknown): unknown {
 export function getPath(source: Record<string, unknown>, path: string): unknown {
   let node: unknown = source;
   for (const part of path.split('.')) {
-    if (!isMessageObject(node)) return undefined;
+    if (!isMessageObject(node) || isUnsafeKey(part)) return undefined;
     node = node[part];
   }
   return node;
 }
 
-/** Writes a dotted path into a nested object, creating the objects on the way. */
+/**
+ * Writes a dotted path into a nested object, creating the objects on the way. A path through an
+ * unsafe key (`__proto__.x`, `constructor.prototype.x`) writes nothing: it would reach a prototype.
+ */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
+  if (parts.some(isUnsafeKey)) return;
   let node = target;
   for (let i = 0; i < parts.length - 1; i++) {
     const part = parts[i] as string;
@@ -149,7 +160,7 @@ export function parseFigureJson(text: string): ParsedFigure {
   if (text.trim() === '') return emptyFigure();
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     const figure = emptyFigure();
     figure.problems.push(`the figure script is not valid JSON: ${(error as Error).message}`);

@@ -4,6 +4,7 @@
  * messages as the producer's texts; copying value texts (not parsed and re-written numbers) keeps
  * the viewer's parse exactly what parsing the message would give, and costs a fraction of a parse.
  */
+import { isUnsafeKey } from './messages.js';
 
 /**
  * Messages with more keys than this stay messages: a message's keys are checked for repeats, which
@@ -11,9 +12,9 @@
  */
 export const MAX_COLUMN_KEYS = 64;
 
-/** Keys a run's columns never hold: `layout` is not per point, `__proto__` is not a plain key in JavaScript. */
+/** Keys a run's columns never hold: `layout` is not per point, and the unsafe keys (`__proto__`, ...) are never merged. */
 export function notAColumn(key: string): boolean {
-  return key === 'layout' || key === '__proto__';
+  return key === 'layout' || isUnsafeKey(key);
 }
 
 const enum Char {

@@ -75,6 +75,33 @@ export interface MessageVisitor {
   badLayout(): void;
 }
 
+/**
+ * Keys a message never sets, at any depth: merging them writes into a prototype that every object
+ * of the page shares (`{"layout": {"__proto__": {...}}}`, `constructor.prototype`). Messages come
+ * from anyone who may write to a token, and reach every viewer's page.
+ */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isUnsafeKey(key: string): boolean {
+  return UNSAFE_KEYS.has(key);
+}
+
+/** Drops unsafe keys as JSON.parse builds each object. */
+function withoutUnsafeKeys(this: unknown, key: string, value: unknown): unknown {
+  return UNSAFE_KEYS.has(key) ? undefined : value;
+}
+
+/**
+ * `JSON.parse` for text from producers (messages, and the relay's events that carry them): no object
+ * it returns holds an unsafe key, at any depth. Text that cannot spell one (no `__proto__`,
+ * `constructor`, `prototype`, nor a `\u` escape) is parsed as it is, at JSON.parse's own speed.
+ */
+export function parseJson(text: string): unknown {
+  const mayHoldUnsafe =
+    text.includes('__proto__') || text.includes('constructor') || text.includes('prototype') || text.includes('\\u');
+  return mayHoldUnsafe ? JSON.parse(text, withoutUnsafeKeys) : JSON.parse(text);
+}
+
 /** True for a plain JSON-like object (not an array, not null). */
 export function isMessageObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -87,6 +114,7 @@ export function flattenPaths(
   into: Record<string, unknown> = {},
 ): Record<string, unknown> {
   for (const key of Object.keys(source)) {
+    if (UNSAFE_KEYS.has(key)) continue;
     const value = source[key];
     const path = prefix === '' ? key : `${prefix}.${key}`;
     if (isMessageObject(value) && !ArrayBuffer.isView(value)) flattenPaths(value, path, into);
@@ -100,6 +128,11 @@ function visitEntries(source: Record<string, unknown>, prefix: string, visitor: 
   for (const key in source) {
     if (!Object.hasOwn(source, key)) continue;
     const value = source[key];
+    if (UNSAFE_KEYS.has(key)) {
+      // Never merged anywhere (a message given to write() may hold one; a decoded one cannot).
+      visitor.unknownKey(prefix === '' ? key : `${prefix}.${key}`);
+      continue;
+    }
     if (prefix === '' && key === 'layout') {
       if (isMessageObject(value)) visitor.layout(flattenPaths(value));
       else visitor.badLayout();
@@ -140,7 +173,7 @@ export function parseLine(line: string): ParsedLine {
   if (line.length > 2 * MAX_MESSAGE_DEPTH && textNestsDeeperThan(line, MAX_MESSAGE_DEPTH)) return tooDeep();
   let value: unknown;
   try {
-    value = JSON.parse(line);
+    value = parseJson(line);
   } catch (error) {
     return {
       kind: 'rejected',

@@ -5,7 +5,7 @@
  * docs/protocol.md describes it for people writing another relay or client.
  */
 import { columnPrefixes, flatKeys, notAColumn, readColumns, readTightColumns } from './message-text.js';
-import { isMessageObject, isValidToken, type Scalar } from './messages.js';
+import { isMessageObject, isValidToken, parseJson, type Scalar } from './messages.js';
 
 /** Where a subscriber is in a token's stream: the history's epoch and the last offset it has. */
 export interface Position {
@@ -403,7 +403,7 @@ export function encodeUnsubscribe(tokens: readonly string[]): string {
 export function parseControlMessage(text: string): ControlMessage | { error: string } {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch {
     return { error: 'a control message must be JSON' };
   }
@@ -564,7 +564,7 @@ function checkEvent(value: unknown, errors: string[]): RelayEvent | string | nul
 export function decodeEvents(text: string): DecodeResult {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch {
     return { events: [], errors: [`a relay frame that is not JSON: ${text.slice(0, 80)}`] };
   }

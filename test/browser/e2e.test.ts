@@ -52,6 +52,61 @@ describe('<plotly-stream> with the real relay', () => {
   }
 });
 
+describe('<plotly-stream> and a producer that tries to pollute the page', () => {
+  /** Lines that would merge into Object.prototype if a message's keys were merged as they are. */
+  const HOSTILE = [
+    '{"layout":{"__proto__":{"polluted":"layout"}},"y":1}',
+    '{"layout":{"constructor":{"prototype":{"polluted":"constructor"}}},"y":2}',
+    '{"__proto__":{"polluted":"top"},"marker":{"__proto__":{"polluted":"marker"}},"y":3}',
+    '{"layout":{"__proto__.polluted":"dotted","constructor.prototype.polluted":"dotted"},"y":4}',
+    '{"\\u005f_proto__":{"polluted":"escaped"},"y":5}',
+  ];
+  const pollution = () =>
+    [
+      {} as Record<string, unknown>,
+      Object.prototype as Record<string, unknown>,
+      [] as unknown as Record<string, unknown>,
+    ].map((o) => o['polluted']);
+
+  afterEach(() => {
+    // A failed run must not leave the page polluted for the tests after it.
+    delete (Object.prototype as Record<string, unknown>)['polluted'];
+  });
+
+  for (const transport of ['websocket', 'sse'] as const) {
+    it(`${transport}: the points are drawn and no prototype of the page changes (history and live)`, async () => {
+      const relay = await relayUrl();
+      const token = `pollute-${transport}`;
+      const post = (lines: string[]) =>
+        fetch(`${relay}/`, { method: 'POST', headers: { 'plotly-streamtoken': token }, body: `${lines.join('\n')}\n` });
+      expect((await post(HOSTILE.slice(0, 3))).status).to.equal(200);
+      const el = await fixture<PlotlyStreamElement>(
+        html`<plotly-stream
+          src=${relay}
+          transport=${transport}
+          .figure=${{ data: [{ y: [], stream: { token } }], layout: { title: { text: 't' } } }}
+        ></plotly-stream>`,
+      );
+      expect(await drawn(el, 3)).to.deep.equal([1, 2, 3]);
+      expect((await post(HOSTILE.slice(3))).status).to.equal(200);
+      expect(await drawn(el, 5)).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(pollution()).to.deep.equal([undefined, undefined, undefined]);
+      expect((el.graphDiv as unknown as { layout: { title: { text: string } } }).layout.title.text).to.equal('t');
+      el.remove();
+    });
+  }
+
+  it('write() of such objects (parsed without a filter) draws their points and changes no prototype', async () => {
+    const el = await fixture<PlotlyStreamElement>(
+      html`<plotly-stream .figure=${{ data: [{ y: [], stream: { token: 'w' } }] }}></plotly-stream>`,
+    );
+    for (const text of HOSTILE) el.write('w', JSON.parse(text));
+    expect(await drawn(el, 5)).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(pollution()).to.deep.equal([undefined, undefined, undefined]);
+    el.remove();
+  });
+});
+
 describe('<plotly-stream> with a relay of private streams', () => {
   const privateRelay = () => fetch('/__private-relay').then((r) => r.text());
   /** What an app backend gives a signed-in user (web-test-runner.config.js signs it). */

@@ -65,6 +65,24 @@ describe('PlotModel', () => {
     }
   });
 
+  it('a message with __proto__ or constructor.prototype (in layout, in a trace key) changes no prototype; the rest applies', () => {
+    const { m, errors } = model({ data: [{ y: [], stream: { token: 'A' } }], layout: { title: { text: 't' } } });
+    for (const text of [
+      '{"layout":{"__proto__":{"polluted":1}},"y":1}',
+      '{"layout":{"constructor":{"prototype":{"polluted":1}}},"y":2}',
+      '{"__proto__":{"polluted":1},"marker":{"__proto__":{"polluted":1}},"y":3}',
+      '{"layout":{"__proto__.polluted":1,"constructor.prototype.polluted":1},"y":4}',
+    ])
+      m.write('A', JSON.parse(text)); // unfiltered, as a caller of write() may pass it
+    const plan = m.takeFrame();
+    assert.ok(plan !== null);
+    const full = m.fullFigure();
+    assert.deepEqual(full.data[0]?.['y'], [1, 2, 3, 4]);
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype is untouched');
+    assert.equal(Object.getPrototypeOf(full.layout), Object.prototype);
+    assert.ok(errors.some((e) => e.code === 'unknown-key' && /__proto__/.test(e.message)));
+  });
+
   it('rejects bad messages alone, reports unknown keys and tokens once', () => {
     const { m, errors } = model({ data: [{ y: [], stream: { token: 'A' } }] });
     assert.equal(m.write('A', [1, 2]), false);

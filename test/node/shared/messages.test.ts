@@ -5,7 +5,9 @@ import {
   flattenPaths,
   isValidToken,
   MAX_MESSAGE_DEPTH,
+  parseJson,
   parseLine,
+  UNSAFE_KEYS,
   textNestsDeeperThan,
   valueNestsDeeperThan,
   visitMessage,
@@ -195,5 +197,48 @@ describe('message rules, for any input (fast-check)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('unsafe keys (__proto__, constructor, prototype): never in a decoded message, never merged', () => {
+  const polluted = () => ({}) as Record<string, unknown>;
+  const hostile = [
+    '{"__proto__":{"polluted":1},"y":1}',
+    '{"layout":{"__proto__":{"polluted":1}},"y":1}',
+    '{"layout":{"constructor":{"prototype":{"polluted":1}}},"y":1}',
+    '{"marker":{"__proto__":{"polluted":1},"color":"red"},"y":1}',
+    '{"\\u005f_proto__":{"polluted":1},"y":1}', // an escape that spells it
+    '{"layout":{"xaxis":{"__proto__":[1,2]}},"y":[{"__proto__":{"polluted":1}}]}',
+  ];
+
+  it('parseJson drops them at any depth, escaped or not, and keeps everything beside them', () => {
+    for (const text of hostile) {
+      const value = parseJson(text) as Record<string, unknown>;
+      const keys: string[] = [];
+      JSON.stringify(value, (key, v: unknown) => (keys.push(key), v));
+      for (const key of UNSAFE_KEYS) assert.ok(!keys.includes(key), `${text} kept ${key}`);
+      assert.ok('y' in value, text);
+    }
+    assert.deepEqual(parseJson('{"layout":{"constructor":{"prototype":1},"title":"t"}}'), { layout: { title: 't' } });
+    // Text that cannot spell one is parsed as it is.
+    assert.deepEqual(parseJson('{"x":"construct","y":1}'), { x: 'construct', y: 1 });
+  });
+
+  it('parseLine gives messages without them (the relay still stores the line as it was sent)', () => {
+    for (const text of hostile) {
+      const parsed = parseLine(text);
+      assert.equal(parsed.kind, 'message');
+      assert.equal(Object.hasOwn((parsed as { message: object }).message, '__proto__'), false);
+    }
+  });
+
+  it('visitMessage reports them as unknown keys and merges nothing through them; flattenPaths leaves them out', () => {
+    // As write() may be given them: an object whose own keys are unsafe (JSON.parse without a filter).
+    const message = JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"y":1}');
+    assert.deepEqual(visit(message), ['unknown __proto__', 'unknown constructor', 'append y=1']);
+    const layout = JSON.parse('{"layout":{"__proto__":{"polluted":1},"constructor":{"prototype":{"p":1}},"a":1}}');
+    assert.deepEqual(visit(layout), ['layout {"a":1}']);
+    assert.deepEqual(flattenPaths(JSON.parse('{"a":{"__proto__":[1]},"b":{"prototype":2,"c":3}}')), { 'b.c': 3 });
+    assert.equal(polluted()['polluted'], undefined);
   });
 });

@@ -25,6 +25,7 @@ import {
   type RunEvent,
 } from '../../../src/shared/protocol.js';
 import { subscribeUrl } from '../../../src/element/transport/subscribe-url.js';
+import { parseJson } from '../../../src/shared/messages.js';
 
 describe('positions', () => {
   it('round-trip through their text form', () => {
@@ -352,7 +353,7 @@ describe('run events (consecutive messages of a token in one event)', () => {
             );
           assert.deepEqual(
             got,
-            texts.map((text, i) => ({ offset: offset + i, time: times[i], message: JSON.parse(text) })),
+            texts.map((text, i) => ({ offset: offset + i, time: times[i], message: parseJson(text) })),
           );
         },
       ),
@@ -456,6 +457,28 @@ describe('run events (consecutive messages of a token in one event)', () => {
     const run = decodeEvents(`${head}"dt":[0],"columns":{"y":[1,2]}}`).events[0] as RunEvent;
     assert.equal(run.dt, undefined, 'dt of another length is left out');
     assert.deepEqual(run.columns, { y: [1, 2] });
+  });
+
+  it('decodes messages without unsafe keys (__proto__, constructor, prototype) at any depth; the relay keeps such messages out of columns', () => {
+    const hostile = '{"__proto__":{"polluted":1},"layout":{"constructor":{"prototype":{"polluted":1}}},"y":1}';
+    const data = decodeEvents(encodeData('A', 'e', 1, 5, hostile)).events[0] as DataEvent;
+    assert.deepEqual(data.message, { layout: {}, y: 1 });
+    const texts = [
+      '{"constructor":1,"y":2}',
+      '{"constructor":1,"y":3}',
+      '{"prototype":1,"y":4}',
+      '{"prototype":1,"y":5}',
+    ];
+    const events = decodeEvents(encodeFrame(encodeColumnRuns('A', 'e', 1, [1, 1, 1, 1], texts))).events as RunEvent[];
+    assert.ok(
+      events.every((event) => event.columns === undefined),
+      'runs of messages, not columns',
+    );
+    assert.deepEqual(
+      events.flatMap((event) => runMessages(event)),
+      [{ y: 2 }, { y: 3 }, { y: 4 }, { y: 5 }],
+    );
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   });
 
   it('positions stay exact however runs are cut and overlap', () => {
