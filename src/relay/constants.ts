@@ -108,11 +108,7 @@ export const MAX_METRIC_TOKENS = 1000;
 /** File descriptors kept free below the process's limit when the connection cap is derived from it. */
 export const FD_RESERVE = 128;
 
-/** A viewer cut off for not keeping up is sent its reason, then dropped this long after (ms). */
-export const CUT_OFF_LINGER_MS = 1000;
 
-/** How often the relay adds up what waits for all viewers against `maxTotalBufferedBytes` (ms). */
-export const OUTGOING_CHECK_MS = 200;
 
 /** The largest message a viewer may send up a WebSocket (`ws` maxPayload); a bigger one closes it (1009). */
 export const MAX_VIEWER_MESSAGE_BYTES = 64 * 1024;

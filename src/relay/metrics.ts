@@ -29,6 +29,8 @@ export class Metrics {
   refused: Record<string, number> = {};
   /** Requests the relay failed to serve (an error in its own code, answered 500; logged). */
   internalErrors = 0;
+  /** What waits for all viewers together (the relay's total outgoing budget), when one is set. */
+  outgoing: { readonly total: number; readonly peak: number; readonly limit: number } | null = null;
 
   /**
    * `maxTokens`: tokens with counters at most, beyond those with a connection open; past it, idle
@@ -101,6 +103,11 @@ export class Metrics {
       connections: { ...this.connections },
       refused: { ...this.refused },
       internalErrors: this.internalErrors,
+      outgoingBytes: {
+        waiting: this.outgoing?.total ?? 0,
+        peak: this.outgoing?.peak ?? 0,
+        limit: this.outgoing?.limit ?? 0,
+      },
       tokensUnlisted: all.length - listed.length,
       tokens,
     };
@@ -121,6 +128,11 @@ export class Metrics {
       '# HELP plotly_stream_internal_errors_total Requests the relay failed to serve (an error in its own code; its log says which).',
       '# TYPE plotly_stream_internal_errors_total counter',
       `plotly_stream_internal_errors_total ${json.internalErrors}`,
+      '# HELP plotly_stream_outgoing_bytes Bytes waiting for all viewers (at most what waits, never below it), the most once a write was admitted, and the budget.',
+      '# TYPE plotly_stream_outgoing_bytes gauge',
+      `plotly_stream_outgoing_bytes{of="waiting"} ${json.outgoingBytes.waiting}`,
+      `plotly_stream_outgoing_bytes{of="peak"} ${json.outgoingBytes.peak}`,
+      `plotly_stream_outgoing_bytes{of="limit"} ${json.outgoingBytes.limit}`,
       '# HELP plotly_stream_tokens_unlisted Tokens with counters left out of this scrape (only the most recent are listed).',
       '# TYPE plotly_stream_tokens_unlisted gauge',
       `plotly_stream_tokens_unlisted ${json.tokensUnlisted}`,

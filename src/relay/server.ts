@@ -19,7 +19,6 @@ import {
   CORS_ALLOW_HEADERS,
   ENGINE_RETRY_MS,
   MAX_VIEWER_MESSAGE_BYTES,
-  OUTGOING_CHECK_MS,
   RELAY_DEFAULTS,
   SHUTDOWN_GRACE_MS,
   SHUTDOWN_RETRY_AFTER_S,
@@ -46,6 +45,7 @@ import { Fanout } from './fanout.js';
 import { Metrics } from './metrics.js';
 import { MqttBridge } from './mqtt-bridge.js';
 import { OriginPolicy } from './origins.js';
+import { OutgoingBudget } from './outgoing-budget.js';
 import { RateLimiter } from './rate-limit.js';
 import { ReadAccess, isRefusal, type ReadGrant, type ReadRefusal } from './read-access.js';
 import { RedisEngine } from './redis-engine.js';
@@ -187,6 +187,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 };
   const fanout = new Fanout(engine);
   const metrics = new Metrics();
+  // What waits for all viewers together, held under maxTotalBufferedBytes at every write.
+  const outgoing = new OutgoingBudget(o.maxTotalBufferedBytes, () => metrics.refuse('outgoing-budget'));
+  metrics.outgoing = outgoing;
   const limiter = new RateLimiter(o.rateLimit);
   const bundles = new BundleServer(o.bundlePath ?? defaultBundlePath(), '*');
   const clients = new ClientLimits({
@@ -351,7 +354,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       fanout,
       tokens,
       sink,
-      { maxBufferedBytes: o.maxBufferedBytes, runs, columns },
+      { maxBufferedBytes: o.maxBufferedBytes, runs, columns, budget: outgoing },
       {
         onTooSlow: (names) => {
           for (const name of names) metrics.token(name).slowDisconnects++;
@@ -420,26 +423,6 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     for (const begin of waiting) begin();
   }
 
-  /**
-   * Everything waiting for all viewers together stays under `maxTotalBufferedBytes`: past it, the
-   * viewers with the most waiting are cut off (each viewer's own limit alone would let a thousand
-   * viewers that never read hold a thousand times that).
-   */
-  const outgoingCheck = setInterval(() => {
-    let total = 0;
-    for (const subscription of subscriptions) total += subscription.bufferedBytes;
-    if (total <= o.maxTotalBufferedBytes) return;
-    const heaviest = [...subscriptions].sort((a, b) => b.bufferedBytes - a.bufferedBytes);
-    for (const subscription of heaviest) {
-      if (total <= o.maxTotalBufferedBytes) break;
-      total -= subscription.bufferedBytes;
-      metrics.refuse('outgoing-budget');
-      subscription.cutOff(
-        `the relay has more than ${o.maxTotalBufferedBytes} bytes waiting for its viewers, this one the most; reconnect to resume`,
-      );
-    }
-  }, OUTGOING_CHECK_MS);
-  outgoingCheck.unref();
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_VIEWER_MESSAGE_BYTES });
 
@@ -760,7 +743,6 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   let metricsPort = 0;
   const stopTimers = () => {
     clearInterval(heartbeat);
-    clearInterval(outgoingCheck);
     guard.close();
   };
   try {

@@ -18,6 +18,7 @@ import {
   type Positions,
 } from '../shared/protocol.js';
 import type { StoredMessage } from './engine.js';
+import type { BudgetAccount, OutgoingBudget } from './outgoing-budget.js';
 import { dataEvent, type Fanout, type FeedMember, type Membership, type SharedFrame, type Tick } from './fanout.js';
 
 /** The `bad-token` event for a value that is not a token; `outcome` says what became of it. */
@@ -46,7 +47,8 @@ export interface FrameSink {
   bufferedBytes(): number;
   /**
    * Ends the connection with a reason (a close code on WebSocket). `abort`: the viewer is not
-   * reading; its connection and what waits for it are dropped shortly after the reason is sent.
+   * reading: its connection is reset at once and what waits for it dropped, in the relay and in the
+   * kernel (the reason could not reach it behind what it has not read).
    */
   close(code: number, reason: string, abort?: boolean): void;
   /** Proves the connection alive at each heartbeat: a WebSocket ping, an SSE comment line. */
@@ -69,6 +71,8 @@ export interface SubscriptionOptions {
   runs?: boolean;
   /** The viewer also reads runs with `columns` (it asked with `columns=1` too; only with `runs`). */
   columns?: boolean;
+  /** What waits for all viewers together: every write of this one is admitted by it first. */
+  budget?: OutgoingBudget;
 }
 
 /** Consecutive messages of one token being gathered into one `run` event. */
@@ -89,6 +93,8 @@ export class Subscription implements FeedMember {
   readonly #sink: FrameSink;
   readonly #maxBufferedBytes: number;
   readonly #events: SubscriptionEvents;
+  readonly #budget: OutgoingBudget | null;
+  readonly #account: BudgetAccount | null;
   readonly #positions: Positions = new Map();
   /** Live messages that arrive while a token's history is being sent. */
   readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
@@ -123,6 +129,8 @@ export class Subscription implements FeedMember {
     this.runs = options.runs ?? false;
     this.columns = this.runs && (options.columns ?? false);
     this.#events = events;
+    this.#budget = options.budget ?? null;
+    this.#account = this.#budget?.open(this) ?? null;
   }
 
   get closed(): boolean {
@@ -247,10 +255,12 @@ export class Subscription implements FeedMember {
     // What this subscription queued on its own (its replay, `ready`) goes first.
     this.#flush();
     const frame = (this.columns ? tick.columns : this.runs ? tick.run : tick.data) as SharedFrame;
-    if (this.#overLimit(this.#sink.bufferedBytes() + frame.bytes.length)) {
+    const waiting = this.#sink.bufferedBytes() + frame.bytes.length;
+    if (this.#overLimit(waiting)) {
       this.#tooSlow();
       return;
     }
+    if (!this.#admitted(waiting)) return;
     position.offset = (tick.messages[tick.messages.length - 1] as StoredMessage).offset;
     this.#sink.sendShared(frame.text, frame.bytes, this.#formatPositions);
   }
@@ -273,6 +283,7 @@ export class Subscription implements FeedMember {
   close(code?: number, reason = ''): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#leaveBudget();
     this.#stopListening();
     this.#pending = [];
     this.#run = null;
@@ -346,11 +357,13 @@ export class Subscription implements FeedMember {
   /** Counts queued bytes against the limit and makes sure a flush is coming. */
   #count(bytes: number): void {
     this.#pendingBytes += bytes;
+    const waiting = this.#pendingBytes + this.#sink.bufferedBytes();
     if (this.#replaying) this.#replayBytes += bytes;
-    else if (this.#overLimit(this.#pendingBytes + this.#sink.bufferedBytes())) {
+    else if (this.#overLimit(waiting)) {
       this.#tooSlow();
       return;
     }
+    if (!this.#admitted(waiting)) return;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
@@ -362,6 +375,15 @@ export class Subscription implements FeedMember {
     if (this.#replayBytes > 0 && this.#sink.bufferedBytes() + this.#pendingBytes <= this.#maxBufferedBytes)
       this.#replayBytes = 0; // the viewer has read its replay down to the limit: the limit alone holds
     return waiting > this.#maxBufferedBytes + this.#replayBytes;
+  }
+
+  /** The relay's total budget lets this viewer hold `waiting` bytes (false: it was cut off to stay within). */
+  #admitted(waiting: number): boolean {
+    return this.#account === null || (this.#budget as OutgoingBudget).admit(this.#account, waiting);
+  }
+
+  #leaveBudget(): void {
+    if (this.#account !== null) this.#budget?.close(this.#account);
   }
 
   #tooSlow(): void {
@@ -381,6 +403,7 @@ export class Subscription implements FeedMember {
       this.close(CloseCode.internalError, 'the relay failed to send to this viewer; reconnect to resume');
     } catch {
       this.#closed = true;
+      this.#leaveBudget();
     }
   }
 
@@ -389,6 +412,7 @@ export class Subscription implements FeedMember {
     if (this.#closed) return;
     this.#events.onTooSlow(this.tokens);
     this.#closed = true;
+    this.#leaveBudget();
     this.#stopListening();
     this.#pending = [];
     this.#run = null;

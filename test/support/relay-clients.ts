@@ -1,9 +1,17 @@
 /** Real clients for relay tests: raw TCP, chunked HTTP POSTs, WebSocket (ws) and SSE (http.get). */
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { WebSocket } from 'ws';
 import { decodeEvents, runMessages, type DataEvent, type RelayEvent } from '../../src/shared/protocol.js';
 import { sseReader } from '../../scripts/sse-reader.js';
+
+/** http or https for a URL (https: the tests' certificates are self-signed). */
+function clientFor(url: string): { request: typeof http.request; get: typeof http.get; tls: object } {
+  return url.startsWith('https:')
+    ? { request: https.request, get: https.get, tls: { rejectUnauthorized: false } }
+    : { request: http.request, get: http.get, tls: {} };
+}
 
 /** Collects relay events and resolves waits on them. */
 class EventLog {
@@ -100,9 +108,10 @@ export function sseSubscribe(
   headers: Record<string, string> = {},
 ): Promise<SseClient> {
   return new Promise((resolve, reject) => {
-    const request = http.get(
+    const client = clientFor(relayUrl);
+    const request = client.get(
       `${relayUrl}/subscribe?${query}`,
-      { headers: { accept: 'text/event-stream', ...headers } },
+      { headers: { accept: 'text/event-stream', ...headers }, ...client.tls },
       (response) => {
         const log = new EventLog() as SseClient;
         log.response = response;
@@ -149,9 +158,10 @@ export function post(
   headers: Record<string, string> = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const request = http.request(
+    const client = clientFor(url);
+    const request = client.request(
       url,
-      { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } },
+      { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers }, ...client.tls },
       (response) => resolve(readResult(response)),
     );
     request.on('error', reject);
@@ -162,7 +172,10 @@ export function post(
 
 export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers }, (response) => resolve(readResult(response)));
+    const client = clientFor(url);
+    const request = client.request(url, { method, headers, ...client.tls }, (response) =>
+      resolve(readResult(response)),
+    );
     request.on('error', reject);
     request.end();
   });
@@ -190,9 +203,10 @@ export function rawExchange(port: number, writes: Array<string | number>): Promi
 export function openIngest(url: string, headers: Record<string, string>) {
   let resolveResult: (r: Promise<HttpResult>) => void;
   const result = new Promise<HttpResult>((resolve) => (resolveResult = resolve));
-  const request = http.request(
+  const client = clientFor(url);
+  const request = client.request(
     url,
-    { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } },
+    { method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers }, ...client.tls },
     (response) => resolveResult(readResult(response)),
   );
   request.on('error', () => undefined);

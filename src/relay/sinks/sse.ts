@@ -1,9 +1,10 @@
 /** The Server-Sent Events sink: one `data:` event per frame, `id:` with the positions, keep-alive comments. */
 import type { ServerResponse } from 'node:http';
 import { CloseCode, encodeError } from '../../shared/protocol.js';
-import { CUT_OFF_LINGER_MS, SSE_RETRY_MS } from '../constants.js';
+import { SSE_RETRY_MS } from '../constants.js';
 import { forProtocol, isHttp2 } from '../http.js';
 import type { FrameSink } from '../subscription.js';
+import { resetResponse } from './reset.js';
 
 export function openEventStream(res: ServerResponse, headers: Record<string, string>): FrameSink {
   res.writeHead(
@@ -34,12 +35,16 @@ export function openEventStream(res: ServerResponse, headers: Record<string, str
     },
     bufferedBytes: () => res.writableLength,
     // SSE has no close code: the reason goes out as an error event (`unauthorized` when the read
-    // token expired), then the stream ends; a viewer cut off is let go of for good soon after.
+    // token expired), then the stream ends. A viewer cut off for not reading could not read the
+    // reason behind what waits: its connection (its stream, over HTTP/2) is reset at once.
     close(code, reason, abort = false) {
+      if (abort) {
+        resetResponse(res);
+        return;
+      }
       if (!res.writableEnded) {
         res.end(`data: ${encodeError(code === CloseCode.unauthorized ? 'unauthorized' : 'closed', reason)}\n\n`);
       }
-      if (abort) setTimeout(() => res.destroy(), CUT_OFF_LINGER_MS).unref();
     },
     // A comment line keeps proxies from timing the stream out (EventSource ignores it).
     keepAlive() {

@@ -1,7 +1,9 @@
 /** The WebSocket sink on `ws`: text frames, close codes with reasons, ping/pong liveness. */
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { CUT_OFF_LINGER_MS, MAX_CLOSE_REASON } from '../constants.js';
+import { MAX_CLOSE_REASON } from '../constants.js';
 import type { FrameSink } from '../subscription.js';
+import { resetSocket } from './reset.js';
 
 /** Sockets that answered the last ping (or have not been pinged yet). */
 const alive = new WeakSet<WebSocket>();
@@ -17,13 +19,19 @@ export function webSocketSink(socket: WebSocket): FrameSink {
     sendShared(_frame, bytes) {
       if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: false });
     },
+    // ws counts what its sender holds and what its socket has not flushed.
     bufferedBytes: () => socket.bufferedAmount,
     close(code, reason, abort = false) {
+      if (abort) {
+        // The close frame would wait behind what the viewer has not read: reset instead.
+        const raw = (socket as unknown as { _socket?: Socket })._socket;
+        if (raw !== undefined) resetSocket(raw);
+        socket.terminate();
+        return;
+      }
       if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
         socket.close(code, reason.slice(0, MAX_CLOSE_REASON));
       }
-      // A viewer cut off may not read its close frame behind what it has not read: gone soon after.
-      if (abort) setTimeout(() => socket.terminate(), CUT_OFF_LINGER_MS).unref();
     },
     // A socket that missed the last ping is gone (a dead peer sends no close): end it.
     keepAlive() {

@@ -22,6 +22,7 @@ import {
   runOf,
   type RelayErrorCode,
   type RelayEvent,
+  type DataEvent,
   type RunEvent,
 } from '../../../src/shared/protocol.js';
 import { subscribeUrl } from '../../../src/element/transport/subscribe-url.js';
