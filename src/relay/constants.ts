@@ -108,8 +108,6 @@ export const MAX_METRIC_TOKENS = 1000;
 /** File descriptors kept free below the process's limit when the connection cap is derived from it. */
 export const FD_RESERVE = 128;
 
-
-
 /** The largest message a viewer may send up a WebSocket (`ws` maxPayload); a bigger one closes it (1009). */
 export const MAX_VIEWER_MESSAGE_BYTES = 64 * 1024;
 

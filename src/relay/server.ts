@@ -423,7 +423,6 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     for (const begin of waiting) begin();
   }
 
-
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_VIEWER_MESSAGE_BYTES });
 
   /** A refused upgrade: an HTTP answer on the raw socket (a browser sees only that it failed). */
