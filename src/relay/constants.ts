@@ -105,6 +105,9 @@ export const TOKEN_SWEEP_MAX_MS = 60_000;
 /** Idle tokens (no producer, no subscriber) that keep their counters in `/metrics`; older ones go. */
 export const MAX_METRIC_TOKENS = 1000;
 
+/** HTTP/2 streams one session may have open at once (its SETTINGS_MAX_CONCURRENT_STREAMS); each also counts as a connection. */
+export const MAX_STREAMS_PER_SESSION = 128;
+
 /** File descriptors kept free below the process's limit when the connection cap is derived from it. */
 export const FD_RESERVE = 128;
 

@@ -5,7 +5,7 @@
  */
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2Session } from 'node:http2';
+import { createSecureServer, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
@@ -18,6 +18,7 @@ import { ControlChannel } from './control.js';
 import {
   CORS_ALLOW_HEADERS,
   ENGINE_RETRY_MS,
+  MAX_STREAMS_PER_SESSION,
   MAX_VIEWER_MESSAGE_BYTES,
   RELAY_DEFAULTS,
   SHUTDOWN_GRACE_MS,
@@ -30,6 +31,7 @@ import {
   bearerToken,
   describeError,
   headerValue,
+  isHttp2,
   parseTarget,
   rawResponse,
   sendJson,
@@ -574,6 +576,15 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   // --- routing --------------------------------------------------------------------------------
   function route(req: IncomingMessage, res: ServerResponse): void {
+    // An HTTP/2 stream is a connection of its own, against the caps.
+    if (isHttp2(req)) {
+      const stream = (req as unknown as { stream: ServerHttp2Stream }).stream;
+      const refused = guard.admitStream(stream, req.socket.remoteAddress);
+      if (refused !== null) {
+        sendText(res, refused.status, refused.text, { 'retry-after': String(refused.retryAfter) });
+        return;
+      }
+    }
     const target = parseTarget(req.url);
     if (target === null) {
       sendText(res, 400, `${BAD_TARGET}\n`, { connection: 'close' });
@@ -680,6 +691,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
             key: o.tls.key,
             allowHTTP1: true,
             handshakeTimeout: o.headersTimeoutMs > 0 ? o.headersTimeoutMs : 120_000,
+            // Streams one session may hold at once; the peer is told, and nghttp2 refuses more.
+            settings: { maxConcurrentStreams: MAX_STREAMS_PER_SESSION },
           },
           guarded('request', route) as never,
         ) as unknown as Server)

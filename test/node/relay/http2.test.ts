@@ -6,6 +6,8 @@ import { decodeEvents, type RelayEvent } from '../../../src/shared/protocol.js';
 import { eventually, wsSubscribe } from '../../support/relay-clients.js';
 import { selfSignedCertificate } from '../../../scripts/certificate.js';
 import { sseReader } from '../../../scripts/sse-reader.js';
+import { MAX_STREAMS_PER_SESSION } from '../../../src/relay/constants.js';
+import { FrameType, frame, headerBlock, rawSession } from '../../support/raw-h2.js';
 
 /** An SSE subscription as one stream of an HTTP/2 session; collects its events. */
 function sseStream(session: http2.ClientHttp2Session, query: string) {
@@ -88,5 +90,83 @@ describe('HTTP/2 with TLS', () => {
     const viewer = await wsSubscribe(url, 'token=h2-ws');
     await viewer.until((e) => e.some((x) => x.type === 'ready'));
     viewer.socket.close();
+  });
+});
+
+describe('hostile HTTP/2 sessions', () => {
+  const certificate = selfSignedCertificate();
+  const sseHeaders = { accept: 'text/event-stream' };
+
+  it('a session that never sends a request is closed at the headers deadline; so is one idle after its streams', async () => {
+    const relay = await createRelay({ port: 0, tls: certificate, headersTimeoutMs: 400, log: () => undefined });
+    try {
+      const silent = await rawSession(relay.port);
+      const started = Date.now();
+      await silent.closed;
+      assert.ok(Date.now() - started < 3000, 'closed within the deadline (and its grace)');
+      assert.ok(silent.frames.includes(FrameType.goaway), 'told with a GOAWAY');
+      assert.equal(relay.metrics.refused['headers-timeout'], 1);
+      // A session that made a request and then sits idle goes the same way.
+      const session = http2.connect(`https://localhost:${relay.port}`, { rejectUnauthorized: false });
+      const closed = new Promise<void>((resolve) => session.on('close', () => resolve()));
+      const health = session.request({ ':path': '/healthz' });
+      health.resume();
+      await new Promise((resolve) => health.on('close', resolve));
+      await closed;
+      // A session with a stream open (a viewer) is not idle: it stays.
+      const viewerSession = http2.connect(`https://localhost:${relay.port}`, { rejectUnauthorized: false });
+      const viewer = sseStream(viewerSession, 'token=h2-kept');
+      await viewer.headers;
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      assert.equal(viewerSession.closed || viewerSession.destroyed, false);
+      viewer.stream.close();
+      viewerSession.close();
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('streams count as connections: past --max-connections a stream gets 503, the session goes on', async () => {
+    const relay = await createRelay({ port: 0, tls: certificate, maxConnections: 6, log: () => undefined });
+    const session = http2.connect(`https://localhost:${relay.port}`, { rejectUnauthorized: false });
+    try {
+      // The session is one connection; five viewer streams fill the cap.
+      const viewers = Array.from({ length: 5 }, (_, i) => sseStream(session, `token=cap-${i}`));
+      for (const viewer of viewers) assert.equal((await viewer.headers)[':status'], 200);
+      const refused = sseStream(session, 'token=cap-6');
+      const headers = await refused.headers;
+      assert.equal(headers[':status'], 503);
+      assert.equal(headers['retry-after'], '5');
+      assert.equal(relay.metrics.connections.sse, 5);
+      assert.equal(relay.metrics.refused['connections'], 1);
+      viewers[0]?.stream.close();
+      await eventually(() => relay.metrics.connections.sse === 4, 'a viewer to leave');
+      const again = sseStream(session, 'token=cap-7');
+      assert.equal((await again.headers)[':status'], 200, 'a stream that ended frees its place');
+    } finally {
+      session.destroy();
+      await relay.close();
+    }
+  });
+
+  it(`one session holds at most ${MAX_STREAMS_PER_SESSION} streams at once: the rest are refused (REFUSED_STREAM)`, async () => {
+    const relay = await createRelay({ port: 0, tls: certificate, log: () => undefined });
+    const raw = await rawSession(relay.port);
+    try {
+      const frames: Buffer[] = [];
+      for (let i = 0; i < 300; i++)
+        frames.push(frame(FrameType.headers, 0x5, 1 + 2 * i, headerBlock(`/subscribe?token=many-${i}`, sseHeaders)));
+      raw.socket.write(Buffer.concat(frames));
+      await eventually(
+        () => raw.frames.filter((f) => f === FrameType.rstStream).length >= 300 - MAX_STREAMS_PER_SESSION,
+        'the refusals',
+      );
+      await eventually(() => relay.metrics.connections.sse === MAX_STREAMS_PER_SESSION, 'the streams it holds');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(relay.metrics.connections.sse, MAX_STREAMS_PER_SESSION);
+    } finally {
+      raw.socket.destroy();
+      await relay.close();
+    }
   });
 });
