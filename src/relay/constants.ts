@@ -99,6 +99,13 @@ export const MIN_READ_SECRET_BYTES = 32;
 /** Clock skew allowed when checking a read token's `exp`, in seconds. */
 export const READ_TOKEN_CLOCK_TOLERANCE_S = 5;
 
+/**
+ * What holding a token costs the memory engine besides its messages (its log, epoch, name, map
+ * entry: about 670 bytes measured, rounded up): counted against `historyTotalBytes`, so many tiny
+ * tokens are bounded as big messages are.
+ */
+export const TOKEN_OVERHEAD_BYTES = 1024;
+
 /** The memory engine looks for tokens to forget at least this often (ms). */
 export const TOKEN_SWEEP_MAX_MS = 60_000;
 

@@ -8,7 +8,7 @@
 import { CloseCode, encodeError, parseControlMessage } from '../shared/protocol.js';
 import { MAX_CONTROL_BYTES, MAX_VIEWER_MESSAGES_PER_MINUTE } from './constants.js';
 import { streamsCover, type ReadGrant } from './read-access.js';
-import { badTokenEvent, tooManyTokensEvent, type Subscription } from './subscription.js';
+import { badTokensEvent, tooManyTokensEvent, type Subscription } from './subscription.js';
 
 export interface ControlOptions {
   /** Tokens one subscription may hold. */
@@ -60,7 +60,7 @@ export class ControlChannel {
     if (bytes > MAX_CONTROL_BYTES) return this.#refuse(`a control message is at most ${MAX_CONTROL_BYTES} bytes`);
     const message = parseControlMessage(text);
     if ('error' in message) return this.#refuse(message.error);
-    for (const token of message.invalid) this.#send(badTokenEvent(token, 'ignored'));
+    if (message.invalid.length > 0) this.#send(badTokensEvent(message.invalid, 'ignored'));
     if (message.type === 'unsubscribe') {
       const held = message.tokens.filter((token) => this.#subscription.has(token));
       this.#subscription.remove(held);
@@ -70,8 +70,18 @@ export class ControlChannel {
     let added = message.tokens.filter((token) => !this.#subscription.has(token));
     const grant = this.#options.grant;
     if (grant !== null) {
-      for (const token of added.filter((t) => !streamsCover(grant.streams, t)))
-        this.#send(encodeError('forbidden', `the read token does not cover "${token}"; not subscribed`, token));
+      const uncovered = added.filter((t) => !streamsCover(grant.streams, t));
+      if (uncovered.length === 1)
+        this.#send(
+          encodeError('forbidden', `the read token does not cover "${uncovered[0]}"; not subscribed`, uncovered[0]),
+        );
+      else if (uncovered.length > 1)
+        this.#send(
+          encodeError(
+            'forbidden',
+            `the read token does not cover ${uncovered.length} of the tokens asked for (${uncovered.slice(0, 3).join(', ')}${uncovered.length > 3 ? ', …' : ''}); not subscribed`,
+          ),
+        );
       added = added.filter((t) => streamsCover(grant.streams, t));
     }
     const room = Math.max(0, this.#options.maxTokens - this.#subscription.tokens.length);

@@ -2,12 +2,21 @@
  * Splits an NDJSON byte stream into lines. Bytes are kept until a newline (0x0A never occurs inside
  * a UTF-8 sequence, so lines decode whole). A line longer than `maxLineBytes` is dropped alone: its
  * bytes are skipped up to the next newline and `onTooLong` is called once for it.
+ *
+ * A line that arrives whole in one chunk is decoded from the chunk itself. The part of a line still
+ * waiting for its newline is copied into one buffer that grows by doubling (up to the limit): a line
+ * sent a byte per chunk costs its own length, not a chunk object per byte.
  */
+
+/** The smallest buffer for a part of a line; one this size or smaller is kept for the next line. */
+const MIN_PART_BUFFER = 4096;
+
 export class LineSplitter {
   readonly #maxLineBytes: number;
   readonly #onLine: (line: string) => void;
   readonly #onTooLong: (bytes: number) => void;
-  #parts: Buffer[] = [];
+  /** The start of a line whose newline has not come yet: `#part[0, #partBytes)`. */
+  #part: Buffer | null = null;
   #partBytes = 0;
   /** Set while skipping the rest of a line that went over the limit. */
   #skipping = false;
@@ -19,14 +28,27 @@ export class LineSplitter {
     this.#onTooLong = onTooLong;
   }
 
+  /** Bytes held for a line not yet ended (at most the limit). */
+  get pendingBytes(): number {
+    return this.#partBytes;
+  }
+
   push(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(0x0a, start);
-      const end = newline === -1 ? chunk.length : newline;
-      this.#take(chunk.subarray(start, end));
-      if (newline === -1) return;
-      this.#finishLine();
+      if (newline === -1) {
+        this.#take(chunk, start, chunk.length);
+        return;
+      }
+      if (this.#partBytes === 0 && !this.#skipping) {
+        // The whole line is in this chunk: no copy.
+        if (newline - start > this.#maxLineBytes) this.#onTooLong(newline - start);
+        else this.#onLine(chunk.toString('utf8', start, newline));
+      } else {
+        this.#take(chunk, start, newline);
+        this.#finishLine();
+      }
       start = newline + 1;
     }
   }
@@ -36,21 +58,29 @@ export class LineSplitter {
     if (this.#partBytes > 0 || this.#skipping) this.#finishLine();
   }
 
-  #take(bytes: Buffer): void {
-    if (bytes.length === 0) return;
+  #take(chunk: Buffer, from: number, to: number): void {
+    const length = to - from;
+    if (length === 0) return;
     if (this.#skipping) {
-      this.#skipped += bytes.length;
+      this.#skipped += length;
       return;
     }
-    if (this.#partBytes + bytes.length > this.#maxLineBytes) {
+    const needed = this.#partBytes + length;
+    if (needed > this.#maxLineBytes) {
       this.#skipping = true;
-      this.#skipped = this.#partBytes + bytes.length;
-      this.#parts = [];
-      this.#partBytes = 0;
+      this.#skipped = needed;
+      this.#release();
       return;
     }
-    this.#parts.push(bytes);
-    this.#partBytes += bytes.length;
+    if (this.#part === null || this.#part.length < needed) {
+      let size = Math.max(MIN_PART_BUFFER, this.#part?.length ?? 0);
+      while (size < needed) size *= 2;
+      const grown = Buffer.allocUnsafe(Math.min(size, this.#maxLineBytes));
+      if (this.#part !== null) this.#part.copy(grown, 0, 0, this.#partBytes);
+      this.#part = grown;
+    }
+    chunk.copy(this.#part, this.#partBytes, from, to);
+    this.#partBytes = needed;
   }
 
   #finishLine(): void {
@@ -60,12 +90,15 @@ export class LineSplitter {
       this.#skipped = 0;
       return;
     }
-    const line =
-      this.#parts.length === 1
-        ? (this.#parts[0] as Buffer).toString('utf8')
-        : Buffer.concat(this.#parts, this.#partBytes).toString('utf8');
-    this.#parts = [];
+    const line = (this.#part as Buffer).toString('utf8', 0, this.#partBytes);
     this.#partBytes = 0;
+    // A big buffer is let go of; a small one is kept for the next partial line.
+    if ((this.#part as Buffer).length > MIN_PART_BUFFER) this.#part = null;
     this.#onLine(line);
+  }
+
+  #release(): void {
+    this.#part = null;
+    this.#partBytes = 0;
   }
 }

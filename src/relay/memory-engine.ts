@@ -3,10 +3,11 @@
  *
  * Memory is bounded whatever clients do: a token's log exists while someone writes or reads it (a
  * token only subscribed to leaves nothing once its viewers go), is forgotten after `tokenTtlMs`
- * without a write or a read, and all tokens' histories share `totalBytes` (the least recently
- * written token's history goes first).
+ * without a write or a read, and all tokens share `totalBytes`: their histories and what each token
+ * costs to hold at all (`TOKEN_OVERHEAD_BYTES`), so a flood of tiny tokens is bounded as a flood of
+ * big messages is (the least recently written token goes first).
  */
-import { TOKEN_SWEEP_MAX_MS } from './constants.js';
+import { TOKEN_OVERHEAD_BYTES, TOKEN_SWEEP_MAX_MS } from './constants.js';
 import {
   newEpoch,
   type Engine,
@@ -52,8 +53,16 @@ export class MemoryEngine implements Engine {
     if (log === undefined) {
       log = new TokenLog();
       this.#logs.set(token, log);
+      this.#totalBytes += TOKEN_OVERHEAD_BYTES;
     }
     return log;
+  }
+
+  /** Forgets a token whole: its history and what holding it cost. */
+  #forget(token: string, log: TokenLog): void {
+    this.#totalBytes -= log.bytes + TOKEN_OVERHEAD_BYTES;
+    this.#logs.delete(token);
+    if (this.#newest === token) this.#newest = null;
   }
 
   publish(token: string, text: string, time: number): void {
@@ -100,19 +109,24 @@ export class MemoryEngine implements Engine {
     for (const [token, log] of this.#logs) {
       if (this.#totalBytes <= total) return;
       if (token === writing) break;
+      // Nobody watches it: forget it whole. Its viewers (if any) keep its epoch and offsets.
+      if (log.listeners.size === 0) {
+        this.#forget(token, log);
+        continue;
+      }
       this.#totalBytes -= log.bytes;
       log.entries = [];
       log.head = 0;
       log.bytes = 0;
-      // Nobody watches it: forget it whole. Its viewers (if any) keep its epoch and offsets.
-      if (log.listeners.size === 0) this.#logs.delete(token);
     }
     const log = this.#logs.get(writing) as TokenLog;
     while (this.#totalBytes > total && log.entries.length - log.head > 1) this.#dropOldest(log);
   }
 
   history(token: string, after = 0): History {
-    const log = this.#log(token);
+    const log = this.#logs.get(token);
+    // A token nobody writes or watches is not made by a read: an epoch of its own, nothing held.
+    if (log === undefined) return { epoch: newEpoch(), entries: [], lastOffset: 0 };
     log.usedAt = Date.now();
     // Offsets are consecutive: the entry after `after` is at a known index.
     const first = log.entries[log.head]?.offset ?? log.lastOffset + 1;
@@ -128,7 +142,7 @@ export class MemoryEngine implements Engine {
       stop: () => {
         log.listeners.delete(listener);
         // A token only subscribed to (never written) leaves nothing behind.
-        if (log.listeners.size === 0 && log.lastOffset === 0 && this.#logs.get(token) === log) this.#logs.delete(token);
+        if (log.listeners.size === 0 && log.lastOffset === 0 && this.#logs.get(token) === log) this.#forget(token, log);
       },
     };
   }
@@ -141,9 +155,7 @@ export class MemoryEngine implements Engine {
     const ttl = this.#limits.tokenTtlMs ?? Infinity;
     for (const [token, log] of this.#logs) {
       if (log.listeners.size > 0 || (now - log.usedAt < ttl && log.lastOffset > 0)) continue;
-      this.#totalBytes -= log.bytes;
-      this.#logs.delete(token);
-      if (this.#newest === token) this.#newest = null;
+      this.#forget(token, log);
     }
   }
 
@@ -156,7 +168,7 @@ export class MemoryEngine implements Engine {
     return this.#logs.size;
   }
 
-  /** Bytes of history held across tokens. */
+  /** What all tokens hold against `totalBytes`: their histories' bytes and each token's overhead. */
   get totalBytes(): number {
     return this.#totalBytes;
   }

@@ -51,14 +51,17 @@ export class Metrics {
     const counters = this.token(token);
     this.#tokens.delete(token);
     this.#tokens.set(token, counters);
-    if (this.#tokens.size > this.#maxTokens) {
-      for (const [name, c] of this.#tokens) {
-        if (this.#tokens.size <= this.#maxTokens) break;
-        // Not the token connecting now: its caller counts its producer or subscriber next.
-        if (name !== token && c.producers === 0 && c.subscribers === 0) this.#tokens.delete(name);
-      }
-    }
     return counters;
+  }
+
+  /** Past `maxTokens`, idle tokens go, least recently connected first (never `keep`, just counted). */
+  #trim(keep: string): void {
+    if (this.#tokens.size <= this.#maxTokens) return;
+    for (const [name, c] of this.#tokens) {
+      if (this.#tokens.size <= this.#maxTokens) break;
+      // Not the token counted now: its caller counts its producer, subscriber or message next.
+      if (name !== keep && c.producers === 0 && c.subscribers === 0) this.#tokens.delete(name);
+    }
   }
 
   /** Tokens with counters. */
@@ -80,6 +83,8 @@ export class Metrics {
         notStored: 0,
       };
       this.#tokens.set(token, counters);
+      // Tokens counted without a connection (MQTT topics) are bounded the same way.
+      this.#trim(token);
     }
     return counters;
   }

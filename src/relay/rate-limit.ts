@@ -21,4 +21,19 @@ export class RateLimiter {
     bucket.tokens -= 1;
     return true;
   }
+
+  /** Tokens with a bucket (for tests). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /**
+   * Drops buckets that have filled up again (a full bucket is the same as none): without it, every
+   * token ever written would keep one. The relay calls it at each heartbeat.
+   */
+  sweep(now = performance.now()): void {
+    for (const [token, bucket] of this.#buckets) {
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.#rate >= this.#rate) this.#buckets.delete(token);
+    }
+  }
 }

@@ -75,17 +75,19 @@ return {first, epoch}
 `;
 
 /**
- * KEYS: meta, stream. ARGV: epoch to start if none, first offset wanted, TTL in ms (0: none).
- * Returns {epoch, last offset, entries from that offset on}. A read keeps the token for another TTL.
+ * KEYS: meta, stream. ARGV: an epoch to answer with if the token has none, first offset wanted, TTL
+ * in ms (0: none). Returns {epoch, last offset, entries from that offset on}. A read keeps a token
+ * for another TTL; a token never written (or whose history is gone) is not made by a read: nothing
+ * is stored for it (a viewer of a million made-up tokens leaves no key), and the publish that writes
+ * it first starts its epoch.
  */
 export const HISTORY_SCRIPT = `#!lua
 local meta, stream, ttl = KEYS[1], KEYS[2], tonumber(ARGV[3])
 local state = redis.call('hmget', meta, 'e', 's')
 local epoch, last = state[1], state[2]
 if not epoch then
-  epoch, last = ARGV[1], 0
   redis.call('del', stream)
-  redis.call('hset', meta, 'e', epoch, 's', 0, 'b', 0)
+  return {ARGV[1], 0, {}}
 end
 if ttl > 0 then
   redis.call('pexpire', meta, ttl)

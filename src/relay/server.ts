@@ -54,7 +54,7 @@ import { RedisEngine } from './redis-engine.js';
 import { RequestGate } from './request-gate.js';
 import { openEventStream } from './sinks/sse.js';
 import { webSocketSink } from './sinks/websocket.js';
-import { Subscription, badTokenEvent, tooManyTokensEvent, type FrameSink } from './subscription.js';
+import { Subscription, badTokensEvent, tooManyTokensEvent, type FrameSink } from './subscription.js';
 
 export interface RelayOptions {
   /** Port to listen on (0: any free port). Default 8080. */
@@ -369,7 +369,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     subscriptions.add(subscription);
     metrics.connections[kind]++;
     for (const token of tokens) metrics.connected(token).subscribers++;
-    for (const token of invalid) subscription.sendNow(badTokenEvent(token, 'not subscribed'));
+    if (invalid.length > 0) subscription.sendNow(badTokensEvent(invalid, 'not subscribed'));
     if (tooMany.length > 0) subscription.sendNow(tooManyTokensEvent(tooMany, o.maxTokensPerSubscription));
     let expiry: NodeJS.Timeout | null = null;
     const done = () => {
@@ -748,6 +748,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       }
     }
     clients.sweep();
+    limiter.sweep();
   }, o.heartbeatMs);
   heartbeat.unref();
 

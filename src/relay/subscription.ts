@@ -21,9 +21,20 @@ import type { StoredMessage } from './engine.js';
 import type { BudgetAccount, OutgoingBudget } from './outgoing-budget.js';
 import { dataEvent, type Fanout, type FeedMember, type Membership, type SharedFrame, type Tick } from './fanout.js';
 
-/** The `bad-token` event for a value that is not a token; `outcome` says what became of it. */
-export function badTokenEvent(value: string, outcome: 'not subscribed' | 'ignored'): string {
-  return encodeError('bad-token', `${JSON.stringify(value.slice(0, 130))} is not a token (${TOKEN_RULE}); ${outcome}`);
+/**
+ * One `bad-token` event for all the values of a request that are not tokens (however many a
+ * hostile query holds): how many, the first three named; `outcome` says what became of them.
+ */
+export function badTokensEvent(values: readonly string[], outcome: 'not subscribed' | 'ignored'): string {
+  const named = values
+    .slice(0, 3)
+    .map((value) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value))
+    .join(', ');
+  const what =
+    values.length === 1
+      ? `${named} is not a token`
+      : `${values.length} values are not tokens (${named}${values.length > 3 ? ', …' : ''})`;
+  return encodeError('bad-token', `${what} (${TOKEN_RULE}); ${outcome}`);
 }
 
 /** The `too-many-tokens` event for the tokens past a subscription's cap (the first five named). */

@@ -85,6 +85,8 @@ describe('control messages up a WebSocket', () => {
       viewer.socket.send(bad);
     viewer.socket.send(Buffer.from('{"type":"subscribe","tokens":["c5"]}'), { binary: true });
     viewer.socket.send('{"type":"subscribe","tokens":["bad token","c5","c6","c7","c8","c9"]}');
+    // Many bad values in one message: one event that counts them.
+    viewer.socket.send(JSON.stringify({ type: 'subscribe', tokens: Array.from({ length: 300 }, (_, i) => `no ${i}`) }));
     await viewer.until(readyFor('c5'));
     await write('c4', 1, 2);
     await viewer.until((e) => ys(e, 'c4').length === 2);
@@ -101,6 +103,10 @@ describe('control messages up a WebSocket', () => {
     ]);
     assert.match(said[8] as string, /^bad-token: "bad token" is not a token/);
     assert.equal(said[9], 'too-many-tokens: 2 tokens past the limit of 4 in one subscription not subscribed: c8, c9');
+    await viewer.until((e) => errors(e).length >= 11);
+    const all = errors(viewer.events);
+    assert.match(all[10] as string, /^bad-token: 300 values are not tokens \("no 0", "no 1", "no 2", …\)/);
+    assert.equal(all.filter((e) => e.startsWith('bad-token')).length, 2, 'one event per message, not per value');
     assert.equal(viewer.socket.readyState, viewer.socket.OPEN);
     const metrics = JSON.parse((await get(`${relay.url}/metrics?format=json`)).body);
     assert.equal(metrics.tokens.c5.subscribers, 1);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import fc from 'fast-check';
 import { LineSplitter } from '../../../src/relay/line-splitter.js';
 
@@ -30,6 +32,26 @@ describe('LineSplitter', () => {
     const result = split(['{"a":1}\n', 'x'.repeat(10), 'y'.repeat(10), 'z\n{"b":2}\n'], 16);
     assert.deepEqual(result.lines, ['{"a":1}', '{"b":2}']);
     assert.deepEqual(result.tooLong, [21]);
+  });
+
+  it('a line sent a byte per chunk costs about its own length, not an object per byte', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const line = Buffer.from(`{"t":"${'x'.repeat(1024 * 1024 - 9)}"}\n`);
+    let got = '';
+    const splitter = new LineSplitter(2 * 1024 * 1024, (l) => (got = l), assert.fail);
+    gc();
+    const before = process.memoryUsage();
+    // Everything but the newline, a byte at a time: the line is pending, held by the splitter.
+    for (let i = 0; i < line.length - 1; i++) splitter.push(line.subarray(i, i + 1));
+    gc();
+    const after = process.memoryUsage();
+    const held = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    assert.ok(held < 8 * 1024 * 1024, `${(held / 1048576).toFixed(1)} MiB held for a 1 MiB line`);
+    assert.equal(splitter.pendingBytes, line.length - 1);
+    splitter.push(line.subarray(line.length - 1));
+    assert.equal(got.length, line.length - 1);
+    assert.equal(splitter.pendingBytes, 0);
   });
 
   it('keeps CR of CRLF lines (JSON parsing ignores it)', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TOKEN_OVERHEAD_BYTES } from '../../../src/relay/constants.js';
 import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { Metrics } from '../../../src/relay/metrics.js';
 
@@ -48,7 +49,8 @@ describe('memory engine bounds', () => {
   });
 
   it('keeps all histories within the total: the least recently written goes, a watched one keeps its epoch', () => {
-    const engine = new MemoryEngine({ messages: 100, bytes: 1e6, totalBytes: 300 });
+    const O = TOKEN_OVERHEAD_BYTES; // what holding a token costs besides its messages
+    const engine = new MemoryEngine({ messages: 100, bytes: 1e6, totalBytes: 3 * O + 300 });
     const text = `{"t":"${'x'.repeat(92)}"}`; // 100 bytes
     const heard: number[] = [];
     engine.listen('a', (_epoch, m) => heard.push(m.offset));
@@ -56,9 +58,9 @@ describe('memory engine bounds', () => {
     engine.publish('a', text, 1);
     engine.publish('b', text, 2);
     engine.publish('c', text, 3);
-    assert.equal(engine.totalBytes, 300);
+    assert.equal(engine.totalBytes, 3 * O + 300);
     engine.publish('b', text, 4); // b is now the most recent; a is the least
-    assert.equal(engine.totalBytes, 300);
+    assert.equal(engine.totalBytes, 3 * O + 300);
     assert.deepEqual(
       ['a', 'b', 'c'].map((t) => engine.size(t).messages),
       [0, 2, 1],
@@ -70,13 +72,35 @@ describe('memory engine bounds', () => {
     assert.equal(engine.history('a').lastOffset, 2);
     assert.deepEqual(heard, [1, 2]);
     // One token alone over the total keeps at least its newest message.
-    engine.publish('big', `{"t":"${'x'.repeat(1000)}"}`, 6);
+    engine.publish('big', `{"t":"${'x'.repeat(5000)}"}`, 6);
     assert.equal(engine.size('big').messages, 1);
+    engine.close();
+  });
+
+  it('a flood of tiny tokens is bounded by the total too: each token costs its overhead, the oldest go', () => {
+    const total = 100 * 1024;
+    const engine = new MemoryEngine({ messages: 100, bytes: 1e6, totalBytes: total });
+    for (let i = 0; i < 100_000; i++) engine.publish(`tiny-${i}`, '{"y":1}', i);
+    assert.ok(engine.totalBytes <= total, `${engine.totalBytes} <= ${total}`);
+    assert.ok(engine.tokenCount <= total / TOKEN_OVERHEAD_BYTES, `${engine.tokenCount} tokens held`);
+    assert.equal(engine.size('tiny-99999').messages, 1, 'the newest are kept');
+    assert.equal(engine.size('tiny-0').messages, 0, 'the oldest are gone');
+    // Viewers of never-written tokens cost their overhead while they watch, nothing after.
+    const watching = Array.from({ length: 10 }, (_, i) => engine.listen(`watched-${i}`, () => undefined));
+    const held = engine.totalBytes;
+    for (const listening of watching) listening.stop();
+    assert.equal(engine.totalBytes, held - 10 * TOKEN_OVERHEAD_BYTES);
     engine.close();
   });
 });
 
 describe('metrics bounds', () => {
+  it('tokens counted without a connection (MQTT topics) are bounded as idle tokens are', () => {
+    const metrics = new Metrics(3);
+    for (let i = 0; i < 1000; i++) metrics.token(`topic-${i}`).messagesIn++;
+    assert.equal(metrics.tokenCount, 3);
+  });
+
   it('keeps counters of at most maxTokens idle tokens, forgetting the least recently connected', () => {
     const metrics = new Metrics(3);
     const active = metrics.connected('active');

@@ -153,15 +153,43 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
       await raw.pExpire('ttl:{A}:meta', 1000);
       await engine.history('A');
       assert.ok((await raw.pTTL('ttl:{A}:meta')) > 50_000, 'a read renews it');
-      // A token only read (a viewer of a silent token) leaves keys that expire too.
+      // A token only read (a viewer of a token nobody writes) leaves no key at all.
       await engine.history('B');
-      assert.ok((await raw.pTTL('ttl:{B}:meta')) > 50_000);
+      assert.equal(await raw.exists(['ttl:{B}:meta', 'ttl:{B}:history', 'ttl:{B}:producer']), 0);
       // Without a TTL (the default engine options here), keys stay.
       const plain = await connect({ prefix: 'nottl:' });
       await plain.publish('A', '{"y":1}', 1);
       assert.equal(await raw.pTTL('nottl:{A}:meta'), -1);
     } finally {
       await raw.close();
+    }
+  });
+
+  it('viewers of tokens never written leave no key in Redis; the first write starts the epoch they then get', async () => {
+    const relay = await createRelay({ port: 0, redis: redis.url, redisPrefix: 'unwritten:', log: () => undefined });
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      const tokens = Array.from({ length: 64 }, (_, i) => `never-${i}`);
+      const viewers = await Promise.all([
+        wsSubscribe(relay.url, tokens.map((t) => `token=${t}`).join('&')),
+        sseSubscribe(relay.url, tokens.map((t) => `token=${t}`).join('&')),
+      ]);
+      for (const viewer of viewers) await viewer.until((e) => e.some((x) => x.type === 'ready'));
+      assert.deepEqual(await raw.keys('unwritten:*'), [], 'subscribing made nothing');
+      await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'never-3' });
+      for (const viewer of viewers) await viewer.untilMessages(1);
+      assert.deepEqual(ys(viewers[0]?.events ?? []), [1]);
+      assert.deepEqual((await raw.keys('unwritten:*')).sort(), [
+        'unwritten:{never-3}:history',
+        'unwritten:{never-3}:meta',
+        'unwritten:{never-3}:producer',
+      ]);
+      viewers[0]?.socket.close();
+      viewers[1]?.close();
+    } finally {
+      await raw.close();
+      await relay.close();
     }
   });
 

@@ -135,6 +135,23 @@ describe('relay fan-out', () => {
       ['bad-token "b:d" is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed', 'reset', 'ready'],
     );
     mixed.socket.close();
+    // However many bad values a query holds, one event says how many (a hostile query cannot make
+    // the relay write an event per value).
+    const bad = Array.from({ length: 500 }, (_, i) => `token=bad%20${i}`).join('&');
+    for (const viewer of [
+      await wsSubscribe(relay.url, `token=good&${bad}`),
+      await sseSubscribe(relay.url, `token=good&${bad}`),
+    ]) {
+      await viewer.until((e) => e.some((x) => x.type === 'ready'));
+      const errors = viewer.events.filter((e) => e.type === 'error');
+      assert.equal(errors.length, 1);
+      assert.match(
+        (errors[0] as { message: string }).message,
+        /^500 values are not tokens \("bad 0", "bad 1", "bad 2", …\) \(1-128 characters .*\); not subscribed$/,
+      );
+      if ('socket' in viewer) viewer.socket.close();
+      else viewer.close();
+    }
   });
 
   it('GET /subscribe without an upgrade or Accept: text/event-stream gets 426; other methods 405', async () => {
