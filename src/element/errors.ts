@@ -21,7 +21,7 @@ export const STREAM_ERROR_CODES = [
   'connection',
   /** Private streams: the relay refused the read token (missing, malformed, expired); see `accessToken`. */
   'unauthorized',
-  /** Private streams: the read token does not cover a token of the figure; see `accessToken`. */
+  /** The relay does not serve this page (its origin), or the read token does not cover a token of the figure; see `accessToken`. */
   'forbidden',
   /** The relay sent something the element cannot read: skipped, the stream goes on. */
   'protocol',

@@ -164,6 +164,10 @@ export class PlotlyStreamElement extends LitElement {
     :host([paused]) .label {
       display: inline;
     }
+    .reason {
+      max-width: 40em;
+      white-space: normal;
+    }
     .live {
       pointer-events: auto;
       font: inherit;
@@ -199,6 +203,8 @@ export class PlotlyStreamElement extends LitElement {
   #maxFps = DEFAULT_MAX_FPS;
   #staleAfter = DEFAULT_STALE_AFTER;
   #state: StreamState = 'idle';
+  /** Why the state is what it is (the relay's words for a refusal), shown in the badge while closed. */
+  #stateReason = '';
   #figure: unknown = undefined;
   /** True once `figure` was set as a property: child scripts no longer apply. */
   #figureFromProperty = false;
@@ -504,8 +510,12 @@ export class PlotlyStreamElement extends LitElement {
           Live
         </button>`
       : nothing;
-    const badge = html`<span part="badge" class="badge" role="status" title=${label}
-      ><span class="label">${label}</span>${live}</span
+    // Closed for a reason the page cannot fix by waiting (a refusal, a bad src): it is said here,
+    // where the person looking at the empty chart sees it.
+    const why = this.#state === 'closed' && !this.paused ? this.#stateReason : '';
+    const badge = html`<span part="badge" class="badge" role="status" title=${why === '' ? label : `${label}: ${why}`}
+      ><span class="label">${label}</span
+      >${why === '' ? nothing : html`<span class="reason">${why}</span>`}${live}</span
     >`;
     return html`<slot name="plot"></slot>${showBadge ? badge : nothing}`;
   }
@@ -728,6 +738,7 @@ export class PlotlyStreamElement extends LitElement {
     const previous = this.#state;
     if (state === previous) return;
     this.#state = state;
+    this.#stateReason = reason;
     // Reflected by hand: `state` is read-only, so it is not an observed attribute.
     if (this.isConnected) this.setAttribute('state', state);
     this.requestUpdate();

@@ -60,9 +60,6 @@ export const MAX_ERROR_PREVIEW = 200;
 /** What EventSource waits before reconnecting by itself (the element reconnects on its own schedule). */
 export const SSE_RETRY_MS = 2000;
 
-/** WebSocket close reasons are limited to 123 bytes; ours are ASCII, cut to this many characters. */
-export const MAX_CLOSE_REASON = 120;
-
 /**
  * A token's live frames are at least this far apart (ms): at high rates its messages share frames,
  * one socket write per viewer each, for at most this much more latency.

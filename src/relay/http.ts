@@ -133,3 +133,11 @@ export function answerInternalError(answer: ServerResponse | Socket): void {
     answer.destroy();
   }
 }
+
+/** A WebSocket close reason cut to what the protocol allows (123 bytes of UTF-8), whole characters only. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= 123) return text;
+  let cut = text.slice(0, 120);
+  while (Buffer.byteLength(cut) > 120) cut = cut.slice(0, -1);
+  return `${cut}…`; // the ellipsis is 3 bytes
+}

@@ -4,7 +4,7 @@
  * in /metrics and logged (within the log's budget) without the token or the query string.
  */
 import type { IncomingMessage } from 'node:http';
-import { SubscribeParam } from '../shared/protocol.js';
+import { SubscribeParam, originRefusalReason } from '../shared/protocol.js';
 import type { ClientLimits } from './client-limits.js';
 import { bearerToken, headerValue, type Headers, type RequestTarget } from './http.js';
 import type { RelayLog } from './log.js';
@@ -41,13 +41,25 @@ export class RequestGate {
       : { vary: 'Origin' };
   }
 
-  /** Null when the request's page may use the relay (or it comes from no page), else why not. */
+  /**
+   * Null when the request's page may use the relay (or it comes from no page), else why not: what to
+   * start the relay with, for the person who reads it in the chart's badge.
+   */
   checkOrigin(req: IncomingMessage, what: string): string | null {
     const origin = headerValue(req, 'origin');
     if (this.origins.allows(origin)) return null;
     this.#metrics.refuse('origin');
     this.#log.line('refused', `${what} from a page at ${origin} refused: its origin is not allowed (--allow-origin)`);
-    return `pages at ${origin} may not use this relay (the relay's --allow-origin lists who may)`;
+    return originRefusalReason(origin);
+  }
+
+  /**
+   * Headers for a refusal of the page's origin: the page may read why (the body is only the reason),
+   * though it may not use the relay. Without them a browser hides the status from the page.
+   */
+  refusalCors(req: IncomingMessage): Headers {
+    const origin = headerValue(req, 'origin');
+    return origin === undefined ? { vary: 'Origin' } : { 'access-control-allow-origin': origin, vary: 'Origin' };
   }
 
   /** 0 when the client may subscribe now, else the seconds it should wait. */

@@ -29,6 +29,7 @@ import {
   BAD_TARGET,
   answerInternalError,
   bearerToken,
+  closeReason,
   describeError,
   headerValue,
   isHttp2,
@@ -441,7 +442,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return;
     }
     const badOrigin = gate.checkOrigin(req, 'WebSocket subscription');
-    if (badOrigin !== null) return refuseUpgrade(socket, '403 Forbidden', badOrigin);
+    if (badOrigin !== null) {
+      // A browser shows a page nothing of a refused upgrade: accept it and close with 4403 and the
+      // reason, as for a refused read token, so the element can stop and say why.
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(CloseCode.forbidden, closeReason(badOrigin)));
+      return;
+    }
     const wait = gate.checkSubscribeRate(req);
     if (wait > 0)
       return refuseUpgrade(socket, '429 Too Many Requests', 'too many subscribe requests from your address', {
@@ -469,7 +475,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       const accepted = (grant: ReadGrant | ReadRefusal | null) => {
         if (ws.readyState !== ws.OPEN) return;
         if (grant !== null && isRefusal(grant)) {
-          ws.close(grant.status === 401 ? CloseCode.unauthorized : CloseCode.forbidden, grant.reason);
+          ws.close(grant.status === 401 ? CloseCode.unauthorized : CloseCode.forbidden, closeReason(grant.reason));
           return;
         }
         if (closing) {
@@ -488,7 +494,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
           onRemoved: (tokens) => {
             for (const token of tokens) metrics.token(token).subscribers--;
           },
-          close: (code, reason) => ws.close(code, reason),
+          close: (code, reason) => ws.close(code, closeReason(reason)),
         });
         for (const message of early.splice(0)) control.receive(...message);
       };
@@ -506,7 +512,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     const cors = gate.cors(req);
     const badOrigin = gate.checkOrigin(req, 'SSE subscription');
     if (badOrigin !== null) {
-      sendText(res, 403, `${badOrigin}\n`, cors);
+      // As a refused read token is answered: JSON the element reads (its page may read the refusal).
+      sendJson(res, 403, { error: 'forbidden', reason: badOrigin }, gate.refusalCors(req));
       return;
     }
     const wait = gate.checkSubscribeRate(req);

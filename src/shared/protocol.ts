@@ -218,11 +218,32 @@ export const CloseCode = {
   badRequest: 4400,
   /** Private streams: no valid read token, or it expired. Retry only with a new one. */
   unauthorized: 4401,
-  /** Private streams: the read token does not cover a token asked for. Retry only with another one. */
+  /**
+   * The read token does not cover a token asked for (retry only with another one), or the page's
+   * origin is not one the relay serves (`isOriginRefusal` of the reason; do not retry).
+   */
   forbidden: 4403,
-  /** The subscriber fell too far behind: reconnect and resume from history. */
+  /** The subscriber fell too far behind: reconnect and resume from history (cut-off viewers are now reset instead). */
   tooSlow: 4408,
 } as const;
+
+/** How every origin refusal's reason starts (a WebSocket's 4403 reason, an SSE 403's JSON `reason`). */
+const ORIGIN_REFUSED = 'origin not allowed: ';
+
+/**
+ * The reason a relay gives a page whose origin it does not serve, short enough for a WebSocket
+ * close reason (123 bytes): what to start the relay with, for a person reading the chart's badge.
+ */
+export function originRefusalReason(origin: string | undefined): string {
+  const shown = origin ?? 'none';
+  const reason = `${ORIGIN_REFUSED}start the relay with --allow-origin ${shown} to serve pages at ${shown}`;
+  return reason.length <= 120 ? reason : `${ORIGIN_REFUSED}start the relay with --allow-origin and this page's origin`;
+}
+
+/** True when a refusal's reason says the page's origin is not allowed (a new read token will not help). */
+export function isOriginRefusal(reason: string): boolean {
+  return reason.startsWith(ORIGIN_REFUSED);
+}
 
 // --- encoders (the relay's side) ----------------------------------------------------------------
 // Events are built as text: a data event embeds the producer's JSON line as it was stored, so the

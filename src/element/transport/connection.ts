@@ -6,6 +6,7 @@ import {
   decodeEvents,
   encodeSubscribe,
   encodeUnsubscribe,
+  isOriginRefusal,
   runAfter,
   runEnd,
   runOf,
@@ -243,12 +244,12 @@ export class RelayConnection {
         }
         this.#onFrame(text);
       },
-      onClose: ({ reason, retry, refusal }) => {
+      onClose: ({ reason, retry, refusal, said }) => {
         if (this.#transport !== transport) return;
         this.#transport = null;
         this.#stopSilenceWatch();
         if (refusal !== undefined) {
-          this.#refused(refusal, reason);
+          this.#refused(refusal, said ?? reason);
           return;
         }
         if (!retry) {
@@ -270,17 +271,24 @@ export class RelayConnection {
   }
 
   /**
-   * The relay refused the read token: said as an error; then the connection stops, unless a new token
-   * can be asked for (a function), in which case it tries again with backoff.
+   * The relay refused the subscription, `reason` in its own words: said as an error; then the
+   * connection stops (its state's reason is the relay's, for the badge). A refused read token is
+   * tried again with backoff when a new one can be asked for (a function); a refused page (its
+   * origin) never is: no token changes that.
    */
   #refused(refusal: Refusal, reason: string): void {
-    const what = refusal === 'unauthorized' ? 'no valid read token' : 'the read token does not cover these tokens';
+    const origin = isOriginRefusal(reason);
+    const what = origin
+      ? "this page's origin is not allowed"
+      : refusal === 'unauthorized'
+        ? 'no valid read token'
+        : 'the read token does not cover these tokens';
     this.#options.onError(refusal, `the relay refused the subscription (${what}): ${reason}`);
-    if (this.#options.refreshableToken === true) {
+    if (this.#options.refreshableToken === true && !origin) {
       this.#retryAfterBackoff(`${refusal}: asking accessToken again`);
       return;
     }
-    this.close(refusal);
+    this.close(`${refusal}: ${reason}`);
   }
 
   #retryAfterBackoff(reason: string): void {

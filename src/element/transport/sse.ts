@@ -2,23 +2,31 @@
  * The Server-Sent Events transport. EventSource would reconnect on its own, on its own schedule;
  * the connection's backoff and resume positions decide instead, so any error closes it here.
  * EventSource cannot tell why it failed: when it fails before opening, one `fetch` of the same URL
- * reads the relay's status, so a refused read token (401, 403) is told apart from a network error.
+ * reads the relay's status, so a refusal (401, 403: a read token, or the page's origin; the relay
+ * lets a page read its refusals) is told apart from a network error.
  */
 import type { Refusal, Transport, TransportHandlers } from './types.js';
 
 /** The relay's answer to a subscribe request EventSource could not open: a refusal, or null. */
-async function refusalOf(url: URL, signal: AbortSignal): Promise<{ refusal: Refusal; reason: string } | null> {
+async function refusalOf(
+  url: URL,
+  signal: AbortSignal,
+): Promise<{ refusal: Refusal; reason: string; said?: string } | null> {
   try {
     const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
     if (response.status !== 401 && response.status !== 403) return null;
-    let reason = `HTTP ${response.status}`;
+    let said: string | undefined;
     try {
       const body = (await response.json()) as { reason?: unknown };
-      if (typeof body.reason === 'string') reason = `${reason}: ${body.reason}`;
+      if (typeof body.reason === 'string') said = body.reason;
     } catch {
       // a proxy's page, not the relay's JSON: the status says enough
     }
-    return { refusal: response.status === 401 ? 'unauthorized' : 'forbidden', reason };
+    return {
+      refusal: response.status === 401 ? 'unauthorized' : 'forbidden',
+      reason: `HTTP ${response.status}${said === undefined ? '' : `: ${said}`}`,
+      ...(said === undefined ? {} : { said }),
+    };
   } catch {
     return null;
   }
@@ -59,6 +67,7 @@ export function openEventSource(url: URL, handlers: TransportHandlers): Transpor
           reason: `event stream refused (${refused.reason})`,
           retry: false,
           refusal: refused.refusal,
+          ...(refused.said === undefined ? {} : { said: refused.said }),
         });
     });
   };

@@ -5,12 +5,16 @@ export interface TransportHandlers {
   onFrame(text: string): void;
   /**
    * The transport is gone. `retry: false` when the relay said the request itself is wrong;
-   * `refusal` when it refused the read token (private streams).
+   * `refusal` when it refused the subscription (a read token, or the page's origin), and `said`
+   * the relay's own words for why (a close reason, a refusal's JSON `reason`).
    */
-  onClose(info: { reason: string; retry: boolean; refusal?: Refusal }): void;
+  onClose(info: { reason: string; retry: boolean; refusal?: Refusal; said?: string }): void;
 }
 
-/** Why a relay with private streams refused a subscription: no valid read token, or one that does not cover it. */
+/**
+ * Why a relay refused a subscription: no valid read token, or a token or a page (its origin) it
+ * does not serve.
+ */
 export type Refusal = 'unauthorized' | 'forbidden';
 
 /** An open (or opening) subscription. `close()` is final and reports nothing afterwards. */

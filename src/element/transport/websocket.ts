@@ -27,6 +27,7 @@ export function openWebSocket(url: URL, handlers: TransportHandlers): Transport 
       reason: `websocket closed (${event.code}${said})`,
       retry: event.code !== CloseCode.badRequest && refusal === undefined,
       ...(refusal ? { refusal } : {}),
+      ...(event.reason ? { said: event.reason } : {}),
     });
   };
   return {

@@ -1,7 +1,7 @@
 /** The WebSocket sink on `ws`: text frames, close codes with reasons, ping/pong liveness. */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { MAX_CLOSE_REASON } from '../constants.js';
+import { closeReason } from '../http.js';
 import type { FrameSink } from '../subscription.js';
 import { resetSocket } from './reset.js';
 
@@ -30,7 +30,7 @@ export function webSocketSink(socket: WebSocket): FrameSink {
         return;
       }
       if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
-        socket.close(code, reason.slice(0, MAX_CLOSE_REASON));
+        socket.close(code, closeReason(reason));
       }
     },
     // A socket that missed the last ping is gone (a dead peer sends no close): end it.

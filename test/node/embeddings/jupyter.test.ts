@@ -86,6 +86,38 @@ describe('Jupyter: the example notebook writes points from Python to a live char
     },
   );
 
+  it(
+    'the same HTML from disk with a relay started without --allow-origin null: the chart says what to start it with',
+    { timeout: 120_000 },
+    async () => {
+      const dir = scratchCopy();
+      try {
+        const notebook = join(dir, 'examples/jupyter/live-plot.ipynb');
+        await run('jupyter-nbconvert', ['--to', 'html', '--execute', notebook, '--output-dir', dir], {
+          env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+        });
+        const page = await browser.newPage();
+        await page.goto(`file://${join(dir, 'live-plot.html')}`);
+        await page.waitForFunction(
+          () => document.querySelector('plotly-stream')?.getAttribute('state') === 'closed',
+          null,
+          {
+            timeout: 30_000,
+          },
+        );
+        const badge = await page.evaluate(
+          () =>
+            (document.querySelector('plotly-stream')?.shadowRoot?.querySelector('[part="badge"]') as HTMLElement)
+              .innerText,
+        );
+        assert.match(badge, /closed[\s\S]*start the relay with --allow-origin null/);
+        await page.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('runs in the classic Jupyter Notebook (Run All in the browser)', { timeout: 120_000 }, async () => {
     const dir = scratchCopy();
     const port = 20000 + Math.floor(Math.random() * 20000);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -99,4 +100,60 @@ describe('a static page with a script tag', () => {
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  for (const transport of ['websocket', 'sse', 'auto'] as const) {
+    it(
+      `${transport}: opened from disk against a relay without --allow-origin null, the chart stops and says what to start the relay with`,
+      { timeout: 60_000 },
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'from-disk-'));
+        try {
+          const html = readFileSync('examples/static/index.html', 'utf8')
+            .replaceAll('http://127.0.0.1:8080', relay.url)
+            .replace('<plotly-stream id="chart"', `<plotly-stream id="chart" transport="${transport}"`);
+          writeFileSync(join(dir, 'index.html'), html);
+          const page = await browser.newPage();
+          // The element's errors, from the first (it may refuse before the page's own script could listen).
+          await page.addInitScript(() => {
+            const seen: string[] = [];
+            (window as unknown as { errors: string[] }).errors = seen;
+            document.addEventListener('plotly-stream-error', (e) =>
+              seen.push(`${(e as CustomEvent).detail.code}: ${(e as CustomEvent).detail.message}`),
+            );
+          });
+          await page.goto(`file://${join(dir, 'index.html')}`);
+          await page.waitForFunction(
+            () => document.querySelector('plotly-stream')?.getAttribute('state') === 'closed',
+            null,
+            {
+              timeout: 20_000,
+            },
+          );
+          const badge = await page.evaluate(() => {
+            const el = document.querySelector('plotly-stream') as HTMLElement;
+            const part = el.shadowRoot?.querySelector('[part="badge"]') as HTMLElement;
+            return part.innerText;
+          });
+          assert.match(badge, /closed/);
+          assert.match(badge, /start the relay with --allow-origin null/);
+          const errors = await page.evaluate(() => (window as unknown as { errors: string[] }).errors);
+          assert.ok(
+            errors.some((e) =>
+              /^forbidden: the relay refused the subscription \(this page's origin is not allowed\)/.test(e),
+            ),
+            JSON.stringify(errors),
+          );
+          // It stays closed: no retry in silence.
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          assert.equal(
+            await page.evaluate(() => document.querySelector('plotly-stream')?.getAttribute('state')),
+            'closed',
+          );
+          await page.close();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
+  }
 });

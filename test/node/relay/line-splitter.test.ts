@@ -39,7 +39,11 @@ describe('LineSplitter', () => {
     const gc = vm.runInNewContext('gc') as () => void;
     const line = Buffer.from(`{"t":"${'x'.repeat(1024 * 1024 - 9)}"}\n`);
     let got = '';
-    const splitter = new LineSplitter(2 * 1024 * 1024, (l) => (got = l), assert.fail);
+    const splitter = new LineSplitter(
+      2 * 1024 * 1024,
+      (l) => (got = l),
+      () => assert.fail('too long'),
+    );
     gc();
     const before = process.memoryUsage();
     // Everything but the newline, a byte at a time: the line is pending, held by the splitter.

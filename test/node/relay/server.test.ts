@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRelay, type MemoryEngine, type Relay } from '../../../src/relay/index.js';
-import {
-  eventually,
-  get,
-  openIngest,
-  post,
-  sseSubscribe,
-  wsRefusal,
-  wsSubscribe,
-} from '../../support/relay-clients.js';
+import { eventually, get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
 
 describe('relay routes', () => {
   let relay: Relay;
@@ -69,13 +61,31 @@ describe('pages and origins', () => {
   });
   const evil = { origin: 'https://evil.example' };
 
-  it('refuses a WebSocket upgrade or an SSE request from a page that is not allowed, with 403', async () => {
-    const ws = await wsRefusal(relay.url, 'token=o', evil);
-    assert.equal(ws.status, 403);
-    assert.match(ws.body, /pages at https:\/\/evil\.example may not use this relay/);
+  it('refuses a page that is not allowed so that the page can read why: WebSocket 4403, SSE 403 with JSON it may read', async () => {
+    const reason =
+      'origin not allowed: start the relay with --allow-origin https://evil.example to serve pages at https://evil.example';
+    // The upgrade is accepted and closed at once: a browser shows a page nothing of a refused upgrade.
+    const ws = await wsSubscribe(relay.url, 'token=o', evil);
+    assert.deepEqual(await ws.closed, { code: 4403, reason });
+    assert.deepEqual(ws.events, [], 'nothing of the stream');
     const sse = await get(`${relay.url}/subscribe?token=o`, { accept: 'text/event-stream', ...evil });
     assert.equal(sse.status, 403);
-    assert.equal(sse.headers['access-control-allow-origin'], undefined);
+    assert.deepEqual(JSON.parse(sse.body), { error: 'forbidden', reason });
+    // The page may read the refusal (its body is only the reason), though it may not use the relay.
+    assert.equal(sse.headers['access-control-allow-origin'], 'https://evil.example');
+    // A page opened from disk (Origin: null) is told what to start the relay with.
+    const fromDisk = await wsSubscribe(relay.url, 'token=o', { origin: 'null' });
+    assert.deepEqual(await fromDisk.closed, {
+      code: 4403,
+      reason: 'origin not allowed: start the relay with --allow-origin null to serve pages at null',
+    });
+    // An origin too long for a close reason still gets one the protocol allows.
+    const long = await wsSubscribe(relay.url, 'token=o', { origin: `https://${'a'.repeat(200)}.example` });
+    const closed = await long.closed;
+    assert.equal(closed.code, 4403);
+    assert.ok(Buffer.byteLength(closed.reason) <= 123);
+    assert.match(closed.reason, /^origin not allowed: start the relay with --allow-origin/);
+    assert.equal(relay.metrics.connections.websocket, 0);
   });
 
   it('refuses a browser ingest from such a page, stores nothing, and answers its preflight without CORS', async () => {

@@ -274,6 +274,24 @@ describe('RelayConnection', () => {
     }
   });
 
+  it("a refused page (its origin) stops the connection even with a token function, saying the relay's words", () => {
+    const said = 'origin not allowed: start the relay with --allow-origin null to serve pages at null';
+    for (const transport of ['websocket', 'sse'] as const) {
+      const t = setup({ transport, accessToken: () => 'jwt', refreshableToken: true });
+      t.connection.start();
+      t.last().handlers.onClose({ reason: `closed (4403: ${said})`, retry: false, refusal: 'forbidden', said });
+      assert.equal(t.connection.state, 'closed');
+      assert.equal(t.states.at(-1), `closed: forbidden: ${said}`);
+      assert.equal(t.errors.length, 1);
+      assert.equal(
+        t.errors[0],
+        `forbidden: the relay refused the subscription (this page's origin is not allowed): ${said}`,
+      );
+      advance(60_000);
+      assert.equal(t.opened.length, 1, 'no retry: no token changes a page origin');
+    }
+  });
+
   it('with a token function, a refusal is retried with backoff, asking again', () => {
     let asked = 0;
     const t = setup({ accessToken: () => `jwt${++asked}`, refreshableToken: true });
