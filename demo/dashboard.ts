@@ -1,13 +1,22 @@
 import '../src/index.js';
 import { PlotlyStreamElement } from '../src/element.js';
-import { DASHBOARD_TOKENS, startDashboardProducers } from './simulate.js';
+import { DASHBOARD_TOKENS, isBarToken, startDashboardProducers } from './simulate.js';
 
-/** Twelve small charts of different kinds, each on its own token, all on one connection. */
-const KINDS: Array<(token: string) => Record<string, unknown>> = [
+/**
+ * Twelve small charts of different kinds, each on its own token, all on one connection. A token
+ * whose producer overwrites six bars is a bar chart; the others are line and marker charts that
+ * points are appended to (a line chart fed six bars would draw nothing: its x stays empty).
+ */
+const BARS = (token: string) => ({
+  type: 'bar',
+  x: ['a', 'b', 'c', 'd', 'e', 'f'],
+  y: [0, 0, 0, 0, 0, 0],
+  stream: { token },
+});
+const LINES: Array<(token: string) => Record<string, unknown>> = [
   (token) => ({ type: 'scatter', mode: 'lines', x: [], y: [], stream: { token, maxpoints: 200 } }),
   (token) => ({ type: 'scatter', mode: 'lines', fill: 'tozeroy', x: [], y: [], stream: { token, maxpoints: 150 } }),
   (token) => ({ type: 'scatter', mode: 'markers', x: [], y: [], stream: { token, maxpoints: 80 } }),
-  (token) => ({ type: 'bar', x: ['a', 'b', 'c', 'd', 'e', 'f'], y: [0, 0, 0, 0, 0, 0], stream: { token } }),
   (token) => ({
     type: 'scatter',
     mode: 'lines',
@@ -25,7 +34,7 @@ let made = 0;
 
 function addChart(): void {
   const token = DASHBOARD_TOKENS[made % DASHBOARD_TOKENS.length] as string;
-  const kind = KINDS[made % KINDS.length] as (token: string) => Record<string, unknown>;
+  const kind = isBarToken(token) ? BARS : (LINES[made % LINES.length] as (token: string) => Record<string, unknown>);
   made++;
   const chart = document.createElement('plotly-stream');
   chart.figure = {

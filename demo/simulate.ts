@@ -50,6 +50,14 @@ export function startProducers(send: Send): () => void {
 /** Tokens of the dashboard page (demo/dashboard.html): twelve small charts. */
 export const DASHBOARD_TOKENS = Array.from({ length: 12 }, (_, i) => `dash-${i}`);
 
+/**
+ * True for the dashboard tokens whose producer overwrites six bars each time (every fourth); the
+ * others append points to a line. The page draws each token as what its producer sends.
+ */
+export function isBarToken(token: string): boolean {
+  return DASHBOARD_TOKENS.indexOf(token) % 4 === 3;
+}
+
 /** Producers for the dashboard: each token a signal of its own, 5 to 20 points a second. */
 export function startDashboardProducers(send: Send): () => void {
   const timers = DASHBOARD_TOKENS.map((token, i) => {
@@ -59,7 +67,7 @@ export function startDashboardProducers(send: Send): () => void {
       () => {
         t++;
         level += (Math.random() - 0.5) * 4 + (50 - level) * 0.02;
-        if (i % 4 === 3) send(token, { y: Array.from({ length: 6 }, () => Math.round(Math.random() * 100)) });
+        if (isBarToken(token)) send(token, { y: Array.from({ length: 6 }, () => Math.round(Math.random() * 100)) });
         else send(token, { x: t, y: +(i % 2 === 0 ? level : 50 + 40 * Math.sin(t / (8 + i))).toFixed(2) });
       },
       50 + 15 * i,
