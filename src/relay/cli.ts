@@ -57,6 +57,8 @@ Limits:
   --token-ttl SECS      forget a token nobody writes or reads this long (default ${RELAY_DEFAULTS.tokenTtlMs / 1000}; 0: never)
   --history-total SIZE  history kept across all tokens; the least recently written goes first (default 256MiB)
   --max-total-buffer SIZE  bytes waiting for all viewers together; past it the most behind are cut off (default 256MiB)
+  --max-total-line-buffer SIZE  bytes of lines producers have begun and not ended, all together; past it the
+                        ingest holding the most gets 413 (default 64MiB)
   --headers-timeout SECS  a connection must send its request's headers this soon (default ${RELAY_DEFAULTS.headersTimeoutMs / 1000})
   --max-connections N   open connections in all (default: the open-file limit less ${FD_RESERVE})
   --max-client-connections N  open connections per client address, loopback exempt (default ${RELAY_DEFAULTS.maxConnectionsPerClient}; 0: none)
@@ -195,6 +197,7 @@ async function main(argv: string[]): Promise<void> {
         'token-ttl': { type: 'string' },
         'history-total': { type: 'string' },
         'max-total-buffer': { type: 'string' },
+        'max-total-line-buffer': { type: 'string' },
         'headers-timeout': { type: 'string' },
         'max-connections': { type: 'string' },
         'max-client-connections': { type: 'string' },
@@ -258,6 +261,8 @@ async function main(argv: string[]): Promise<void> {
   if (v['history-total'] !== undefined) options.historyTotalBytes = parseSize(v['history-total'], '--history-total');
   if (v['max-total-buffer'] !== undefined)
     options.maxTotalBufferedBytes = parseSize(v['max-total-buffer'], '--max-total-buffer');
+  if (v['max-total-line-buffer'] !== undefined)
+    options.maxTotalLineBytes = parseSize(v['max-total-line-buffer'], '--max-total-line-buffer');
   if (v['headers-timeout'] !== undefined)
     options.headersTimeoutMs = parseCount(v['headers-timeout'], '--headers-timeout') * 1000;
   if (v['max-connections'] !== undefined)

@@ -22,6 +22,8 @@ export const RELAY_DEFAULTS = {
   historyTotalBytes: 256 * 1024 * 1024,
   /** Bytes waiting for all viewers together; past it, the viewers with the most waiting are cut off. */
   maxTotalBufferedBytes: 256 * 1024 * 1024,
+  /** Bytes of lines producers have begun and not ended, all together; past it, the ingest holding the most gets 413. */
+  maxTotalLineBytes: 64 * 1024 * 1024,
   /** A connection must send its request's headers within this long (slowloris). */
   headersTimeoutMs: 10_000,
   /** Open connections per client address (loopback exempt). */
@@ -53,6 +55,9 @@ export const MAX_REPORTED_ERRORS = 10;
 
 /** Stores in flight (an asynchronous engine) before an ingest stops reading its body until they settle. */
 export const MAX_PENDING_STORES = 1024;
+
+/** Bytes of lines in stores in flight before an ingest stops reading its body (a thousand 1 MiB lines would be 1 GiB). */
+export const MAX_PENDING_STORE_BYTES = 16 * 1024 * 1024;
 
 /** Longest preview of a rejected line in a summary or a log line, in characters. */
 export const MAX_ERROR_PREVIEW = 200;

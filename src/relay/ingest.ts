@@ -8,9 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { IngestError, IngestErrorCode, IngestSummary } from '../shared/ingest.js';
 import { parseLine, preview } from '../shared/messages.js';
+import type { BudgetAccount, BudgetMember, ByteBudget } from './byte-budget.js';
 import {
   EARLY_ANSWER_LINGER_MS,
   MAX_ERROR_PREVIEW,
+  MAX_PENDING_STORE_BYTES,
   MAX_PENDING_STORES,
   MAX_REPORTED_ERRORS,
   SHUTDOWN_RETRY_AFTER_S,
@@ -31,7 +33,19 @@ export interface IngestHooks {
   onEnd(ingest: Ingest): void;
 }
 
-export class Ingest {
+export interface IngestOptions {
+  /** An ingest with no byte for this long gets 408. */
+  idleTimeoutMs: number;
+  /** Longest line; a longer one is rejected alone. */
+  maxLineBytes: number;
+  /**
+   * What all producers' unfinished lines may hold together: past it, the ingest holding the most
+   * is ended with 413 (its unfinished line dropped).
+   */
+  lineBudget?: ByteBudget;
+}
+
+export class Ingest implements BudgetMember {
   readonly token: string;
   readonly summary: IngestSummary;
   readonly #req: IncomingMessage;
@@ -39,25 +53,22 @@ export class Ingest {
   readonly #hooks: IngestHooks;
   readonly #idleTimeoutMs: number;
   readonly #splitter: LineSplitter;
+  readonly #lineBudget: ByteBudget | null;
+  readonly #lineAccount: BudgetAccount | null;
   #lineNumber = 0;
   #idleTimer: NodeJS.Timeout | null = null;
   /** No more lines are taken; the answer waits for the stores in flight. */
   #ending = false;
   /** Answered, or given up on: the ingest is over. */
   #done = false;
-  /** Stores in flight (an asynchronous engine). */
+  /** Stores in flight (an asynchronous engine), and the bytes of their lines. */
   #pending = 0;
+  #pendingBytes = 0;
   #paused = false;
   #afterStores: (() => void) | null = null;
   #notStoredReason: string | null = null;
 
-  constructor(
-    token: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    options: { idleTimeoutMs: number; maxLineBytes: number },
-    hooks: IngestHooks,
-  ) {
+  constructor(token: string, req: IncomingMessage, res: ServerResponse, options: IngestOptions, hooks: IngestHooks) {
     this.token = token;
     this.#req = req;
     this.#res = res;
@@ -70,6 +81,18 @@ export class Ingest {
       (bytes) =>
         this.#reject('line-too-long', `line of ${bytes} bytes is longer than the limit of ${options.maxLineBytes}`),
     );
+    this.#lineBudget = options.lineBudget ?? null;
+    this.#lineAccount = this.#lineBudget?.open(this) ?? null;
+  }
+
+  /** Bytes of the line begun and not yet ended (what the line budget counts). */
+  get bufferedBytes(): number {
+    return this.#done || this.#ending ? 0 : this.#splitter.pendingBytes;
+  }
+
+  /** The relay holds too much of producers' unfinished lines, this one's the most: 413, its line dropped. */
+  cutOff(reason: string): void {
+    this.finish(413, reason);
   }
 
   get done(): boolean {
@@ -86,6 +109,8 @@ export class Ingest {
       if (this.#done || this.#ending) return;
       this.#armIdle();
       this.#splitter.push(chunk);
+      if (this.#lineAccount !== null && this.#lineAccount.reported !== this.#splitter.pendingBytes)
+        this.#lineBudget?.admit(this.#lineAccount, this.bufferedBytes);
     });
     this.#req.on('end', () => this.finish(200));
     // A producer that resets its connection is a normal event here, never a crash.
@@ -165,7 +190,7 @@ export class Ingest {
       stored = Promise.reject(error);
     }
     if (stored === undefined) this.#hooks.onStored();
-    else this.#track(stored, this.#lineNumber);
+    else this.#track(stored, this.#lineNumber, line.length);
   }
 
   #reject(code: IngestErrorCode, message: string): void {
@@ -181,24 +206,30 @@ export class Ingest {
   }
 
   // --- an asynchronous engine: stores in flight, backpressure, failures -----------------------
-  #track(stored: Promise<void>, line: number): void {
+  #track(stored: Promise<void>, line: number, bytes: number): void {
     this.#pending++;
-    // Too many stores in flight: stop reading the body until the engine catches up.
-    if (this.#pending >= MAX_PENDING_STORES && !this.#paused) {
+    this.#pendingBytes += bytes;
+    // Too many stores in flight, or too many bytes in them: stop reading the body until the engine catches up.
+    if ((this.#pending >= MAX_PENDING_STORES || this.#pendingBytes >= MAX_PENDING_STORE_BYTES) && !this.#paused) {
       this.#paused = true;
       this.#req.pause();
     }
-    stored.then(this.#onStored, (error: unknown) => this.#onNotStored(line, error));
+    stored.then(
+      () => this.#onStored(bytes),
+      (error: unknown) => this.#onNotStored(line, bytes, error),
+    );
   }
 
-  #onStored = (): void => {
+  #onStored(bytes: number): void {
     this.#pending--;
+    this.#pendingBytes -= bytes;
     this.#hooks.onStored();
     this.#afterStore();
-  };
+  }
 
-  #onNotStored(line: number, error: unknown): void {
+  #onNotStored(line: number, bytes: number, error: unknown): void {
     this.#pending--;
+    this.#pendingBytes -= bytes;
     const reason = error instanceof Error ? error.message : String(error);
     this.summary.accepted--;
     this.summary.notStored = (this.summary.notStored ?? 0) + 1;
@@ -212,7 +243,7 @@ export class Ingest {
   }
 
   #afterStore(): void {
-    if (this.#paused && this.#pending <= MAX_PENDING_STORES / 2) {
+    if (this.#paused && this.#pending <= MAX_PENDING_STORES / 2 && this.#pendingBytes <= MAX_PENDING_STORE_BYTES / 2) {
       this.#paused = false;
       this.#req.resume();
     }
@@ -238,6 +269,7 @@ export class Ingest {
 
   #stop(): void {
     this.#done = true;
+    if (this.#lineAccount !== null) this.#lineBudget?.close(this.#lineAccount);
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     this.#hooks.onEnd(this);

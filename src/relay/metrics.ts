@@ -29,8 +29,11 @@ export class Metrics {
   refused: Record<string, number> = {};
   /** Requests the relay failed to serve (an error in its own code, answered 500; logged). */
   internalErrors = 0;
-  /** What waits for all viewers together (the relay's total outgoing budget), when one is set. */
-  outgoing: { readonly total: number; readonly peak: number; readonly limit: number } | null = null;
+  /**
+   * The relay's byte budgets, by name (`outgoing`: what waits for all viewers; `lines`: producers'
+   * unfinished lines): what they hold (at least the truth), the most after any admitted write, the limit.
+   */
+  budgets: Record<string, { readonly total: number; readonly peak: number; readonly limit: number }> = {};
 
   /**
    * `maxTokens`: tokens with counters at most, beyond those with a connection open; past it, idle
@@ -108,11 +111,9 @@ export class Metrics {
       connections: { ...this.connections },
       refused: { ...this.refused },
       internalErrors: this.internalErrors,
-      outgoingBytes: {
-        waiting: this.outgoing?.total ?? 0,
-        peak: this.outgoing?.peak ?? 0,
-        limit: this.outgoing?.limit ?? 0,
-      },
+      budgets: Object.fromEntries(
+        Object.entries(this.budgets).map(([name, b]) => [name, { held: b.total, peak: b.peak, limit: b.limit }]),
+      ),
       tokensUnlisted: all.length - listed.length,
       tokens,
     };
@@ -133,11 +134,13 @@ export class Metrics {
       '# HELP plotly_stream_internal_errors_total Requests the relay failed to serve (an error in its own code; its log says which).',
       '# TYPE plotly_stream_internal_errors_total counter',
       `plotly_stream_internal_errors_total ${json.internalErrors}`,
-      '# HELP plotly_stream_outgoing_bytes Bytes waiting for all viewers (at most what waits, never below it), the most once a write was admitted, and the budget.',
-      '# TYPE plotly_stream_outgoing_bytes gauge',
-      `plotly_stream_outgoing_bytes{of="waiting"} ${json.outgoingBytes.waiting}`,
-      `plotly_stream_outgoing_bytes{of="peak"} ${json.outgoingBytes.peak}`,
-      `plotly_stream_outgoing_bytes{of="limit"} ${json.outgoingBytes.limit}`,
+      '# HELP plotly_stream_budget_bytes What a byte budget holds (outgoing: waiting for viewers; lines: unfinished lines of producers; never below the truth), its most once a write was admitted, and its limit.',
+      '# TYPE plotly_stream_budget_bytes gauge',
+      ...Object.entries(json.budgets).flatMap(([name, b]) => [
+        `plotly_stream_budget_bytes{budget="${name}",of="held"} ${b.held}`,
+        `plotly_stream_budget_bytes{budget="${name}",of="peak"} ${b.peak}`,
+        `plotly_stream_budget_bytes{budget="${name}",of="limit"} ${b.limit}`,
+      ]),
       '# HELP plotly_stream_tokens_unlisted Tokens with counters left out of this scrape (only the most recent are listed).',
       '# TYPE plotly_stream_tokens_unlisted gauge',
       `plotly_stream_tokens_unlisted ${json.tokensUnlisted}`,

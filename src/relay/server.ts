@@ -48,7 +48,7 @@ import { Fanout } from './fanout.js';
 import { Metrics } from './metrics.js';
 import { MqttBridge } from './mqtt-bridge.js';
 import { OriginPolicy } from './origins.js';
-import { OutgoingBudget } from './outgoing-budget.js';
+import { ByteBudget } from './byte-budget.js';
 import { RateLimiter } from './rate-limit.js';
 import { ReadAccess, isRefusal, type ReadGrant, type ReadRefusal } from './read-access.js';
 import { RedisEngine } from './redis-engine.js';
@@ -122,6 +122,11 @@ export interface RelayOptions {
   historyTotalBytes?: number;
   /** Bytes waiting for all viewers together; past it, those with the most waiting are cut off. Default 256 MiB. */
   maxTotalBufferedBytes?: number;
+  /**
+   * Bytes of lines producers have begun and not yet ended, all together (each is at most
+   * `maxLineBytes`); past it, the ingest holding the most is ended with 413. Default 64 MiB.
+   */
+  maxTotalLineBytes?: number;
   /** A connection must send its request's headers within this long. Default 10 000 ms. */
   headersTimeoutMs?: number;
   /** Open connections in all (refused with 503 past it). Default: the open-file limit less a reserve. */
@@ -191,8 +196,18 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const fanout = new Fanout(engine);
   const metrics = new Metrics();
   // What waits for all viewers together, held under maxTotalBufferedBytes at every write.
-  const outgoing = new OutgoingBudget(o.maxTotalBufferedBytes, () => metrics.refuse('outgoing-budget'));
-  metrics.outgoing = outgoing;
+  const outgoing = new ByteBudget(o.maxTotalBufferedBytes, {
+    reason: (limit, held) =>
+      `the relay has more than ${limit} bytes waiting for its viewers, ${held} of them for this one; reconnect to resume`,
+    onCut: () => metrics.refuse('outgoing-budget'),
+  });
+  // What producers' unfinished lines hold together, under maxTotalLineBytes at every chunk.
+  const lineBudget = new ByteBudget(o.maxTotalLineBytes, {
+    reason: (limit, held) =>
+      `the relay holds more than ${limit} bytes of lines producers have begun and not ended, ${held} of them of this ingest; end lines sooner`,
+    onCut: () => metrics.refuse('line-budget'),
+  });
+  metrics.budgets = { outgoing, lines: lineBudget };
   const limiter = new RateLimiter(o.rateLimit);
   const bundles = new BundleServer(o.bundlePath ?? defaultBundlePath(), '*');
   const clients = new ClientLimits({
@@ -271,7 +286,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       token,
       req,
       res,
-      { idleTimeoutMs: o.idleTimeoutMs, maxLineBytes: o.maxLineBytes },
+      { idleTimeoutMs: o.idleTimeoutMs, maxLineBytes: o.maxLineBytes, lineBudget },
       {
         publish: (text) => engine.publish(token, text, Date.now()),
         onStored: () => {

@@ -18,7 +18,7 @@ import {
   type Positions,
 } from '../shared/protocol.js';
 import type { StoredMessage } from './engine.js';
-import type { BudgetAccount, OutgoingBudget } from './outgoing-budget.js';
+import type { BudgetAccount, ByteBudget } from './byte-budget.js';
 import { dataEvent, type Fanout, type FeedMember, type Membership, type SharedFrame, type Tick } from './fanout.js';
 
 /**
@@ -83,7 +83,7 @@ export interface SubscriptionOptions {
   /** The viewer also reads runs with `columns` (it asked with `columns=1` too; only with `runs`). */
   columns?: boolean;
   /** What waits for all viewers together: every write of this one is admitted by it first. */
-  budget?: OutgoingBudget;
+  budget?: ByteBudget;
 }
 
 /** Consecutive messages of one token being gathered into one `run` event. */
@@ -104,7 +104,7 @@ export class Subscription implements FeedMember {
   readonly #sink: FrameSink;
   readonly #maxBufferedBytes: number;
   readonly #events: SubscriptionEvents;
-  readonly #budget: OutgoingBudget | null;
+  readonly #budget: ByteBudget | null;
   readonly #account: BudgetAccount | null;
   readonly #positions: Positions = new Map();
   /** Live messages that arrive while a token's history is being sent. */
@@ -390,7 +390,7 @@ export class Subscription implements FeedMember {
 
   /** The relay's total budget lets this viewer hold `waiting` bytes (false: it was cut off to stay within). */
   #admitted(waiting: number): boolean {
-    return this.#account === null || (this.#budget as OutgoingBudget).admit(this.#account, waiting);
+    return this.#account === null || (this.#budget as ByteBudget).admit(this.#account, waiting);
   }
 
   #leaveBudget(): void {

@@ -393,6 +393,41 @@ describe('relay ingest limits', () => {
     }
   });
 
+  it("holds producers' unfinished lines under --max-total-line-buffer: the ingest holding the most gets 413, the others go on", async () => {
+    const limit = 1024 * 1024;
+    const relay = await createRelay({ port: 0, maxTotalLineBytes: limit, log: () => undefined });
+    try {
+      const viewer = await sseSubscribe(relay.url, 'token=steady');
+      await viewer.until((e) => e.some((x) => x.type === 'ready'));
+      // Three producers begin long lines and never end them (each within --max-line alone).
+      const hoarders = ['h1', 'h2', 'h3'].map((token) => openIngest(`${relay.url}/`, { 'plotly-streamtoken': token }));
+      const steady = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'steady' });
+      for (let round = 0; round < 8; round++) {
+        for (const [i, hoarder] of hoarders.entries())
+          hoarder.write(`{"pad":"${'x'.repeat(60_000 * (i + 1))}`.slice(round === 0 ? 0 : 9));
+        steady.write(`{"y": ${round}}\n`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const cut = await hoarders[2]?.result;
+      assert.equal(cut?.status, 413);
+      assert.match(JSON.parse(cut?.body ?? '{}').closed, /bytes of lines producers have begun and not ended/);
+      const lines = relay.metrics.budgets['lines'] as { peak: number; total: number };
+      assert.ok(lines.peak <= limit, `peak ${lines.peak} <= ${limit}`);
+      steady.end();
+      assert.equal((await steady.result).status, 200);
+      await viewer.untilMessages(8);
+      assert.deepEqual(
+        viewer.messages.map((m) => m['y']),
+        [0, 1, 2, 3, 4, 5, 6, 7],
+      );
+      assert.ok((relay.metrics.refused['line-budget'] ?? 0) >= 1);
+      for (const hoarder of hoarders) hoarder.destroy();
+      viewer.close();
+    } finally {
+      await relay.close();
+    }
+  });
+
   it("is not subject to Node's requestTimeout: an ingest outlives it while data flows", async () => {
     // With the server's checks every 50 ms, a plain server with requestTimeout 300 ms kills the request...
     const http = await import('node:http');

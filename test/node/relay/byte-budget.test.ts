@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import http2 from 'node:http2';
-import { OutgoingBudget, type BudgetMember } from '../../../src/relay/outgoing-budget.js';
+import { ByteBudget, type BudgetMember } from '../../../src/relay/byte-budget.js';
 import { createRelay } from '../../../src/relay/index.js';
 import { selfSignedCertificate } from '../../../scripts/certificate.js';
 import { eventually, openIngest, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
@@ -17,9 +17,13 @@ class Viewer implements BudgetMember {
   }
 }
 
-describe('OutgoingBudget', () => {
+/** How the outgoing budget words a cut. */
+const reason = (limit: number, held: number) =>
+  `the relay has more than ${limit} bytes waiting for its viewers, ${held} of them for this one`;
+
+describe('ByteBudget', () => {
   it('admits writes within the limit and keeps the sum of the last reports; a closed member counts nothing', () => {
-    const budget = new OutgoingBudget(1000);
+    const budget = new ByteBudget(1000, { reason });
     const a = new Viewer();
     const b = new Viewer();
     const accountA = budget.open(a);
@@ -37,7 +41,7 @@ describe('OutgoingBudget', () => {
   });
 
   it('past the limit it counts exactly first: bytes that drained since a member last wrote cut nobody', () => {
-    const budget = new OutgoingBudget(1000);
+    const budget = new ByteBudget(1000, { reason });
     const idle = new Viewer();
     const writer = new Viewer();
     const idleAccount = budget.open(idle);
@@ -51,7 +55,7 @@ describe('OutgoingBudget', () => {
 
   it('still over: those with the most waiting are cut until the total is under 15/16 of the limit', () => {
     const cut: BudgetMember[] = [];
-    const budget = new OutgoingBudget(1600, (member) => cut.push(member));
+    const budget = new ByteBudget(1600, { reason, onCut: (member) => cut.push(member) });
     const viewers = [300, 500, 700].map((bytes) => {
       const viewer = new Viewer();
       viewer.bufferedBytes = bytes;
@@ -80,12 +84,12 @@ describe('OutgoingBudget', () => {
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
-        const budget = new OutgoingBudget(1000);
+        const budget = new ByteBudget(1000, { reason });
         const viewers = Array.from({ length: 10 }, () => new Viewer());
         const accounts = viewers.map((viewer) => budget.open(viewer));
         for (const { kind, who, bytes } of steps) {
           const viewer = viewers[who] as Viewer;
-          const account = accounts[who] as ReturnType<OutgoingBudget['open']>;
+          const account = accounts[who] as ReturnType<ByteBudget['open']>;
           if (viewer.cut !== null || !account.open) continue;
           if (kind === 'drain') viewer.bufferedBytes = Math.max(0, viewer.bufferedBytes - bytes);
           else if (kind === 'leave') {
@@ -144,12 +148,12 @@ describe('the total outgoing budget at a running relay', () => {
       const answer = await producer.result;
       assert.equal(answer.status, 200);
       // No timer has had to run: the budget held at each write, and cut who held the most.
-      const outgoing = relay.metrics.outgoing as NonNullable<typeof relay.metrics.outgoing>;
+      const outgoing = relay.metrics.budgets['outgoing'] as { peak: number };
       assert.ok(outgoing.peak <= limit, `peak ${outgoing.peak} <= ${limit}`);
       assert.ok((relay.metrics.refused['outgoing-budget'] ?? 0) >= 1);
       await reader.untilMessages(6000, 20_000);
       assert.equal(reader.messages.length, 6000);
-      assert.ok(relay.metrics.outgoing!.peak <= limit);
+      assert.ok(outgoing.peak <= limit);
       for (const stream of h2) stream.close();
       reader.socket.close();
     } finally {

@@ -1,20 +1,22 @@
 /**
- * The relay's total outgoing budget (`maxTotalBufferedBytes`): what waits for all viewers together,
- * queued in their subscriptions or handed to their sockets and not yet flushed, stays under it at
- * every write, not only when someone looks. Each viewer's own limit (`maxBufferedBytes`) alone would
- * let a thousand viewers that never read hold a thousand times that.
+ * A total the relay's memory holds, kept at every write rather than looked at now and then, and
+ * who is cut off past it. Two of them: the outgoing budget (`maxTotalBufferedBytes`: what waits for
+ * all viewers together, queued in their subscriptions or handed to their sockets and not yet
+ * flushed; each viewer's own limit alone would let a thousand viewers that never read hold a
+ * thousand times that) and the ingest budget (`maxTotalLineBytes`: the parts of lines producers
+ * have started and not ended, each up to `maxLineBytes`).
  *
- * Kept cheap at the hot path: each member reports what it has waiting when it writes, and the budget
- * adds up the last reports. A viewer's bytes only shrink between its writes (the network drains
- * them), so that sum is never below the truth. Only when it passes the budget are the members asked
- * exactly; if they are still over, those with the most waiting are cut off until the total is back
- * under a low-water mark (15/16 of the budget), so the next exact count is at least 1/16 of the
- * budget of writes away.
+ * Kept cheap at the hot path: each member reports what it holds when that grows, and the budget adds
+ * up the last reports. What a member holds only shrinks between its reports (the network drains a
+ * viewer's bytes; a producer's line ends), so that sum is never below the truth. Only when it passes
+ * the limit are the members asked exactly; if they are still over, those holding the most are cut off
+ * until the total is back under a low-water mark (15/16 of the limit), so the next exact count is at
+ * least 1/16 of the limit of writes away.
  */
 
-/** A viewer, as the budget sees it. */
+/** A viewer or a producer, as the budget sees it. */
 export interface BudgetMember {
-  /** Bytes waiting for it now: queued, and written but not yet flushed. */
+  /** Bytes it holds now (a viewer: queued, and written but not yet flushed). */
   readonly bufferedBytes: number;
   /** Ends it for holding the most when the relay as a whole holds too much. */
   cutOff(reason: string): void;
@@ -32,23 +34,29 @@ export class BudgetAccount {
   }
 }
 
-export class OutgoingBudget {
+export interface ByteBudgetOptions {
+  /** Why a member is cut off, for it (a close reason, an ingest's summary) and the log. */
+  reason(limit: number, held: number): string;
+  /** Hears of each member cut off (metrics), before the member is told. */
+  onCut?(member: BudgetMember): void;
+}
+
+export class ByteBudget {
   readonly limit: number;
   readonly #lowWater: number;
-  readonly #onCut: (member: BudgetMember) => void;
+  readonly #options: ByteBudgetOptions;
   readonly #accounts = new Set<BudgetAccount>();
   /** The sum of the last reports: at least what waits, never below it. */
   #total = 0;
   #peak = 0;
 
-  /** `onCut` hears of each member cut off (metrics), before the member is told. */
-  constructor(limit: number, onCut: (member: BudgetMember) => void = () => undefined) {
+  constructor(limit: number, options: ByteBudgetOptions) {
     this.limit = limit;
     this.#lowWater = Math.floor((limit * 15) / 16);
-    this.#onCut = onCut;
+    this.#options = options;
   }
 
-  /** What waits for all members, as far as the budget knows (at least the truth). */
+  /** What all members hold, as far as the budget knows (at least the truth). */
   get total(): number {
     return this.#total;
   }
@@ -80,9 +88,10 @@ export class OutgoingBudget {
   }
 
   /**
-   * A member is about to hold `waiting` bytes (what it has now, with what it is about to write):
-   * true when it may go on. False when the budget cut it off to stay within (it was among those
-   * holding the most); others cut for it are told through `cutOff`.
+   * A member is about to hold `waiting` bytes (what it has now, with what it is about to add): true
+   * when it may go on. False when the budget cut it off to stay within (it was among those holding
+   * the most); others cut for it are told through `cutOff`. A report of less (a line ended) is
+   * always taken.
    */
   admit(account: BudgetAccount, waiting: number): boolean {
     if (!account.open) return false;
@@ -97,7 +106,7 @@ export class OutgoingBudget {
   #enforce(writer: BudgetAccount): boolean {
     let total = 0;
     for (const account of this.#accounts) {
-      // The writer's report includes what it is about to write, which its sink does not hold yet.
+      // The writer's report includes what it is about to add, which it does not hold yet.
       const now = account.member.bufferedBytes;
       account.reported = account === writer ? Math.max(account.reported, now) : now;
       total += account.reported;
@@ -109,10 +118,8 @@ export class OutgoingBudget {
       if (this.#total <= this.#lowWater) break;
       const waiting = account.reported;
       this.close(account);
-      this.#onCut(account.member);
-      account.member.cutOff(
-        `the relay has more than ${this.limit} bytes waiting for its viewers, ${waiting} of them for this one; reconnect to resume`,
-      );
+      this.#options.onCut?.(account.member);
+      account.member.cutOff(this.#options.reason(this.limit, waiting));
     }
     return !writer.open;
   }
