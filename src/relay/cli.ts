@@ -57,8 +57,8 @@ Limits:
   --token-ttl SECS      forget a token nobody writes or reads this long (default ${RELAY_DEFAULTS.tokenTtlMs / 1000}; 0: never)
   --history-total SIZE  history kept across all tokens; the least recently written goes first (default 256MiB)
   --max-total-buffer SIZE  bytes waiting for all viewers together; past it the most behind are cut off (default 256MiB)
-  --max-total-line-buffer SIZE  bytes of lines producers have begun and not ended, all together; past it the
-                        ingest holding the most gets 413 (default 64MiB)
+  --max-total-line-buffer SIZE  bytes of producers' lines begun and not ended (or not yet stored), all
+                        together; past it the ingest holding the most gets 503 (default 64MiB)
   --headers-timeout SECS  a connection must send its request's headers this soon (default ${RELAY_DEFAULTS.headersTimeoutMs / 1000})
   --max-connections N   open connections in all (default: the open-file limit less ${FD_RESERVE})
   --max-client-connections N  open connections per client address, loopback exempt (default ${RELAY_DEFAULTS.maxConnectionsPerClient}; 0: none)

@@ -22,7 +22,7 @@ export const RELAY_DEFAULTS = {
   historyTotalBytes: 256 * 1024 * 1024,
   /** Bytes waiting for all viewers together; past it, the viewers with the most waiting are cut off. */
   maxTotalBufferedBytes: 256 * 1024 * 1024,
-  /** Bytes of lines producers have begun and not ended, all together; past it, the ingest holding the most gets 413. */
+  /** Bytes of producers' lines begun and not ended (or not yet stored), all together; past it, the ingest holding the most gets 503. */
   maxTotalLineBytes: 64 * 1024 * 1024,
   /** A connection must send its request's headers within this long (slowloris). */
   headersTimeoutMs: 10_000,

@@ -56,8 +56,8 @@ export class ControlChannel {
       this.#warned = true;
       return;
     }
-    if (text === null) return this.#refuse('control messages are JSON text, not binary');
     if (bytes > MAX_CONTROL_BYTES) return this.#refuse(`a control message is at most ${MAX_CONTROL_BYTES} bytes`);
+    if (text === null) return this.#refuse('control messages are JSON text, not binary');
     const message = parseControlMessage(text);
     if ('error' in message) return this.#refuse(message.error);
     if (message.invalid.length > 0) this.#send(badTokensEvent(message.invalid, 'ignored'));

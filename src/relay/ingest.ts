@@ -39,8 +39,8 @@ export interface IngestOptions {
   /** Longest line; a longer one is rejected alone. */
   maxLineBytes: number;
   /**
-   * What all producers' unfinished lines may hold together: past it, the ingest holding the most
-   * is ended with 413 (its unfinished line dropped).
+   * What all producers' lines may hold together (unfinished, or not yet stored): past it, the
+   * ingest holding the most is ended with 503 (its unfinished line dropped).
    */
   lineBudget?: ByteBudget;
 }
@@ -85,14 +85,27 @@ export class Ingest implements BudgetMember {
     this.#lineAccount = this.#lineBudget?.open(this) ?? null;
   }
 
-  /** Bytes of the line begun and not yet ended (what the line budget counts). */
+  /**
+   * What the line budget counts: the line begun and not yet ended, and the lines handed to an
+   * asynchronous engine and not yet stored.
+   */
   get bufferedBytes(): number {
-    return this.#done || this.#ending ? 0 : this.#splitter.pendingBytes;
+    return (this.#done || this.#ending ? 0 : this.#splitter.pendingBytes) + this.#pendingBytes;
   }
 
-  /** The relay holds too much of producers' unfinished lines, this one's the most: 413, its line dropped. */
+  /**
+   * The relay holds too much of producers' lines, this ingest's the most: 503 with Retry-After (the
+   * relay, not the request, is over its bound), the unfinished line dropped, the lines taken kept.
+   */
   cutOff(reason: string): void {
-    this.finish(413, reason);
+    this.#splitter.discard();
+    this.finish(503, reason);
+  }
+
+  /** Tells the line budget what this ingest holds now (after a chunk, after a store settles). */
+  #reportLines(): void {
+    if (this.#lineAccount !== null && this.#lineAccount.reported !== this.bufferedBytes)
+      this.#lineBudget?.admit(this.#lineAccount, this.bufferedBytes);
   }
 
   get done(): boolean {
@@ -109,8 +122,7 @@ export class Ingest implements BudgetMember {
       if (this.#done || this.#ending) return;
       this.#armIdle();
       this.#splitter.push(chunk);
-      if (this.#lineAccount !== null && this.#lineAccount.reported !== this.#splitter.pendingBytes)
-        this.#lineBudget?.admit(this.#lineAccount, this.bufferedBytes);
+      this.#reportLines();
     });
     this.#req.on('end', () => this.finish(200));
     // A producer that resets its connection is a normal event here, never a crash.
@@ -243,6 +255,7 @@ export class Ingest implements BudgetMember {
   }
 
   #afterStore(): void {
+    this.#reportLines();
     if (this.#paused && this.#pending <= MAX_PENDING_STORES / 2 && this.#pendingBytes <= MAX_PENDING_STORE_BYTES / 2) {
       this.#paused = false;
       this.#req.resume();

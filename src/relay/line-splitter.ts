@@ -97,6 +97,13 @@ export class LineSplitter {
     this.#onLine(line);
   }
 
+  /** Drops the line begun and not ended (the ingest was cut off): `end()` then finds nothing. */
+  discard(): void {
+    this.#skipping = false;
+    this.#skipped = 0;
+    this.#release();
+  }
+
   #release(): void {
     this.#part = null;
     this.#partBytes = 0;

@@ -18,6 +18,7 @@ import { ControlChannel } from './control.js';
 import {
   CORS_ALLOW_HEADERS,
   ENGINE_RETRY_MS,
+  MAX_CONTROL_BYTES,
   MAX_STREAMS_PER_SESSION,
   MAX_VIEWER_MESSAGE_BYTES,
   RELAY_DEFAULTS,
@@ -123,8 +124,9 @@ export interface RelayOptions {
   /** Bytes waiting for all viewers together; past it, those with the most waiting are cut off. Default 256 MiB. */
   maxTotalBufferedBytes?: number;
   /**
-   * Bytes of lines producers have begun and not yet ended, all together (each is at most
-   * `maxLineBytes`); past it, the ingest holding the most is ended with 413. Default 64 MiB.
+   * Bytes of producers' lines the relay holds, all together: begun and not yet ended (each at most
+   * `maxLineBytes`), or handed to an asynchronous engine and not yet stored. Past it, the ingest
+   * holding the most is ended with 503 (its unfinished line dropped). Default 64 MiB.
    */
   maxTotalLineBytes?: number;
   /** A connection must send its request's headers within this long. Default 10 000 ms. */
@@ -204,7 +206,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // What producers' unfinished lines hold together, under maxTotalLineBytes at every chunk.
   const lineBudget = new ByteBudget(o.maxTotalLineBytes, {
     reason: (limit, held) =>
-      `the relay holds more than ${limit} bytes of lines producers have begun and not ended, ${held} of them of this ingest; end lines sooner`,
+      `the relay holds more than ${limit} bytes of producers' lines (begun and not ended, or not yet stored), ${held} of them of this ingest; try again later`,
     onCut: () => metrics.refuse('line-budget'),
   });
   metrics.budgets = { outgoing, lines: lineBudget };
@@ -474,10 +476,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       let control: ControlChannel | null = null;
       const early: Array<[string | null, number]> = [];
       ws.on('message', (data: Buffer, isBinary: boolean) => {
-        const message: [string | null, number] = [isBinary ? null : data.toString('utf8'), data.length];
+        // A message too big to be a control message is refused by its size: it is not decoded.
+        const text = isBinary || data.length > MAX_CONTROL_BYTES ? null : data.toString('utf8');
+        const message: [string | null, number] = [text, data.length];
         try {
           if (control !== null) control.receive(...message);
-          else if (early.length < 16) early.push(message);
+          else if (early.length < 16) early.push(message); // at most 16 x MAX_CONTROL_BYTES, while a read token is checked
         } catch (error) {
           internalError('control message', error, null);
           ws.close(CloseCode.internalError, 'the relay failed to read a control message; reconnect');

@@ -393,7 +393,7 @@ describe('relay ingest limits', () => {
     }
   });
 
-  it("holds producers' unfinished lines under --max-total-line-buffer: the ingest holding the most gets 413, the others go on", async () => {
+  it("holds producers' unfinished lines under --max-total-line-buffer: the ingest holding the most gets 503, the others go on", async () => {
     const limit = 1024 * 1024;
     const relay = await createRelay({ port: 0, maxTotalLineBytes: limit, log: () => undefined });
     try {
@@ -409,8 +409,11 @@ describe('relay ingest limits', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const cut = await hoarders[2]?.result;
-      assert.equal(cut?.status, 413);
-      assert.match(JSON.parse(cut?.body ?? '{}').closed, /bytes of lines producers have begun and not ended/);
+      assert.equal(cut?.status, 503);
+      assert.equal(cut?.headers['retry-after'], '5');
+      const summary = JSON.parse(cut?.body ?? '{}') as { closed: string; rejected: number };
+      assert.match(summary.closed, /bytes of producers' lines \(begun and not ended, or not yet stored\)/);
+      assert.equal(summary.rejected, 0, 'its unfinished line is dropped, not parsed');
       const lines = relay.metrics.budgets['lines'] as { peak: number; total: number };
       assert.ok(lines.peak <= limit, `peak ${lines.peak} <= ${limit}`);
       steady.end();
