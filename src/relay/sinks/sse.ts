@@ -27,11 +27,16 @@ export function openEventStream(res: ServerResponse, headers: Record<string, str
       const id = positions();
       res.write(id === '' ? `data: ${frame}\n\n` : `id: ${id}\ndata: ${frame}\n\n`);
     },
-    // Each viewer's event starts with its own id line: one string write (measured cheaper than corking
-    // the id line and the shared bytes into one writev).
-    sendShared(frame, _bytes, positions) {
+    // Each viewer's event starts with its own id line; the frame's bytes are the ones built once for
+    // every viewer, written as they are. A string written whole would be copied per viewer (held
+    // twice, as text and as bytes, while a viewer does not read): 2.5 times what is counted.
+    sendShared(_frame, bytes, positions) {
       const id = positions();
-      res.write(id === '' ? `data: ${frame}\n\n` : `id: ${id}\ndata: ${frame}\n\n`);
+      res.cork();
+      res.write(id === '' ? 'data: ' : `id: ${id}\ndata: `);
+      res.write(bytes);
+      res.write('\n\n');
+      res.uncork();
     },
     bufferedBytes: () => res.writableLength,
     // SSE has no close code: the reason goes out as an error event (`unauthorized` when the read
