@@ -7,6 +7,7 @@ import { encodeColumnRuns, encodeFrame, encodeRun } from '../src/shared/protocol
 import { distribution, round, type Distribution } from './lib/stats.js';
 import { startWorker, type Worker } from './lib/processes.js';
 import { haveRedis, RedisServer, redisVersion } from '../scripts/redis-server.js';
+import { DEFAULT_HOSTILE, formatHostileReport, runHostileSuite, type HostileReport } from '../scripts/hostile.js';
 
 export interface RelaySettings {
   ingestLines: number;
@@ -19,6 +20,8 @@ export interface RelaySettings {
   redisFanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }> | null;
   /** Scenarios run with `--workers 2` (Redis engine) beside one relay with the Redis engine. */
   workersFanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }> | null;
+  /** Seconds of the hostile suite (scripts/hostile.ts): the relay's memory against its bound (0: not run). */
+  hostileSeconds: number;
 }
 
 export interface FanoutResult {
@@ -58,6 +61,8 @@ export interface RelayResults {
   /** The same with the Redis engine (null when redis-server is not installed). */
   redis: { ingest: IngestResult; fanout: FanoutResult[]; workers: FanoutResult[]; server: string } | null;
   fanout: FanoutResult[];
+  /** The relay under every hostile client at once: its peak memory against the documented bound. */
+  hostile: HostileReport | null;
   slowSubscriber: { withoutSlow: Distribution; withSlow: Distribution; subscribers: number; rate: number } | null;
 }
 
@@ -292,5 +297,11 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
     log('Redis engine rows skipped: redis-server is not installed (apt-get install -y redis-server)');
   }
 
-  return { ingest, frameBuild, redis, fanout, slowSubscriber };
+  let hostile: HostileReport | null = null;
+  if (settings.hostileSeconds > 0) {
+    hostile = await runHostileSuite({ ...DEFAULT_HOSTILE, seconds: settings.hostileSeconds });
+    for (const line of formatHostileReport(hostile).split('\n')) log(line);
+  }
+
+  return { ingest, frameBuild, redis, fanout, slowSubscriber, hostile };
 }

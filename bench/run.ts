@@ -17,6 +17,7 @@ import { launchBrowser } from '../scripts/chromium.js';
 import { drawCharts, elementBench, type ElementResults, type ElementSettings } from './element-bench.js';
 import { relayBench, type RelayResults, type RelaySettings } from './relay-bench.js';
 import { sizes, type SizeRow } from './size.js';
+import { formatHostileReport } from '../scripts/hostile.js';
 import { round } from './lib/stats.js';
 
 type Mode = 'full' | 'quick' | 'tiny';
@@ -96,6 +97,7 @@ const RELAY: Record<Mode, RelaySettings> = {
       { kind: 'websocket', subscribers: 1000, rate: 1000 },
     ],
     workersFanout: [{ kind: 'websocket', subscribers: 1000, rate: 1000 }],
+    hostileSeconds: 60,
   },
   quick: {
     ingestLines: 200_000,
@@ -115,6 +117,7 @@ const RELAY: Record<Mode, RelaySettings> = {
       { kind: 'websocket', subscribers: 1000, rate: 1000 },
     ],
     workersFanout: [{ kind: 'websocket', subscribers: 1000, rate: 1000 }],
+    hostileSeconds: 20,
   },
   tiny: {
     ingestLines: 2000,
@@ -125,6 +128,7 @@ const RELAY: Record<Mode, RelaySettings> = {
     slowCrowd: null,
     redisFanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
     workersFanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
+    hostileSeconds: 3,
   },
 };
 
@@ -356,6 +360,16 @@ function summaryTable(r: BenchReport): string {
       ]);
     }
   }
+  const hostile = relay?.hostile;
+  if (hostile) {
+    const m = hostile.memory;
+    rows.push([
+      `relay under every hostile client at once, ${hostile.seconds} s`,
+      `peak RSS ${round(m.peakMiB, 0)} MiB of a bound of ${round(m.boundMiB, 0)} MiB (${round((100 * m.peakMiB) / m.boundMiB, 0)}%)`,
+      `bound: at rest ${round(m.atRestMiB, 0)} + budgets ${round(m.budgetsMiB, 0)} + collector ${round(m.gcSlackMiB, 0)} + connections ${round(m.connectionsMiB, 0)} MiB; normal viewers ${hostile.normal.websocket}/${hostile.normal.sent} and ${hostile.normal.sse}/${hostile.normal.sent} in order; ${hostile.relayExited ? 'the relay EXITED' : 'never exited'}; ${hostile.stuckHeld} of ${hostile.stuckViewers} stuck viewers still held`,
+      `at rest: ${round(m.atRestMiB, 0)} MiB (the same relay, no client)`,
+    ]);
+  }
   const iife = r.sizes.find((s) => s.name.includes('iife'));
   const alone = r.sizes[0];
   if (alone && iife)
@@ -551,6 +565,20 @@ function markdown(r: BenchReport, charts: string[]): string {
       'what can be delivered at the largest sizes.',
       '',
     );
+    if (r.relay.hostile) {
+      parts.push(
+        '## The relay under hostile clients',
+        '',
+        'scripts/hostile.ts (`npm run hostile`): one relay process with TLS, every hostile client at once',
+        "beside a normal producer and viewers; its peak RSS (the kernel's high-water mark) against the",
+        "README's bound for its limits.",
+        '',
+        '```',
+        formatHostileReport(r.relay.hostile),
+        '```',
+        '',
+      );
+    }
     if (r.relay.slowSubscriber) {
       const s = r.relay.slowSubscriber;
       parts.push(

@@ -33,6 +33,9 @@ describe('npm run bench -- --tiny', () => {
         assert.equal(report.relay.redis.workers[0].server, 'relay, 2 workers');
         assert.equal(report.relay.redis.workers[0].delivered, report.relay.redis.workers[0].expected);
       }
+      assert.equal(report.relay.hostile.relayExited, false, 'the hostile suite ran, and the relay lived');
+      assert.ok(report.relay.hostile.memory.peakMiB > 0);
+      assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /relay under every hostile client at once/);
       assert.equal(report.element.runs.length, 1);
       assert.equal(report.element.runs[0].lost, 0);
       assert.ok(report.element.runs[0].floorMs.n > 0);

@@ -7,7 +7,7 @@ import { eventually, wsSubscribe } from '../../support/relay-clients.js';
 import { selfSignedCertificate } from '../../../scripts/certificate.js';
 import { sseReader } from '../../../scripts/sse-reader.js';
 import { MAX_STREAMS_PER_SESSION } from '../../../src/relay/constants.js';
-import { FrameType, frame, headerBlock, rawSession } from '../../support/raw-h2.js';
+import { FrameType, frame, headerBlock, rawSession } from '../../../scripts/raw-h2.js';
 
 /** An SSE subscription as one stream of an HTTP/2 session; collects its events. */
 function sseStream(session: http2.ClientHttp2Session, query: string) {

@@ -12,7 +12,7 @@ import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { parseTarget } from '../../../src/relay/http.js';
 import { selfSignedCertificate } from '../../../scripts/certificate.js';
 import { get, openIngest, wsSubscribe } from '../../support/relay-clients.js';
-import { startRelayProcess } from '../../support/relay-process.js';
+import { startRelayProcess } from '../../../scripts/relay-process.js';
 
 /** Targets that are not a path once joined to a base URL: `new URL(target, base)` throws on each. */
 const HOSTILE_TARGETS = ['//[', '//a:b@[::', '//[::1', '//%', '//a:99999', '//:@[', '//[/subscribe?token=a'];

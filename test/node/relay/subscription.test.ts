@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { kernelSockets } from '../../support/kernel-sockets.js';
+import { kernelSockets } from '../../../scripts/kernel-sockets.js';
 import { CloseCode, decodeEvents, type DataEvent, type RelayEvent } from '../../../src/shared/protocol.js';
 import { MemoryEngine } from '../../../src/relay/memory-engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';

@@ -3,7 +3,8 @@
  * for tests that must see it survive, or measure its memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface RelayProcess {
   readonly url: string;
@@ -13,6 +14,10 @@ export interface RelayProcess {
   readonly log: () => string;
   /** Its resident memory now, in MiB (Linux). */
   rssMiB(): number;
+  /** The most resident memory it has had since it started or `resetPeak()` (the kernel's high-water mark), in MiB. */
+  peakRssMiB(): number;
+  /** Starts the high-water mark again from now (Linux: `5` to /proc/PID/clear_refs). */
+  resetPeak(): void;
   /** True while the process has not exited. */
   alive(): boolean;
   /** SIGTERM, and waits for it to exit; resolves its exit code. */
@@ -20,7 +25,8 @@ export interface RelayProcess {
 }
 
 export async function startRelayProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/relay/cli.ts', '--port', '0', ...args], {
+  const cli = fileURLToPath(new URL('../src/relay/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -49,6 +55,13 @@ export async function startRelayProcess(args: string[] = [], env: NodeJS.Process
     rssMiB() {
       const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return match ? Number(match[1]) / 1024 : NaN;
+    },
+    peakRssMiB() {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) / 1024 : NaN;
+    },
+    resetPeak() {
+      writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
     },
     alive: () => !exited,
     async stop() {
