@@ -32,6 +32,7 @@ import { selfSignedCertificate } from './certificate.js';
 import { kernelSockets } from './kernel-sockets.js';
 import { FrameType, frame, headerBlock, rawSession, type RawSession } from './raw-h2.js';
 import { startRelayProcess, type RelayProcess } from './relay-process.js';
+import { sendRaw } from './send-raw.js';
 import { sseReader } from './sse-reader.js';
 
 /**
@@ -119,28 +120,6 @@ export interface HostileReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const insecure = { rejectUnauthorized: false };
-
-/** Raw bytes over TLS (HTTP/1.1 by ALPN): resolves with what came back before the relay closed or `ms` passed. */
-function tlsExchange(port: number, bytes: string | Buffer, ms = 2000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({ port, host: '127.0.0.1', ALPNProtocols: ['http/1.1'], ...insecure });
-    let read = '';
-    const done = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(read);
-    };
-    const timer = setTimeout(done, ms);
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      read += d;
-      if (/\r\n\r\n/.test(read)) done();
-    });
-    socket.on('error', done);
-    socket.on('close', done);
-    socket.on('secureConnect', () => socket.write(bytes));
-  });
-}
 
 /** A viewer that reads everything of one token and checks the offsets come in order, once each. */
 class NormalViewer {
@@ -316,10 +295,11 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
   if (on('targets')) {
     every(25, async () => {
       const answers = await Promise.all([
-        tlsExchange(port, 'GET //[ HTTP/1.1\r\nHost: x\r\n\r\n'),
-        tlsExchange(
+        sendRaw(port, 'GET //[ HTTP/1.1\r\nHost: x\r\n\r\n', { tls: true }),
+        sendRaw(
           port,
           'GET //a:b@[:: HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+          { tls: true },
         ),
       ]);
       count('bad targets', 2);

@@ -63,18 +63,24 @@ describe('Jupyter: the example notebook writes points from Python to a live char
   });
   afterEach(() => relay.close());
 
+  /** nbconvert --execute of the scratch copy's notebook against the test's relay; its HTML opened from disk. */
+  async function openExecutedHtml(dir: string): Promise<Page> {
+    const notebook = join(dir, 'examples/jupyter/live-plot.ipynb');
+    await run('jupyter-nbconvert', ['--to', 'html', '--execute', notebook, '--output-dir', dir], {
+      env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    });
+    const page = await browser.newPage();
+    await page.goto(`file://${join(dir, 'live-plot.html')}`);
+    return page;
+  }
+
   it(
     'nbconvert --execute, then the HTML it wrote shows the element live with the points (RequireJS on the page)',
     { timeout: 120_000 },
     async () => {
       const dir = scratchCopy();
       try {
-        const notebook = join(dir, 'examples/jupyter/live-plot.ipynb');
-        await run('jupyter-nbconvert', ['--to', 'html', '--execute', notebook, '--output-dir', dir], {
-          env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
-        });
-        const page = await browser.newPage();
-        await page.goto(`file://${join(dir, 'live-plot.html')}`);
+        const page = await openExecutedHtml(dir);
         const chart = await chartIn(page);
         assert.equal(chart.n, 50);
         assert.equal(chart.title, 'Written from Python: 50 points');
@@ -92,12 +98,7 @@ describe('Jupyter: the example notebook writes points from Python to a live char
     async () => {
       const dir = scratchCopy();
       try {
-        const notebook = join(dir, 'examples/jupyter/live-plot.ipynb');
-        await run('jupyter-nbconvert', ['--to', 'html', '--execute', notebook, '--output-dir', dir], {
-          env: { ...process.env, PLOTLY_STREAM_RELAY: relay.url, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
-        });
-        const page = await browser.newPage();
-        await page.goto(`file://${join(dir, 'live-plot.html')}`);
+        const page = await openExecutedHtml(dir);
         await page.waitForFunction(
           () => document.querySelector('plotly-stream')?.getAttribute('state') === 'closed',
           null,

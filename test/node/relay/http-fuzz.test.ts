@@ -3,10 +3,10 @@
  * stays up, answers or closes each bad connection, and the viewer gets every good line in order.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createRelay } from '../../../src/relay/index.js';
+import { sendRaw } from '../../../scripts/send-raw.js';
 import { get, openIngest, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
 
 const post = (headers: string, body = '') =>
@@ -45,24 +45,9 @@ const HOSTILE: string[] = [
   '\r\n\r\n\r\n\r\n',
 ];
 
-/** Sends bytes on a new connection, reads until the relay closes it (or gives up after `ms`). */
-function throwAt(port: number, bytes: string | Uint8Array, ms = 2000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let read = '';
-    const done = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(read);
-    };
-    const timer = setTimeout(done, ms);
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => (read += d));
-    socket.on('error', done);
-    socket.on('close', done);
-    socket.on('connect', () => socket.end(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes));
-  });
-}
+/** Sends bytes on a new connection and ends it, reads until the relay closes it (or gives up after `ms`). */
+const throwAt = (port: number, bytes: string | Uint8Array, ms = 2000) =>
+  sendRaw(port, bytes, { ms, end: true, firstAnswer: false });
 
 describe('hostile HTTP at a running relay', () => {
   it(

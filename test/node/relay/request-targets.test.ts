@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
@@ -13,35 +12,13 @@ import { parseTarget } from '../../../src/relay/http.js';
 import { selfSignedCertificate } from '../../../scripts/certificate.js';
 import { get, openIngest, wsSubscribe } from '../../support/relay-clients.js';
 import { startRelayProcess } from '../../../scripts/relay-process.js';
+import { sendRaw } from '../../../scripts/send-raw.js';
 
 /** Targets that are not a path once joined to a base URL: `new URL(target, base)` throws on each. */
 const HOSTILE_TARGETS = ['//[', '//a:b@[::', '//[::1', '//%', '//a:99999', '//:@[', '//[/subscribe?token=a'];
 
-/** Sends bytes on a new connection and reads until the relay closes it (or `ms` pass). */
-function exchange(port: number, bytes: string, ms = 3000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let read = '';
-    const done = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(read);
-    };
-    const timer = setTimeout(done, ms);
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      read += d;
-      // One answer is enough (a kept-alive connection would stay open).
-      if (/\r\n\r\n/.test(read) && /content-length: (\d+)/i.test(read)) {
-        const length = Number(/content-length: (\d+)/i.exec(read)?.[1]);
-        if (read.length - read.indexOf('\r\n\r\n') - 4 >= length) done();
-      }
-    });
-    socket.on('error', done);
-    socket.on('close', done);
-    socket.on('connect', () => socket.write(Buffer.from(bytes, 'latin1')));
-  });
-}
+/** Sends bytes on a new connection; what came back (its first answer). */
+const exchange = (port: number, bytes: string, ms = 3000) => sendRaw(port, bytes, { ms });
 
 const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 
