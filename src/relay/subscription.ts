@@ -237,9 +237,13 @@ export class Subscription implements FeedMember {
         position.offset + 1 >= first &&
         position.offset <= history.lastOffset;
       const from = resumable ? position.offset : first - 1;
-      if (!resumable) this.#reset(token, history.epoch, from);
-      this.#positions.set(token, { epoch: history.epoch, offset: from });
-      for (const message of history.entries) if (message.offset > from) this.#deliver(token, history.epoch, message);
+      if (resumable || history.lastOffset > 0) {
+        if (!resumable) this.#reset(token, history.epoch, from);
+        this.#positions.set(token, { epoch: history.epoch, offset: from });
+        for (const message of history.entries) if (message.offset > from) this.#deliver(token, history.epoch, message);
+      }
+      // A token never written (in any epoch it still has): no reset yet. Its first message brings
+      // the epoch it starts (with Redis, the first write makes it), then one reset, then the data.
       const waiting = this.#waiting.get(token) ?? [];
       this.#waiting.delete(token);
       for (const { epoch, message } of waiting) this.#onLive(token, epoch, message);
@@ -255,7 +259,11 @@ export class Subscription implements FeedMember {
   onTick(token: string, tick: Tick): void {
     if (this.#closed) return;
     const position = this.#positions.get(token);
-    if (position === undefined) return;
+    if (position === undefined) {
+      // Its first messages since this viewer subscribed to it: the reset goes before them.
+      for (const message of tick.messages) this.#onLive(token, tick.epoch, message);
+      return;
+    }
     const first = tick.messages[0] as StoredMessage;
     if (position.epoch !== tick.epoch || position.offset !== first.offset - 1) {
       // Not exactly at the edge (it caught up in the middle of this tick, or the epoch changed):
@@ -312,10 +320,15 @@ export class Subscription implements FeedMember {
       waiting.push({ epoch, message });
       return;
     }
+    if (!this.#tokens.has(token)) return; // dropped a moment ago
     const position = this.#positions.get(token);
-    if (position === undefined) return; // dropped a moment ago
-    if (epoch === position.epoch && message.offset <= position.offset) return; // replayed already
-    if (epoch !== position.epoch) this.#reset(token, epoch, message.offset - 1);
+    if (position === undefined) {
+      // The token's first message since the viewer subscribed (it was never written): its epoch starts here.
+      this.#reset(token, epoch, message.offset - 1);
+    } else {
+      if (epoch === position.epoch && message.offset <= position.offset) return; // replayed already
+      if (epoch !== position.epoch) this.#reset(token, epoch, message.offset - 1);
+    }
     this.#deliver(token, epoch, message);
   }
 

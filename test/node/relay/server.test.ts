@@ -128,6 +128,8 @@ describe('hostile viewers and producers', () => {
   it('reports tokens past the per-subscription limit in an error event, and serves the others', async () => {
     const relay = await createRelay({ port: 0, maxTokensPerSubscription: 3, log: () => undefined });
     try {
+      for (const token of ['a', 'b', 'c', 'd', 'e'])
+        await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': token });
       const query = ['a', 'b', 'c', 'd', 'e'].map((t) => `token=${t}`).join('&');
       for (const viewer of [await wsSubscribe(relay.url, query), await sseSubscribe(relay.url, query)]) {
         await viewer.until((e) => e.some((x) => x.type === 'ready'));

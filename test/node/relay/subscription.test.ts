@@ -132,7 +132,7 @@ describe('relay fan-out', () => {
     await mixed.until((e) => e.some((x) => x.type === 'ready'));
     assert.deepEqual(
       mixed.events.map((e) => (e.type === 'error' ? `${e.code} ${e.message}` : e.type)),
-      ['bad-token "b:d" is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed', 'reset', 'ready'],
+      ['bad-token "b:d" is not a token (1-128 characters of A-Z a-z 0-9 _ . ~ -); not subscribed', 'ready'],
     );
     mixed.socket.close();
     // However many bad values a query holds, one event says how many (a hostile query cannot make
@@ -389,16 +389,17 @@ describe('Subscription (on a recording sink)', () => {
 
   it('at the live edge, viewers get one frame per tick built once: the same bytes for all', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    engine.publish('A', '{"y":0}', 0);
     const fanout = new Fanout(engine);
     const viewers = [1, 2, 3].map(() => recordingSink());
     const subscriptions = viewers.map((v) => new Subscription(fanout, ['A'], v.sink, { maxBufferedBytes: 1e6 }, quiet));
     await Promise.all(subscriptions.map((subscription) => subscription.start(new Map())));
-    await new Promise((resolve) => setImmediate(resolve)); // their replays (reset, ready) go out
+    await new Promise((resolve) => setImmediate(resolve)); // their replays (reset, history, ready) go out
     const ticked = Promise.all(viewers.map((v) => v.nextFrame()));
     for (const y of [1, 2, 3]) engine.publish('A', `{"y":${y}}`, y);
     await ticked;
     for (const v of viewers) {
-      assert.deepEqual(ys(v.events()), [1, 2, 3]);
+      assert.deepEqual(ys(v.events()), [0, 1, 2, 3]);
       assert.equal(v.shared.length, 1, 'one frame for the tick');
     }
     assert.ok(
@@ -434,6 +435,7 @@ describe('Subscription (on a recording sink)', () => {
 
   it('a tick in another epoch (history lost) reaches a viewer at the edge as a reset, then the data', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    engine.publish('A', '{"y":0}', 0);
     const viewer = recordingSink();
     const subscription = new Subscription(new Fanout(engine), ['A'], viewer.sink, { maxBufferedBytes: 1e6 }, quiet);
     await subscription.start(new Map());
@@ -457,8 +459,49 @@ describe('Subscription (on a recording sink)', () => {
         .slice(-2),
       ['reset', 'data'],
     );
-    assert.deepEqual(ys(viewer.events()), [1, 9]);
+    assert.deepEqual(ys(viewer.events()), [0, 1, 9]);
     assert.equal(viewer.shared.length, 1, 'the first tick was shared; the reset one went on its own');
+    subscription.close();
+  });
+
+  it('a token never written gets no reset until its first message, which comes after one reset with the epoch it starts', async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    const viewer = recordingSink();
+    const subscription = new Subscription(
+      new Fanout(engine),
+      ['A', 'B'],
+      viewer.sink,
+      { maxBufferedBytes: 1e6 },
+      quiet,
+    );
+    engine.publish('B', '{"y":7}', 1);
+    await subscription.start(new Map());
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      viewer.events().map((e) => `${e.type}${'token' in e ? ` ${e.token}` : ''}`),
+      ['reset B', 'data B', 'ready'],
+      'B (written) is replayed; A (never written) waits',
+    );
+    const history = engine.history('A');
+    // Its first messages (as a Redis engine sends them: in the epoch the first write made).
+    const message = { offset: 1, time: 2, text: '{"y":1}' };
+    const frame = `{"type":"data","token":"A","epoch":"born","offset":1,"time":2,"message":{"y":1}}`;
+    subscription.onTick('A', {
+      epoch: 'born',
+      messages: [message],
+      data: { text: frame, bytes: Buffer.from(frame) },
+      run: null,
+      columns: null,
+    });
+    engine.publish('A', '{"y":2}', 3); // the memory engine's own epoch: another reset, as any epoch change
+    await new Promise((resolve) => setImmediate(resolve));
+    const ofA = viewer.events().filter((e) => 'token' in e && e.token === 'A');
+    assert.deepEqual(
+      ofA.slice(0, 2).map((e) => e.type),
+      ['reset', 'data'],
+    );
+    assert.equal((ofA[0] as { epoch: string }).epoch, 'born');
+    assert.notEqual(history.epoch, 'born');
     subscription.close();
   });
 
