@@ -4,10 +4,10 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadKeysFile, parseKeys } from './keys.js';
+import { loadKeysFile, parseKeys } from './access/keys.js';
 import { FD_RESERVE, REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
-import { signReadToken } from './read-access.js';
-import { RedisEngine, redactRedisUrl } from './redis-engine.js';
+import { signReadToken } from './access/read-access.js';
+import { RedisEngine, redactRedisUrl } from './engines/redis-engine.js';
 import { createRelay, type RelayOptions } from './server.js';
 import { runPrimary, type WorkerListening } from './workers.js';
 

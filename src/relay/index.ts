@@ -10,11 +10,11 @@ export {
   type Listening,
   type MessageListener,
   type StoredMessage,
-} from './engine.js';
-export { MemoryEngine } from './memory-engine.js';
-export { RedisEngine, type RedisEngineOptions } from './redis-engine.js';
-export { loadKeysFile, parseKeys, type WriteKeys } from './keys.js';
-export type { IngestError, IngestErrorCode, IngestSummary } from './ingest.js';
+} from './engines/engine.js';
+export { MemoryEngine } from './engines/memory-engine.js';
+export { RedisEngine, type RedisEngineOptions } from './engines/redis-engine.js';
+export { loadKeysFile, parseKeys, type WriteKeys } from './access/keys.js';
+export type { IngestError, IngestErrorCode, IngestSummary } from './producers/ingest.js';
 export {
   ReadAccess,
   ReadKeyError,
@@ -23,5 +23,5 @@ export {
   type ReadGrant,
   type ReadRefusal,
   type ReadTokenClaims,
-} from './read-access.js';
-export { OriginListError, OriginPolicy } from './origins.js';
+} from './access/read-access.js';
+export { OriginListError, OriginPolicy } from './access/origins.js';

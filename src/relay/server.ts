@@ -10,11 +10,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TOKEN_RULE, isValidToken } from '../shared/messages.js';
 import { CONTROL_VERSION, CloseCode, parseSubscribeRequest, type SubscribeRequest } from '../shared/protocol.js';
-import { BundleServer, defaultBundlePath } from './bundle.js';
-import { isChartStudioTail, type HttpParseError } from './chart-studio-tail.js';
-import { ClientLimits, isLoopback } from './client-limits.js';
-import { ConnectionGuard, defaultMaxConnections } from './connection-guard.js';
-import { ControlChannel } from './control.js';
+import { BundleServer, defaultBundlePath } from './http/bundle.js';
+import { isChartStudioTail, type HttpParseError } from './http/chart-studio-tail.js';
+import { ClientLimits, isLoopback } from './access/client-limits.js';
+import { ConnectionGuard, defaultMaxConnections } from './access/connection-guard.js';
+import { ControlChannel } from './viewers/control.js';
 import {
   CORS_ALLOW_HEADERS,
   ENGINE_RETRY_MS,
@@ -25,7 +25,7 @@ import {
   SHUTDOWN_GRACE_MS,
   SHUTDOWN_RETRY_AFTER_S,
 } from './constants.js';
-import type { Engine } from './engine.js';
+import type { Engine } from './engines/engine.js';
 import {
   BAD_TARGET,
   answerInternalError,
@@ -40,23 +40,23 @@ import {
   sendText,
   type Headers,
   type RequestTarget,
-} from './http.js';
-import { Ingest } from './ingest.js';
-import { checkWriteKey, sameSecret, type WriteKeys } from './keys.js';
+} from './http/http.js';
+import { Ingest } from './producers/ingest.js';
+import { checkWriteKey, sameSecret, type WriteKeys } from './access/keys.js';
 import { RelayLog } from './log.js';
-import { MemoryEngine } from './memory-engine.js';
-import { Fanout } from './fanout.js';
+import { MemoryEngine } from './engines/memory-engine.js';
+import { Fanout } from './viewers/fanout.js';
 import { Metrics } from './metrics.js';
-import { MqttBridge } from './mqtt-bridge.js';
-import { OriginPolicy } from './origins.js';
+import { MqttBridge } from './producers/mqtt-bridge.js';
+import { OriginPolicy } from './access/origins.js';
 import { ByteBudget } from './byte-budget.js';
-import { RateLimiter } from './rate-limit.js';
-import { ReadAccess, isRefusal, type ReadGrant, type ReadRefusal } from './read-access.js';
-import { RedisEngine } from './redis-engine.js';
-import { RequestGate } from './request-gate.js';
-import { openEventStream } from './sinks/sse.js';
-import { webSocketSink } from './sinks/websocket.js';
-import { Subscription, badTokensEvent, tooManyTokensEvent, type FrameSink } from './subscription.js';
+import { RateLimiter } from './access/rate-limit.js';
+import { ReadAccess, isRefusal, type ReadGrant, type ReadRefusal } from './access/read-access.js';
+import { RedisEngine } from './engines/redis-engine.js';
+import { RequestGate } from './access/request-gate.js';
+import { openEventStream } from './http/sinks/sse.js';
+import { webSocketSink } from './http/sinks/websocket.js';
+import { Subscription, badTokensEvent, tooManyTokensEvent, type FrameSink } from './viewers/subscription.js';
 
 export interface RelayOptions {
   /** Port to listen on (0: any free port). Default 8080. */

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryEngine } from '../../../src/relay/memory-engine.js';
+import { MemoryEngine } from '../../../src/relay/engines/memory-engine.js';
 import { createRelay, type Relay } from '../../../src/relay/index.js';
-import type { Engine, History, Listening, MessageListener } from '../../../src/relay/engine.js';
+import type { Engine, History, Listening, MessageListener } from '../../../src/relay/engines/engine.js';
 import { get, openIngest, post, sseSubscribe, wsSubscribe } from '../../support/relay-clients.js';
 
 /** A memory engine that throws (a bug, say) for the token `boom`, and from health() when told to. */

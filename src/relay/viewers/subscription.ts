@@ -1,0 +1,462 @@
+/**
+ * One viewer's subscription, whatever the transport: replays history or exactly what it missed,
+ * then joins the live edge, where each tick's frame is built once for every viewer (fanout.ts);
+ * what it sends on its own it batches per tick, in order; and it cuts the viewer off when its
+ * outgoing bytes pass the limit, so one slow viewer never slows the others.
+ */
+import { TOKEN_RULE } from '../../shared/messages.js';
+import {
+  CloseCode,
+  encodeColumnRuns,
+  encodeError,
+  encodeFrame,
+  encodeHeartbeat,
+  encodeReady,
+  encodeReset,
+  encodeRun,
+  formatPositions,
+  type Positions,
+} from '../../shared/protocol.js';
+import type { StoredMessage } from '../engines/engine.js';
+import type { BudgetAccount, ByteBudget } from '../byte-budget.js';
+import { dataEvent, type Fanout, type FeedMember, type Membership, type SharedFrame, type Tick } from './fanout.js';
+
+/**
+ * One `bad-token` event for all the values of a request that are not tokens (however many a
+ * hostile query holds): how many, the first three named; `outcome` says what became of them.
+ */
+export function badTokensEvent(values: readonly string[], outcome: 'not subscribed' | 'ignored'): string {
+  const named = values
+    .slice(0, 3)
+    .map((value) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value))
+    .join(', ');
+  const what =
+    values.length === 1
+      ? `${named} is not a token`
+      : `${values.length} values are not tokens (${named}${values.length > 3 ? ', …' : ''})`;
+  return encodeError('bad-token', `${what} (${TOKEN_RULE}); ${outcome}`);
+}
+
+/** The `too-many-tokens` event for the tokens past a subscription's cap (the first five named). */
+export function tooManyTokensEvent(tokens: readonly string[], max: number): string {
+  return encodeError(
+    'too-many-tokens',
+    `${tokens.length} token${tokens.length === 1 ? '' : 's'} past the limit of ${max} in one subscription not subscribed: ${tokens.slice(0, 5).join(', ')}${tokens.length > 5 ? ', …' : ''}`,
+  );
+}
+
+/** Where frames go: a WebSocket or an SSE response. */
+export interface FrameSink {
+  /**
+   * Sends one frame. `positions` gives the subscription's positions after it, as SSE's `id:` needs;
+   * a WebSocket sink never calls it, so the fan-out hot path does not format them.
+   */
+  send(frame: string, positions: () => string): void;
+  /** Sends a frame built once for many viewers: its text and its UTF-8 bytes (sent as they are). */
+  sendShared(frame: string, bytes: Buffer, positions: () => string): void;
+  /** Bytes written but not yet flushed to the network. */
+  bufferedBytes(): number;
+  /**
+   * Ends the connection with a reason (a close code on WebSocket). `abort`: the viewer is not
+   * reading: its connection is reset at once and what waits for it dropped, in the relay and in the
+   * kernel (the reason could not reach it behind what it has not read).
+   */
+  close(code: number, reason: string, abort?: boolean): void;
+  /** Proves the connection alive at each heartbeat: a WebSocket ping, an SSE comment line. */
+  keepAlive(): void;
+}
+
+export interface SubscriptionEvents {
+  /** The viewer was cut off for falling behind. */
+  onTooSlow(tokens: readonly string[]): void;
+  /** A `reset` was sent for a token. */
+  onReset(token: string): void;
+  /** Serving this viewer threw (a bug of the relay's): its connection ends (1011) and it resumes. */
+  onError(error: unknown): void;
+}
+
+export interface SubscriptionOptions {
+  /** Outgoing bytes a viewer may leave unread before it is cut off. */
+  maxBufferedBytes: number;
+  /** The viewer reads `run` events (it asked with `runs=1`): consecutive messages of a token go as one. */
+  runs?: boolean;
+  /** The viewer also reads runs with `columns` (it asked with `columns=1` too; only with `runs`). */
+  columns?: boolean;
+  /** What waits for all viewers together: every write of this one is admitted by it first. */
+  budget?: ByteBudget;
+}
+
+/** Consecutive messages of one token being gathered into one `run` event. */
+interface OpenRun {
+  token: string;
+  epoch: string;
+  offset: number;
+  times: number[];
+  texts: string[];
+}
+
+export class Subscription implements FeedMember {
+  readonly runs: boolean;
+  readonly columns: boolean;
+  /** The tokens subscribed now (control messages add and drop some), in the order they came. */
+  readonly #tokens: Set<string>;
+  readonly #fanout: Fanout;
+  readonly #sink: FrameSink;
+  readonly #maxBufferedBytes: number;
+  readonly #events: SubscriptionEvents;
+  readonly #budget: ByteBudget | null;
+  readonly #account: BudgetAccount | null;
+  readonly #positions: Positions = new Map();
+  /** Live messages that arrive while a token's history is being sent. */
+  readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
+  #memberships = new Map<string, Membership>();
+  #pending: string[] = [];
+  /** The run being gathered (its bytes are counted in `#pendingBytes`); it goes in `#pending` before anything else does. */
+  #run: OpenRun | null = null;
+  #pendingBytes = 0;
+  #flushScheduled = false;
+  #closed = false;
+  /**
+   * While the replay (history, or what a resume missed) is being sent, and until the viewer has read
+   * it down to `maxBufferedBytes`, its bytes do not count against that limit: a replay is bounded by
+   * the history limits, and a viewer must be able to take one larger than the limit to ever join.
+   */
+  #replayBytes = 0;
+  #replaying = false;
+  /** Subscribes run one after another (a control message may come while a replay is being sent). */
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    fanout: Fanout,
+    tokens: readonly string[],
+    sink: FrameSink,
+    options: SubscriptionOptions,
+    events: SubscriptionEvents,
+  ) {
+    this.#fanout = fanout;
+    this.#tokens = new Set(tokens);
+    this.#sink = sink;
+    this.#maxBufferedBytes = options.maxBufferedBytes;
+    this.runs = options.runs ?? false;
+    this.columns = this.runs && (options.columns ?? false);
+    this.#events = events;
+    this.#budget = options.budget ?? null;
+    this.#account = this.#budget?.open(this) ?? null;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get tokens(): readonly string[] {
+    return [...this.#tokens];
+  }
+
+  /** Whether a token is subscribed now. */
+  has(token: string): boolean {
+    return this.#tokens.has(token);
+  }
+
+  /**
+   * Subscribes, sends each token's replay (after `resume`) or reset + history, then `ready`. When it
+   * fails (the engine is away), it stops listening and may be called again.
+   */
+  async start(resume: Positions, ready?: { control?: number; maxTokens?: number }): Promise<void> {
+    const tokens = this.tokens;
+    try {
+      await this.#serially(() => this.#begin(tokens, resume, encodeReady(ready)));
+    } catch (error) {
+      this.#stopListening();
+      this.#waiting.clear();
+      throw error;
+    }
+  }
+
+  /**
+   * Adds tokens (a `subscribe` control message): each is replayed after its resume position, or
+   * reset + history, then a `ready` naming them. Tokens already subscribed are left as they are.
+   * When it fails (the engine is away), the added tokens are dropped again and it throws.
+   */
+  async add(tokens: readonly string[], resume: Positions): Promise<void> {
+    const added = tokens.filter((token) => !this.#tokens.has(token));
+    for (const token of added) this.#tokens.add(token);
+    try {
+      await this.#serially(() => this.#begin(added, resume, encodeReady({ tokens: added })));
+    } catch (error) {
+      this.remove(added);
+      throw error;
+    }
+  }
+
+  /** Drops tokens (an `unsubscribe` control message): nothing more of them is sent. */
+  remove(tokens: readonly string[]): void {
+    for (const token of tokens) {
+      if (!this.#tokens.delete(token)) continue;
+      this.#memberships.get(token)?.leave();
+      this.#memberships.delete(token);
+      this.#waiting.delete(token);
+      this.#positions.delete(token);
+    }
+  }
+
+  #serially(task: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(task);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #begin(tokens: readonly string[], resume: Positions, ready: string): Promise<void> {
+    this.#replaying = true;
+    try {
+      await this.#replay(tokens, resume);
+    } finally {
+      this.#replaying = false;
+    }
+    this.#enqueue(ready);
+  }
+
+  async #replay(tokens: readonly string[], resume: Positions): Promise<void> {
+    // Listen first and hold live messages back, so nothing published meanwhile falls in a gap.
+    for (const token of tokens) {
+      this.#waiting.set(token, []);
+      this.#memberships.set(token, this.#fanout.join(token, this));
+    }
+    // A remote engine (Redis pub/sub) listens only once it confirms: read history after that.
+    await Promise.all(tokens.map((token) => this.#memberships.get(token)?.ready));
+    if (this.#closed) return;
+    for (const token of tokens) {
+      // Dropped (unsubscribed) while its history was being read: nothing more of it.
+      if (!this.#tokens.has(token)) continue;
+      const history = await this.#fanout.engine.history(token);
+      if (this.#closed) return;
+      const first = history.entries[0]?.offset ?? history.lastOffset + 1;
+      const position = resume.get(token);
+      const resumable =
+        position !== undefined &&
+        position.epoch === history.epoch &&
+        position.offset + 1 >= first &&
+        position.offset <= history.lastOffset;
+      const from = resumable ? position.offset : first - 1;
+      if (resumable || history.lastOffset > 0) {
+        if (!resumable) this.#reset(token, history.epoch, from);
+        this.#positions.set(token, { epoch: history.epoch, offset: from });
+        for (const message of history.entries) if (message.offset > from) this.#deliver(token, history.epoch, message);
+      }
+      // A token never written (in any epoch it still has): no reset yet. Its first message brings
+      // the epoch it starts (with Redis, the first write makes it), then one reset, then the data.
+      const waiting = this.#waiting.get(token) ?? [];
+      this.#waiting.delete(token);
+      for (const { epoch, message } of waiting) this.#onLive(token, epoch, message);
+      this.#memberships.get(token)?.atEdge();
+    }
+  }
+
+  // --- FeedMember -------------------------------------------------------------------------------
+  onMessage(token: string, epoch: string, message: StoredMessage): void {
+    this.#onLive(token, epoch, message);
+  }
+
+  onTick(token: string, tick: Tick): void {
+    if (this.#closed) return;
+    const position = this.#positions.get(token);
+    if (position === undefined) {
+      // Its first messages since this viewer subscribed to it: the reset goes before them.
+      for (const message of tick.messages) this.#onLive(token, tick.epoch, message);
+      return;
+    }
+    const first = tick.messages[0] as StoredMessage;
+    if (position.epoch !== tick.epoch || position.offset !== first.offset - 1) {
+      // Not exactly at the edge (it caught up in the middle of this tick, or the epoch changed):
+      // what it lacks goes out on its own, with a reset when the epoch changed.
+      for (const message of tick.messages) this.#onLive(token, tick.epoch, message);
+      return;
+    }
+    // What this subscription queued on its own (its replay, `ready`) goes first.
+    this.#flush();
+    const frame = (this.columns ? tick.columns : this.runs ? tick.run : tick.data) as SharedFrame;
+    const waiting = this.#sink.bufferedBytes() + frame.bytes.length;
+    if (this.#overLimit(waiting)) {
+      this.#tooSlow();
+      return;
+    }
+    if (!this.#admitted(waiting)) return;
+    position.offset = (tick.messages[tick.messages.length - 1] as StoredMessage).offset;
+    this.#sink.sendShared(frame.text, frame.bytes, this.#formatPositions);
+  }
+
+  /**
+   * The transport's own keep-alive and, unless `event` is false, a heartbeat event. Without heartbeat
+   * events (the relay's engine is away) viewers show `stale` while their connection stays open.
+   */
+  heartbeat(event = true): void {
+    if (event) this.#enqueue(encodeHeartbeat());
+    if (!this.#closed) this.#sink.keepAlive();
+  }
+
+  /** Sends an event now, ahead of anything queued (errors about the request itself). */
+  sendNow(event: string): void {
+    if (!this.#closed) this.#sink.send(event, () => '');
+  }
+
+  /** Stops listening; with a code, also closes the connection. */
+  close(code?: number, reason = ''): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#leaveBudget();
+    this.#stopListening();
+    this.#pending = [];
+    this.#run = null;
+    if (code !== undefined) this.#sink.close(code, reason);
+  }
+
+  #stopListening(): void {
+    for (const membership of this.#memberships.values()) membership.leave();
+    this.#memberships.clear();
+  }
+
+  #onLive(token: string, epoch: string, message: StoredMessage): void {
+    const waiting = this.#waiting.get(token);
+    if (waiting !== undefined) {
+      waiting.push({ epoch, message });
+      return;
+    }
+    if (!this.#tokens.has(token)) return; // dropped a moment ago
+    const position = this.#positions.get(token);
+    if (position === undefined) {
+      // The token's first message since the viewer subscribed (it was never written): its epoch starts here.
+      this.#reset(token, epoch, message.offset - 1);
+    } else {
+      if (epoch === position.epoch && message.offset <= position.offset) return; // replayed already
+      if (epoch !== position.epoch) this.#reset(token, epoch, message.offset - 1);
+    }
+    this.#deliver(token, epoch, message);
+  }
+
+  #reset(token: string, epoch: string, offset: number): void {
+    this.#positions.set(token, { epoch, offset });
+    this.#enqueue(encodeReset(token, epoch, offset));
+    this.#events.onReset(token);
+  }
+
+  #deliver(token: string, epoch: string, message: StoredMessage): void {
+    this.#positions.set(token, { epoch, offset: message.offset });
+    if (!this.runs) {
+      this.#enqueue(dataEvent(token, epoch, message));
+      return;
+    }
+    if (this.#closed) return;
+    const run = this.#run;
+    if (
+      run !== null &&
+      run.token === token &&
+      run.epoch === epoch &&
+      run.offset + run.texts.length === message.offset
+    ) {
+      run.times.push(message.time);
+      run.texts.push(message.text);
+    } else {
+      this.#closeRun();
+      this.#run = { token, epoch, offset: message.offset, times: [message.time], texts: [message.text] };
+    }
+    // A message's text, its time and a comma: what it adds to the run's event, give or take.
+    this.#count(message.text.length + 16);
+  }
+
+  /** The run gathered so far goes in the queue as one event (its bytes were counted as it grew). */
+  #closeRun(): void {
+    const run = this.#run;
+    if (run === null) return;
+    this.#run = null;
+    if (this.columns) this.#pending.push(...encodeColumnRuns(run.token, run.epoch, run.offset, run.times, run.texts));
+    else this.#pending.push(encodeRun(run.token, run.epoch, run.offset, run.times, run.texts));
+  }
+
+  #enqueue(event: string): void {
+    if (this.#closed) return;
+    this.#closeRun();
+    this.#pending.push(event);
+    this.#count(event.length);
+  }
+
+  /** Counts queued bytes against the limit and makes sure a flush is coming. */
+  #count(bytes: number): void {
+    this.#pendingBytes += bytes;
+    const waiting = this.#pendingBytes + this.#sink.bufferedBytes();
+    if (this.#replaying) this.#replayBytes += bytes;
+    else if (this.#overLimit(waiting)) {
+      this.#tooSlow();
+      return;
+    }
+    if (!this.#admitted(waiting)) return;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+
+  /** True when `waiting` bytes pass the limit (plus what is left of the replay, until it is read). */
+  #overLimit(waiting: number): boolean {
+    if (this.#replayBytes > 0 && this.#sink.bufferedBytes() + this.#pendingBytes <= this.#maxBufferedBytes)
+      this.#replayBytes = 0; // the viewer has read its replay down to the limit: the limit alone holds
+    return waiting > this.#maxBufferedBytes + this.#replayBytes;
+  }
+
+  /** The relay's total budget lets this viewer hold `waiting` bytes (false: it was cut off to stay within). */
+  #admitted(waiting: number): boolean {
+    return this.#account === null || (this.#budget as ByteBudget).admit(this.#account, waiting);
+  }
+
+  #leaveBudget(): void {
+    if (this.#account !== null) this.#budget?.close(this.#account);
+  }
+
+  #tooSlow(): void {
+    this.cutOff(`too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
+  }
+
+  /** Bytes waiting for this viewer: queued here and written but not yet flushed. */
+  get bufferedBytes(): number {
+    return this.#closed ? 0 : this.#pendingBytes + this.#sink.bufferedBytes();
+  }
+
+  /** Serving this viewer threw: reported, and its connection ends with 1011 (the viewer resumes). */
+  fail(error: unknown): void {
+    if (this.#closed) return;
+    this.#events.onError(error);
+    try {
+      this.close(CloseCode.internalError, 'the relay failed to send to this viewer; reconnect to resume');
+    } catch {
+      this.#closed = true;
+      this.#leaveBudget();
+    }
+  }
+
+  /** Ends a viewer that does not keep up (4408), dropping what waits for it. */
+  cutOff(reason: string): void {
+    if (this.#closed) return;
+    this.#events.onTooSlow(this.tokens);
+    this.#closed = true;
+    this.#leaveBudget();
+    this.#stopListening();
+    this.#pending = [];
+    this.#run = null;
+    this.#pendingBytes = 0;
+    this.#sink.close(CloseCode.tooSlow, reason, true);
+  }
+
+  #flush = (): void => {
+    this.#flushScheduled = false;
+    try {
+      this.#closeRun();
+      if (this.#closed || this.#pending.length === 0) return;
+      const frame = encodeFrame(this.#pending);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#sink.send(frame, this.#formatPositions);
+    } catch (error) {
+      this.fail(error);
+    }
+  };
+
+  #formatPositions = (): string => formatPositions(this.#positions);
+}
