@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { loadKeysFile, parseKeys } from './access/keys.js';
 import { FD_RESERVE, REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
 import { signReadToken } from './access/read-access.js';
-import { RedisEngine, redactRedisUrl } from './engines/redis-engine.js';
+import { openEngine } from './engines/open-engine.js';
+import { redactRedisUrl } from './engines/redis-engine.js';
 import { createRelay, type RelayOptions } from './server.js';
 import { runPrimary, type WorkerListening } from './workers.js';
 
@@ -278,9 +279,7 @@ async function main(argv: string[]): Promise<void> {
   // Every worker would subscribe and store each MQTT message once per worker.
   if (workers > 1 && options.mqtt !== undefined)
     fail('--mqtt takes one relay process: give it to a relay without --workers (it shares tokens through --redis)');
-  if (workers > 1 && options.redis === undefined) {
-    fail('--workers needs --redis (or PLOTLY_STREAM_REDIS): the workers share tokens through it');
-  }
+
   try {
     const keys = new Map<string, string>();
     if (process.env['PLOTLY_STREAM_KEYS'])
@@ -310,17 +309,20 @@ async function main(argv: string[]): Promise<void> {
   };
 
   if (workers > 1 && cluster.isPrimary) {
-    // Reach Redis once here: a wrong URL is one line, not one per worker.
+    // Open the engine once here: the workers must be able to share it (a wrong Redis URL is one
+    // line, not one per worker).
+    let probe;
     try {
-      const probe = await RedisEngine.connect({
-        url: options.redis as string,
-        prefix: options.redisPrefix,
+      probe = await openEngine({
+        ...(options.redis === undefined ? {} : { redis: options.redis, redisPrefix: options.redisPrefix }),
         limits: { messages: 1, bytes: 1 },
       });
-      await probe.close();
     } catch (error) {
       fail((error as Error).message, { usage: false });
     }
+    await probe.engine.close();
+    if (!probe.engine.shared)
+      fail('--workers needs --redis (or PLOTLY_STREAM_REDIS): the workers share tokens through it');
     runPrimary({ count: workers, onListening: banner, log: (line) => console.error(`plotly-stream-relay: ${line}`) });
     return;
   }

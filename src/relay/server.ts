@@ -44,7 +44,6 @@ import {
 import { Ingest } from './producers/ingest.js';
 import { checkWriteKey, sameSecret, type WriteKeys } from './access/keys.js';
 import { RelayLog } from './log.js';
-import { MemoryEngine } from './engines/memory-engine.js';
 import { Fanout } from './viewers/fanout.js';
 import { Metrics } from './metrics.js';
 import { MqttBridge } from './producers/mqtt-bridge.js';
@@ -52,7 +51,7 @@ import { OriginPolicy } from './access/origins.js';
 import { ByteBudget } from './byte-budget.js';
 import { RateLimiter } from './access/rate-limit.js';
 import { ReadAccess, isRefusal, type ReadGrant, type ReadRefusal } from './access/read-access.js';
-import { RedisEngine } from './engines/redis-engine.js';
+import { openEngine } from './engines/open-engine.js';
 import { RequestGate } from './access/request-gate.js';
 import { openEventStream } from './http/sinks/sse.js';
 import { webSocketSink } from './http/sinks/websocket.js';
@@ -183,18 +182,13 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     totalBytes: o.historyTotalBytes,
     tokenTtlMs: o.tokenTtlMs > 0 ? o.tokenTtlMs : undefined,
   };
-  const engine: Engine =
-    o.engine ??
-    (o.redis !== undefined
-      ? await RedisEngine.connect({
-          url: o.redis,
-          prefix: o.redisPrefix,
-          limits,
-          log: (line) => log('lifecycle', line),
-        })
-      : new MemoryEngine(limits));
-  const historySize = (token: string) =>
-    engine instanceof MemoryEngine ? engine.size(token) : { messages: 0, bytes: 0 };
+  const { engine, owned: ownsEngine } = await openEngine({
+    ...(o.engine === undefined ? {} : { engine: o.engine }),
+    ...(o.redis === undefined ? {} : { redis: o.redis, redisPrefix: o.redisPrefix }),
+    limits,
+    log: (line) => log('lifecycle', line),
+  });
+  const historySize = (token: string) => engine.size?.(token) ?? { messages: 0, bytes: 0 };
   const fanout = new Fanout(engine);
   const metrics = new Metrics();
   // What waits for all viewers together, held under maxTotalBufferedBytes at every write.
@@ -802,7 +796,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     stopTimers();
     server.close();
     // An engine this call made (Redis connections) must not keep the process alive.
-    if (o.engine === undefined) await engine.close();
+    if (ownsEngine) await engine.close();
     throw error;
   }
   const mqttBridge =

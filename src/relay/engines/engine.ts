@@ -58,6 +58,10 @@ export interface Engine {
    */
   claimProducer?(token: string): Promise<number>;
   onProducerClaim?(listener: (token: string, claim: number) => void): void;
+  /** True when several relays (`--workers`) can share tokens through this engine (default: not). */
+  readonly shared?: boolean;
+  /** What a token holds now, when the engine can say at once (for `/metrics`; Redis cannot). */
+  size?(token: string): { messages: number; bytes: number };
   close(): void | Promise<void>;
 }
 

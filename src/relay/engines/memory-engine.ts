@@ -34,6 +34,8 @@ class TokenLog {
 const READY = Promise.resolve();
 
 export class MemoryEngine implements Engine {
+  /** One relay's memory: other relays cannot share it. */
+  readonly shared = false;
   readonly #limits: HistoryLimits;
   /** Least recently written first (a write moves its token to the end). */
   readonly #logs = new Map<string, TokenLog>();

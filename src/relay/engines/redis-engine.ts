@@ -83,6 +83,8 @@ function parseLive(payload: string): { epoch: string; message: StoredMessage } |
 }
 
 export class RedisEngine implements Engine {
+  /** Every relay on the same Redis (and prefix) shares every token. */
+  readonly shared = true;
   #client!: RedisConnection;
   #subscriber!: RedisConnection;
   readonly #url: string;
