@@ -42,6 +42,8 @@ import {
   type RequestTarget,
 } from './http/http.js';
 import { Ingest } from './producers/ingest.js';
+import { LineWriter } from './producers/line-writer.js';
+import { Producers } from './producers/producers.js';
 import { checkWriteKey, sameSecret, type WriteKeys } from './access/keys.js';
 import { RelayLog } from './log.js';
 import { Fanout } from './viewers/fanout.js';
@@ -212,8 +214,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     subscribeBurst: 3 * o.subscribeRate,
   });
   const gate = new RequestGate(origins, readAccess, clients, metrics, relayLog);
-  const producers = new Map<string, Ingest>();
-  const ingestBySocket = new WeakMap<Socket, Ingest>();
+  const producers = new Producers(engine);
+  // Every producer's lines (HTTP ingests, MQTT devices) reach the engine one way.
+  const lines = new LineWriter(engine, limiter, metrics);
   const subscriptions = new Set<Subscription>();
   let closing = false;
   // Under --workers, /healthz says which worker answered.
@@ -284,66 +287,26 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       res,
       { idleTimeoutMs: o.idleTimeoutMs, maxLineBytes: o.maxLineBytes, lineBudget },
       {
-        publish: (text) => engine.publish(token, text, Date.now()),
-        onStored: () => {
-          counters.messagesIn++;
-        },
-        allow: () => {
-          if (limiter.allow(token)) return true;
-          counters.rateLimited++;
-          return false;
-        },
-        onRejected: (error) => {
-          if (error.code === 'not-stored') counters.notStored++;
-          else counters.rejected++;
+        write: (line) => lines.write(token, line),
+        tooLong: () => lines.rejected(token, 'line-too-long'),
+        onRejected: (error) =>
           log(
             'rejected',
             `ingest ${token}: line ${error.line} ${error.code === 'not-stored' ? 'not stored' : `rejected (${error.code})`}: ${error.message}`,
-          );
-        },
+          ),
         onEnd: (ended) => {
-          if (producers.get(token) === ended) producers.delete(token);
-          claims.delete(ended);
+          producers.remove(ended);
           counters.producers--;
           metrics.connections.ingest--;
           if (ended.summary.closed) log('ended', `ingest ${token} ended: ${ended.summary.closed}`);
         },
       },
     );
-    const previous = producers.get(token);
-    producers.set(token, producer);
-    claimAcrossRelays(token, producer);
     counters.producers++;
     metrics.connections.ingest++;
-    ingestBySocket.set(req.socket, producer);
-    previous?.finish(409, TAKEN_OVER);
+    producers.add(producer);
     producer.start();
   }
-
-  // An engine shared by several relays numbers each ingest: the newest wins on every relay.
-  const claims = new Map<Ingest, { claim: number | null; newest: number }>();
-  const TAKEN_OVER = 'another ingest connection took over this token';
-  function claimAcrossRelays(token: string, producer: Ingest): void {
-    if (engine.claimProducer === undefined) return;
-    const state = { claim: null as number | null, newest: 0 };
-    claims.set(producer, state);
-    engine.claimProducer(token).then(
-      (claim) => {
-        state.claim = claim;
-        // A newer claim may have been heard before this one's number came back.
-        if (state.newest > claim) producer.finish(409, `${TAKEN_OVER} (on another relay)`);
-      },
-      // Redis away: this relay's own rule still holds; the stores will answer 503 if need be.
-      () => undefined,
-    );
-  }
-  engine.onProducerClaim?.((token, claim) => {
-    const producer = producers.get(token);
-    const state = producer === undefined ? undefined : claims.get(producer);
-    if (producer === undefined || state === undefined) return;
-    state.newest = Math.max(state.newest, claim);
-    if (state.claim !== null && claim > state.claim) producer.finish(409, `${TAKEN_OVER} (on another relay)`);
-  });
 
   // --- subscriptions --------------------------------------------------------------------------
   /** The subscription asked for, and the valid tokens past `maxTokensPerSubscription` (not served). */
@@ -666,7 +629,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   /** Requests Node's parser refused: chart_studio's tail is a clean end, anything else a 400 (431). */
   function clientError(error: HttpParseError, socket: Socket): void {
-    const producer = ingestBySocket.get(socket);
+    const producer = producers.onSocket(socket);
     if (producer && !producer.done && isChartStudioTail(error)) {
       producer.finishFromTail();
       return;
@@ -805,12 +768,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       : new MqttBridge(
           { url: o.mqtt.url, topic: o.mqtt.topic, maxLineBytes: o.maxLineBytes },
           {
-            publish: (token, text) => engine.publish(token, text, Date.now()),
-            onStored: (token) => metrics.token(token).messagesIn++,
-            onRejected: (token, code) => {
-              if (code === 'not-stored') metrics.token(token).notStored++;
-              else metrics.token(token).rejected++;
-            },
+            write: (token, line) => lines.write(token, line),
+            rejected: (token, code) => lines.rejected(token, code),
             log,
           },
         );
@@ -838,7 +797,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       await mqttBridge?.close();
       if (engineRetry !== null) clearInterval(engineRetry);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const producer of [...producers.values()]) producer.finish(503, 'the relay is shutting down');
+      producers.finishAll(503, 'the relay is shutting down');
       for (const subscription of [...subscriptions])
         subscription.close(CloseCode.goingAway, 'the relay is shutting down');
       if (o.tls === undefined) server.closeIdleConnections();

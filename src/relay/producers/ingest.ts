@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { IngestError, IngestErrorCode, IngestSummary } from '../../shared/ingest.js';
-import { parseLine, preview } from '../../shared/messages.js';
+import { preview } from '../../shared/messages.js';
 import type { BudgetAccount, BudgetMember, ByteBudget } from '../byte-budget.js';
 import {
   EARLY_ANSWER_LINGER_MS,
@@ -19,16 +19,16 @@ import {
 } from '../constants.js';
 import { forProtocol, isHttp2, rawResponse } from '../http/http.js';
 import { LineSplitter } from './line-splitter.js';
+import type { LineOutcome } from './line-writer.js';
 
 export type { IngestError, IngestErrorCode, IngestSummary } from '../../shared/ingest.js';
 
 export interface IngestHooks {
-  /** Stores a message; a promise when the engine stores asynchronously (it rejects when not stored). */
-  publish(text: string): void | Promise<void>;
-  /** A line was stored (right away, or when its promise resolved). */
-  onStored(): void;
-  /** True when the token may take one more message now (the optional rate limit). */
-  allow(): boolean;
+  /** One line of this ingest's token, through the relay's one path to the engine (`LineWriter`). */
+  write(line: string): LineOutcome;
+  /** A line the splitter found too long (the writer never sees it): counted. */
+  tooLong(): void;
+  /** A line rejected or not stored: for the log (it is counted already). */
   onRejected(error: IngestError): void;
   onEnd(ingest: Ingest): void;
 }
@@ -78,8 +78,10 @@ export class Ingest implements BudgetMember {
     this.#splitter = new LineSplitter(
       options.maxLineBytes,
       (line) => this.#onLine(line),
-      (bytes) =>
-        this.#reject('line-too-long', `line of ${bytes} bytes is longer than the limit of ${options.maxLineBytes}`),
+      (bytes) => {
+        this.#hooks.tooLong();
+        this.#reject('line-too-long', `line of ${bytes} bytes is longer than the limit of ${options.maxLineBytes}`);
+      },
     );
     this.#lineBudget = options.lineBudget ?? null;
     this.#lineAccount = this.#lineBudget?.open(this) ?? null;
@@ -180,29 +182,21 @@ export class Ingest implements BudgetMember {
     // Ended in the middle of a chunk (429): the rest of that chunk is not taken.
     if (this.#done || this.#ending) return;
     this.#lineNumber++;
-    const parsed = parseLine(line);
-    if (parsed.kind === 'heartbeat') {
-      this.summary.heartbeats++;
-      return;
+    const outcome = this.#hooks.write(line);
+    switch (outcome.kind) {
+      case 'heartbeat':
+        this.summary.heartbeats++;
+        return;
+      case 'rejected':
+        this.#reject(outcome.error.code, outcome.error.message);
+        return;
+      case 'rate-limited':
+        this.finish(429, 'rate limit: this token takes more messages a second than the relay allows');
+        return;
+      case 'accepted':
+        this.summary.accepted++;
+        if (outcome.stored !== undefined) this.#track(outcome.stored, this.#lineNumber, line.length);
     }
-    if (parsed.kind === 'rejected') {
-      this.#reject(parsed.error.code, parsed.error.message);
-      return;
-    }
-    if (!this.#hooks.allow()) {
-      this.finish(429, 'rate limit: this token takes more messages a second than the relay allows');
-      return;
-    }
-    this.summary.accepted++;
-    let stored: void | Promise<void>;
-    try {
-      stored = this.#hooks.publish(line.trim());
-    } catch (error) {
-      // An engine that throws has not stored the line: said as for a store that failed.
-      stored = Promise.reject(error);
-    }
-    if (stored === undefined) this.#hooks.onStored();
-    else this.#track(stored, this.#lineNumber, line.length);
   }
 
   #reject(code: IngestErrorCode, message: string): void {
@@ -235,7 +229,6 @@ export class Ingest implements BudgetMember {
   #onStored(bytes: number): void {
     this.#pending--;
     this.#pendingBytes -= bytes;
-    this.#hooks.onStored();
     this.#afterStore();
   }
 

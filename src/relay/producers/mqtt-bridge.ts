@@ -1,13 +1,16 @@
 /**
  * MQTT devices as producers: the relay subscribes to a topic filter on a broker and publishes each
  * MQTT message's payload (one JSON object, or NDJSON lines) to the token named by the topic's last
- * level (`plotly/<token>`), under the same message rules as an ingest. Bad lines are counted and
- * logged once per token and cause; write keys do not apply (the broker's own auth does). The
- * `mqtt` client reconnects to the broker on its own.
+ * level (`plotly/<token>`), through the same path to the engine as an ingest (`LineWriter`: the
+ * message rules, the rate limit, the counters). Bad lines are counted and logged once per token and
+ * cause; write keys do not apply (the broker's own auth does). A line past the token's rate limit is
+ * dropped and said (a device's subscription cannot be answered 429). The `mqtt` client reconnects to
+ * the broker on its own.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { IngestErrorCode } from '../../shared/ingest.js';
-import { isValidToken, parseLine, preview, TOKEN_RULE } from '../../shared/messages.js';
+import { isValidToken, preview, TOKEN_RULE } from '../../shared/messages.js';
+import type { LineOutcome } from './line-writer.js';
 
 export interface MqttBridgeOptions {
   /** The broker: `mqtt://host:1883`, `mqtts://`, `ws://` (credentials in the URL: `mqtt://user:pass@host`). */
@@ -19,10 +22,10 @@ export interface MqttBridgeOptions {
 }
 
 export interface MqttBridgeHooks {
-  /** Stores a message (a promise when the engine stores asynchronously; it rejects when not stored). */
-  publish(token: string, text: string): void | Promise<void>;
-  onStored(token: string): void;
-  onRejected(token: string, code: IngestErrorCode): void;
+  /** One line of a token, through the relay's one path to the engine (`LineWriter.write`). */
+  write(token: string, line: string): LineOutcome;
+  /** A line rejected before it got there (too long): counted (`LineWriter.rejected`). */
+  rejected(token: string, code: IngestErrorCode): void;
   log(kind: 'rejected' | 'lifecycle', line: string): void;
 }
 
@@ -72,37 +75,24 @@ export class MqttBridge {
     }
     for (const line of payload.toString('utf8').split('\n')) {
       if (Buffer.byteLength(line) > this.#maxLineBytes) {
-        this.#reject(token, 'line-too-long', `a line longer than ${this.#maxLineBytes} bytes`);
+        this.#hooks.rejected(token, 'line-too-long');
+        this.#said(token, 'line-too-long', `a line longer than ${this.#maxLineBytes} bytes`);
         continue;
       }
-      const parsed = parseLine(line);
-      if (parsed.kind === 'heartbeat') continue;
-      if (parsed.kind === 'rejected') {
-        this.#reject(token, parsed.error.code, parsed.error.message);
-        continue;
-      }
-      const text = line.trim();
-      let stored: void | Promise<void>;
-      try {
-        stored = this.#hooks.publish(token, text);
-      } catch (error) {
-        this.#reject(token, 'not-stored', (error as Error).message);
-        continue;
-      }
-      if (stored instanceof Promise)
-        stored.then(
-          () => this.#hooks.onStored(token),
-          (error: Error) => this.#reject(token, 'not-stored', error.message),
-        );
-      else this.#hooks.onStored(token);
+      const outcome = this.#hooks.write(token, line);
+      if (outcome.kind === 'rejected') this.#said(token, outcome.error.code, outcome.error.message);
+      else if (outcome.kind === 'rate-limited')
+        this.#said(token, 'rate-limited', 'more messages a second than the relay allows a token: dropped');
+      else if (outcome.kind === 'accepted' && outcome.stored !== undefined)
+        outcome.stored.catch((error: Error) => this.#said(token, 'not-stored', error.message));
     }
   }
 
-  #reject(token: string, code: IngestErrorCode, message: string): void {
-    this.#hooks.onRejected(token, code);
+  /** Logs what became of a line, once per token and cause (counted already, by the writer). */
+  #said(token: string, code: IngestErrorCode | 'rate-limited', message: string): void {
     this.#once(
       `${token}\n${code}`,
-      `mqtt ${token}: a line ${code === 'not-stored' ? 'not stored' : `rejected (${code})`}: ${message} (logged once per token and cause)`,
+      `mqtt ${token}: a line ${code === 'not-stored' ? 'not stored' : code === 'rate-limited' ? 'rate-limited' : `rejected (${code})`}: ${message} (logged once per token and cause)`,
     );
   }
 

@@ -90,6 +90,25 @@ describe('MQTT devices as producers (--mqtt)', () => {
     viewer.socket.close();
   });
 
+  it("a device is held to the relay's rate limit as an ingest is: lines past it are dropped, counted and said once", async () => {
+    const logs: string[] = [];
+    const limited = await createRelay({ port: 0, mqtt: { url: broker.url }, rateLimit: 5, log: (l) => logs.push(l) });
+    try {
+      await limited.mqtt?.ready();
+      const viewer = await wsSubscribe(limited.url, 'token=fast-device');
+      await viewer.until((e) => e.some((x) => x.type === 'ready'));
+      const burst = Array.from({ length: 20 }, (_, i) => `{"y": ${i}}`).join('\n');
+      await device.publishAsync('plotly/fast-device', burst);
+      await viewer.untilMessages(5);
+      await eventually(() => limited.metrics.token('fast-device').rateLimited === 15, 'the rest counted');
+      assert.deepEqual(ys(viewer.events), [0, 1, 2, 3, 4]);
+      assert.equal(logs.filter((l) => /mqtt fast-device: a line rate-limited/.test(l)).length, 1);
+      viewer.socket.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('reconnects to the broker on its own after it restarts', async () => {
     const second = await startBroker();
     const port = Number(new URL(second.url).port);
