@@ -9,13 +9,13 @@ import { RedisEngine } from './redis-engine.js';
 
 export interface EngineChoice {
   /** An engine made by the caller: used as it is (and not closed by the relay). */
-  engine?: Engine;
+  engine?: Engine | undefined;
   /** A Redis URL (`redis://host:6379`). */
-  redis?: string;
+  redis?: string | undefined;
   /** With `redis`: prepended to every key and channel. */
-  redisPrefix?: string;
+  redisPrefix?: string | undefined;
   limits: HistoryLimits;
-  log?: (line: string) => void;
+  log?: ((line: string) => void) | undefined;
 }
 
 export interface OpenedEngine {

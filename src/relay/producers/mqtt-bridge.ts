@@ -10,7 +10,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { IngestErrorCode } from '../../shared/ingest.js';
 import { isValidToken, preview, TOKEN_RULE } from '../../shared/messages.js';
-import type { LineOutcome } from './line-writer.js';
+import type { RelayLog } from '../log.js';
+import type { LineWriter } from './line-writer.js';
 
 export interface MqttBridgeOptions {
   /** The broker: `mqtt://host:1883`, `mqtts://`, `ws://` (credentials in the URL: `mqtt://user:pass@host`). */
@@ -21,36 +22,31 @@ export interface MqttBridgeOptions {
   maxLineBytes: number;
 }
 
-export interface MqttBridgeHooks {
-  /** One line of a token, through the relay's one path to the engine (`LineWriter.write`). */
-  write(token: string, line: string): LineOutcome;
-  /** A line rejected before it got there (too long): counted (`LineWriter.rejected`). */
-  rejected(token: string, code: IngestErrorCode): void;
-  log(kind: 'rejected' | 'lifecycle', line: string): void;
-}
-
 /** Causes already logged, per token (bounded: a flood of topics cannot grow it without limit). */
 const MAX_LOGGED_CAUSES = 10_000;
 
 export class MqttBridge {
   readonly #client: MqttClient;
-  readonly #hooks: MqttBridgeHooks;
+  /** The relay's one path from a line to the engine. */
+  readonly #lines: LineWriter;
+  readonly #log: RelayLog;
   readonly #maxLineBytes: number;
   readonly #logged = new Set<string>();
 
-  constructor(options: MqttBridgeOptions, hooks: MqttBridgeHooks) {
-    this.#hooks = hooks;
+  constructor(options: MqttBridgeOptions, lines: LineWriter, log: RelayLog) {
+    this.#lines = lines;
+    this.#log = log;
     this.#maxLineBytes = options.maxLineBytes;
     const topic = options.topic ?? 'plotly/+';
     const where = redact(options.url);
     this.#client = mqtt.connect(options.url, { reconnectPeriod: 1000, connectTimeout: 10_000 });
     this.#client.on('connect', () => {
-      hooks.log('lifecycle', `mqtt: connected to ${where}, subscribing to ${topic}`);
+      log.line('lifecycle', `mqtt: connected to ${where}, subscribing to ${topic}`);
       this.#client.subscribe(topic, { qos: 1 }, (error) => {
-        if (error) hooks.log('lifecycle', `mqtt: could not subscribe to ${topic}: ${error.message}`);
+        if (error) log.line('lifecycle', `mqtt: could not subscribe to ${topic}: ${error.message}`);
       });
     });
-    this.#client.on('error', (error) => hooks.log('lifecycle', `mqtt: ${where}: ${error.message}`));
+    this.#client.on('error', (error) => log.line('lifecycle', `mqtt: ${where}: ${error.message}`));
     this.#client.on('message', (topicName, payload) => this.#message(topicName, payload));
   }
 
@@ -75,11 +71,11 @@ export class MqttBridge {
     }
     for (const line of payload.toString('utf8').split('\n')) {
       if (Buffer.byteLength(line) > this.#maxLineBytes) {
-        this.#hooks.rejected(token, 'line-too-long');
+        this.#lines.rejected(token, 'line-too-long');
         this.#said(token, 'line-too-long', `a line longer than ${this.#maxLineBytes} bytes`);
         continue;
       }
-      const outcome = this.#hooks.write(token, line);
+      const outcome = this.#lines.write(token, line);
       if (outcome.kind === 'rejected') this.#said(token, outcome.error.code, outcome.error.message);
       else if (outcome.kind === 'rate-limited')
         this.#said(token, 'rate-limited', 'more messages a second than the relay allows a token: dropped');
@@ -100,7 +96,7 @@ export class MqttBridge {
     if (this.#logged.has(key)) return;
     if (this.#logged.size >= MAX_LOGGED_CAUSES) this.#logged.clear();
     this.#logged.add(key);
-    this.#hooks.log('rejected', line);
+    this.#log.line('rejected', line);
   }
 }
 

@@ -2,8 +2,10 @@
  * The relay's open ingests, by token, and the takeover rule: a newer ingest of a token ends the
  * older one with 409 (a producer that reconnected wins over its own stale connection). When the
  * engine numbers ingests across relays (Redis: `claimProducer`), the newest wins on every relay.
+ * Also the line budget: what all ingests' unfinished lines hold together.
  */
 import type { Socket } from 'node:net';
+import { ByteBudget } from '../byte-budget.js';
 import type { Engine } from '../engines/engine.js';
 import type { Ingest } from './ingest.js';
 
@@ -15,14 +17,31 @@ interface Claim {
   newest: number;
 }
 
+export interface ProducersOptions {
+  /**
+   * Bytes of producers' lines held together (begun and not ended, or not yet stored); past it the
+   * ingest holding the most ends with 503. Default: no limit.
+   */
+  maxTotalLineBytes?: number;
+  /** Hears of each ingest cut off by the line budget (metrics). */
+  onCut?: () => void;
+}
+
 export class Producers {
+  /** What all ingests' unfinished lines hold, under `maxTotalLineBytes` at every chunk. */
+  readonly lineBudget: ByteBudget;
   readonly #engine: Engine;
   readonly #byToken = new Map<string, Ingest>();
   readonly #bySocket = new WeakMap<Socket, Ingest>();
   readonly #claims = new Map<Ingest, Claim>();
 
-  constructor(engine: Engine) {
+  constructor(engine: Engine, options: ProducersOptions = {}) {
     this.#engine = engine;
+    this.lineBudget = new ByteBudget(options.maxTotalLineBytes ?? Infinity, {
+      reason: (limit, held) =>
+        `the relay holds more than ${limit} bytes of producers' lines (begun and not ended, or not yet stored), ${held} of them of this ingest; try again later`,
+      ...(options.onCut === undefined ? {} : { onCut: options.onCut }),
+    });
     engine.onProducerClaim?.((token, claim) => this.#heard(token, claim));
   }
 

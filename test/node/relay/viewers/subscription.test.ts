@@ -3,11 +3,12 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { kernelSockets } from '../../../../scripts/kernel-sockets.js';
-import { CloseCode, decodeEvents, type DataEvent, type RelayEvent } from '../../../../src/shared/protocol.js';
+import { CloseCode, type DataEvent, type RelayEvent } from '../../../../src/shared/protocol.js';
 import { MemoryEngine } from '../../../../src/relay/engines/memory-engine.js';
 import { createRelay, type Relay } from '../../../../src/relay/index.js';
 import { Fanout } from '../../../../src/relay/viewers/fanout.js';
-import { Subscription, type FrameSink } from '../../../../src/relay/viewers/subscription.js';
+import { Subscription } from '../../../../src/relay/viewers/subscription.js';
+import { recordingSink } from '../../../support/recording-sink.js';
 import {
   dataOf,
   eventually,
@@ -297,33 +298,6 @@ describe('relay restarts', () => {
     }
   });
 });
-
-/** A sink that records what the subscription does to it. */
-function recordingSink(buffered = 0) {
-  const frames: string[] = [];
-  const calls: string[] = [];
-  /** The shared bytes each `sendShared` got (to see that viewers share one buffer). */
-  const shared: Buffer[] = [];
-  let flushed: () => void = () => undefined;
-  const sink: FrameSink = {
-    send(frame) {
-      frames.push(frame);
-      flushed();
-    },
-    sendShared(frame, bytes) {
-      assert.equal(bytes.toString(), frame);
-      shared.push(bytes);
-      frames.push(frame);
-      flushed();
-    },
-    bufferedBytes: () => buffered,
-    close: (code, reason) => calls.push(`close ${code} ${reason}`),
-    keepAlive: () => calls.push('keepAlive'),
-  };
-  const nextFrame = () => new Promise<void>((resolve) => (flushed = resolve));
-  const events = () => frames.flatMap((frame) => decodeEvents(frame).events);
-  return { sink, frames, calls, shared, nextFrame, events };
-}
 
 const quiet = {
   onTooSlow: () => undefined,

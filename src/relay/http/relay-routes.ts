@@ -1,0 +1,76 @@
+/**
+ * The relay's table of routes: every path it answers, and which route answers it. A new route is a
+ * module in routes/ and a line here.
+ */
+import type { WebSocketServer } from 'ws';
+import type { Access } from '../access/access.js';
+import type { Engine } from '../engines/engine.js';
+import type { RelayLog } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { ResolvedOptions } from '../options.js';
+import type { LineWriter } from '../producers/line-writer.js';
+import type { Producers } from '../producers/producers.js';
+import type { Viewers } from '../viewers/viewers.js';
+import { BundleServer, defaultBundlePath } from './bundle.js';
+import { sendText } from './http.js';
+import type { InternalErrors } from './internal-errors.js';
+import type { RouterTable } from './router.js';
+import { bundleRoute } from './routes/bundle.js';
+import { eventStreamRoute } from './routes/event-stream.js';
+import { healthzRoute } from './routes/healthz.js';
+import { ingestRoute } from './routes/ingest.js';
+import { metricsRoute } from './routes/metrics.js';
+import { preflightRoute } from './routes/preflight.js';
+import type { IsClosing, RouteHandler } from './routes/route.js';
+import { webSocketRoute } from './routes/websocket.js';
+
+export interface RelayParts {
+  options: ResolvedOptions;
+  access: Access;
+  engine: Engine;
+  metrics: Metrics;
+  log: RelayLog;
+  errors: InternalErrors;
+  producers: Producers;
+  lines: LineWriter;
+  viewers: Viewers;
+  isClosing: IsClosing;
+}
+
+export const NOT_FOUND = 'not found: POST / to ingest, GET /subscribe to watch, GET /plotly-stream.js for the element';
+
+/**
+ * The routes, the WebSocket server the upgrades use, and `/metrics` as served on its own port. With
+ * `metricsPort`, the main port's `/metrics` says where they are (`metricsPort()`: the port it got).
+ */
+export function relayRoutes(
+  parts: RelayParts,
+  metricsPort: () => number,
+): { table: Omit<RouterTable, 'admitStream'>; wss: WebSocketServer; metricsOnOwnPort: RouteHandler } {
+  const { options: o, access, engine, metrics, isClosing } = parts;
+  const bundles = bundleRoute(new BundleServer(o.bundlePath ?? defaultBundlePath(), '*'));
+  const websocket = webSocketRoute({ ...parts, gate: access.gate, maxTokens: o.maxTokensPerSubscription });
+  const metricsParts = {
+    metrics,
+    engine,
+    metricsToken: o.metricsToken,
+    privateStreams: access.readAccess !== null,
+  };
+  const table = {
+    routes: {
+      '/': ingestRoute({ ...parts, gate: access.gate, keys: access.keys, options: o }),
+      '/subscribe': eventStreamRoute({ ...parts, gate: access.gate }),
+      '/plotly-stream.js': bundles,
+      '/plotly-stream.no-plotly.js': bundles,
+      '/healthz': healthzRoute(engine, isClosing),
+      '/metrics':
+        o.metricsPort === undefined
+          ? metricsRoute({ ...metricsParts, onOwnPort: false })
+          : (((_req, res) => sendText(res, 404, `metrics are served on port ${metricsPort()}\n`)) as RouteHandler),
+    },
+    preflight: preflightRoute(access.gate),
+    upgrades: { '/subscribe': websocket.upgrade },
+    notFound: NOT_FOUND,
+  };
+  return { table, wss: websocket.wss, metricsOnOwnPort: metricsRoute({ ...metricsParts, onOwnPort: true }) };
+}

@@ -1,0 +1,31 @@
+/** A viewer's sink for relay tests that records what a subscription does to it (no socket). */
+import assert from 'node:assert/strict';
+import type { FrameSink } from '../../src/relay/viewers/subscription.js';
+import { decodeEvents } from '../../src/shared/protocol.js';
+
+/** A sink that records what the subscription does to it. */
+export function recordingSink(buffered = 0) {
+  const frames: string[] = [];
+  const calls: string[] = [];
+  /** The shared bytes each `sendShared` got (to see that viewers share one buffer). */
+  const shared: Buffer[] = [];
+  let flushed: () => void = () => undefined;
+  const sink: FrameSink = {
+    send(frame) {
+      frames.push(frame);
+      flushed();
+    },
+    sendShared(frame, bytes) {
+      assert.equal(bytes.toString(), frame);
+      shared.push(bytes);
+      frames.push(frame);
+      flushed();
+    },
+    bufferedBytes: () => buffered,
+    close: (code, reason) => calls.push(`close ${code} ${reason}`),
+    keepAlive: () => calls.push('keepAlive'),
+  };
+  const nextFrame = () => new Promise<void>((resolve) => (flushed = resolve));
+  const events = () => frames.flatMap((frame) => decodeEvents(frame).events);
+  return { sink, frames, calls, shared, nextFrame, events };
+}
