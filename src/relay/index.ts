@@ -1,16 +1,7 @@
 /** plotly-stream-relay for Node code: `const relay = await createRelay({port: 8080})`. */
 export { REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
 export { createRelay, type Relay, type RelayOptions } from './server.js';
-export {
-  newEpoch,
-  type Engine,
-  type EngineHealth,
-  type History,
-  type HistoryLimits,
-  type Listening,
-  type MessageListener,
-  type StoredMessage,
-} from './engines/engine.js';
+export * from './engines/engine.js';
 export { MemoryEngine } from './engines/memory-engine.js';
 export { RedisEngine, type RedisEngineOptions } from './engines/redis-engine.js';
 export { loadKeysFile, parseKeys, type WriteKeys } from './access/keys.js';

@@ -1,6 +1,6 @@
 /** A viewer's sink for relay tests that records what a subscription does to it (no socket). */
 import assert from 'node:assert/strict';
-import type { FrameSink } from '../../src/relay/viewers/subscription.js';
+import type { FrameSink } from '../../src/relay/viewers/frame-sink.js';
 import { decodeEvents } from '../../src/shared/protocol.js';
 
 /** A sink that records what the subscription does to it. */

@@ -63,10 +63,6 @@ export class ConnectionGuard {
     this.#metrics = metrics;
   }
 
-  get open(): number {
-    return this.#open;
-  }
-
   /**
    * Listens for the server's connections. With TLS the headers deadline starts once the handshake is
    * done (the handshake has its own timeout), and not for HTTP/2, whose streams have no head to wait for.
@@ -210,6 +206,11 @@ export class ConnectionGuard {
     socket.on('error', () => undefined);
     socket.destroySoon();
     setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /** Connections (and HTTP/2 streams) open now. */
+  get open(): number {
+    return this.#open;
   }
 
   /** Clears the deadlines (on close). */

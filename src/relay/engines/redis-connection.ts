@@ -38,93 +38,90 @@ function clientOptions(options: RedisConnectionOptions) {
   };
 }
 
-class SingleConnection implements RedisConnection {
-  readonly #client: RedisClientType;
+/** What a node-redis client and a cluster client both offer, the same way. */
+interface NodeRedis {
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (payload: string) => void): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  on(event: 'error' | 'ready', listener: (error: Error) => void): unknown;
+  close(): Promise<unknown>;
+  destroy(): void;
+}
 
-  constructor(client: RedisClientType) {
-    this.#client = client;
+/** The calls made the same way on a single server and on a cluster; `command` and `duplicate` differ. */
+abstract class NodeRedisConnection implements RedisConnection {
+  readonly #redis: NodeRedis;
+
+  constructor(redis: NodeRedis) {
+    this.#redis = redis;
   }
 
+  abstract command(firstKey: string | undefined, args: string[]): Promise<unknown>;
+  abstract duplicate(): RedisConnection;
+
   get isReady(): boolean {
-    return this.#client.isReady;
+    return this.#redis.isReady;
   }
 
   async connect(): Promise<void> {
-    await this.#client.connect();
+    await this.#redis.connect();
+  }
+
+  subscribe(channel: string, listener: (payload: string) => void): Promise<void> {
+    return this.#redis.subscribe(channel, listener);
+  }
+
+  unsubscribe(channel: string): Promise<void> {
+    return this.#redis.unsubscribe(channel);
+  }
+
+  on(event: 'error' | 'ready', listener: (error: Error) => void): void {
+    this.#redis.on(event, listener);
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.close();
+  }
+
+  destroy(): void {
+    this.#redis.destroy();
+  }
+}
+
+class SingleConnection extends NodeRedisConnection {
+  readonly #client: RedisClientType;
+
+  constructor(client: RedisClientType) {
+    super(client as unknown as NodeRedis);
+    this.#client = client;
   }
 
   command(_firstKey: string | undefined, args: string[]): Promise<unknown> {
     return this.#client.sendCommand(args);
   }
 
-  subscribe(channel: string, listener: (payload: string) => void): Promise<void> {
-    return this.#client.subscribe(channel, listener);
-  }
-
-  unsubscribe(channel: string): Promise<void> {
-    return this.#client.unsubscribe(channel);
-  }
-
   duplicate(): RedisConnection {
     return new SingleConnection(this.#client.duplicate() as RedisClientType);
   }
-
-  on(event: 'error' | 'ready', listener: (error: Error) => void): void {
-    this.#client.on(event, listener);
-  }
-
-  async close(): Promise<void> {
-    await this.#client.close();
-  }
-
-  destroy(): void {
-    this.#client.destroy();
-  }
 }
 
-class ClusterConnection implements RedisConnection {
+class ClusterConnection extends NodeRedisConnection {
   readonly #cluster: RedisClusterType;
   readonly #timeoutMs: number;
 
   constructor(cluster: RedisClusterType, timeoutMs: number) {
+    super(cluster as unknown as NodeRedis);
     this.#cluster = cluster;
     this.#timeoutMs = timeoutMs;
-  }
-
-  get isReady(): boolean {
-    return this.#cluster.isReady;
-  }
-
-  async connect(): Promise<void> {
-    await this.#cluster.connect();
   }
 
   command(firstKey: string | undefined, args: string[]): Promise<unknown> {
     return this.#cluster.sendCommand(firstKey, false, args, { timeout: this.#timeoutMs });
   }
 
-  subscribe(channel: string, listener: (payload: string) => void): Promise<void> {
-    return this.#cluster.subscribe(channel, listener);
-  }
-
-  unsubscribe(channel: string): Promise<void> {
-    return this.#cluster.unsubscribe(channel);
-  }
-
   duplicate(): RedisConnection {
     return new ClusterConnection(this.#cluster.duplicate() as RedisClusterType, this.#timeoutMs);
-  }
-
-  on(event: 'error' | 'ready', listener: (error: Error) => void): void {
-    this.#cluster.on(event, listener);
-  }
-
-  async close(): Promise<void> {
-    await this.#cluster.close();
-  }
-
-  destroy(): void {
-    this.#cluster.destroy();
   }
 }
 

@@ -5,19 +5,10 @@
  * script gives a message its offset, stores it and publishes it; a subscriber listens before it
  * reads history and merges the two by offset.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { connectRedis, type RedisConnection } from './redis-connection.js';
 import { MAX_PUBLISH_BATCH, REDIS_DEFAULTS } from '../constants.js';
-import {
-  newEpoch,
-  type Engine,
-  type EngineHealth,
-  type History,
-  type HistoryLimits,
-  type Listening,
-  type MessageListener,
-  type StoredMessage,
-} from './engine.js';
+import type { Engine, EngineHealth, History, HistoryLimits, Listening, MessageListener } from './engine.js';
+import { newEpoch, type StoredMessage } from './engine.js';
+import { RedisLink } from './redis-link.js';
 import { CLAIM_SCRIPT, HISTORY_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
 
 export interface RedisEngineOptions {
@@ -57,8 +48,6 @@ interface PendingPublish {
   reject(error: unknown): void;
 }
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-
 /** The URL without its password, for messages and logs. */
 export function redactRedisUrl(url: string): string {
   try {
@@ -85,12 +74,9 @@ function parseLive(payload: string): { epoch: string; message: StoredMessage } |
 export class RedisEngine implements Engine {
   /** Every relay on the same Redis (and prefix) shares every token. */
   readonly shared = true;
-  #client!: RedisConnection;
-  #subscriber!: RedisConnection;
-  readonly #url: string;
+  #link!: RedisLink;
   readonly #prefix: string;
   readonly #limits: HistoryLimits;
-  readonly #timeout: number;
   readonly #log: (line: string) => void;
   readonly #where: string;
   readonly #live = new Map<string, LiveToken>();
@@ -98,15 +84,7 @@ export class RedisEngine implements Engine {
   /** Messages waiting for this tick's script calls, by token. */
   readonly #outgoing = new Map<string, PendingPublish[]>();
   #flushScheduled = false;
-  #started = false;
   #closed = false;
-  #down: string | null = null;
-  readonly #probeChannel: string;
-  readonly #probeMs: number;
-  #probeTimer: NodeJS.Timeout | null = null;
-  #probesSent = 0;
-  #probesSeen = 0;
-  #replacing = false;
 
   /**
    * Connects (a command connection and a pub/sub connection) and checks that Redis answers.
@@ -120,124 +98,35 @@ export class RedisEngine implements Engine {
       throw new Error(`--redis needs a URL like redis://host:6379 (or rediss:// for TLS), got ${got}`);
     }
     const engine = new RedisEngine(options);
-    await engine.#start();
+    engine.#link = await RedisLink.open(
+      {
+        url: options.url,
+        where: engine.#where,
+        prefix: engine.#prefix,
+        timeoutMs: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
+        probeMs: options.probeMs ?? REDIS_DEFAULTS.probeMs,
+        log: engine.#log,
+        onResubscribed: () => engine.#reread(),
+      },
+      { [engine.#producersChannel]: (payload) => engine.#onClaim(payload) },
+    );
     return engine;
   }
 
   private constructor(options: RedisEngineOptions) {
     this.#prefix = options.prefix ?? REDIS_DEFAULTS.prefix;
     this.#limits = options.limits;
-    this.#timeout = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
     this.#log = options.log ?? (() => undefined);
     this.#where = redactRedisUrl(options.url);
-    this.#probeMs = options.probeMs ?? REDIS_DEFAULTS.probeMs;
-    this.#probeChannel = `${this.#prefix}probe:${randomBytes(6).toString('hex')}`;
-    this.#url = options.url;
   }
 
-  /** At start a refused connection is an error to report; later, reconnect for as long as it takes. */
-  #reconnectStrategy = (retries: number, cause: Error): false | number | Error =>
-    this.#closed
-      ? false
-      : !this.#started
-        ? cause
-        : Math.min(100 * 2 ** Math.min(retries, 5), REDIS_DEFAULTS.maxReconnectDelayMs);
-
-  #watch(connection: RedisConnection, name: string): void {
-    // An 'error' event without a listener would crash the process: report each outage once.
-    connection.on('error', (error: Error) => this.#noteDown(`${name}: ${error.message}`));
-    connection.on('ready', () => this.#noteUp());
-  }
-
-  #newSubscriber(): RedisConnection {
-    const subscriber = this.#client.duplicate();
-    this.#watch(subscriber, 'pub/sub');
-    return subscriber;
-  }
-
-  /** Subscribes a pub/sub connection to what this engine listens to: claims, its probe, live tokens. */
-  async #subscribeAll(subscriber: RedisConnection): Promise<void> {
-    await subscriber.subscribe(this.#producersChannel, (payload: string) => this.#onClaim(payload));
-    await subscriber.subscribe(this.#probeChannel, (payload: string) => {
-      this.#probesSeen = Math.max(this.#probesSeen, Number(payload) || 0);
-    });
-    for (const live of this.#live.values()) await subscriber.subscribe(live.channel, live.onMessage);
-  }
-
-  async #start(): Promise<void> {
-    try {
-      this.#client = await connectRedis({
-        url: this.#url,
-        timeoutMs: this.#timeout,
-        reconnectStrategy: this.#reconnectStrategy,
-      });
-      this.#watch(this.#client, 'commands');
-      this.#subscriber = this.#newSubscriber();
-      await this.#subscriber.connect();
-      await this.#subscribeAll(this.#subscriber);
-    } catch (error) {
-      this.#closed = true;
-      await Promise.allSettled([this.#client?.destroy(), this.#subscriber?.destroy()]);
-      const cause = error instanceof AggregateError ? error.errors[0] : error;
-      throw new Error(`cannot reach Redis at ${this.#where}: ${(cause as Error)?.message || String(cause)}`, {
-        cause: error,
-      });
-    }
-    this.#started = true;
-    this.#probeTimer = setInterval(() => void this.#probe(), this.#probeMs);
-    this.#probeTimer.unref();
-  }
-
-  /** Pub/sub can go silent without closing (a half-dead connection): a probe that never comes back says so. */
-  async #probe(): Promise<void> {
-    if (this.#closed || this.#replacing || !this.#client.isReady || !this.#subscriber.isReady) return;
-    if (this.#probesSeen < this.#probesSent) {
-      this.#log(
-        `Redis pub/sub at ${this.#where} went silent (probe ${this.#probesSent} never came back); subscribing again`,
-      );
-      await this.#replaceSubscriber();
-    }
-    this.#probesSent++;
-    await this.#client
-      .command(undefined, ['PUBLISH', this.#probeChannel, String(this.#probesSent)])
-      .catch(() => undefined);
-  }
-
-  /** A new pub/sub connection with every subscription; then what was missed is read from the streams. */
-  async #replaceSubscriber(): Promise<void> {
-    this.#replacing = true;
-    const fresh = this.#newSubscriber();
-    try {
-      await fresh.connect();
-      await this.#subscribeAll(fresh);
-    } catch (error) {
-      this.#log(`could not subscribe again: ${(error as Error).message}`);
-      fresh.destroy();
-      this.#replacing = false;
-      return;
-    }
-    const old = this.#subscriber;
-    this.#subscriber = fresh;
-    this.#probesSeen = this.#probesSent;
-    this.#replacing = false;
-    old.destroy();
+  /** The pub/sub connection was replaced: what each live token may have missed is read from its stream. */
+  #reread(): void {
     for (const [token, live] of this.#live) {
       if (live.epoch === null || live.waiting !== null) continue;
       live.waiting = [];
       void this.#refill(token, live);
     }
-  }
-
-  #noteDown(reason: string): void {
-    if (this.#closed || !this.#started || this.#down !== null) return;
-    this.#down = reason;
-    this.#log(`Redis at ${this.#where} is unreachable (${reason}); reconnecting`);
-  }
-
-  #noteUp(): void {
-    if (this.#down === null || !this.#client.isReady || !this.#subscriber.isReady) return;
-    this.#down = null;
-    this.#log(`Redis at ${this.#where} is back`);
   }
 
   get #producersChannel(): string {
@@ -252,18 +141,6 @@ export class RedisEngine implements Engine {
   #key(token: string, kind: 'meta' | 'history' | 'live' | 'producer'): string {
     // Tokens cannot hold braces: `{token}` is always a whole hash tag.
     return `${this.#prefix}{${token}}:${kind}`;
-  }
-
-  /** EVALSHA, and EVAL when Redis does not know the script (a restart forgets scripts). */
-  async #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
-    const sha = sha1(script);
-    const rest = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.#client.command(keys[0], ['EVALSHA', sha, ...rest]);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return await this.#client.command(keys[0], ['EVAL', script, ...rest]);
-    }
   }
 
   /**
@@ -306,7 +183,7 @@ export class RedisEngine implements Engine {
     ];
     for (const message of batch) args.push(message.text, String(message.time));
     try {
-      await this.#eval(
+      await this.#link.eval(
         PUBLISH_SCRIPT,
         [this.#key(token, 'meta'), this.#key(token, 'history'), this.#key(token, 'producer')],
         args,
@@ -319,7 +196,7 @@ export class RedisEngine implements Engine {
   }
 
   async history(token: string, after = 0): Promise<History> {
-    const reply = (await this.#eval(
+    const reply = (await this.#link.eval(
       HISTORY_SCRIPT,
       [this.#key(token, 'meta'), this.#key(token, 'history')],
       [newEpoch(), String(after + 1), this.#ttl],
@@ -346,7 +223,7 @@ export class RedisEngine implements Engine {
         offset: 0,
         waiting: null,
       };
-      created.ready = this.#subscriber.subscribe(channel, created.onMessage);
+      created.ready = this.#link.subscribe(channel, created.onMessage);
       // A failed subscribe (Redis away) is reported by `ready` to whoever waits on it, and forgotten,
       // so the next listen subscribes again.
       created.ready.catch(() => {
@@ -362,7 +239,7 @@ export class RedisEngine implements Engine {
       stop: () => {
         if (!state.listeners.delete(listener) || state.listeners.size > 0) return;
         if (this.#live.get(token) === state) this.#live.delete(token);
-        if (!this.#closed) this.#subscriber.unsubscribe(state.channel).catch(() => undefined);
+        this.#link.unsubscribe(state.channel);
       },
     };
   }
@@ -415,7 +292,7 @@ export class RedisEngine implements Engine {
 
   async claimProducer(token: string): Promise<number> {
     return Number(
-      await this.#eval(CLAIM_SCRIPT, [this.#key(token, 'producer')], [this.#producersChannel, token, this.#ttl]),
+      await this.#link.eval(CLAIM_SCRIPT, [this.#key(token, 'producer')], [this.#producersChannel, token, this.#ttl]),
     );
   }
 
@@ -432,18 +309,14 @@ export class RedisEngine implements Engine {
   }
 
   health(): EngineHealth {
-    if (this.#client.isReady && this.#subscriber.isReady) {
-      if (this.#down !== null) this.#noteUp(); // a cluster client says nothing when it is back
-      return { engine: 'redis', ok: true };
-    }
+    if (this.#link.isReady) return { engine: 'redis', ok: true };
     return { engine: 'redis', ok: false, reason: `Redis at ${this.#where} is unreachable` };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#probeTimer !== null) clearInterval(this.#probeTimer);
     this.#live.clear();
-    await Promise.allSettled([this.#subscriber.close(), this.#client.close()]);
+    await this.#link.close();
   }
 }

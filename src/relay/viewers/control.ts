@@ -8,7 +8,8 @@
 import { CloseCode, encodeError, parseControlMessage } from '../../shared/protocol.js';
 import { MAX_CONTROL_BYTES, MAX_VIEWER_MESSAGES_PER_MINUTE } from '../constants.js';
 import { streamsCover, type ReadGrant } from '../access/read-access.js';
-import { badTokensEvent, tooManyTokensEvent, type Subscription } from './subscription.js';
+import type { Subscription } from './subscription.js';
+import { badTokensEvent, tooManyTokensEvent } from './viewer-errors.js';
 
 export interface ControlOptions {
   /** Tokens one subscription may hold. */

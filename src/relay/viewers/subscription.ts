@@ -4,96 +4,24 @@
  * what it sends on its own it batches per tick, in order; and it cuts the viewer off when its
  * outgoing bytes pass the limit, so one slow viewer never slows the others.
  */
-import { TOKEN_RULE } from '../../shared/messages.js';
 import {
   CloseCode,
-  encodeColumnRuns,
-  encodeError,
   encodeFrame,
   encodeHeartbeat,
   encodeReady,
   encodeReset,
-  encodeRun,
   formatPositions,
   type Positions,
 } from '../../shared/protocol.js';
 import type { StoredMessage } from '../engines/engine.js';
-import type { BudgetAccount, ByteBudget } from '../byte-budget.js';
 import { dataEvent, type Fanout, type FeedMember, type Membership, type SharedFrame, type Tick } from './fanout.js';
+import type { FrameSink } from './frame-sink.js';
+import { replayStart } from './replay-start.js';
+import { RunGatherer } from './run-gatherer.js';
+import type { SubscriptionEvents, SubscriptionOptions } from './subscription-options.js';
+import { ViewerAllowance } from './viewer-allowance.js';
 
-/**
- * One `bad-token` event for all the values of a request that are not tokens (however many a
- * hostile query holds): how many, the first three named; `outcome` says what became of them.
- */
-export function badTokensEvent(values: readonly string[], outcome: 'not subscribed' | 'ignored'): string {
-  const named = values
-    .slice(0, 3)
-    .map((value) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value))
-    .join(', ');
-  const what =
-    values.length === 1
-      ? `${named} is not a token`
-      : `${values.length} values are not tokens (${named}${values.length > 3 ? ', …' : ''})`;
-  return encodeError('bad-token', `${what} (${TOKEN_RULE}); ${outcome}`);
-}
-
-/** The `too-many-tokens` event for the tokens past a subscription's cap (the first five named). */
-export function tooManyTokensEvent(tokens: readonly string[], max: number): string {
-  return encodeError(
-    'too-many-tokens',
-    `${tokens.length} token${tokens.length === 1 ? '' : 's'} past the limit of ${max} in one subscription not subscribed: ${tokens.slice(0, 5).join(', ')}${tokens.length > 5 ? ', …' : ''}`,
-  );
-}
-
-/** Where frames go: a WebSocket or an SSE response. */
-export interface FrameSink {
-  /**
-   * Sends one frame. `positions` gives the subscription's positions after it, as SSE's `id:` needs;
-   * a WebSocket sink never calls it, so the fan-out hot path does not format them.
-   */
-  send(frame: string, positions: () => string): void;
-  /** Sends a frame built once for many viewers: its text and its UTF-8 bytes (sent as they are). */
-  sendShared(frame: string, bytes: Buffer, positions: () => string): void;
-  /** Bytes written but not yet flushed to the network. */
-  bufferedBytes(): number;
-  /**
-   * Ends the connection with a reason (a close code on WebSocket). `abort`: the viewer is not
-   * reading: its connection is reset at once and what waits for it dropped, in the relay and in the
-   * kernel (the reason could not reach it behind what it has not read).
-   */
-  close(code: number, reason: string, abort?: boolean): void;
-  /** Proves the connection alive at each heartbeat: a WebSocket ping, an SSE comment line. */
-  keepAlive(): void;
-}
-
-export interface SubscriptionEvents {
-  /** The viewer was cut off for falling behind. */
-  onTooSlow(tokens: readonly string[]): void;
-  /** A `reset` was sent for a token. */
-  onReset(token: string): void;
-  /** Serving this viewer threw (a bug of the relay's): its connection ends (1011) and it resumes. */
-  onError(error: unknown): void;
-}
-
-export interface SubscriptionOptions {
-  /** Outgoing bytes a viewer may leave unread before it is cut off. */
-  maxBufferedBytes: number;
-  /** The viewer reads `run` events (it asked with `runs=1`): consecutive messages of a token go as one. */
-  runs?: boolean;
-  /** The viewer also reads runs with `columns` (it asked with `columns=1` too; only with `runs`). */
-  columns?: boolean;
-  /** What waits for all viewers together: every write of this one is admitted by it first. */
-  budget?: ByteBudget;
-}
-
-/** Consecutive messages of one token being gathered into one `run` event. */
-interface OpenRun {
-  token: string;
-  epoch: string;
-  offset: number;
-  times: number[];
-  texts: string[];
-}
+export type { SubscriptionEvents, SubscriptionOptions } from './subscription-options.js';
 
 export class Subscription implements FeedMember {
   readonly runs: boolean;
@@ -102,26 +30,19 @@ export class Subscription implements FeedMember {
   readonly #tokens: Set<string>;
   readonly #fanout: Fanout;
   readonly #sink: FrameSink;
-  readonly #maxBufferedBytes: number;
   readonly #events: SubscriptionEvents;
-  readonly #budget: ByteBudget | null;
-  readonly #account: BudgetAccount | null;
+  readonly #allowance: ViewerAllowance;
   readonly #positions: Positions = new Map();
   /** Live messages that arrive while a token's history is being sent. */
   readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
   #memberships = new Map<string, Membership>();
   #pending: string[] = [];
   /** The run being gathered (its bytes are counted in `#pendingBytes`); it goes in `#pending` before anything else does. */
-  #run: OpenRun | null = null;
+  readonly #run = new RunGatherer();
   #pendingBytes = 0;
   #flushScheduled = false;
   #closed = false;
-  /**
-   * While the replay (history, or what a resume missed) is being sent, and until the viewer has read
-   * it down to `maxBufferedBytes`, its bytes do not count against that limit: a replay is bounded by
-   * the history limits, and a viewer must be able to take one larger than the limit to ever join.
-   */
-  #replayBytes = 0;
+  /** While the replay (history, or what a resume missed) is being sent: its bytes may pass the viewer's limit. */
   #replaying = false;
   /** Subscribes run one after another (a control message may come while a replay is being sent). */
   #chain: Promise<void> = Promise.resolve();
@@ -136,12 +57,10 @@ export class Subscription implements FeedMember {
     this.#fanout = fanout;
     this.#tokens = new Set(tokens);
     this.#sink = sink;
-    this.#maxBufferedBytes = options.maxBufferedBytes;
     this.runs = options.runs ?? false;
     this.columns = this.runs && (options.columns ?? false);
     this.#events = events;
-    this.#budget = options.budget ?? null;
-    this.#account = this.#budget?.open(this) ?? null;
+    this.#allowance = new ViewerAllowance(options.maxBufferedBytes, options.budget ?? null, this);
   }
 
   get closed(): boolean {
@@ -229,21 +148,13 @@ export class Subscription implements FeedMember {
       if (!this.#tokens.has(token)) continue;
       const history = await this.#fanout.engine.history(token);
       if (this.#closed) return;
-      const first = history.entries[0]?.offset ?? history.lastOffset + 1;
-      const position = resume.get(token);
-      const resumable =
-        position !== undefined &&
-        position.epoch === history.epoch &&
-        position.offset + 1 >= first &&
-        position.offset <= history.lastOffset;
-      const from = resumable ? position.offset : first - 1;
-      if (resumable || history.lastOffset > 0) {
-        if (!resumable) this.#reset(token, history.epoch, from);
-        this.#positions.set(token, { epoch: history.epoch, offset: from });
-        for (const message of history.entries) if (message.offset > from) this.#deliver(token, history.epoch, message);
+      const start = replayStart(history, resume.get(token));
+      if (start !== null) {
+        if (start.reset) this.#reset(token, history.epoch, start.after);
+        this.#positions.set(token, { epoch: history.epoch, offset: start.after });
+        for (const message of history.entries)
+          if (message.offset > start.after) this.#deliver(token, history.epoch, message);
       }
-      // A token never written (in any epoch it still has): no reset yet. Its first message brings
-      // the epoch it starts (with Redis, the first write makes it), then one reset, then the data.
       const waiting = this.#waiting.get(token) ?? [];
       this.#waiting.delete(token);
       for (const { epoch, message } of waiting) this.#onLive(token, epoch, message);
@@ -274,12 +185,8 @@ export class Subscription implements FeedMember {
     // What this subscription queued on its own (its replay, `ready`) goes first.
     this.#flush();
     const frame = (this.columns ? tick.columns : this.runs ? tick.run : tick.data) as SharedFrame;
-    const waiting = this.#sink.bufferedBytes() + frame.bytes.length;
-    if (this.#overLimit(waiting)) {
-      this.#tooSlow();
-      return;
-    }
-    if (!this.#admitted(waiting)) return;
+    const held = this.#sink.bufferedBytes();
+    if (!this.#allowed(held + frame.bytes.length, held + this.#pendingBytes)) return;
     position.offset = (tick.messages[tick.messages.length - 1] as StoredMessage).offset;
     this.#sink.sendShared(frame.text, frame.bytes, this.#formatPositions);
   }
@@ -302,10 +209,10 @@ export class Subscription implements FeedMember {
   close(code?: number, reason = ''): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#leaveBudget();
+    this.#allowance.leave();
     this.#stopListening();
     this.#pending = [];
-    this.#run = null;
+    this.#run.drop();
     if (code !== undefined) this.#sink.close(code, reason);
   }
 
@@ -345,18 +252,9 @@ export class Subscription implements FeedMember {
       return;
     }
     if (this.#closed) return;
-    const run = this.#run;
-    if (
-      run !== null &&
-      run.token === token &&
-      run.epoch === epoch &&
-      run.offset + run.texts.length === message.offset
-    ) {
-      run.times.push(message.time);
-      run.texts.push(message.text);
-    } else {
+    if (!this.#run.extend(token, epoch, message)) {
       this.#closeRun();
-      this.#run = { token, epoch, offset: message.offset, times: [message.time], texts: [message.text] };
+      this.#run.begin(token, epoch, message);
     }
     // A message's text, its time and a comma: what it adds to the run's event, give or take.
     this.#count(message.text.length + 16);
@@ -364,11 +262,7 @@ export class Subscription implements FeedMember {
 
   /** The run gathered so far goes in the queue as one event (its bytes were counted as it grew). */
   #closeRun(): void {
-    const run = this.#run;
-    if (run === null) return;
-    this.#run = null;
-    if (this.columns) this.#pending.push(...encodeColumnRuns(run.token, run.epoch, run.offset, run.times, run.texts));
-    else this.#pending.push(encodeRun(run.token, run.epoch, run.offset, run.times, run.texts));
+    this.#run.takeInto(this.#pending, this.columns);
   }
 
   #enqueue(event: string): void {
@@ -382,36 +276,22 @@ export class Subscription implements FeedMember {
   #count(bytes: number): void {
     this.#pendingBytes += bytes;
     const waiting = this.#pendingBytes + this.#sink.bufferedBytes();
-    if (this.#replaying) this.#replayBytes += bytes;
-    else if (this.#overLimit(waiting)) {
-      this.#tooSlow();
-      return;
-    }
-    if (!this.#admitted(waiting)) return;
+    if (!this.#allowed(waiting, waiting, this.#replaying ? bytes : 0)) return;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
     }
   }
 
-  /** True when `waiting` bytes pass the limit (plus what is left of the replay, until it is read). */
-  #overLimit(waiting: number): boolean {
-    if (this.#replayBytes > 0 && this.#sink.bufferedBytes() + this.#pendingBytes <= this.#maxBufferedBytes)
-      this.#replayBytes = 0; // the viewer has read its replay down to the limit: the limit alone holds
-    return waiting > this.#maxBufferedBytes + this.#replayBytes;
-  }
-
-  /** The relay's total budget lets this viewer hold `waiting` bytes (false: it was cut off to stay within). */
-  #admitted(waiting: number): boolean {
-    return this.#account === null || (this.#budget as ByteBudget).admit(this.#account, waiting);
-  }
-
-  #leaveBudget(): void {
-    if (this.#account !== null) this.#budget?.close(this.#account);
+  /** The viewer may have `waiting` bytes waiting (false: it was cut off, by its own limit or the relay's budget). */
+  #allowed(waiting: number, held: number, replay = 0): boolean {
+    const verdict = this.#allowance.check(waiting, held, replay);
+    if (verdict === 'too-slow') this.#tooSlow();
+    return verdict === 'ok';
   }
 
   #tooSlow(): void {
-    this.cutOff(`too slow: more than ${this.#maxBufferedBytes} bytes waiting; reconnect to resume`);
+    this.cutOff(`too slow: more than ${this.#allowance.maxBufferedBytes} bytes waiting; reconnect to resume`);
   }
 
   /** Bytes waiting for this viewer: queued here and written but not yet flushed. */
@@ -427,7 +307,7 @@ export class Subscription implements FeedMember {
       this.close(CloseCode.internalError, 'the relay failed to send to this viewer; reconnect to resume');
     } catch {
       this.#closed = true;
-      this.#leaveBudget();
+      this.#allowance.leave();
     }
   }
 
@@ -436,10 +316,10 @@ export class Subscription implements FeedMember {
     if (this.#closed) return;
     this.#events.onTooSlow(this.tokens);
     this.#closed = true;
-    this.#leaveBudget();
+    this.#allowance.leave();
     this.#stopListening();
     this.#pending = [];
-    this.#run = null;
+    this.#run.drop();
     this.#pendingBytes = 0;
     this.#sink.close(CloseCode.tooSlow, reason, true);
   }

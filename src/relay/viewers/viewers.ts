@@ -11,7 +11,9 @@ import type { Engine } from '../engines/engine.js';
 import type { RelayLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Fanout } from './fanout.js';
-import { Subscription, badTokensEvent, tooManyTokensEvent, type FrameSink } from './subscription.js';
+import type { FrameSink } from './frame-sink.js';
+import { Subscription } from './subscription.js';
+import { badTokensEvent, tooManyTokensEvent } from './viewer-errors.js';
 
 export interface ViewersOptions {
   /** Bytes waiting for one viewer before it is cut off. */

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { CloseCode, encodeError } from '../../../shared/protocol.js';
 import { SSE_RETRY_MS } from '../../constants.js';
 import { forProtocol, isHttp2 } from '../http.js';
-import type { FrameSink } from '../../viewers/subscription.js';
+import type { FrameSink } from '../../viewers/frame-sink.js';
 import { resetResponse } from './reset.js';
 
 export function openEventStream(res: ServerResponse, headers: Record<string, string>): FrameSink {

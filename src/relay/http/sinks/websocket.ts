@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { closeReason } from '../http.js';
-import type { FrameSink } from '../../viewers/subscription.js';
+import type { FrameSink } from '../../viewers/frame-sink.js';
 import { resetSocket } from './reset.js';
 
 /** Sockets that answered the last ping (or have not been pinged yet). */
