@@ -1,7 +1,9 @@
 /**
- * Frame planning: one frame's pending work -> exactly one Plotly call: `extendTraces` when every change is an append
- * to an array Plotly already has, otherwise one `update` (restyle + relayout) with whole windows.
- * Both redraw the plot once; a frame never makes two calls. A line whose window holds more points
+ * Frame planning, all of it: one frame's pending work -> exactly one Plotly call: `react` with the
+ * whole figure when it must be drawn anew (the first frame, a new figure, after a failed draw),
+ * `extendTraces` when every change is an append to an array Plotly already has, otherwise one
+ * `update` (restyle + relayout) with whole windows. Each redraws the plot once; a frame never makes
+ * two calls (`drawPlan` makes it). A line whose window holds more points
  * than its plot has pixels for is drawn reduced (`TraceWindow.reductionFor`): its arrays go whole,
  * so a frame with one goes by `update`.
  */
@@ -38,6 +40,9 @@ export interface ReactPlan {
 }
 
 export type FramePlan = ExtendPlan | UpdatePlan | ReactPlan;
+
+/** The whole figure to draw, its windows drawn with these reductions (by window, in trace order). */
+export type FullFigureOf = (reductions: ReadonlyArray<Reduction | null>) => Omit<ReactPlan, 'kind'>;
 
 function planExtend(dirty: TraceWindow[]): ExtendPlan | null {
   const appends = dirty.map((w) => w.pendingAppends());
@@ -83,15 +88,24 @@ function planUpdate(
 }
 
 /**
- * Plans the frame for the windows that changed (or whose reduction did: a resize, a zoom) and the
- * layout merged since the last frame, and marks them drawn. Returns the plan and the points dropped
- * unseen, or null when nothing changed.
+ * Plans the frame and marks the windows drawn: with `fullFigure` (the figure must be drawn anew)
+ * every window goes whole as a `react`; else the windows that changed (or whose reduction did: a
+ * resize, a zoom) and the layout merged since the last frame. Returns the plan and the points
+ * dropped unseen, or null when nothing changed.
  */
 export function planFrame(
   windows: readonly TraceWindow[],
   layout: Record<string, unknown> | null,
   geometryOf: GeometryOf = null,
+  fullFigure: FullFigureOf | null = null,
 ): { plan: FramePlan; drops: number } | null {
+  if (fullFigure !== null) {
+    const reductions = windows.map((w) => reductionOf(w, geometryOf));
+    let drops = 0;
+    const plan: ReactPlan = { kind: 'react', ...fullFigure(reductions) };
+    windows.forEach((window, i) => (drops += window.markDrawn(reductions[i] ?? null)));
+    return { plan, drops };
+  }
   const redraw: TraceWindow[] = [];
   const reductions = new Map<TraceWindow, Reduction>();
   // Reduced now or in the last frame: the whole (reduced) arrays go out, not an extend.

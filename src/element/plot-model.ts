@@ -9,14 +9,14 @@ import {
   isMessageObject,
   MAX_MESSAGE_DEPTH,
   parseLine,
-  PER_POINT_KEYS,
+  keyRule,
   valueNestsDeeperThan,
   visitMessage,
   type MessageVisitor,
   type Scalar,
 } from '../shared/messages.js';
 import type { StreamError } from './errors.js';
-import { planFrame, reductionOf, type FramePlan, type GeometryOf } from './frame-plan.js';
+import { planFrame, type FramePlan, type FullFigureOf, type GeometryOf } from './frame-plan.js';
 import { TraceWindow, type Reduction } from './trace-window.js';
 
 /** The model's counters since the element was created (the element adds `reconnects`; see the README's `stats`). */
@@ -196,7 +196,8 @@ export class PlotModel {
     for (const key in columns) {
       const column = columns[key] as readonly Scalar[];
       count = column.length;
-      if (PER_POINT_KEYS.has(key)) {
+      // The decoder let no `layout` nor unsafe key into the columns: each is per point or unknown.
+      if (keyRule(key, key) === 'per-point') {
         keys.push(key);
         values.push(column);
       } else if (this.#routes.has(token)) this.#reportUnknownKey(token, key);
@@ -311,29 +312,30 @@ export class PlotModel {
 
   /**
    * Takes what changed since the last frame as one plan, or null when nothing did. Lines are drawn
-   * reduced where `geometryOf` (null: never) gives their plot's width.
+   * reduced where `geometryOf` (null: never) gives their plot's width; `configure` makes the config
+   * a whole redraw goes with (the element adds its download button).
    */
-  takeFrame(geometryOf: GeometryOf = null): FramePlan | null {
+  takeFrame(
+    geometryOf: GeometryOf = null,
+    configure: (config: Record<string, unknown>) => Record<string, unknown> = (config) => config,
+  ): FramePlan | null {
     const now = this.#now();
     if (this.#oldestPending !== null) this.#stats.lag = now - this.#oldestPending;
     this.#oldestPending = null;
     for (const window of this.#windows) window.trimToAge();
-    let plan: FramePlan;
-    if (this.#needsFullDraw) {
-      this.#needsFullDraw = false;
-      this.#pendingLayout = null;
-      const reductions = this.#windows.map((w) => reductionOf(w, geometryOf));
-      plan = { kind: 'react', ...this.fullFigure(reductions) };
-      this.#windows.forEach((window, i) => (this.#stats.drops += window.markDrawn(reductions[i])));
-    } else {
-      const planned = planFrame(this.#windows, this.#pendingLayout, geometryOf);
-      this.#pendingLayout = null;
-      if (planned === null) return null;
-      this.#stats.drops += planned.drops;
-      plan = planned.plan;
-    }
+    const fullFigure: FullFigureOf | null = this.#needsFullDraw
+      ? (reductions) => {
+          const figure = this.fullFigure(reductions);
+          return { ...figure, config: configure(figure.config) };
+        }
+      : null;
+    const planned = planFrame(this.#windows, this.#pendingLayout, geometryOf, fullFigure);
+    this.#needsFullDraw = false;
+    this.#pendingLayout = null;
+    if (planned === null) return null;
+    this.#stats.drops += planned.drops;
     this.#stats.drawnPoints = this.#windows.reduce((sum, w) => sum + w.drawnPoints, 0);
-    return plan;
+    return planned.plan;
   }
 
   #reportUnknownToken(token: string): void {

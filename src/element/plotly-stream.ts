@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import DefaultPlotly from 'plotly.js-basic-dist';
 import { parseFigure, parseFigureJson } from './figure.js';
 import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameResult, type FrameScheduler } from './frame-loop.js';
@@ -13,6 +13,7 @@ import { DenseLines } from './dense-lines.js';
 import type { TraceWindow } from './trace-window.js';
 import { ViewHold, type View } from './view-hold.js';
 import { saveFile, windowsToCSV, withDownloadButton } from './data-export.js';
+import { elementStyles } from './styles.js';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
 
@@ -113,72 +114,7 @@ export class PlotlyStreamElement extends LitElement {
     return pagePool.connectionCount;
   }
 
-  static override styles = css`
-    :host {
-      display: block;
-      position: relative;
-    }
-    :host([hidden]) {
-      display: none;
-    }
-    ::slotted([slot='plot']) {
-      width: 100%;
-      height: 100%;
-    }
-    .badge {
-      position: absolute;
-      top: 4px;
-      left: 4px;
-      z-index: 1002;
-      display: inline-flex;
-      align-items: center;
-      gap: 4px;
-      padding: 1px 6px;
-      border-radius: 9px;
-      pointer-events: none;
-      background: var(--plotly-stream-badge-background, rgba(255, 255, 255, 0.85));
-      color: var(--plotly-stream-badge-color, #444);
-      font: var(--plotly-stream-badge-font, 11px/1.4 system-ui, sans-serif);
-    }
-    .badge::before {
-      content: '';
-      width: 7px;
-      height: 7px;
-      border-radius: 50%;
-      background: var(--plotly-stream-idle-color, #999);
-    }
-    :host([state='live']) .badge::before {
-      background: var(--plotly-stream-live-color, #2ca02c);
-    }
-    :host([state='stale']) .badge::before,
-    :host([state='reconnecting']) .badge::before {
-      background: var(--plotly-stream-stale-color, #ff7f0e);
-    }
-    /* Live is the normal case: the dot alone says it; other states spell themselves out. */
-    :host([state='live']) .label {
-      display: none;
-    }
-    :host([state='closed']) .badge::before {
-      background: var(--plotly-stream-closed-color, #d62728);
-    }
-    :host([paused]) .label {
-      display: inline;
-    }
-    .reason {
-      max-width: 40em;
-      white-space: normal;
-    }
-    .live {
-      pointer-events: auto;
-      font: inherit;
-      color: inherit;
-      border: 1px solid currentColor;
-      border-radius: 8px;
-      padding: 0 5px;
-      background: transparent;
-      cursor: pointer;
-    }
-  `;
+  static override styles = elementStyles;
 
   static override properties = {
     src: { type: String },
@@ -609,11 +545,10 @@ export class PlotlyStreamElement extends LitElement {
     // windows stay bounded, and the first frame back in view draws them once.
     if (!this.isConnected || gd === null || this.paused || document.visibilityState === 'hidden') return false;
     if (this.#drawing) return 'busy';
-    const plan = this.#model.takeFrame(this.#decimate === 'auto' ? this.#geometryOf : null);
+    const plan = this.#model.takeFrame(this.#decimate === 'auto' ? this.#geometryOf : null, this.#withDownload);
     // Nothing new yet (after a long draw the browser may run a frame before the messages that came
     // in meanwhile): the next frame may draw as soon as they arrive.
     if (plan === null) return 'idle';
-    if (plan.kind === 'react') plan.config = withDownloadButton(plan.config, this.#download);
     const started = performance.now();
     let result: Promise<unknown>;
     try {
@@ -644,6 +579,10 @@ export class PlotlyStreamElement extends LitElement {
     );
     return false;
   }
+
+  /** The config of a whole redraw: the figure's, with the modebar's download button. */
+  #withDownload = (config: Record<string, unknown>): Record<string, unknown> =>
+    withDownloadButton(config, this.#download);
 
   #renderFailed(plan: FramePlan, error: unknown): void {
     this.#emitError({

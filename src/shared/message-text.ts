@@ -4,18 +4,13 @@
  * messages as the producer's texts; copying value texts (not parsed and re-written numbers) keeps
  * the viewer's parse exactly what parsing the message would give, and costs a fraction of a parse.
  */
-import { isUnsafeKey } from './messages.js';
+import { notAColumn } from './messages.js';
 
 /**
  * Messages with more keys than this stay messages: a message's keys are checked for repeats, which
  * grows with their square, and no trace has this many per-point keys.
  */
 export const MAX_COLUMN_KEYS = 64;
-
-/** Keys a run's columns never hold: `layout` is not per point, and the unsafe keys (`__proto__`, ...) are never merged. */
-export function notAColumn(key: string): boolean {
-  return key === 'layout' || isUnsafeKey(key);
-}
 
 const enum Char {
   Quote = 0x22,

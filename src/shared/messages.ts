@@ -86,6 +86,27 @@ export function isUnsafeKey(key: string): boolean {
   return UNSAFE_KEYS.has(key);
 }
 
+/**
+ * What a key of a message asks for, the rules in one place (`visitMessage` for a message, the
+ * element's `writeColumns` and the relay's columns for a run): an unsafe key is never merged;
+ * top-level `layout` is merged into the layout; a per-point key's scalar appends one point; any
+ * other key's scalar is ignored and reported. (Whatever the key, an array replaces its data and an
+ * object nests its keys: `visitMessage` reads the value.) `key` is the last part of `path`.
+ */
+export type KeyRule = 'unsafe' | 'layout' | 'per-point' | 'unknown';
+
+export function keyRule(key: string, path: string): KeyRule {
+  if (UNSAFE_KEYS.has(key)) return 'unsafe';
+  if (path === 'layout') return 'layout';
+  return PER_POINT_KEYS.has(path) ? 'per-point' : 'unknown';
+}
+
+/** Keys a run's columns never hold (scalars of one message each, top-level): `layout` is not per point, unsafe keys are never merged. */
+export function notAColumn(key: string): boolean {
+  const rule = keyRule(key, key);
+  return rule === 'unsafe' || rule === 'layout';
+}
+
 /** Drops unsafe keys as JSON.parse builds each object. */
 function withoutUnsafeKeys(this: unknown, key: string, value: unknown): unknown {
   return UNSAFE_KEYS.has(key) ? undefined : value;
@@ -128,21 +149,22 @@ function visitEntries(source: Record<string, unknown>, prefix: string, visitor: 
   for (const key in source) {
     if (!Object.hasOwn(source, key)) continue;
     const value = source[key];
-    if (UNSAFE_KEYS.has(key)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    const rule = keyRule(key, path);
+    if (rule === 'unsafe') {
       // Never merged anywhere (a message given to write() may hold one; a decoded one cannot).
-      visitor.unknownKey(prefix === '' ? key : `${prefix}.${key}`);
+      visitor.unknownKey(path);
       continue;
     }
-    if (prefix === '' && key === 'layout') {
+    if (rule === 'layout') {
       if (isMessageObject(value)) visitor.layout(flattenPaths(value));
       else visitor.badLayout();
       continue;
     }
-    const path = prefix === '' ? key : `${prefix}.${key}`;
     if (Array.isArray(value)) visitor.overwrite(path, value);
     else if (ArrayBuffer.isView(value)) visitor.overwrite(path, Array.from(value as unknown as ArrayLike<unknown>));
     else if (isMessageObject(value)) visitEntries(value, path, visitor);
-    else if (PER_POINT_KEYS.has(path)) visitor.append(path, value as Scalar);
+    else if (rule === 'per-point') visitor.append(path, value as Scalar);
     else visitor.unknownKey(path);
   }
 }

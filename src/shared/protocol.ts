@@ -4,8 +4,8 @@
  * the events (encoded by the relay, decoded by the element) and the WebSocket close codes.
  * docs/protocol.md describes it for people writing another relay or client.
  */
-import { columnPrefixes, flatKeys, notAColumn, readColumns, readTightColumns } from './message-text.js';
-import { isMessageObject, isValidToken, parseJson, type Scalar } from './messages.js';
+import { columnPrefixes, flatKeys, readColumns, readTightColumns } from './message-text.js';
+import { isMessageObject, isValidToken, notAColumn, parseJson, type Scalar } from './messages.js';
 
 /** Where a subscriber is in a token's stream: the history's epoch and the last offset it has. */
 export interface Position {

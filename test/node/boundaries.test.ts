@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
-import { layoutViolations, type SourceFile } from '../support/boundaries.js';
+import { layoutViolations, relayPartViolations, type SourceFile } from '../support/boundaries.js';
 
 function sources(dir: string): SourceFile[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -55,6 +55,28 @@ describe('the layout', () => {
       { path: 'src/index.ts', text: "export { createRelay } from './relay/index.js';" },
     ]);
     assert.equal(problems.length, 8, problems.join('\n'));
+  });
+
+  it("holds in src/relay/: each part imports only the parts below it (docs/architecture.md, 'The relay in parts')", () => {
+    assert.deepEqual(relayPartViolations(sources('src/relay')), []);
+  });
+
+  it('the relay parts are really checked: an import upward or sideways is caught', () => {
+    const problems = relayPartViolations([
+      { path: 'src/relay/engines/x.ts', text: "import { Viewers } from '../viewers/viewers.js';" },
+      { path: 'src/relay/access/x.ts', text: "import { createRelay } from '../server.js';" },
+      { path: 'src/relay/viewers/x.ts', text: "import { Producers } from '../producers/producers.js';" },
+      { path: 'src/relay/producers/x.ts', text: "import { Router } from '../http/router.js';" },
+      { path: 'src/relay/metrics.ts', text: "import { MemoryEngine } from './engines/memory-engine.js';" },
+      { path: 'src/relay/http/x.ts', text: "import { Lifecycle } from '../lifecycle.js';" },
+      // Allowed: below, common ground, shared, the top importing anything.
+      {
+        path: 'src/relay/viewers/y.ts',
+        text: "import type { Engine } from '../engines/engine.js';\nimport { sendText } from '../http/http.js';",
+      },
+      { path: 'src/relay/server.ts', text: "import { Router } from './http/router.js';" },
+    ]);
+    assert.equal(problems.length, 6, problems.join('\n'));
   });
 
   it('src/shared compiles with no DOM and no Node types, and a stray document or Buffer is a type error', () => {

@@ -1,6 +1,6 @@
 /** The docs list what the code defines: error codes and close codes, each once, nothing extra. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { STREAM_ERROR_CODES } from '../../src/element/errors.js';
 import { CloseCode, RELAY_ERROR_CODES } from '../../src/shared/protocol.js';
@@ -40,5 +40,20 @@ describe('docs match the code', () => {
     const doc = readFileSync('docs/protocol.md', 'utf8');
     const line = doc.slice(doc.indexOf('WebSocket close codes:'));
     for (const [name, code] of Object.entries(CloseCode)) assert.match(line, new RegExp(`\`${code}\``), name);
+  });
+
+  it('docs/architecture.md names only files and folders that exist', () => {
+    const doc = readFileSync('docs/architecture.md', 'utf8');
+    const named = new Set([...doc.matchAll(/`([\w./-]+(?:\.ts|\.json|\/))`/g)].map((m) => m[1] as string));
+    assert.ok(named.size > 100, `only ${named.size} paths found: the pattern no longer reads the page`);
+    const everything = readdirSync('src', { recursive: true, encoding: 'utf8' });
+    const missing = [...named].filter((path) => {
+      const bare = path.replace(/\/$/, '');
+      if (bare.includes('/'))
+        return !['', 'src/', 'src/relay/', 'src/element/'].some((root) => existsSync(root + path));
+      // A bare name, read in its section's folder: a file at the root or anywhere under src/.
+      return !existsSync(bare) && !everything.some((file) => file === bare || file.endsWith(`/${bare}`));
+    });
+    assert.deepEqual(missing, []);
   });
 });

@@ -71,3 +71,50 @@ export function layoutViolations(files: readonly SourceFile[]): string[] {
   }
   return problems;
 }
+
+/**
+ * The relay's parts (docs/architecture.md, "The relay in parts"): a folder of src/relay/ and the
+ * parts it may import besides itself, src/shared/ and the common ground. The modules at the top
+ * (server.ts, the CLI, lifecycle.ts, options.ts, workers.ts, index.ts) may import any part.
+ */
+export const RELAY_PARTS: Readonly<Record<string, readonly string[]>> = {
+  engines: [],
+  access: [],
+  producers: ['engines', 'access'],
+  viewers: ['engines', 'access'],
+  http: ['engines', 'access', 'producers', 'viewers', 'options.ts'],
+};
+
+/** Modules every part may use: they import nothing of the relay's but each other. */
+export const RELAY_COMMON = ['constants.ts', 'log.ts', 'metrics.ts', 'byte-budget.ts', 'http/http.ts'];
+
+/** Which part a path of src/relay/ is in: a common module, a part's folder, or `top`. */
+function relayPartOf(path: string): string {
+  const inRelay = path.slice('src/relay/'.length);
+  if (RELAY_COMMON.includes(inRelay)) return 'common';
+  const folder = inRelay.split('/')[0] as string;
+  if (folder in RELAY_PARTS) return folder;
+  return inRelay === 'options.ts' ? 'options.ts' : 'top';
+}
+
+/** Imports of one relay part from another it may not touch; an empty list when the parts hold. */
+export function relayPartViolations(files: readonly SourceFile[]): string[] {
+  const problems: string[] = [];
+  for (const file of files) {
+    if (!file.path.startsWith('src/relay/')) continue;
+    const part = relayPartOf(file.path);
+    if (part === 'top' || part === 'options.ts') continue;
+    for (const specifier of importsOf(file.text)) {
+      if (!specifier.startsWith('.')) continue;
+      const path = posix.normalize(posix.join(posix.dirname(file.path), specifier)).replace(/\.js$/, '.ts');
+      if (!path.startsWith('src/relay/')) continue;
+      const target = relayPartOf(path);
+      if (target === part || target === 'common') continue;
+      if (part !== 'common' && (RELAY_PARTS[part] ?? []).includes(target)) continue;
+      problems.push(
+        `${file.path} imports '${specifier}': ${part === 'common' ? 'common ground' : `relay/${part}/`} may not import ${target === 'top' || target === 'options.ts' ? 'the top of the relay' : `relay/${target}/`}`,
+      );
+    }
+  }
+  return problems;
+}

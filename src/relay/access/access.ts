@@ -5,7 +5,6 @@
  */
 import type { RelayLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { ResolvedOptions } from '../options.js';
 import { ClientLimits } from './client-limits.js';
 import type { WriteKeys } from './keys.js';
 import { OriginPolicy } from './origins.js';
@@ -21,8 +20,18 @@ export interface Access {
   readonly gate: RequestGate;
 }
 
+/** The relay's options about access (`RelayOptions`, defaults filled in where the relay has them). */
+export interface AccessOptions {
+  keys?: WriteKeys | Record<string, string> | null | undefined;
+  allowOrigin?: string | readonly string[] | undefined;
+  readSecret?: string | undefined;
+  readPublicKey?: string | Buffer | undefined;
+  maxConnectionsPerClient: number;
+  subscribeRate: number;
+}
+
 /** Reads the access options; throws (one line) on one that cannot be used. */
-export function createAccess(o: ResolvedOptions, metrics: Metrics, log: RelayLog): Access {
+export function createAccess(o: AccessOptions, metrics: Metrics, log: RelayLog): Access {
   const keys: WriteKeys | null =
     o.keys == null ? null : o.keys instanceof Map ? o.keys : new Map(Object.entries(o.keys));
   const origins = new OriginPolicy(o.allowOrigin);

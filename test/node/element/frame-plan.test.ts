@@ -1,9 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { modelOf as model } from '../../support/plot-model.js';
-import type { ExtendPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
+import type { ExtendPlan, ReactPlan, UpdatePlan } from '../../../src/element/frame-plan.js';
 
 describe('frame planning', () => {
+  it('a whole redraw is one react with every window, pending layout taken in, the config as the element makes it', () => {
+    const { m } = model({
+      data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 3 } }],
+      layout: { title: { text: 'T' } },
+      config: { responsive: true },
+    });
+    for (let i = 1; i <= 5; i++) m.write('A', { x: i, y: i });
+    m.write('A', { layout: { 'yaxis.range': [0, 9] } });
+    m.invalidate();
+    const plan = m.takeFrame(null, (config) => ({ ...config, added: 1 })) as ReactPlan;
+    assert.equal(plan.kind, 'react');
+    assert.deepEqual(plan.data[0]?.['y'], [3, 4, 5]);
+    assert.deepEqual((plan.layout['yaxis'] as { range: number[] }).range, [0, 9]);
+    assert.deepEqual(plan.config, { responsive: true, added: 1 });
+    assert.equal(m.stats.drops, 2, 'points past maxpoints never drawn are counted');
+    assert.equal(m.takeFrame(), null, 'the windows and the layout are drawn: nothing left');
+  });
+
   it("appends become one extendTraces with per-trace maxPoints (each window's length) in object form", () => {
     const { m } = model({
       data: [

@@ -4,7 +4,6 @@ import {
   columnPrefixes,
   flatKeys,
   MAX_COLUMN_KEYS,
-  notAColumn,
   readColumns,
   readTightColumns,
 } from '../../../src/shared/message-text.js';
@@ -70,9 +69,5 @@ describe('reading message texts without parsing them', () => {
     ])
       assert.equal(readTightColumns(text, prefixes, tight), false, text);
     assert.deepEqual(tight, general, 'nothing appended by the texts it refused');
-  });
-
-  it('notAColumn: layout and __proto__', () => {
-    assert.deepEqual(['layout', '__proto__', 'y', 'x'].map(notAColumn), [true, true, false, false]);
   });
 });

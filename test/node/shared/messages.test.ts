@@ -12,6 +12,8 @@ import {
   valueNestsDeeperThan,
   visitMessage,
   type MessageVisitor,
+  keyRule,
+  notAColumn,
 } from '../../../src/shared/messages.js';
 
 function visit(message: Record<string, unknown>) {
@@ -60,6 +62,29 @@ describe('message rules', () => {
 
   it('flattenPaths', () => {
     assert.deepEqual(flattenPaths({ a: { b: { c: 1 } }, d: [1, { e: 2 }] }), { 'a.b.c': 1, d: [1, { e: 2 }] });
+  });
+});
+
+describe('keyRule: what each key asks for, the one statement of the rules', () => {
+  it('unsafe keys at any depth, top-level layout only, per-point paths, the rest unknown', () => {
+    assert.equal(keyRule('__proto__', '__proto__'), 'unsafe');
+    assert.equal(keyRule('constructor', 'marker.constructor'), 'unsafe');
+    assert.equal(keyRule('layout', 'layout'), 'layout');
+    assert.equal(keyRule('layout', 'marker.layout'), 'unknown', 'only the top-level key is the layout');
+    assert.equal(keyRule('y', 'y'), 'per-point');
+    assert.equal(keyRule('color', 'marker.color'), 'per-point');
+    assert.equal(keyRule('name', 'name'), 'unknown');
+  });
+
+  it('notAColumn: a run never carries layout or an unsafe key as a column; per-point and unknown keys may', () => {
+    assert.deepEqual(['layout', '__proto__', 'prototype', 'y', 'x', 'name'].map(notAColumn), [
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
