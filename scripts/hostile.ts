@@ -202,12 +202,25 @@ function postOnce(agent: https.Agent, url: string, token: string, body: string):
 }
 
 /** A chunked POST kept open: write lines as the caller likes; `end()` resolves the status. */
-function openPost(url: string, token: string): { write(text: string): void; end(): Promise<number>; destroy(): void } {
+/** An open chunked POST; `token` null: a multiplexed ingest (its lines name their tokens). */
+function openPost(
+  url: string,
+  token: string | null,
+  headers: Record<string, string> = {},
+): { write(text: string): void; end(): Promise<number>; destroy(): void } {
   let resolveStatus: (status: number) => void = () => undefined;
   const status = new Promise<number>((resolve) => (resolveStatus = resolve));
   const request = https.request(
     `${url}/`,
-    { method: 'POST', headers: { 'plotly-streamtoken': token, 'transfer-encoding': 'chunked' }, ...insecure },
+    {
+      method: 'POST',
+      headers: {
+        ...(token === null ? {} : { 'plotly-streamtoken': token }),
+        'transfer-encoding': 'chunked',
+        ...headers,
+      },
+      ...insecure,
+    },
     (response) => {
       response.resume();
       response.on('end', () => resolveStatus(response.statusCode ?? 0));
@@ -447,6 +460,16 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
         await postOnce(floodAgent, url, token, '{"y":1}\n');
         count('flood tokens');
       });
+    // A multiplexed ingest naming a new token in every line (one ingest writes at most 64), with a
+    // time zone that is no zone (never cached).
+    const multiplexed = openPost(url, null, { 'plotly-convertTimestamp': `"Nowhere/${'z'.repeat(60)}"` });
+    cleanups.push(() => multiplexed.destroy());
+    let named = 0;
+    every(20, () => {
+      const lines = Array.from({ length: 50 }, () => `{"x": 1, "y": 1, "streamtoken": "mux-${named++}"}\n`);
+      multiplexed.write(lines.join(''));
+      count('multiplexed tokens', 50);
+    });
     every(300, async () => {
       // Subscriptions to 64 tokens nobody writes, and control messages that add and drop them.
       const tokens = Array.from({ length: 64 }, (_, i) => `never-${Math.random().toString(36).slice(2)}-${i}`);

@@ -48,7 +48,15 @@ export const REDIS_DEFAULTS = {
 export const MAX_PUBLISH_BATCH = 512;
 
 /** Request headers a page may send cross-origin (ingest and SSE resumes). */
-export const CORS_ALLOW_HEADERS = 'content-type, plotly-streamtoken, plotly-streamkey, authorization, last-event-id';
+export const CORS_ALLOW_HEADERS =
+  'content-type, plotly-streamtoken, plotly-streamkey, plotly-converttimestamp, authorization, last-event-id';
+
+/**
+ * Tokens one multiplexed ingest may write (its lines name them): a line naming one more is
+ * rejected alone. Plotly's Arduino libraries write a handful; each token held costs the relay a
+ * little state for as long as the ingest is open.
+ */
+export const MAX_TOKENS_PER_INGEST = 64;
 
 /** Rejected lines listed in an ingest's summary (all are counted). */
 export const MAX_REPORTED_ERRORS = 10;

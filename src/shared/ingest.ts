@@ -6,9 +6,13 @@ import type { LineErrorCode } from './messages.js';
 
 /**
  * Why a line was not kept: the message rules' reasons, longer than `maxLineBytes`, or accepted but
- * not stored (the engine failed: Redis unreachable, say).
+ * not stored (the engine failed: Redis unreachable, say). A multiplexed ingest (no
+ * `plotly-streamtoken` header: each line names its `streamtoken`, as Plotly's Arduino libraries
+ * send) also rejects a line alone that names no token, a token that is not one, a token whose
+ * write key the request lacks, or a token past the number one ingest may write.
  */
-export type IngestErrorCode = LineErrorCode | 'line-too-long' | 'not-stored';
+export type IngestErrorCode =
+  LineErrorCode | 'line-too-long' | 'not-stored' | 'no-token' | 'bad-token' | 'unauthorized' | 'too-many-tokens';
 
 export interface IngestError {
   line: number;
@@ -17,7 +21,10 @@ export interface IngestError {
 }
 
 export interface IngestSummary {
-  token: string;
+  /** The `plotly-streamtoken` header's token (absent for a multiplexed ingest). */
+  token?: string;
+  /** A multiplexed ingest's tokens, in the order its lines first named them. */
+  tokens?: string[];
   /** Lines taken and stored. */
   accepted: number;
   /** Lines refused by the message rules or the line length limit. */

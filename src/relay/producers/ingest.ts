@@ -23,9 +23,15 @@ import type { LineOutcome } from './line-writer.js';
 
 export type { IngestError, IngestErrorCode, IngestSummary } from '../../shared/ingest.js';
 
+/** What became of a line: the writer's outcome, or the ingest must end (a multiplexed ingest whose first message names no token: 406). */
+export type IngestLineOutcome =
+  | LineOutcome
+  | { kind: 'rejected'; error: { code: IngestErrorCode; message: string } }
+  | { kind: 'end'; status: number; reason: string };
+
 export interface IngestHooks {
-  /** One line of this ingest's token, through the relay's one path to the engine (`LineWriter`). */
-  write(line: string): LineOutcome;
+  /** One line, through the relay's one path to the engine (`LineWriter`; a multiplexed ingest's `Multiplexer` first). */
+  write(line: string): IngestLineOutcome;
   /** A line the splitter found too long (the writer never sees it): counted. */
   tooLong(): void;
   /** A line rejected or not stored: for the log (it is counted already). */
@@ -46,7 +52,8 @@ export interface IngestOptions {
 }
 
 export class Ingest implements BudgetMember {
-  readonly token: string;
+  /** The `plotly-streamtoken` header's token; null for a multiplexed ingest (each line names its own). */
+  readonly token: string | null;
   readonly summary: IngestSummary;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
@@ -68,13 +75,25 @@ export class Ingest implements BudgetMember {
   #afterStores: (() => void) | null = null;
   #notStoredReason: string | null = null;
 
-  constructor(token: string, req: IncomingMessage, res: ServerResponse, options: IngestOptions, hooks: IngestHooks) {
+  constructor(
+    token: string | null,
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: IngestOptions,
+    hooks: IngestHooks,
+  ) {
     this.token = token;
     this.#req = req;
     this.#res = res;
     this.#hooks = hooks;
     this.#idleTimeoutMs = options.idleTimeoutMs;
-    this.summary = { token, accepted: 0, rejected: 0, heartbeats: 0, errors: [] };
+    this.summary = {
+      ...(token === null ? { tokens: [] } : { token }),
+      accepted: 0,
+      rejected: 0,
+      heartbeats: 0,
+      errors: [],
+    };
     this.#splitter = new LineSplitter(
       options.maxLineBytes,
       (line) => this.#onLine(line),
@@ -192,6 +211,9 @@ export class Ingest implements BudgetMember {
         return;
       case 'rate-limited':
         this.finish(429, 'rate limit: this token takes more messages a second than the relay allows');
+        return;
+      case 'end':
+        this.finish(outcome.status, outcome.reason);
         return;
       case 'accepted':
         this.summary.accepted++;

@@ -11,8 +11,9 @@ import type { Ingest } from './ingest.js';
 
 export const TAKEN_OVER = 'another ingest connection took over this token';
 
-/** An ingest's number across relays (null until the engine answers) and the newest number heard for its token. */
+/** A token's open ingest: its number across relays (null until the engine answers) and the newest number heard for the token. */
 interface Claim {
+  ingest: Ingest;
   claim: number | null;
   newest: number;
 }
@@ -32,8 +33,10 @@ export class Producers {
   readonly lineBudget: ByteBudget;
   readonly #engine: Engine;
   readonly #byToken = new Map<string, Ingest>();
+  /** Each open ingest's tokens: one (its header's), or those a multiplexed ingest's lines named. */
+  readonly #tokensOf = new Map<Ingest, string[]>();
   readonly #bySocket = new WeakMap<Socket, Ingest>();
-  readonly #claims = new Map<Ingest, Claim>();
+  readonly #claims = new Map<string, Claim>();
 
   constructor(engine: Engine, options: ProducersOptions = {}) {
     this.#engine = engine;
@@ -47,7 +50,7 @@ export class Producers {
 
   /** Open ingests. */
   get size(): number {
-    return this.#byToken.size;
+    return this.#tokensOf.size;
   }
 
   /** The ingest reading from a socket (Node's parser gave up on it: chart_studio's tail, malformed HTTP). */
@@ -55,31 +58,52 @@ export class Producers {
     return this.#bySocket.get(socket);
   }
 
-  /** A new ingest takes its token: the one before it here ends with 409, and one elsewhere once the engine says. */
+  /** A new ingest: it takes its header's token now; a multiplexed one takes each token as a line names it (`take`). */
   add(ingest: Ingest): void {
-    const previous = this.#byToken.get(ingest.token);
-    this.#byToken.set(ingest.token, ingest);
+    this.#tokensOf.set(ingest, []);
     this.#bySocket.set(ingest.socket, ingest);
-    this.#claim(ingest);
-    previous?.finish(409, TAKEN_OVER);
+    if (ingest.token !== null) this.take(ingest, ingest.token);
+  }
+
+  /**
+   * An ingest takes a token: the ingest that held it here ends with 409, and one elsewhere once the
+   * engine says. Returns false when it held the token already.
+   */
+  take(ingest: Ingest, token: string): boolean {
+    const tokens = this.#tokensOf.get(ingest);
+    if (tokens === undefined || tokens.includes(token)) return false;
+    tokens.push(token);
+    const previous = this.#byToken.get(token);
+    this.#byToken.set(token, ingest);
+    this.#claim(ingest, token);
+    if (previous !== undefined && previous !== ingest) previous.finish(409, TAKEN_OVER);
+    return true;
+  }
+
+  /** The tokens an ingest holds. */
+  tokensOf(ingest: Ingest): readonly string[] {
+    return this.#tokensOf.get(ingest) ?? [];
   }
 
   /** An ingest ended. */
   remove(ingest: Ingest): void {
-    if (this.#byToken.get(ingest.token) === ingest) this.#byToken.delete(ingest.token);
-    this.#claims.delete(ingest);
+    for (const token of this.#tokensOf.get(ingest) ?? []) {
+      if (this.#byToken.get(token) === ingest) this.#byToken.delete(token);
+      if (this.#claims.get(token)?.ingest === ingest) this.#claims.delete(token);
+    }
+    this.#tokensOf.delete(ingest);
   }
 
   /** Ends every open ingest (shutdown), each with its summary. */
   finishAll(status: number, reason: string): void {
-    for (const ingest of [...this.#byToken.values()]) ingest.finish(status, reason);
+    for (const ingest of [...this.#tokensOf.keys()]) ingest.finish(status, reason);
   }
 
-  #claim(ingest: Ingest): void {
+  #claim(ingest: Ingest, token: string): void {
     if (this.#engine.claimProducer === undefined) return;
-    const state: Claim = { claim: null, newest: 0 };
-    this.#claims.set(ingest, state);
-    this.#engine.claimProducer(ingest.token).then(
+    const state: Claim = { ingest, claim: null, newest: 0 };
+    this.#claims.set(token, state);
+    this.#engine.claimProducer(token).then(
       (claim) => {
         state.claim = claim;
         // A newer claim may have been heard before this one's number came back.
@@ -92,10 +116,9 @@ export class Producers {
 
   /** Some relay (this one too) numbered a new ingest of `token`: an older one here ends. */
   #heard(token: string, claim: number): void {
-    const ingest = this.#byToken.get(token);
-    const state = ingest === undefined ? undefined : this.#claims.get(ingest);
-    if (ingest === undefined || state === undefined) return;
+    const state = this.#claims.get(token);
+    if (state === undefined || this.#byToken.get(token) !== state.ingest) return;
     state.newest = Math.max(state.newest, claim);
-    if (state.claim !== null && claim > state.claim) ingest.finish(409, `${TAKEN_OVER} (on another relay)`);
+    if (state.claim !== null && claim > state.claim) state.ingest.finish(409, `${TAKEN_OVER} (on another relay)`);
   }
 }
