@@ -5,6 +5,7 @@
  * survive restarts. docs/architecture.md says what a new engine must keep.
  */
 import { randomBytes } from 'node:crypto';
+import type { ChartStore } from './chart-store.js';
 
 /** One message as stored: its offset, when the relay accepted it, and its JSON text as the producer sent it. */
 export interface StoredMessage {
@@ -60,6 +61,8 @@ export interface Engine {
   onProducerClaim?(listener: (token: string, claim: number) => void): void;
   /** True when several relays (`--workers`) can share tokens through this engine (default: not). */
   readonly shared?: boolean;
+  /** Where hosted charts live (charts shareable by a link), when the engine keeps them. */
+  readonly charts?: ChartStore;
   /** What a token holds now, when the engine can say at once (for `/metrics`; Redis cannot). */
   size?(token: string): { messages: number; bytes: number };
   close(): void | Promise<void>;

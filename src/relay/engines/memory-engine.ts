@@ -8,6 +8,8 @@
  * big messages is (the least recently written token goes first).
  */
 import { TOKEN_OVERHEAD_BYTES, TOKEN_SWEEP_MAX_MS } from '../constants.js';
+import { DEFAULT_CHART_LIMITS, type ChartLimits } from './chart-store.js';
+import { MemoryChartStore } from './memory-chart-store.js';
 import {
   newEpoch,
   type Engine,
@@ -43,7 +45,11 @@ export class MemoryEngine implements Engine {
   #totalBytes = 0;
   #sweeper: NodeJS.Timeout | null = null;
 
-  constructor(limits: HistoryLimits) {
+  /** Hosted charts, in this relay's memory too. */
+  readonly charts: MemoryChartStore;
+
+  constructor(limits: HistoryLimits, chartLimits: ChartLimits = DEFAULT_CHART_LIMITS) {
+    this.charts = new MemoryChartStore(chartLimits);
     this.#limits = limits;
     const ttl = limits.tokenTtlMs ?? Infinity;
     this.#sweeper = setInterval(() => this.sweep(), Math.min(TOKEN_SWEEP_MAX_MS, Math.max(10, ttl / 4)));

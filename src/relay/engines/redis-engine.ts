@@ -8,6 +8,8 @@
 import { MAX_PUBLISH_BATCH, REDIS_DEFAULTS } from '../constants.js';
 import type { Engine, EngineHealth, History, HistoryLimits, Listening, MessageListener } from './engine.js';
 import { newEpoch, type StoredMessage } from './engine.js';
+import { DEFAULT_CHART_LIMITS, type ChartLimits } from './chart-store.js';
+import { RedisChartStore } from './redis-chart-store.js';
 import { RedisLink } from './redis-link.js';
 import { CLAIM_SCRIPT, HISTORY_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
 
@@ -26,6 +28,8 @@ export interface RedisEngineOptions {
   probeMs?: number;
   /** Where log lines go (reconnects, errors). */
   log?: (line: string) => void;
+  /** What hosted charts may hold. Default `DEFAULT_CHART_LIMITS`. */
+  chartLimits?: ChartLimits;
 }
 
 interface LiveToken {
@@ -75,6 +79,8 @@ export class RedisEngine implements Engine {
   /** Every relay on the same Redis (and prefix) shares every token. */
   readonly shared = true;
   #link!: RedisLink;
+  /** Hosted charts, in Redis: every relay on it serves every chart. */
+  charts!: RedisChartStore;
   readonly #prefix: string;
   readonly #limits: HistoryLimits;
   readonly #log: (line: string) => void;
@@ -108,8 +114,13 @@ export class RedisEngine implements Engine {
         log: engine.#log,
         onResubscribed: () => engine.#reread(),
       },
-      { [engine.#producersChannel]: (payload) => engine.#onClaim(payload) },
+      {
+        [engine.#producersChannel]: (payload) => engine.#onClaim(payload),
+        // (A chart edit heard while connecting has no viewer here yet.)
+        [RedisChartStore.channel(engine.#prefix)]: (id) => (engine.charts as RedisChartStore | undefined)?.heard(id),
+      },
     );
+    engine.charts = new RedisChartStore(engine.#link, engine.#prefix, options.chartLimits ?? DEFAULT_CHART_LIMITS);
     return engine;
   }
 

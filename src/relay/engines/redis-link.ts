@@ -66,6 +66,11 @@ export class RedisLink {
     return true;
   }
 
+  /** A command, routed by `firstKey` on a cluster. */
+  command(firstKey: string | undefined, args: string[]): Promise<unknown> {
+    return this.#client.command(firstKey, args);
+  }
+
   /** EVALSHA, and EVAL when Redis does not know the script (a restart forgets scripts). */
   async eval(script: string, keys: string[], args: string[]): Promise<unknown> {
     const rest = [String(keys.length), ...keys, ...args];

@@ -1,0 +1,66 @@
+/** Hosted charts in this relay's memory: gone when it restarts, bounded by `ChartLimits`. */
+import type { ChartLimits, ChartRefusal, ChartStore, StoredChart } from './chart-store.js';
+
+export class MemoryChartStore implements ChartStore {
+  readonly limits: ChartLimits;
+  readonly #charts = new Map<string, StoredChart>();
+  readonly #perOwner = new Map<string, number>();
+  readonly #listeners = new Set<(id: string) => void>();
+
+  constructor(limits: ChartLimits) {
+    this.limits = limits;
+  }
+
+  async create(chart: StoredChart): Promise<ChartRefusal | null> {
+    if (Buffer.byteLength(chart.figure) > this.limits.maxFigureBytes) return 'too-big';
+    if (this.#charts.has(chart.id)) return 'exists';
+    if (this.#charts.size >= this.limits.maxCharts) return 'full';
+    const owned = this.#perOwner.get(chart.owner) ?? 0;
+    if (owned >= this.limits.maxChartsPerOwner) return 'owner-full';
+    this.#charts.set(chart.id, { ...chart });
+    this.#perOwner.set(chart.owner, owned + 1);
+    return null;
+  }
+
+  async get(id: string): Promise<StoredChart | null> {
+    const chart = this.#charts.get(id);
+    return chart === undefined ? null : { ...chart };
+  }
+
+  async update(
+    id: string,
+    revision: number,
+    change: Pick<StoredChart, 'figure' | 'worldReadable' | 'shareKey'>,
+  ): Promise<StoredChart | 'conflict' | 'too-big' | null> {
+    const chart = this.#charts.get(id);
+    if (chart === undefined) return null;
+    if (chart.revision !== revision) return 'conflict';
+    if (Buffer.byteLength(change.figure) > this.limits.maxFigureBytes) return 'too-big';
+    const updated: StoredChart = { ...chart, ...change, revision: revision + 1, updated: Date.now() };
+    this.#charts.set(id, updated);
+    this.#changed(id);
+    return { ...updated };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const chart = this.#charts.get(id);
+    if (chart === undefined) return false;
+    this.#charts.delete(id);
+    const owned = (this.#perOwner.get(chart.owner) ?? 1) - 1;
+    if (owned > 0) this.#perOwner.set(chart.owner, owned);
+    else this.#perOwner.delete(chart.owner);
+    this.#changed(id);
+    return true;
+  }
+
+  onChange(listener: (id: string) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  #changed(id: string): void {
+    // After the caller's own answer: a listener's work never delays or breaks the edit.
+    queueMicrotask(() => {
+      for (const listener of this.#listeners) listener(id);
+    });
+  }
+}
