@@ -23,9 +23,9 @@ export function formatPosition(token: string, position: Position): string {
   return `${token}:${position.epoch}:${position.offset}`;
 }
 
-/** All positions, comma separated (an SSE `id:` line, a `Last-Event-ID` header). */
-export function formatPositions(positions: Positions): string {
-  return Array.from(positions, ([token, position]) => formatPosition(token, position)).join(',');
+/** All positions, comma separated (an SSE `id:` line, a `Last-Event-ID` header), each token by `nameOf` its name. */
+export function formatPositions(positions: Positions, nameOf: (token: string) => string = (token) => token): string {
+  return Array.from(positions, ([token, position]) => formatPosition(nameOf(token), position)).join(',');
 }
 
 /**

@@ -9,14 +9,18 @@ export function recordingSink(buffered = 0) {
   const calls: string[] = [];
   /** The shared bytes each `sendShared` got (to see that viewers share one buffer). */
   const shared: Buffer[] = [];
+  /** The positions after each frame, as an SSE sink writes them in `id:`. */
+  const ids: string[] = [];
   let flushed: () => void = () => undefined;
   const sink: FrameSink = {
-    send(frame) {
+    send(frame, positions) {
       frames.push(frame);
+      ids.push(positions());
       flushed();
     },
-    sendShared(frame, bytes) {
+    sendShared(frame, bytes, positions) {
       assert.equal(bytes.toString(), frame);
+      ids.push(positions());
       shared.push(bytes);
       frames.push(frame);
       flushed();
@@ -27,5 +31,5 @@ export function recordingSink(buffered = 0) {
   };
   const nextFrame = () => new Promise<void>((resolve) => (flushed = resolve));
   const events = () => frames.flatMap((frame) => decodeEvents(frame).events);
-  return { sink, frames, calls, shared, nextFrame, events };
+  return { sink, frames, calls, shared, ids, nextFrame, events };
 }

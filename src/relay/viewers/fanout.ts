@@ -2,23 +2,26 @@
  * The live edge, shared: one feed per token listens to the engine once and at each tick builds one
  * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: runs
  * with columns for those that read them, one `run` event for those that read runs only, the same
- * messages as `data` events for those that read neither (each built only when someone at the edge
- * needs it). Per-viewer work is left to what is really per viewer: a subscription that is catching
- * up (history replay, a resume) or off the edge gets its messages on its own.
+ * messages as `data` events for those that read neither (each built when the first viewer at the
+ * edge asks for it, once per tick). A frame names the token as its viewers know it: by the token
+ * itself, or by the public name a hosted chart's viewers get instead (a stream token is a write
+ * credential); each name's frame is built once too. Per-viewer work is left to what is really per
+ * viewer: a subscription that is catching up (history replay, a resume) or off the edge gets its
+ * messages on its own.
  */
 import { encodeColumnRuns, encodeData, encodeFrame, encodeRun } from '../../shared/protocol.js';
 import { FEED_MIN_INTERVAL_MS } from '../constants.js';
 import type { Engine, Listening, StoredMessage } from '../engines/engine.js';
 
-const dataEvents = new WeakMap<StoredMessage, string>();
+const dataEvents = new WeakMap<StoredMessage, { name: string; text: string }>();
 
-/** The `data` event's JSON, built once per message however many viewers get it. */
-export function dataEvent(token: string, epoch: string, message: StoredMessage): string {
-  let text = dataEvents.get(message);
-  if (text === undefined) {
-    text = encodeData(token, epoch, message.offset, message.time, message.text);
-    dataEvents.set(message, text);
-  }
+/** The `data` event's JSON for a token named `name`, built once per message however many viewers get it. */
+export function dataEvent(name: string, epoch: string, message: StoredMessage): string {
+  const cached = dataEvents.get(message);
+  if (cached !== undefined && cached.name === name) return cached.text;
+  const text = encodeData(name, epoch, message.offset, message.time, message.text);
+  // Kept for the first name asked (the token itself, nearly always); another name is built anew.
+  if (cached === undefined) dataEvents.set(message, { name, text });
   return text;
 }
 
@@ -28,16 +31,15 @@ export interface SharedFrame {
   bytes: Buffer;
 }
 
+/** How a viewer reads a tick: runs with columns, runs, or one `data` event per message. */
+export type FrameKind = 'columns' | 'run' | 'data';
+
 /** One tick's messages of a token (all in one epoch), and the frames they make. */
 export interface Tick {
   epoch: string;
   messages: readonly StoredMessage[];
-  /** The messages as `data` events (null when no one at the edge reads them so). */
-  data: SharedFrame | null;
-  /** The messages as one `run` event (null when no one at the edge reads runs without columns). */
-  run: SharedFrame | null;
-  /** The messages as runs with columns where they fit (null when no one at the edge reads columns). */
-  columns: SharedFrame | null;
+  /** The messages as a frame of this kind naming the token `name`: built on the first ask, then shared. */
+  frame(kind: FrameKind, name: string): SharedFrame;
 }
 
 function sharedFrame(text: string): SharedFrame {
@@ -138,38 +140,50 @@ class TokenFeed {
     this.#scheduled = false;
     if (this.#messages.length === 0) return;
     this.#lastFlush = performance.now();
-    let columns = false;
-    let runs = false;
-    let data = false;
-    for (const member of this.#atEdge) {
-      if (member.columns) columns = true;
-      else if (member.runs) runs = true;
-      else data = true;
-      if (columns && runs && data) break;
-    }
     const token = this.#token;
     const epoch = this.#epoch;
     const messages = this.#messages;
-    const offset = (messages[0] as StoredMessage).offset;
-    const times = runs || columns ? messages.map((m) => m.time) : [];
-    const texts = runs || columns ? messages.map((m) => m.text) : [];
     this.#messages = [];
-    let tick: Tick;
-    try {
-      tick = {
-        epoch,
-        messages,
-        data: data ? sharedFrame(encodeFrame(messages.map((m) => dataEvent(token, epoch, m)))) : null,
-        run: runs ? sharedFrame(encodeRun(token, epoch, offset, times, texts)) : null,
-        columns: columns ? sharedFrame(encodeFrame(encodeColumnRuns(token, epoch, offset, times, texts))) : null,
-      };
-    } catch (error) {
-      // The frame could not be built: its viewers end and resume, nobody gets a partial tick.
-      for (const member of [...this.#atEdge]) member.fail(error);
-      return;
-    }
+    const tick = new TickFrames(token, epoch, messages);
+    // A frame that cannot be built (a bug) ends the viewers that asked for it, each alone; they resume.
     for (const member of this.#atEdge) serve(member, (m) => m.onTick(token, tick));
   };
+}
+
+/** A tick's frames, each built on its first ask (by kind and by the name the token goes by). */
+class TickFrames implements Tick {
+  readonly epoch: string;
+  readonly messages: readonly StoredMessage[];
+  readonly #token: string;
+  readonly #frames = new Map<string, SharedFrame>();
+  #times: number[] | null = null;
+  #texts: string[] | null = null;
+
+  constructor(token: string, epoch: string, messages: readonly StoredMessage[]) {
+    this.#token = token;
+    this.epoch = epoch;
+    this.messages = messages;
+  }
+
+  frame(kind: FrameKind, name: string = this.#token): SharedFrame {
+    const key = `${kind}\n${name}`;
+    let frame = this.#frames.get(key);
+    if (frame === undefined) {
+      frame = sharedFrame(this.#encode(kind, name));
+      this.#frames.set(key, frame);
+    }
+    return frame;
+  }
+
+  #encode(kind: FrameKind, name: string): string {
+    const { epoch, messages } = this;
+    if (kind === 'data') return encodeFrame(messages.map((m) => dataEvent(name, epoch, m)));
+    const offset = (messages[0] as StoredMessage).offset;
+    const times = (this.#times ??= messages.map((m) => m.time));
+    const texts = (this.#texts ??= messages.map((m) => m.text));
+    if (kind === 'run') return encodeRun(name, epoch, offset, times, texts);
+    return encodeFrame(encodeColumnRuns(name, epoch, offset, times, texts));
+  }
 }
 
 /** The feeds of one relay, by token: made on a token's first member, dropped after its last. */

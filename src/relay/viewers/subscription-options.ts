@@ -19,4 +19,10 @@ export interface SubscriptionOptions {
   columns?: boolean;
   /** What waits for all viewers together: every write of this one is admitted by it first. */
   budget?: ByteBudget;
+  /**
+   * The names the viewer knows its tokens by, when not the tokens themselves (a hosted chart's
+   * viewers never see its stream tokens, which are write credentials): every event, ready and
+   * position names a token so. A token without a name here goes by itself.
+   */
+  names?: ReadonlyMap<string, string>;
 }

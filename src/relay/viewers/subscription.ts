@@ -14,7 +14,7 @@ import {
   type Positions,
 } from '../../shared/protocol.js';
 import type { StoredMessage } from '../engines/engine.js';
-import { dataEvent, type Fanout, type FeedMember, type Membership, type SharedFrame, type Tick } from './fanout.js';
+import { dataEvent, type Fanout, type FeedMember, type Membership, type Tick } from './fanout.js';
 import type { FrameSink } from './frame-sink.js';
 import { replayStart } from './replay-start.js';
 import { RunGatherer } from './run-gatherer.js';
@@ -32,6 +32,8 @@ export class Subscription implements FeedMember {
   readonly #sink: FrameSink;
   readonly #events: SubscriptionEvents;
   readonly #allowance: ViewerAllowance;
+  /** Public names of tokens (a hosted chart's viewers), or null: each token goes by itself. */
+  readonly #names: ReadonlyMap<string, string> | null;
   readonly #positions: Positions = new Map();
   /** Live messages that arrive while a token's history is being sent. */
   readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
@@ -60,6 +62,7 @@ export class Subscription implements FeedMember {
     this.runs = options.runs ?? false;
     this.columns = this.runs && (options.columns ?? false);
     this.#events = events;
+    this.#names = options.names ?? null;
     this.#allowance = new ViewerAllowance(options.maxBufferedBytes, options.budget ?? null, this);
   }
 
@@ -100,7 +103,7 @@ export class Subscription implements FeedMember {
     const added = tokens.filter((token) => !this.#tokens.has(token));
     for (const token of added) this.#tokens.add(token);
     try {
-      await this.#serially(() => this.#begin(added, resume, encodeReady({ tokens: added })));
+      await this.#serially(() => this.#begin(added, resume, encodeReady({ tokens: added.map(this.#nameOf) })));
     } catch (error) {
       this.remove(added);
       throw error;
@@ -184,7 +187,7 @@ export class Subscription implements FeedMember {
     }
     // What this subscription queued on its own (its replay, `ready`) goes first.
     this.#flush();
-    const frame = (this.columns ? tick.columns : this.runs ? tick.run : tick.data) as SharedFrame;
+    const frame = tick.frame(this.columns ? 'columns' : this.runs ? 'run' : 'data', this.#nameOf(token));
     const held = this.#sink.bufferedBytes();
     if (!this.#allowed(held + frame.bytes.length, held + this.#pendingBytes)) return;
     position.offset = (tick.messages[tick.messages.length - 1] as StoredMessage).offset;
@@ -208,12 +211,18 @@ export class Subscription implements FeedMember {
   /** Stops listening; with a code, also closes the connection. */
   close(code?: number, reason = ''): void {
     if (this.#closed) return;
+    this.#release();
+    if (code !== undefined) this.#sink.close(code, reason);
+  }
+
+  /** Closed: out of the budget and the feeds, nothing queued kept. */
+  #release(): void {
     this.#closed = true;
     this.#allowance.leave();
     this.#stopListening();
     this.#pending = [];
+    this.#pendingBytes = 0;
     this.#run.drop();
-    if (code !== undefined) this.#sink.close(code, reason);
   }
 
   #stopListening(): void {
@@ -241,20 +250,21 @@ export class Subscription implements FeedMember {
 
   #reset(token: string, epoch: string, offset: number): void {
     this.#positions.set(token, { epoch, offset });
-    this.#enqueue(encodeReset(token, epoch, offset));
+    this.#enqueue(encodeReset(this.#nameOf(token), epoch, offset));
     this.#events.onReset(token);
   }
 
   #deliver(token: string, epoch: string, message: StoredMessage): void {
     this.#positions.set(token, { epoch, offset: message.offset });
     if (!this.runs) {
-      this.#enqueue(dataEvent(token, epoch, message));
+      this.#enqueue(dataEvent(this.#nameOf(token), epoch, message));
       return;
     }
     if (this.#closed) return;
-    if (!this.#run.extend(token, epoch, message)) {
+    const name = this.#nameOf(token);
+    if (!this.#run.extend(name, epoch, message)) {
       this.#closeRun();
-      this.#run.begin(token, epoch, message);
+      this.#run.begin(name, epoch, message);
     }
     // A message's text, its time and a comma: what it adds to the run's event, give or take.
     this.#count(message.text.length + 16);
@@ -315,12 +325,7 @@ export class Subscription implements FeedMember {
   cutOff(reason: string): void {
     if (this.#closed) return;
     this.#events.onTooSlow(this.tokens);
-    this.#closed = true;
-    this.#allowance.leave();
-    this.#stopListening();
-    this.#pending = [];
-    this.#run.drop();
-    this.#pendingBytes = 0;
+    this.#release();
     this.#sink.close(CloseCode.tooSlow, reason, true);
   }
 
@@ -338,5 +343,8 @@ export class Subscription implements FeedMember {
     }
   };
 
-  #formatPositions = (): string => formatPositions(this.#positions);
+  #formatPositions = (): string => formatPositions(this.#positions, this.#nameOf);
+
+  /** The name the viewer knows a token by. */
+  #nameOf = (token: string): string => this.#names?.get(token) ?? token;
 }

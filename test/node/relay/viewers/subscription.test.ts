@@ -407,6 +407,36 @@ describe('Subscription (on a recording sink)', () => {
     second.close();
   });
 
+  it("names each token as the viewer knows it (a hosted chart's viewers): events, ready, runs and positions; frames shared per name", async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    engine.publish('secret', '{"y":1}', 1);
+    const names = new Map([['secret', 'public']]);
+    const [named, alsoNamed, plain] = [recordingSink(), recordingSink(), recordingSink()];
+    const fanout = new Fanout(engine);
+    const subscriptions = [
+      new Subscription(fanout, ['secret'], named.sink, { maxBufferedBytes: 1e6, runs: true, names }, quiet),
+      new Subscription(fanout, ['secret'], alsoNamed.sink, { maxBufferedBytes: 1e6, runs: true, names }, quiet),
+      new Subscription(fanout, ['secret'], plain.sink, { maxBufferedBytes: 1e6, runs: true }, quiet),
+    ];
+    for (const subscription of subscriptions) await subscription.start(new Map());
+    await new Promise((resolve) => setImmediate(resolve));
+    await subscriptions[0]?.add(['other'], new Map());
+    engine.publish('secret', '{"y":2}', 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const viewer of [named, alsoNamed]) {
+      assert.ok(
+        !viewer.frames.join('').includes('secret'),
+        `a named viewer never sees the token: ${viewer.frames.join('')}`,
+      );
+      assert.deepEqual(ys(viewer.events(), 'public'), [1, 2]);
+      assert.match(viewer.ids.at(-1) ?? '', /^public:[\w-]+:2$/, 'positions (SSE ids) name it too');
+    }
+    assert.deepEqual(ys(plain.events(), 'secret'), [1, 2]);
+    assert.equal(named.shared[0], alsoNamed.shared[0], 'viewers of one name share the frame');
+    assert.notEqual(named.shared[0], plain.shared[0]);
+    for (const subscription of subscriptions) subscription.close();
+  });
+
   it('a tick in another epoch (history lost) reaches a viewer at the edge as a reset, then the data', async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     engine.publish('A', '{"y":0}', 0);
@@ -421,9 +451,7 @@ describe('Subscription (on a recording sink)', () => {
     subscription.onTick('A', {
       epoch: 'fresh1',
       messages: [message],
-      data: { text: frame, bytes: Buffer.from(frame) },
-      run: null,
-      columns: null,
+      frame: () => ({ text: frame, bytes: Buffer.from(frame) }),
     });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(
@@ -463,9 +491,7 @@ describe('Subscription (on a recording sink)', () => {
     subscription.onTick('A', {
       epoch: 'born',
       messages: [message],
-      data: { text: frame, bytes: Buffer.from(frame) },
-      run: null,
-      columns: null,
+      frame: () => ({ text: frame, bytes: Buffer.from(frame) }),
     });
     engine.publish('A', '{"y":2}', 3); // the memory engine's own epoch: another reset, as any epoch change
     await new Promise((resolve) => setImmediate(resolve));
