@@ -155,6 +155,8 @@ class TickFrames implements Tick {
   readonly epoch: string;
   readonly messages: readonly StoredMessage[];
   readonly #token: string;
+  readonly #own: Partial<Record<FrameKind, SharedFrame>> = {};
+  /** Frames naming the token otherwise (a hosted chart's viewers), by kind and name. */
   readonly #frames = new Map<string, SharedFrame>();
   #times: number[] | null = null;
   #texts: string[] | null = null;
@@ -166,6 +168,8 @@ class TickFrames implements Tick {
   }
 
   frame(kind: FrameKind, name: string = this.#token): SharedFrame {
+    // The token's own frames without a key built per viewer (the hot path: every viewer, every tick).
+    if (name === this.#token) return (this.#own[kind] ??= sharedFrame(this.#encode(kind, name)));
     const key = `${kind}\n${name}`;
     let frame = this.#frames.get(key);
     if (frame === undefined) {
