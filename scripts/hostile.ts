@@ -27,6 +27,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { DEFAULT_CHART_LIMITS } from '../src/relay/engines/chart-store.js';
 import { decodeEvents, runMessages, type RelayEvent } from '../src/shared/protocol.js';
 import { selfSignedCertificate } from './certificate.js';
 import { kernelSockets } from './kernel-sockets.js';
@@ -75,7 +76,7 @@ export interface HostileOptions {
 }
 
 /** The kinds of hostile clients, by name. */
-export const HOSTILE_ATTACKS = ['targets', 'prototypes', 'stuck', 'h2', 'tokens', 'lines'] as const;
+export const HOSTILE_ATTACKS = ['targets', 'prototypes', 'stuck', 'h2', 'tokens', 'lines', 'charts'] as const;
 export type HostileAttack = (typeof HOSTILE_ATTACKS)[number];
 
 export const DEFAULT_HOSTILE: HostileOptions = {
@@ -186,11 +187,18 @@ class NormalViewer {
 }
 
 /** One POST of a whole body over a keep-alive agent; resolves the status (0 when it failed). */
-function postOnce(agent: https.Agent, url: string, token: string, body: string): Promise<number> {
+function postOnce(agent: https.Agent, url: string, token: string | null, body: string, path = '/'): Promise<number> {
   return new Promise((resolve) => {
     const request = https.request(
-      `${url}/`,
-      { method: 'POST', agent, headers: { 'plotly-streamtoken': token, 'content-length': Buffer.byteLength(body) } },
+      `${url}${path}`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          ...(token === null ? {} : { 'plotly-streamtoken': token }),
+          'content-length': Buffer.byteLength(body),
+        },
+      },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
@@ -201,8 +209,10 @@ function postOnce(agent: https.Agent, url: string, token: string, body: string):
   });
 }
 
-/** A chunked POST kept open: write lines as the caller likes; `end()` resolves the status. */
-/** An open chunked POST; `token` null: a multiplexed ingest (its lines name their tokens). */
+/**
+ * A chunked POST kept open: write lines as the caller likes; `end()` resolves the status. `token`
+ * null: a multiplexed ingest (its lines name their tokens).
+ */
 function openPost(
   url: string,
   token: string | null,
@@ -352,6 +362,22 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
         '{"layout":{"__proto__":{"polluted":1}},"y":1}\n{"layout":{"constructor":{"prototype":{"polluted":1}}},"y":2}\n{"\\u005f_proto__":{"polluted":1},"y":3}\n',
       );
       count('prototype messages', 3);
+    });
+  }
+
+  // --- hosted charts: figures as big as allowed, until the bounds answer; bodies that are not JSON -----
+  if (on('charts')) {
+    const chartAgent = new https.Agent({ keepAlive: true, maxSockets: 2, ...insecure });
+    cleanups.push(() => chartAgent.destroy());
+    const big = JSON.stringify({
+      data: [{ y: Array.from({ length: 40_000 }, (_, i) => i) }],
+      layout: { title: 'x'.repeat(1000) },
+    });
+    every(20, async () => {
+      const status = await postOnce(chartAgent, url, null, big, '/api/charts');
+      count(`charts answered ${status}`);
+      await postOnce(chartAgent, url, null, `{"data": [${'['.repeat(5000)}`, '/api/charts');
+      count('chart bodies not JSON');
     });
   }
 
@@ -581,7 +607,9 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
   await relay.stop();
   rmSync(certDir, { recursive: true, force: true });
 
-  const budgetsMiB = (l.historyTotalBytes + l.maxTotalBufferedBytes + l.maxTotalLineBytes) / MiB;
+  // The hosted charts' bytes (DEFAULT_CHART_LIMITS) count too: the suite's relay keeps the default.
+  const budgetsMiB =
+    (l.historyTotalBytes + l.maxTotalBufferedBytes + l.maxTotalLineBytes + DEFAULT_CHART_LIMITS.maxTotalBytes) / MiB;
   const connectionsMiB = (l.maxConnections * PER_CONNECTION_BYTES) / MiB;
   const gcSlackMiB = GC_SLACK_BYTES / MiB;
   const boundMiB = atRestMiB + budgetsMiB + gcSlackMiB + connectionsMiB;

@@ -82,7 +82,8 @@ export const RELAY_PARTS: Readonly<Record<string, readonly string[]>> = {
   access: [],
   producers: ['engines', 'access'],
   viewers: ['engines', 'access'],
-  http: ['engines', 'access', 'producers', 'viewers', 'options.ts'],
+  charts: ['engines', 'access'],
+  http: ['engines', 'access', 'producers', 'viewers', 'charts', 'options.ts'],
 };
 
 /** Modules every part may use: they import nothing of the relay's but each other. */

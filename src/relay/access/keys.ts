@@ -40,7 +40,8 @@ export function loadKeysFile(path: string): Map<string, string> {
   return parseKeys(text);
 }
 
-function presentedKey(req: IncomingMessage): string | null {
+/** The write key a request carries: `plotly-streamkey`, or `Authorization: Bearer`. */
+export function presentedKey(req: IncomingMessage): string | null {
   const header = req.headers['plotly-streamkey'];
   if (typeof header === 'string' && header !== '') return header;
   const auth = req.headers.authorization;

@@ -2,7 +2,8 @@
  * Where hosted charts live (charts shareable by a link): the contract both engines keep, and what a
  * stored chart is. A chart holds its figure with its stream tokens (write credentials: the routes
  * never show them to a viewer), a hash of its edit key, its owner and whether anyone may view it.
- * Bounded, whatever clients do: a figure's size, the charts of one owner, the charts in all.
+ * Bounded, whatever clients do: a figure's size, the charts of one owner, the charts and their bytes
+ * in all.
  */
 
 export interface StoredChart {
@@ -32,6 +33,8 @@ export interface ChartLimits {
   maxChartsPerOwner: number;
   /** Charts in all. */
   maxCharts: number;
+  /** Bytes of figures in all (what the relay's memory holds for charts, with the memory engine). */
+  maxTotalBytes: number;
 }
 
 /** Why a chart was not stored. */
@@ -51,7 +54,7 @@ export interface ChartStore {
     id: string,
     revision: number,
     change: Pick<StoredChart, 'figure' | 'worldReadable' | 'shareKey'>,
-  ): Promise<StoredChart | 'conflict' | 'too-big' | null>;
+  ): Promise<StoredChart | 'conflict' | 'too-big' | 'full' | null>;
   /** Deletes a chart (false: there was none); every relay's listeners hear of it. */
   delete(id: string): Promise<boolean>;
   /** Hears of each chart edited or deleted, on any relay that shares the store. */
@@ -62,4 +65,5 @@ export const DEFAULT_CHART_LIMITS: ChartLimits = {
   maxFigureBytes: 1024 * 1024,
   maxChartsPerOwner: 1000,
   maxCharts: 10_000,
+  maxTotalBytes: 64 * 1024 * 1024,
 };

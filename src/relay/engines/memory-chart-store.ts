@@ -5,6 +5,8 @@ export class MemoryChartStore implements ChartStore {
   readonly limits: ChartLimits;
   readonly #charts = new Map<string, StoredChart>();
   readonly #perOwner = new Map<string, number>();
+  /** Bytes of all figures held. */
+  #bytes = 0;
   readonly #listeners = new Set<(id: string) => void>();
 
   constructor(limits: ChartLimits) {
@@ -14,11 +16,13 @@ export class MemoryChartStore implements ChartStore {
   async create(chart: StoredChart): Promise<ChartRefusal | null> {
     if (Buffer.byteLength(chart.figure) > this.limits.maxFigureBytes) return 'too-big';
     if (this.#charts.has(chart.id)) return 'exists';
-    if (this.#charts.size >= this.limits.maxCharts) return 'full';
+    const size = Buffer.byteLength(chart.figure);
+    if (this.#charts.size >= this.limits.maxCharts || this.#bytes + size > this.limits.maxTotalBytes) return 'full';
     const owned = this.#perOwner.get(chart.owner) ?? 0;
     if (owned >= this.limits.maxChartsPerOwner) return 'owner-full';
     this.#charts.set(chart.id, { ...chart });
     this.#perOwner.set(chart.owner, owned + 1);
+    this.#bytes += size;
     return null;
   }
 
@@ -31,11 +35,14 @@ export class MemoryChartStore implements ChartStore {
     id: string,
     revision: number,
     change: Pick<StoredChart, 'figure' | 'worldReadable' | 'shareKey'>,
-  ): Promise<StoredChart | 'conflict' | 'too-big' | null> {
+  ): Promise<StoredChart | 'conflict' | 'too-big' | 'full' | null> {
     const chart = this.#charts.get(id);
     if (chart === undefined) return null;
     if (chart.revision !== revision) return 'conflict';
+    const grows = Buffer.byteLength(change.figure) - Buffer.byteLength(chart.figure);
     if (Buffer.byteLength(change.figure) > this.limits.maxFigureBytes) return 'too-big';
+    if (grows > 0 && this.#bytes + grows > this.limits.maxTotalBytes) return 'full';
+    this.#bytes += grows;
     const updated: StoredChart = { ...chart, ...change, revision: revision + 1, updated: Date.now() };
     this.#charts.set(id, updated);
     this.#changed(id);
@@ -46,6 +53,7 @@ export class MemoryChartStore implements ChartStore {
     const chart = this.#charts.get(id);
     if (chart === undefined) return false;
     this.#charts.delete(id);
+    this.#bytes -= Buffer.byteLength(chart.figure);
     const owned = (this.#perOwner.get(chart.owner) ?? 1) - 1;
     if (owned > 0) this.#perOwner.set(chart.owner, owned);
     else this.#perOwner.delete(chart.owner);

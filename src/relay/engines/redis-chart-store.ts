@@ -36,6 +36,8 @@ export class RedisChartStore implements ChartStore {
       String(this.limits.maxCharts),
       String(this.limits.maxChartsPerOwner),
       chart.owner,
+      String(this.limits.maxTotalBytes),
+      String(Buffer.byteLength(chart.figure)),
       ...fields,
     ]);
     return answer === 'ok' ? null : (answer as ChartRefusal);
@@ -56,11 +58,11 @@ export class RedisChartStore implements ChartStore {
     id: string,
     revision: number,
     change: Pick<StoredChart, 'figure' | 'worldReadable' | 'shareKey'>,
-  ): Promise<StoredChart | 'conflict' | 'too-big' | null> {
+  ): Promise<StoredChart | 'conflict' | 'too-big' | 'full' | null> {
     if (Buffer.byteLength(change.figure) > this.limits.maxFigureBytes) return 'too-big';
     const answer = await this.#link.eval(
       CHART_UPDATE_SCRIPT,
-      [this.#chartKey(id)],
+      [this.#chartKey(id), this.#bytesKey],
       [
         String(revision),
         change.figure,
@@ -69,10 +71,11 @@ export class RedisChartStore implements ChartStore {
         String(Date.now()),
         RedisChartStore.channel(this.#prefix),
         id,
+        String(this.limits.maxTotalBytes),
       ],
     );
     if (answer === 'missing') return null;
-    if (answer === 'conflict') return 'conflict';
+    if (answer === 'conflict' || answer === 'full') return answer;
     return this.get(id);
   }
 
@@ -92,8 +95,12 @@ export class RedisChartStore implements ChartStore {
     return `${this.#prefix}{charts}:chart:${id}`;
   }
 
+  get #bytesKey(): string {
+    return `${this.#prefix}{charts}:bytes`;
+  }
+
   #keys(id: string): string[] {
-    return [this.#chartKey(id), `${this.#prefix}{charts}:owners`, `${this.#prefix}{charts}:count`];
+    return [this.#chartKey(id), `${this.#prefix}{charts}:owners`, `${this.#prefix}{charts}:count`, this.#bytesKey];
   }
 }
 

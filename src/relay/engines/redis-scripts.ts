@@ -109,42 +109,50 @@ return claim
 
 /*
  * Hosted charts: a hash per chart (`figure`, `editKeyHash`, `owner`, `worldReadable`, `shareKey`,
- * `revision`, `created`, `updated`), a hash of how many charts each owner keeps and a count of all,
- * every key hash-tagged `{charts}` (one Cluster slot). Edits and deletions are published (the
+ * `revision`, `created`, `updated`), a hash of how many charts each owner keeps, a count of all and
+ * of their figures' bytes, every key hash-tagged `{charts}` (one Cluster slot). Edits and deletions are published (the
  * chart's id) so every relay's viewers hear of them.
  */
 
 /**
- * KEYS: the chart, the owners' counts, the count. ARGV: max charts, max per owner, owner, then the
- * chart's field/value pairs. Returns `ok`, or `exists`, `full`, `owner-full`.
+ * KEYS: the chart, the owners' counts, the count, the bytes. ARGV: max charts, max per owner,
+ * owner, max bytes, the figure's bytes, then the chart's field/value pairs. Returns `ok`, or
+ * `exists`, `full`, `owner-full`.
  */
 export const CHART_CREATE_SCRIPT = `#!lua
 if redis.call('exists', KEYS[1]) == 1 then return 'exists' end
 if tonumber(redis.call('get', KEYS[3]) or '0') >= tonumber(ARGV[1]) then return 'full' end
+if tonumber(redis.call('get', KEYS[4]) or '0') + tonumber(ARGV[5]) > tonumber(ARGV[4]) then return 'full' end
 if tonumber(redis.call('hget', KEYS[2], ARGV[3]) or '0') >= tonumber(ARGV[2]) then return 'owner-full' end
-redis.call('hset', KEYS[1], unpack(ARGV, 4))
+redis.call('hset', KEYS[1], unpack(ARGV, 6))
 redis.call('incr', KEYS[3])
+redis.call('incrby', KEYS[4], tonumber(ARGV[5]))
 redis.call('hincrby', KEYS[2], ARGV[3], 1)
 return 'ok'
 `;
 
 /**
- * KEYS: the chart. ARGV: the revision the edit was made on, figure, worldReadable, shareKey,
- * updated, channel, id. Returns `ok`, `missing` or `conflict` (another edit came first).
+ * KEYS: the chart, the bytes. ARGV: the revision the edit was made on, figure, worldReadable,
+ * shareKey, updated, channel, id, max bytes. Returns `ok`, `missing`, `conflict` (another edit
+ * came first) or `full`.
  */
 export const CHART_UPDATE_SCRIPT = `#!lua
 local revision = redis.call('hget', KEYS[1], 'revision')
 if not revision then return 'missing' end
 if revision ~= ARGV[1] then return 'conflict' end
+local grows = string.len(ARGV[2]) - redis.call('hstrlen', KEYS[1], 'figure')
+if grows > 0 and tonumber(redis.call('get', KEYS[2]) or '0') + grows > tonumber(ARGV[8]) then return 'full' end
+redis.call('incrby', KEYS[2], grows)
 redis.call('hset', KEYS[1], 'figure', ARGV[2], 'worldReadable', ARGV[3], 'shareKey', ARGV[4], 'updated', ARGV[5], 'revision', tonumber(revision) + 1)
 redis.call('publish', ARGV[6], ARGV[7])
 return 'ok'
 `;
 
-/** KEYS: the chart, the owners' counts, the count. ARGV: channel, id. Returns 1, or 0 when there was no chart. */
+/** KEYS: the chart, the owners' counts, the count, the bytes. ARGV: channel, id. Returns 1, or 0 when there was no chart. */
 export const CHART_DELETE_SCRIPT = `#!lua
 local owner = redis.call('hget', KEYS[1], 'owner')
 if not owner then return 0 end
+redis.call('decrby', KEYS[4], redis.call('hstrlen', KEYS[1], 'figure'))
 redis.call('del', KEYS[1])
 redis.call('decr', KEYS[3])
 if redis.call('hincrby', KEYS[2], owner, -1) <= 0 then redis.call('hdel', KEYS[2], owner) end

@@ -15,7 +15,9 @@ import { BundleServer, defaultBundlePath } from './bundle.js';
 import { sendText } from './http.js';
 import type { InternalErrors } from './internal-errors.js';
 import type { RouterTable } from './router.js';
+import { Charts } from '../charts/charts.js';
 import { bundleRoute } from './routes/bundle.js';
+import { chartsApiRoute } from './routes/charts-api.js';
 import { eventStreamRoute } from './routes/event-stream.js';
 import { healthzRoute } from './routes/healthz.js';
 import { ingestRoute } from './routes/ingest.js';
@@ -50,6 +52,16 @@ export function relayRoutes(
   const { options: o, access, engine, metrics, isClosing } = parts;
   const bundles = bundleRoute(new BundleServer(o.bundlePath ?? defaultBundlePath(), '*'));
   const websocket = webSocketRoute({ ...parts, gate: access.gate, maxTokens: o.maxTokensPerSubscription });
+  const chartsApi: RouteHandler =
+    engine.charts === undefined
+      ? (_req, res) => sendText(res, 501, "this relay's engine keeps no charts\n")
+      : chartsApiRoute({
+          ...parts,
+          charts: new Charts(engine.charts),
+          keys: access.keys,
+          secure: o.tls !== undefined,
+          idleTimeoutMs: o.idleTimeoutMs,
+        });
   const metricsParts = {
     metrics,
     engine,
@@ -63,11 +75,13 @@ export function relayRoutes(
       '/plotly-stream.js': bundles,
       '/plotly-stream.no-plotly.js': bundles,
       '/healthz': healthzRoute(engine, isClosing),
+      '/api/charts': chartsApi,
       '/metrics':
         o.metricsPort === undefined
           ? metricsRoute({ ...metricsParts, onOwnPort: false })
           : (((_req, res) => sendText(res, 404, `metrics are served on port ${metricsPort()}\n`)) as RouteHandler),
     },
+    prefixes: [['/api/charts/', chartsApi]] as Array<[string, RouteHandler]>,
     preflight: preflightRoute(access.gate),
     upgrades: { '/subscribe': websocket.upgrade },
     notFound: NOT_FOUND,

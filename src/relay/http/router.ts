@@ -15,6 +15,8 @@ import type { RouteHandler, UpgradeHandler } from './routes/route.js';
 export interface RouterTable {
   /** Handlers by path (each answers its own methods). */
   routes: Record<string, RouteHandler>;
+  /** Handlers of every path under a prefix ending in `/` (`/api/charts/`: a chart's id follows), longest first. */
+  prefixes?: Array<[prefix: string, handler: RouteHandler]>;
   /** `OPTIONS` on any path (without it, `OPTIONS` is routed by path as other methods are). */
   preflight?: RouteHandler;
   /** WebSocket upgrades by path. */
@@ -58,8 +60,10 @@ export class Router {
       this.#table.preflight(req, res, target);
       return;
     }
-    const route = this.#table.routes[target.pathname];
-    if (route !== undefined && Object.hasOwn(this.#table.routes, target.pathname)) route(req, res, target);
+    const route = Object.hasOwn(this.#table.routes, target.pathname)
+      ? this.#table.routes[target.pathname]
+      : this.#table.prefixes?.find(([prefix]) => target.pathname.startsWith(prefix))?.[1];
+    if (route !== undefined) route(req, res, target);
     else sendText(res, 404, `${this.#table.notFound}\n`);
   }
 

@@ -12,7 +12,7 @@ import { RedisEngine } from '../../../../src/relay/engines/redis-engine.js';
 import { RedisServer, skipWithoutRedis } from '../../../../scripts/redis-server.js';
 import { eventually } from '../../../support/relay-clients.js';
 
-const limits: ChartLimits = { maxFigureBytes: 2000, maxChartsPerOwner: 3, maxCharts: 5 };
+const limits: ChartLimits = { maxFigureBytes: 2000, maxChartsPerOwner: 3, maxCharts: 5, maxTotalBytes: 3000 };
 const history = { messages: 10, bytes: 1e5 };
 
 let serial = 0;
@@ -66,6 +66,27 @@ function contract(name: string, make: () => Promise<Engine>, skip: string | fals
       assert.equal(await charts.create(chart({ owner: 'carol' })), null);
       assert.equal(await charts.create(chart({ owner: 'dave' })), null);
       assert.equal(await charts.create(chart({ owner: 'erin' })), 'full');
+    });
+
+    it('holds the bytes of all figures together, on create and on an edit that grows one', async () => {
+      const charts = await store();
+      const big = chart({ owner: 'ivy', figure: 'x'.repeat(1500) });
+      assert.equal(await charts.create(big), null);
+      assert.equal(await charts.create(chart({ owner: 'jo', figure: 'y'.repeat(1600) })), 'full');
+      assert.equal(await charts.create(chart({ owner: 'jo', figure: 'y'.repeat(1400) })), null);
+      assert.equal(
+        await charts.update(big.id, 1, { figure: 'x'.repeat(1700), worldReadable: true, shareKey: null }),
+        'full',
+      );
+      assert.ok(
+        typeof (await charts.update(big.id, 1, { figure: 'x'.repeat(100), worldReadable: true, shareKey: null })) ===
+          'object',
+      );
+      assert.equal(
+        await charts.create(chart({ owner: 'jo', figure: 'z'.repeat(1400) })),
+        null,
+        'the edit that shrank it freed room',
+      );
     });
 
     it('an edit made on the stored revision replaces figure and settings and tells listeners; a stale one is a conflict', async () => {

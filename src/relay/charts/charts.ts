@@ -1,0 +1,101 @@
+/**
+ * Hosted charts, as the routes use them: made (a new id, an edit key shown once, a share key for a
+ * private chart), read as stored or as its viewers see it (no stream token), edited on the revision
+ * stored (an edit that meets another is tried again on the newer one), deleted. Who may make and
+ * edit one is the routes' to check; the bounds are the store's.
+ */
+import type { ChartRefusal, ChartStore, StoredChart } from '../engines/chart-store.js';
+import { parseJson } from '../../shared/messages.js';
+import { newChartId, newEditKey, newShareKey, sha256Hex, tokenName } from './chart-keys.js';
+import { editFigure, publicFigure, streamTokens, type Figure } from './chart-figure.js';
+
+/** Times an edit is tried again when another came first. */
+const EDIT_ATTEMPTS = 5;
+
+export interface MadeChart {
+  chart: StoredChart;
+  /** Shown once, to whoever made the chart. */
+  editKey: string;
+}
+
+export class Charts {
+  readonly store: ChartStore;
+
+  constructor(store: ChartStore) {
+    this.store = store;
+  }
+
+  /** Makes a chart; a refusal names the bound it met. */
+  async create(figure: Figure, owner: string, worldReadable: boolean): Promise<MadeChart | ChartRefusal> {
+    const editKey = newEditKey();
+    const now = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      const chart: StoredChart = {
+        id: newChartId(),
+        figure: JSON.stringify(figure),
+        editKeyHash: sha256Hex(editKey),
+        owner,
+        worldReadable,
+        shareKey: worldReadable ? null : newShareKey(),
+        revision: 1,
+        created: now,
+        updated: now,
+      };
+      const refused = await this.store.create(chart);
+      // An id already taken (one chance in 2^64 a try): another id.
+      if (refused === 'exists' && attempt < 3) continue;
+      return refused ?? { chart, editKey };
+    }
+  }
+
+  get(id: string): Promise<StoredChart | null> {
+    return this.store.get(id);
+  }
+
+  /**
+   * Applies an edit (see `editFigure`) and, when given, a change of privacy; tried again on the newer
+   * revision when another edit came first. Null: no such chart.
+   */
+  async edit(
+    id: string,
+    edit: Record<string, unknown>,
+    worldReadable?: boolean,
+  ): Promise<StoredChart | { error: string } | 'too-big' | 'full' | 'conflict' | null> {
+    for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt++) {
+      const chart = await this.store.get(id);
+      if (chart === null) return null;
+      const figure = editFigure(figureOf(chart), edit);
+      if ('error' in figure) return figure;
+      const readable = worldReadable ?? chart.worldReadable;
+      const shareKey = readable ? null : (chart.shareKey ?? newShareKey());
+      const stored = await this.store.update(id, chart.revision, {
+        figure: JSON.stringify(figure),
+        worldReadable: readable,
+        shareKey,
+      });
+      if (stored !== 'conflict') return stored;
+    }
+    return 'conflict';
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.store.delete(id);
+  }
+}
+
+/** A stored chart's figure. */
+export function figureOf(chart: StoredChart): Figure {
+  return parseJson(chart.figure) as Figure;
+}
+
+/** The chart's stream tokens, each with the name its viewers know it by. */
+export function chartNames(chart: StoredChart): Map<string, string> {
+  const tokens = streamTokens(figureOf(chart));
+  return new Map(Array.isArray(tokens) ? tokens.map((token) => [token, tokenName(chart.editKeyHash, token)]) : []);
+}
+
+/** The figure as a chart's viewers get it: no stream token in it. */
+export function viewerFigure(chart: StoredChart): Figure {
+  const names = chartNames(chart);
+  return publicFigure(figureOf(chart), (token) => names.get(token) ?? token);
+}
