@@ -17,13 +17,14 @@ import type { InternalErrors } from './internal-errors.js';
 import type { RouterTable } from './router.js';
 import { Charts } from '../charts/charts.js';
 import { bundleRoute } from './routes/bundle.js';
+import { chartPagesRoute, chartUpgrade } from './routes/chart-pages.js';
 import { chartsApiRoute } from './routes/charts-api.js';
 import { eventStreamRoute } from './routes/event-stream.js';
 import { healthzRoute } from './routes/healthz.js';
 import { ingestRoute } from './routes/ingest.js';
 import { metricsRoute } from './routes/metrics.js';
 import { preflightRoute } from './routes/preflight.js';
-import type { IsClosing, RouteHandler } from './routes/route.js';
+import type { IsClosing, RouteHandler, UpgradeHandler } from './routes/route.js';
 import { webSocketRoute } from './routes/websocket.js';
 
 export interface RelayParts {
@@ -52,16 +53,19 @@ export function relayRoutes(
   const { options: o, access, engine, metrics, isClosing } = parts;
   const bundles = bundleRoute(new BundleServer(o.bundlePath ?? defaultBundlePath(), '*'));
   const websocket = webSocketRoute({ ...parts, gate: access.gate, maxTokens: o.maxTokensPerSubscription });
+  const charts = engine.charts === undefined ? null : new Charts(engine.charts);
+  const noCharts: RouteHandler = (_req, res) => sendText(res, 501, "this relay's engine keeps no charts\n");
   const chartsApi: RouteHandler =
-    engine.charts === undefined
-      ? (_req, res) => sendText(res, 501, "this relay's engine keeps no charts\n")
+    charts === null
+      ? noCharts
       : chartsApiRoute({
           ...parts,
-          charts: new Charts(engine.charts),
+          charts,
           keys: access.keys,
           secure: o.tls !== undefined,
           idleTimeoutMs: o.idleTimeoutMs,
         });
+  const chartPagesParts = charts === null ? null : { ...parts, charts, gate: access.gate, wss: websocket.wss };
   const metricsParts = {
     metrics,
     engine,
@@ -81,7 +85,14 @@ export function relayRoutes(
           ? metricsRoute({ ...metricsParts, onOwnPort: false })
           : (((_req, res) => sendText(res, 404, `metrics are served on port ${metricsPort()}\n`)) as RouteHandler),
     },
-    prefixes: [['/api/charts/', chartsApi]] as Array<[string, RouteHandler]>,
+    prefixes: [
+      ['/api/charts/', chartsApi],
+      ['/charts/', chartPagesParts === null ? noCharts : chartPagesRoute(chartPagesParts)],
+    ] as Array<[string, RouteHandler]>,
+    upgradePrefixes:
+      chartPagesParts === null
+        ? []
+        : ([['/charts/', chartUpgrade(chartPagesParts)]] as Array<[string, UpgradeHandler]>),
     preflight: preflightRoute(access.gate),
     upgrades: { '/subscribe': websocket.upgrade },
     notFound: NOT_FOUND,

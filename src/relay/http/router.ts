@@ -21,6 +21,8 @@ export interface RouterTable {
   preflight?: RouteHandler;
   /** WebSocket upgrades by path. */
   upgrades: Record<string, UpgradeHandler>;
+  /** WebSocket upgrades of every path under a prefix ending in `/`. */
+  upgradePrefixes?: Array<[prefix: string, handler: UpgradeHandler]>;
   /** The answer to a path with no route. */
   notFound: string;
   /** An HTTP/2 stream is a connection of its own: null when it may be served, else how it is refused. */
@@ -74,9 +76,10 @@ export class Router {
       socket.end(rawResponse('400 Bad Request', `${BAD_TARGET}\n`));
       return;
     }
-    const upgrade = this.#table.upgrades[target.pathname];
-    if (upgrade !== undefined && Object.hasOwn(this.#table.upgrades, target.pathname))
-      upgrade(req, socket, head, target);
+    const upgrade = Object.hasOwn(this.#table.upgrades, target.pathname)
+      ? this.#table.upgrades[target.pathname]
+      : this.#table.upgradePrefixes?.find(([prefix]) => target.pathname.startsWith(prefix))?.[1];
+    if (upgrade !== undefined) upgrade(req, socket, head, target);
     else socket.end(rawResponse('404 Not Found'));
   }
 }

@@ -75,19 +75,30 @@ export class Viewers {
     return { request, tooMany };
   }
 
-  /** Starts a subscription on a sink; returns it and what ends it (idempotent). */
+  /**
+   * Starts a subscription on a sink; returns it and what ends it (idempotent). `names`: what the
+   * viewer knows its tokens by (a hosted chart's viewers); `control`: a WebSocket viewer may change
+   * its tokens up the socket (not a chart's: its tokens are the chart's).
+   */
   subscribe(
     kind: 'websocket' | 'sse',
     sink: FrameSink,
     { request: { tokens, invalid, resume, runs, columns }, tooMany }: AskedSubscription,
     grant: ReadGrant | null,
+    { names, control = kind === 'websocket' }: { names?: ReadonlyMap<string, string>; control?: boolean } = {},
   ): { subscription: Subscription; done: () => void } {
     const metrics = this.#metrics;
     const subscription = new Subscription(
       this.#fanout,
       tokens,
       sink,
-      { maxBufferedBytes: this.#options.maxBufferedBytes, runs, columns, budget: this.budget },
+      {
+        maxBufferedBytes: this.#options.maxBufferedBytes,
+        runs,
+        columns,
+        budget: this.budget,
+        ...(names === undefined ? {} : { names }),
+      },
       {
         onTooSlow: (names) => {
           for (const name of names) metrics.token(name).slowDisconnects++;
@@ -127,8 +138,7 @@ export class Viewers {
     }
     const begin = (): void => {
       // A WebSocket viewer is told it may change its tokens up the socket (control messages).
-      const ready =
-        kind === 'websocket' ? { control: CONTROL_VERSION, maxTokens: this.#options.maxTokensPerSubscription } : {};
+      const ready = control ? { control: CONTROL_VERSION, maxTokens: this.#options.maxTokensPerSubscription } : {};
       subscription.start(resume, ready).catch((error: unknown) => {
         if (subscription.closed) return;
         // The engine is away (Redis down): keep the viewer connected and start again when it is back.

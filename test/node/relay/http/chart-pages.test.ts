@@ -1,0 +1,117 @@
+/**
+ * A hosted chart's page, embed and subscription on a real relay: the page holds the chart's figure
+ * and element and never a stream token; its viewers (WebSocket and SSE) get the tokens' points by
+ * their names; a private chart needs its share key, and says so.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { createRelay, type Relay } from '../../../../src/relay/index.js';
+import { get, post, sseSubscribe, wsSubscribe } from '../../../support/relay-clients.js';
+
+function postJson(url: string, body: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve(JSON.parse(text) as Record<string, unknown>));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
+const figure = (a: string, b: string) => ({
+  data: [
+    { y: [], name: 'a', stream: { token: a, maxpoints: 50 } },
+    { y: [], name: 'b', stream: { token: b } },
+  ],
+  layout: { title: { text: 'Tank <levels> & "flows"' } },
+});
+
+/** The figure a page holds, from its element's JSON. */
+function figureOfPage(html: string): { data: Array<{ stream: { token: string } }> } {
+  const json = /<script type="application\/json">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+  return JSON.parse(json) as { data: Array<{ stream: { token: string } }> };
+}
+
+describe('hosted chart pages and their viewers', () => {
+  let relay: Relay;
+  before(async () => (relay = await createRelay({ port: 0, log: () => undefined })));
+  after(() => relay.close());
+
+  it('serves the page and the embed: the figure, its title, the element, and no stream token', async () => {
+    const made = await postJson(`${relay.url}/api/charts`, figure('tank-token-a1', 'tank-token-b2'));
+    for (const path of [`/charts/${String(made['id'])}`, `/charts/${String(made['id'])}/embed`]) {
+      const page = await get(`${relay.url}${path}`);
+      assert.equal(page.status, 200);
+      assert.match(String(page.headers['content-type']), /text\/html/);
+      assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+      assert.ok(!page.body.includes('tank-token'), `no stream token in ${path}`);
+      assert.match(page.body, /<title>Tank &#60;levels&#62; &#38; &#34;flows&#34;<\/title>/);
+      assert.match(page.body, /<script src="\/plotly-stream\.js"><\/script>/);
+      assert.match(page.body, new RegExp(`<plotly-stream src="/charts/${String(made['id'])}">`));
+      const shown = figureOfPage(page.body);
+      assert.match(shown.data[0]?.stream.token ?? '', /^s-/);
+      assert.equal(path.endsWith('/embed'), !page.body.includes('<h1>'), 'the embed has no page chrome');
+    }
+    assert.equal((await get(`${relay.url}/charts/nochart1`)).status, 404);
+    assert.equal((await get(`${relay.url}/charts/a%2Fb`)).status, 404);
+    assert.equal((await get(`${relay.url}/charts/__proto__/embed`)).status, 404);
+  });
+
+  it("its viewers get each token's points by its name, over WebSocket and SSE, resuming by name", async () => {
+    const made = await postJson(`${relay.url}/api/charts`, figure('live-token-a', 'live-token-b'));
+    const names = figureOfPage((await get(`${relay.url}/charts/${String(made['id'])}`)).body).data.map(
+      (t) => t.stream.token,
+    );
+    const base = `${relay.url}/charts/${String(made['id'])}`;
+    const query = `token=${names[0]}&token=${names[1]}&runs=1&columns=1`;
+    const ws = await wsSubscribe(base, query);
+    const sse = await sseSubscribe(base, query);
+    await post(`${relay.url}/`, '{"y": 1}\n{"y": 2}\n', { 'plotly-streamtoken': 'live-token-a' });
+    await post(`${relay.url}/`, '{"y": 3}\n', { 'plotly-streamtoken': 'live-token-b' });
+    for (const viewer of [ws, sse]) {
+      await viewer.untilMessages(3);
+      assert.ok(!JSON.stringify(viewer.events).includes('live-token'), 'no event names a stream token');
+      const tokens = new Set(viewer.events.flatMap((e) => ('token' in e ? [e.token] : [])));
+      assert.deepEqual([...tokens].sort(), [...names].sort());
+    }
+    assert.ok(sse.lastId !== null && !sse.lastId.includes('live-token') && sse.lastId.includes(names[0] as string));
+    ws.socket.close();
+    sse.close();
+    // A name that is not the chart's is refused alone; a token is not a name.
+    const stray = await wsSubscribe(base, `token=${names[0]}&token=live-token-b`);
+    await stray.until((events) => events.some((e) => e.type === 'error'));
+    stray.socket.close();
+  });
+
+  it("a private chart's page and subscription need its share key, and say so without it", async () => {
+    const made = await postJson(`${relay.url}/api/charts`, {
+      ...figure('hidden-token-a', 'hidden-token-b'),
+      worldReadable: false,
+    });
+    const id = String(made['id']);
+    const shareKey = String(made['shareKey']);
+    const refused = await get(`${relay.url}/charts/${id}`);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /This chart is private/);
+    assert.ok(!refused.body.includes('hidden-token'));
+    const page = await get(`${relay.url}/charts/${id}?share_key=${shareKey}`);
+    assert.equal(page.status, 200);
+    assert.match(page.body, new RegExp(`access-token="${shareKey}"`));
+    const closed = await wsSubscribe(`${relay.url}/charts/${id}`, 'runs=1');
+    assert.equal((await closed.closed).code, 4403);
+    const sseRefused = await get(`${relay.url}/charts/${id}/subscribe`, { accept: 'text/event-stream' });
+    assert.equal(sseRefused.status, 403);
+    const allowed = await wsSubscribe(`${relay.url}/charts/${id}`, `runs=1&access_token=${shareKey}`);
+    await post(`${relay.url}/`, '{"y": 7}\n', { 'plotly-streamtoken': 'hidden-token-a' });
+    await allowed.untilMessages(1);
+    allowed.socket.close();
+  });
+});
