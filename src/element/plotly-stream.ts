@@ -654,6 +654,9 @@ export class PlotlyStreamElement extends LitElement {
     if (reason !== null) this.#setState('closed', reason);
   }
 
+  /** The revision of the hosted chart's figure last applied (its relay sends it). */
+  #chartRevision: number | null = null;
+
   #onRelayEvents(events: StreamEvent[]): void {
     for (const event of events) {
       if (event.type === 'run') {
@@ -668,6 +671,11 @@ export class PlotlyStreamElement extends LitElement {
       } else if (event.type === 'reset') {
         this.#model.restart(event.token);
         this.#dispatch('plotly-stream-reset', { token: event.token });
+      } else if (event.type === 'figure' && event.revision !== this.#chartRevision) {
+        // A hosted chart was edited (or this is its figure as the relay has it now): drawn at once,
+        // its traces keeping their points.
+        this.#chartRevision = event.revision;
+        this.figure = event.figure;
       }
     }
     this.#scheduleDraw();

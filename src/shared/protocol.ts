@@ -150,7 +150,18 @@ export interface RelayErrorEvent {
   token?: string;
 }
 
-export type RelayEvent = DataEvent | RunEvent | ResetEvent | HeartbeatEvent | ReadyEvent | RelayErrorEvent;
+/**
+ * A hosted chart's figure, as its viewers get it (tokens by their names): sent when a subscription
+ * to the chart starts and whenever the chart is edited. `revision` grows by one an edit.
+ */
+export interface FigureEvent {
+  type: 'figure';
+  revision: number;
+  figure: Record<string, unknown>;
+}
+
+export type RelayEvent =
+  DataEvent | RunEvent | ResetEvent | HeartbeatEvent | ReadyEvent | RelayErrorEvent | FigureEvent;
 
 /** A `data` event as a run of one (what a client does with events of a relay that sends no runs). */
 export function runOf(event: DataEvent): RunEvent {
@@ -365,6 +376,11 @@ export function encodeReady(extras?: { control?: number; maxTokens?: number; tok
   return extras === undefined ? READY : JSON.stringify({ type: 'ready', ...extras });
 }
 
+/** The `figure` event of a hosted chart. */
+export function encodeFigure(revision: number, figure: unknown): string {
+  return JSON.stringify({ type: 'figure', revision, figure });
+}
+
 /** The `heartbeat` event. */
 export function encodeHeartbeat(): string {
   return HEARTBEAT;
@@ -565,6 +581,10 @@ function checkEvent(value: unknown, errors: string[]): RelayEvent | string | nul
       if (Array.isArray(value['tokens'])) ready.tokens = (value['tokens'] as unknown[]).filter(isValidToken);
       return ready;
     }
+    case 'figure':
+      if (!Number.isSafeInteger(value['revision'])) return 'figure event without an integer revision';
+      if (!isMessageObject(value['figure'])) return 'figure event whose figure is not an object';
+      return value as unknown as FigureEvent;
     case 'error':
       return {
         type: 'error',

@@ -12,6 +12,7 @@ import {
   runOf,
   type Positions,
   type ResetEvent,
+  type FigureEvent,
   type RunEvent,
 } from '../../shared/protocol.js';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from '../../shared/backoff.js';
@@ -22,8 +23,11 @@ import { openWebSocket } from './websocket.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
 
-/** What a connection hands on: runs of a token's messages (a relay's `data` events become runs of one) and resets. */
-export type StreamEvent = RunEvent | ResetEvent;
+/**
+ * What a connection hands on: runs of a token's messages (a relay's `data` events become runs of
+ * one), resets, and a hosted chart's figure (when the chart's relay sends it: at the start, at each edit).
+ */
+export type StreamEvent = RunEvent | ResetEvent | FigureEvent;
 export type TransportChoice = 'auto' | TransportKind;
 
 export interface ConnectionOptions {
@@ -330,6 +334,8 @@ export class RelayConnection {
         fresh.push(run);
       } else if (event.type === 'reset') {
         this.resumePositions.set(event.token, { epoch: event.epoch, offset: event.offset });
+        fresh.push(event);
+      } else if (event.type === 'figure') {
         fresh.push(event);
       } else if (event.type === 'ready') {
         // The relay's first ready on a transport says what it takes up a WebSocket.

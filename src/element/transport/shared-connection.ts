@@ -252,6 +252,13 @@ class SharedConnection {
     const batches = new Map<Member, StreamEvent[]>();
     for (const event of events) {
       for (const member of this.#members) {
+        if (event.type === 'figure') {
+          // A hosted chart's figure: every chart on this connection is that chart.
+          const batch = batches.get(member) ?? [];
+          batch.push(event);
+          batches.set(member, batch);
+          continue;
+        }
         if (!member.tokens.has(event.token)) continue;
         const position = member.positions.get(event.token);
         let mine: StreamEvent | null = event;

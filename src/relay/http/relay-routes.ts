@@ -16,6 +16,7 @@ import { sendText } from './http.js';
 import type { InternalErrors } from './internal-errors.js';
 import type { RouterTable } from './router.js';
 import { Charts } from '../charts/charts.js';
+import { ChartWatchers } from './chart-watchers.js';
 import { bundleRoute } from './routes/bundle.js';
 import { chartPagesRoute, chartUpgrade } from './routes/chart-pages.js';
 import { chartsApiRoute } from './routes/charts-api.js';
@@ -65,7 +66,16 @@ export function relayRoutes(
           secure: o.tls !== undefined,
           idleTimeoutMs: o.idleTimeoutMs,
         });
-  const chartPagesParts = charts === null ? null : { ...parts, charts, gate: access.gate, wss: websocket.wss };
+  const chartPagesParts =
+    charts === null
+      ? null
+      : {
+          ...parts,
+          charts,
+          watchers: new ChartWatchers(charts, metrics, parts.log),
+          gate: access.gate,
+          wss: websocket.wss,
+        };
   const metricsParts = {
     metrics,
     engine,

@@ -12,17 +12,34 @@ import { createRelay, type Relay } from '../../../src/relay/index.js';
 import { ensureBundles } from '../../support/ensure-dist.js';
 import { openIngest } from '../../support/relay-clients.js';
 
-function makeChart(relay: Relay, figure: unknown): Promise<{ id: string; url: string; embedUrl: string }> {
+function request(
+  url: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${relay.url}/api/charts`, { method: 'POST' }, (response) => {
+    const sent = http.request(url, { method, headers }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve(JSON.parse(text) as { id: string; url: string; embedUrl: string }));
+      response.on('end', () => resolve(text === '' ? {} : (JSON.parse(text) as Record<string, string>)));
     });
-    request.on('error', reject);
-    request.end(JSON.stringify(figure));
+    sent.on('error', reject);
+    sent.end(JSON.stringify(body));
   });
+}
+
+const makeChart = (relay: Relay, figure: unknown) => request(`${relay.url}/api/charts`, 'POST', figure);
+
+/** The chart's title as the element's Plotly drew it. */
+async function drawnTitle(page: Page, title: string): Promise<void> {
+  await page.waitForFunction((expected) => {
+    const el = document.querySelector('plotly-stream') as unknown as {
+      graphDiv?: { layout?: { title?: { text?: string } } };
+    };
+    return el?.graphDiv?.layout?.title?.text === expected;
+  }, title);
 }
 
 /** The first trace's y as the element drew it, once it has `count` points. */
@@ -69,19 +86,19 @@ describe('a hosted chart in Chromium', () => {
               () => undefined,
             ),
         );
-        await page.goto(chart.url);
+        await page.goto(chart['url']);
         pages.push(page);
       }
       // The embed, in a static page of another origin.
       const host = http.createServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(`<!doctype html><iframe src="${chart.embedUrl}" width="600" height="400"></iframe>`);
+        res.end(`<!doctype html><iframe src="${chart['embedUrl']}" width="600" height="400"></iframe>`);
       });
       await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
       try {
         const embedding = await browser.newPage();
         await embedding.goto(`http://127.0.0.1:${(host.address() as { port: number }).port}/`);
-        const frame = embedding.frames().find((f) => f.url().startsWith(chart.embedUrl));
+        const frame = embedding.frames().find((f) => f.url().startsWith(chart['embedUrl']));
         assert.ok(frame, 'the embed loads in the iframe');
         for (const page of pages)
           await page.waitForFunction(() => document.querySelector('plotly-stream')?.getAttribute('state') === 'live');
@@ -93,6 +110,25 @@ describe('a hosted chart in Chromium', () => {
         for (const page of pages) assert.deepEqual(await drawnY(page, 5), [10, 20, 30, 40, 50]);
         assert.deepEqual(await drawnY(embedding, 5, frame), [10, 20, 30, 40, 50]);
         assert.equal(await pages[0]?.title(), 'Shared');
+        // An edit of the layout reaches both windows at once, without a reload, the points kept.
+        for (const page of pages)
+          await page.evaluate(() => ((window as unknown as { loaded: string }).loaded = 'once'));
+        const edited = await request(
+          `${relay.url}/api/charts/${chart['id']}`,
+          'PATCH',
+          { layout: { title: { text: 'Shared, edited' } } },
+          { authorization: `Bearer ${chart['editKey']}` },
+        );
+        assert.equal(String(edited['revision']), '2');
+        for (const page of pages) {
+          await drawnTitle(page, 'Shared, edited');
+          assert.deepEqual(await drawnY(page, 5), [10, 20, 30, 40, 50]);
+          assert.equal(
+            await page.evaluate(() => (window as unknown as { loaded?: string }).loaded),
+            'once',
+            'not reloaded',
+          );
+        }
         assert.ok(received.length > 0);
         assert.ok(
           !received.some((text) => text.includes('shared-secret-token')),

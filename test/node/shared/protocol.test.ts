@@ -8,6 +8,7 @@ import {
   encodeError,
   encodeFrame,
   encodeHeartbeat,
+  encodeFigure,
   encodeReady,
   encodeReset,
   encodeColumnRuns,
@@ -109,6 +110,14 @@ describe('the wire round trip: what the relay encodes, the element decodes back 
     [encodeReset('A', 'k3x9', 0), { type: 'reset', token: 'A', epoch: 'k3x9', offset: 0 }],
     [encodeReady(), { type: 'ready' }],
     [encodeHeartbeat(), { type: 'heartbeat' }],
+    [
+      encodeFigure(3, { data: [{ y: [], stream: { token: 's-abc' } }], layout: { title: { text: '<T>' } } }),
+      {
+        type: 'figure',
+        revision: 3,
+        figure: { data: [{ y: [], stream: { token: 's-abc' } }], layout: { title: { text: '<T>' } } },
+      },
+    ],
     ...codes.map((code): [string, RelayEvent] => [
       encodeError(code, 'why "quoted"\n'),
       { type: 'error', code, message: 'why "quoted"\n' },

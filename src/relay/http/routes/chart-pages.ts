@@ -18,6 +18,7 @@ import { SHUTDOWN_RETRY_AFTER_S } from '../../constants.js';
 import type { StoredChart } from '../../engines/chart-store.js';
 import type { Viewers } from '../../viewers/viewers.js';
 import { closeReason, headerValue, rawResponse, sendText, type RequestTarget } from '../http.js';
+import type { ChartWatchers } from '../chart-watchers.js';
 import type { InternalErrors } from '../internal-errors.js';
 import { openEventStream } from '../sinks/sse.js';
 import { webSocketSink } from '../sinks/websocket.js';
@@ -25,6 +26,8 @@ import type { IsClosing, RouteHandler, UpgradeHandler } from './route.js';
 
 export interface ChartPagesParts {
   charts: Charts;
+  /** Each chart's viewers, told of its edits. */
+  watchers: ChartWatchers;
   gate: RequestGate;
   viewers: Viewers;
   errors: InternalErrors;
@@ -98,7 +101,8 @@ function watchByWebSocket(
   chart: StoredChart,
   parts: ChartPagesParts,
 ): void {
-  if (!mayView(chart, target.searchParams.get(SubscribeParam.accessToken))) {
+  const shareKey = target.searchParams.get(SubscribeParam.accessToken);
+  if (!mayView(chart, shareKey)) {
     ws.close(CloseCode.forbidden, closeReason(PRIVATE_CHART));
     return;
   }
@@ -106,9 +110,17 @@ function watchByWebSocket(
   const asked = parts.viewers.ask(
     chartRequest(parseSubscribeRequest(target.searchParams, headerValue(req, 'last-event-id')), names),
   );
-  const { done } = parts.viewers.subscribe('websocket', webSocketSink(ws), asked, null, { names, control: false });
-  ws.on('close', done);
-  ws.on('error', done);
+  const { subscription, done } = parts.viewers.subscribe('websocket', webSocketSink(ws), asked, null, {
+    names,
+    control: false,
+  });
+  const unwatch = parts.watchers.watch(chart, subscription, names, shareKey);
+  const end = () => {
+    unwatch();
+    done();
+  };
+  ws.on('close', end);
+  ws.on('error', end);
 }
 
 function subscribeByEvents(
@@ -135,7 +147,8 @@ function subscribeByEvents(
     sendText(res, 404, 'no such chart\n', cors);
     return;
   }
-  if (!mayView(chart, target.searchParams.get(SubscribeParam.accessToken))) {
+  const shareKey = target.searchParams.get(SubscribeParam.accessToken);
+  if (!mayView(chart, shareKey)) {
     res
       .writeHead(403, { ...cors, 'content-type': 'application/json' })
       .end(`${JSON.stringify({ error: 'forbidden', reason: PRIVATE_CHART })}\n`);
@@ -149,9 +162,17 @@ function subscribeByEvents(
   const asked = parts.viewers.ask(
     chartRequest(parseSubscribeRequest(target.searchParams, headerValue(req, 'last-event-id')), names),
   );
-  const { done } = parts.viewers.subscribe('sse', openEventStream(res, cors), asked, null, { names, control: false });
-  res.on('close', done);
-  res.on('error', done);
+  const { subscription, done } = parts.viewers.subscribe('sse', openEventStream(res, cors), asked, null, {
+    names,
+    control: false,
+  });
+  const unwatch = parts.watchers.watch(chart, subscription, names, shareKey);
+  const end = () => {
+    unwatch();
+    done();
+  };
+  res.on('close', end);
+  res.on('error', end);
 }
 
 /** The page's origin and the subscribe rate, as for any subscription; null when it may go on. */

@@ -87,6 +87,21 @@ describe('shared connections (one per relay per page)', () => {
     assert.equal(t.pool.size, 1);
   });
 
+  it("a hosted chart's figure event reaches every chart on the connection; one without a revision is a protocol error", async () => {
+    const t = setup();
+    const a = t.chart(['A']);
+    const b = t.chart(['B']);
+    await Promise.resolve();
+    const live = t.opened[0] as FakeTransport;
+    t.accept(live);
+    t.frame(live, [
+      { type: 'figure', revision: 2, figure: { data: [] } },
+      { type: 'figure', figure: { data: [] } },
+    ]);
+    for (const chart of [a, b]) assert.deepEqual(chart.events, [{ type: 'figure', revision: 2, figure: { data: [] } }]);
+    assert.match(a.errors.join('\n'), /figure event without an integer revision/);
+  });
+
   it('a chart that joins later gets its new token by a subscribe up the socket, and a held token whole, without disturbing the others', async () => {
     const t = setup();
     const a = t.chart(['A']);

@@ -115,3 +115,84 @@ describe('hosted chart pages and their viewers', () => {
     allowed.socket.close();
   });
 });
+
+describe("a hosted chart's edits reach its viewers at once", () => {
+  let relay: Relay;
+  before(async () => (relay = await createRelay({ port: 0, log: () => undefined })));
+  after(() => relay.close());
+
+  function call(url: string, method: string, body: unknown, key: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(url, { method, headers: { authorization: `Bearer ${key}` } }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      });
+      request.on('error', reject);
+      request.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+
+  it('a figure event at the start and at each edit: new traces subscribed by their names, dropped ones not; no token in any', async () => {
+    const made = await postJson(`${relay.url}/api/charts`, figure('edit-token-a', 'edit-token-b'));
+    const api = `${relay.url}/api/charts/${String(made['id'])}`;
+    const key = String(made['editKey']);
+    const base = `${relay.url}/charts/${String(made['id'])}`;
+    const viewer = await wsSubscribe(base, 'runs=1&columns=1');
+    const sse = await sseSubscribe(base, 'runs=1');
+    const figures = (events: typeof viewer.events) =>
+      events.flatMap((e) =>
+        e.type === 'figure'
+          ? [
+              e as unknown as {
+                revision: number;
+                figure: { layout: { title: { text: string } }; data: Array<{ stream?: { token: string } }> };
+              },
+            ]
+          : [],
+      );
+    for (const v of [viewer, sse]) await v.until((events) => figures(events).length === 1);
+    assert.equal(figures(viewer.events)[0]?.revision, 1);
+    assert.equal(await call(api, 'PATCH', { layout: { title: { text: 'Edited' } } }, key), 200);
+    for (const v of [viewer, sse]) {
+      await v.until((events) => figures(events).length === 2);
+      assert.equal(figures(v.events)[1]?.figure.layout.title.text, 'Edited');
+      assert.equal(figures(v.events)[1]?.revision, 2);
+    }
+    // A new figure: token b dropped, token c added.
+    const next = { data: [figure('edit-token-a', 'x').data[0], { y: [], stream: { token: 'edit-token-c' } }] };
+    assert.equal(await call(api, 'PATCH', { figure: next }, key), 200);
+    await viewer.until((events) => figures(events).length === 3);
+    const names = figures(viewer.events)[2]?.figure.data.map((t) => t.stream?.token) ?? [];
+    await post(`${relay.url}/`, '{"y": 5}\n', { 'plotly-streamtoken': 'edit-token-c' });
+    await post(`${relay.url}/`, '{"y": 6}\n', { 'plotly-streamtoken': 'edit-token-b' });
+    await post(`${relay.url}/`, '{"y": 7}\n', { 'plotly-streamtoken': 'edit-token-a' });
+    await viewer.until((events) => events.some((e) => e.type === 'run' && e.token === names[0]));
+    const tokensSeen = new Set(viewer.events.flatMap((e) => (e.type === 'run' ? [e.token] : [])));
+    assert.ok(tokensSeen.has(names[1] as string), 'the new token, by its name');
+    assert.equal(tokensSeen.size, 2, `the dropped token is no longer sent: ${[...tokensSeen].join(', ')}`);
+    assert.ok(!JSON.stringify(viewer.events).includes('edit-token'), 'no event names a stream token');
+    const json = JSON.parse((await get(`${relay.url}/metrics?format=json`)).body);
+    assert.equal(json.tokens['edit-token-c'].subscribers, 2);
+    assert.equal(json.tokens['edit-token-b'].subscribers, 0);
+    // Deleted: its viewers end with the reason.
+    assert.equal(await call(api, 'DELETE', undefined, key), 204);
+    assert.deepEqual(await viewer.closed, { code: 4403, reason: 'this chart was deleted' });
+    sse.close();
+  });
+
+  it('a chart made private ends the viewers that came without its share key', async () => {
+    const made = await postJson(`${relay.url}/api/charts`, figure('private-later-a', 'private-later-b'));
+    const viewer = await wsSubscribe(`${relay.url}/charts/${String(made['id'])}`, 'runs=1');
+    await viewer.until((events) => events.some((e) => e.type === 'figure'));
+    assert.equal(
+      await call(
+        `${relay.url}/api/charts/${String(made['id'])}`,
+        'PATCH',
+        { worldReadable: false },
+        String(made['editKey']),
+      ),
+      200,
+    );
+    assert.equal((await viewer.closed).code, 4403);
+  });
+});
