@@ -60,7 +60,8 @@ Limits:
   --headers-timeout SECS  a connection must send its request's headers this soon (default ${RELAY_DEFAULTS.headersTimeoutMs / 1000})
   --max-connections N   open connections in all (default: the open-file limit less ${FD_RESERVE})
   --max-client-connections N  open connections per client address, loopback exempt (default ${RELAY_DEFAULTS.maxConnectionsPerClient}; 0: none)
-  --subscribe-rate N    subscribe requests a second per client address, loopback exempt (default ${RELAY_DEFAULTS.subscribeRate}; 0: none)
+  --subscribe-rate N    subscribe requests (and chart pages and API calls) a second per client address,
+                        loopback exempt (default ${RELAY_DEFAULTS.subscribeRate}; 0: none)
 
   --quiet               log nothing but errors at start
   -h, --help            this text

@@ -84,7 +84,7 @@ export interface RelayOptions {
   maxConnections?: number;
   /** Open connections per client address, loopback exempt (429 past it; 0: no limit). Default 128. */
   maxConnectionsPerClient?: number;
-  /** Subscribe requests a second per client address, loopback exempt (429 past it; 0: no limit). Default 10. */
+  /** Subscribe requests (and hosted-chart pages and API calls) a second per client address, loopback exempt (429 past it; 0: no limit). Default 10. */
   subscribeRate?: number;
   /** Where log lines go. Default: stderr. */
   log?: (line: string) => void;

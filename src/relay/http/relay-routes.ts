@@ -60,6 +60,7 @@ export function relayRoutes(
     charts === null
       ? noCharts
       : chartsApiRoute({
+          gate: access.gate,
           ...parts,
           charts,
           keys: access.keys,

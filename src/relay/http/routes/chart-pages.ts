@@ -52,6 +52,14 @@ export function chartPagesRoute(parts: ChartPagesParts): RouteHandler {
       return;
     }
     const part = match[2];
+    if (part !== '/subscribe') {
+      // A page costs a read (and a parse) of the chart: held to the client's subscribe rate, as its subscription is.
+      const wait = parts.gate.checkSubscribeRate(req);
+      if (wait > 0) {
+        sendText(res, 429, 'too many requests from your address\n', { 'retry-after': String(wait) });
+        return;
+      }
+    }
     parts.charts
       .get(id)
       .then((chart) => {

@@ -20,10 +20,13 @@ import type { Metrics } from '../../metrics.js';
 import { readBody } from '../body.js';
 import { bearerToken, sendJson } from '../http.js';
 import type { InternalErrors } from '../internal-errors.js';
+import type { RequestGate } from '../../access/request-gate.js';
 import type { RouteHandler } from './route.js';
 
 export interface ChartsApiParts {
   charts: Charts;
+  /** Each request is held to the client's subscribe rate (it reads, parses or writes a chart). */
+  gate: RequestGate;
   errors: InternalErrors;
   /** Write keys by token, or null when ingest is open. */
   keys: WriteKeys | null;
@@ -45,6 +48,16 @@ const REFUSALS: Record<ChartRefusal, [status: number, reason: (limit: string) =>
 
 export function chartsApiRoute(parts: ChartsApiParts): RouteHandler {
   return (req, res, target) => {
+    const wait = parts.gate.checkSubscribeRate(req);
+    if (wait > 0) {
+      sendJson(
+        res,
+        429,
+        { error: 'rate', reason: 'too many requests from your address' },
+        { 'retry-after': String(wait) },
+      );
+      return;
+    }
     const id = target.pathname === '/api/charts' ? null : target.pathname.slice('/api/charts/'.length);
     if (id === null) {
       if (req.method === 'POST')

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { createRelay, type Relay } from '../../../../src/relay/index.js';
 import { get, post, sseSubscribe, wsSubscribe } from '../../../support/relay-clients.js';
@@ -195,4 +196,29 @@ describe("a hosted chart's edits reach its viewers at once", () => {
     );
     assert.equal((await viewer.closed).code, 4403);
   });
+});
+
+const external = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+
+describe('hosted charts and the subscribe rate', () => {
+  it(
+    'pages and API calls are held to the client address subscribe rate (a page reads and parses its chart): 429',
+    { skip: external === undefined ? 'this machine has no non-loopback IPv4 address' : false },
+    async () => {
+      const relay = await createRelay({ port: 0, host: external as string, subscribeRate: 1, log: () => undefined });
+      try {
+        const made = await postJson(`${relay.url}/api/charts`, figure('rate-a', 'rate-b'));
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) statuses.push((await get(`${relay.url}/charts/${String(made['id'])}`)).status);
+        const refusedApi = await get(`${relay.url}/api/charts/${String(made['id'])}`);
+        assert.deepEqual(statuses, [200, 200, 429], 'the burst of three: one for the POST, two pages');
+        assert.equal(refusedApi.status, 429);
+        assert.equal(refusedApi.headers['retry-after'], '1');
+      } finally {
+        await relay.close();
+      }
+    },
+  );
 });
