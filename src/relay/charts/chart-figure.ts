@@ -8,6 +8,12 @@ import { isMessageObject, isValidToken, TOKEN_RULE, valueNestsDeeperThan } from 
 /** Traces one chart may hold. */
 export const MAX_CHART_TRACES = 100;
 
+/**
+ * Stream tokens one chart may name: what one subscription holds by default (`maxTokensPerSubscription`),
+ * so each viewer of the chart gets all of them.
+ */
+export const MAX_CHART_TOKENS = 64;
+
 /** Objects and arrays nest at most this deep in a figure (Plotly's own figures: a handful). */
 const MAX_FIGURE_DEPTH = 32;
 
@@ -45,6 +51,7 @@ export function streamTokens(figure: Figure): string[] | { error: string } {
     if (typeof token !== 'string' || !isValidToken(token))
       return { error: `trace ${index}: stream.token must be ${TOKEN_RULE}` };
     if (!tokens.includes(token)) tokens.push(token);
+    if (tokens.length > MAX_CHART_TOKENS) return { error: `a chart streams at most ${MAX_CHART_TOKENS} tokens` };
   }
   return tokens;
 }

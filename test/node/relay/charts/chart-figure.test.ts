@@ -38,6 +38,7 @@ describe('chart figures', () => {
       [{ data: [], config: 'x' }, /"config" must be an object/],
       [{ data: [{ stream: { token: '' } }] }, /trace 0: stream.token/],
       [{ data: [{ stream: 'A' }] }, /trace 0: stream.token/],
+      [{ data: Array.from({ length: 65 }, (_, i) => ({ stream: { token: `t${i}` } })) }, /at most 64 tokens/],
       [{ data: [], layout: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) }, /nests more than/],
     ];
     for (const [value, reason] of refusals) {
