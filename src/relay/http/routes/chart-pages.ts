@@ -16,6 +16,7 @@ import { chartRequest, mayView, PRIVATE_CHART } from '../../charts/chart-viewers
 import { chartNames, viewerFigure, type Charts } from '../../charts/charts.js';
 import { SHUTDOWN_RETRY_AFTER_S } from '../../constants.js';
 import type { StoredChart } from '../../engines/chart-store.js';
+import type { FrameSink } from '../../viewers/frame-sink.js';
 import type { Viewers } from '../../viewers/viewers.js';
 import { closeReason, headerValue, rawResponse, sendText, type RequestTarget } from '../http.js';
 import type { ChartWatchers } from '../chart-watchers.js';
@@ -114,19 +115,7 @@ function watchByWebSocket(
     ws.close(CloseCode.forbidden, closeReason(PRIVATE_CHART));
     return;
   }
-  const names = chartNames(chart);
-  const asked = parts.viewers.ask(
-    chartRequest(parseSubscribeRequest(target.searchParams, headerValue(req, 'last-event-id')), names),
-  );
-  const { subscription, done } = parts.viewers.subscribe('websocket', webSocketSink(ws), asked, null, {
-    names,
-    control: false,
-  });
-  const unwatch = parts.watchers.watch(chart, subscription, names, shareKey);
-  const end = () => {
-    unwatch();
-    done();
-  };
+  const end = watch('websocket', webSocketSink(ws), req, target, chart, shareKey, parts);
   ws.on('close', end);
   ws.on('error', end);
 }
@@ -166,21 +155,30 @@ function subscribeByEvents(
     sendText(res, 503, 'the relay is shutting down\n', { ...cors, 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) });
     return;
   }
+  const end = watch('sse', openEventStream(res, cors), req, target, chart, shareKey, parts);
+  res.on('close', end);
+  res.on('error', end);
+}
+
+/** A viewer of a chart on its sink: subscribed by the names it asks for, told of each edit; returns what ends it. */
+function watch(
+  kind: 'websocket' | 'sse',
+  sink: FrameSink,
+  req: IncomingMessage,
+  target: RequestTarget,
+  chart: StoredChart,
+  shareKey: string | null,
+  parts: ChartPagesParts,
+): () => void {
   const names = chartNames(chart);
-  const asked = parts.viewers.ask(
-    chartRequest(parseSubscribeRequest(target.searchParams, headerValue(req, 'last-event-id')), names),
-  );
-  const { subscription, done } = parts.viewers.subscribe('sse', openEventStream(res, cors), asked, null, {
-    names,
-    control: false,
-  });
+  const request = parseSubscribeRequest(target.searchParams, headerValue(req, 'last-event-id'));
+  const asked = parts.viewers.ask(chartRequest(request, names));
+  const { subscription, done } = parts.viewers.subscribe(kind, sink, asked, null, { names, control: false });
   const unwatch = parts.watchers.watch(chart, subscription, names, shareKey);
-  const end = () => {
+  return () => {
     unwatch();
     done();
   };
-  res.on('close', end);
-  res.on('error', end);
 }
 
 /** The page's origin and the subscribe rate, as for any subscription; null when it may go on. */
