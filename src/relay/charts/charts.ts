@@ -89,13 +89,14 @@ export function figureOf(chart: StoredChart): Figure {
 }
 
 /** The chart's stream tokens, each with the name its viewers know it by. */
-export function chartNames(chart: StoredChart): Map<string, string> {
-  const tokens = streamTokens(figureOf(chart));
+export function chartNames(chart: StoredChart, figure: Figure = figureOf(chart)): Map<string, string> {
+  const tokens = streamTokens(figure);
   return new Map(Array.isArray(tokens) ? tokens.map((token) => [token, tokenName(chart.editKeyHash, token)]) : []);
 }
 
-/** The figure as a chart's viewers get it: no stream token in it. */
+/** The figure as a chart's viewers get it: no stream token in it (the stored figure read once). */
 export function viewerFigure(chart: StoredChart): Figure {
-  const names = chartNames(chart);
-  return publicFigure(figureOf(chart), (token) => names.get(token) ?? token);
+  const figure = figureOf(chart);
+  const names = chartNames(chart, figure);
+  return publicFigure(figure, (token) => names.get(token) ?? token);
 }

@@ -58,23 +58,26 @@ export class ChartWatchers {
 
   async #changed(id: string): Promise<void> {
     const chart = await this.#charts.get(id);
-    for (const watcher of [...(this.#byChart.get(id) ?? [])]) {
+    const watchers = [...(this.#byChart.get(id) ?? [])];
+    if (chart === null) {
+      for (const { subscription } of watchers) subscription.close(CloseCode.forbidden, 'this chart was deleted');
+      return;
+    }
+    // What every viewer of the chart is told, made once for all of them.
+    const next = chartNames(chart);
+    const event = encodeFigure(chart.revision, viewerFigure(chart));
+    for (const watcher of watchers) {
       const { subscription, names } = watcher;
       if (subscription.closed) continue;
-      if (chart === null) {
-        subscription.close(CloseCode.forbidden, 'this chart was deleted');
-        continue;
-      }
       if (!mayView(chart, watcher.shareKey)) {
         subscription.close(CloseCode.forbidden, PRIVATE_CHART);
         continue;
       }
-      const next = chartNames(chart);
       const dropped = [...names.keys()].filter((token) => !next.has(token));
       const added = [...next.keys()].filter((token) => !names.has(token));
       for (const token of added) names.set(token, next.get(token) as string);
       // The figure first: the element makes the new traces' windows before their points come.
-      subscription.sendNow(encodeFigure(chart.revision, viewerFigure(chart)));
+      subscription.sendNow(event);
       subscription.remove(dropped);
       for (const token of dropped) {
         names.delete(token);
