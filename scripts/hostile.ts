@@ -365,7 +365,8 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
     });
   }
 
-  // --- hosted charts: figures as big as allowed, until the bounds answer; bodies that are not JSON -----
+  // --- hosted charts (/api/charts and Plotly's /clientresp): figures as big as allowed, until the
+  // bounds answer; bodies that are not JSON -------------------------------------------------------
   if (on('charts')) {
     const chartAgent = new https.Agent({ keepAlive: true, maxSockets: 2, ...insecure });
     cleanups.push(() => chartAgent.destroy());
@@ -378,6 +379,25 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
       count(`charts answered ${status}`);
       await postOnce(chartAgent, url, null, `{"data": [${'['.repeat(5000)}`, '/api/charts');
       count('chart bodies not JSON');
+      // Plotly's plot call: a new named chart each time, a file extended until it is too big, forms
+      // that do not end or nest without end.
+      const points = Array.from({ length: 20_000 }, (_, i) => i);
+      const call = (kwargs: object) =>
+        `un=x&key=y&args=${JSON.stringify([{ y: points }])}&kwargs=${JSON.stringify(kwargs)}`;
+      count(
+        `clientresp answered ${await postOnce(chartAgent, url, null, call({ filename: 'f', fileopt: 'new' }), '/clientresp')}`,
+      );
+      count(
+        `clientresp answered ${await postOnce(chartAgent, url, null, call({ filename: 'grows', fileopt: 'extend' }), '/clientresp')}`,
+      );
+      await postOnce(
+        chartAgent,
+        url,
+        null,
+        `args=${'['.repeat(5000)}&kwargs={"__proto__": {"polluted": 1}}`,
+        '/clientresp',
+      );
+      count('clientresp forms not JSON');
     });
   }
 

@@ -50,6 +50,9 @@ Access:
   --metrics-port N      serve /metrics on 127.0.0.1:N only, not on the main port
   --tls-cert FILE       serve https (HTTP/2 and HTTP/1.1) and wss with this PEM certificate (chain) ...
   --tls-key FILE        ... and this PEM private key
+  --plain-port N        with --tls-cert: plain HTTP on port N too, same routes (Plotly's npm client
+                        streams plain HTTP to port 80; Arduino boards have no TLS). Write keys sent
+                        there cross the network unencrypted
 
 Limits:
   --token-ttl SECS      forget a token nobody writes or reads this long (default ${RELAY_DEFAULTS.tokenTtlMs / 1000}; 0: never)
@@ -150,6 +153,7 @@ const VALUE_FLAGS = [
   'metrics-port',
   'tls-cert',
   'tls-key',
+  'plain-port',
   'token-ttl',
   'history-total',
   'max-total-buffer',
@@ -230,6 +234,10 @@ export function parseFlags(argv: string[]): CliRequest {
   if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) fail('--tls-cert and --tls-key go together');
   if (v['tls-cert'] !== undefined && v['tls-key'] !== undefined)
     options.tls = { cert: readFile(v['tls-cert'], '--tls-cert'), key: readFile(v['tls-key'], '--tls-key') };
+  if (v['plain-port'] !== undefined) {
+    if (options.tls === undefined) fail('--plain-port goes with --tls-cert (without TLS, --port is plain already)');
+    options.plainPort = parseCount(v['plain-port'], '--plain-port');
+  }
   if (v['token-ttl'] !== undefined) options.tokenTtlMs = parseCount(v['token-ttl'], '--token-ttl') * 1000;
   if (v['history-total'] !== undefined) options.historyTotalBytes = parseSize(v['history-total'], '--history-total');
   if (v['max-total-buffer'] !== undefined)

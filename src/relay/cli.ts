@@ -23,9 +23,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const { options, workers, quiet, writeKeyTokens } = flags;
-  const banner = (url: string) => {
+  const banner = (url: string, plainUrl: string | null) => {
     if (quiet) return;
     console.error(`plotly-stream-relay listening on ${url}`);
+    if (plainUrl !== null)
+      console.error(`  plain:     ${plainUrl} too, without TLS (npm plotly's stream(), Arduino boards)`);
     console.error(
       `  ingest:    curl -H 'plotly-streamtoken: TOKEN' -H 'Transfer-Encoding: chunked' --data-binary @- ${url}/`,
     );
@@ -66,8 +68,13 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     fail((error as Error).message, { usage: false });
   }
-  if (cluster.isWorker) process.send?.({ type: 'plotly-stream-listening', url: relay.url } satisfies WorkerListening);
-  else banner(relay.url);
+  if (cluster.isWorker)
+    process.send?.({
+      type: 'plotly-stream-listening',
+      url: relay.url,
+      plainUrl: relay.plainUrl,
+    } satisfies WorkerListening);
+  else banner(relay.url, relay.plainUrl);
   const name = cluster.isWorker ? `plotly-stream-relay (worker ${cluster.worker?.id})` : 'plotly-stream-relay';
   let stopping = false;
   const stop = (signal: string) => {

@@ -66,6 +66,12 @@ export interface RelayOptions {
   metricsPort?: number;
   /** Serve https and wss: PEM certificate (chain) and private key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * With `tls`: serve plain HTTP on this port of `host` too, the same routes (0: any free port). For
+   * clients that cannot speak TLS: Plotly's npm client streams over plain HTTP to port 80, and
+   * Arduino boards have no TLS. Write keys sent to it cross the network unencrypted.
+   */
+  plainPort?: number;
   /** A token nobody writes or reads for this long is forgotten. Default 24 h (0: never). */
   tokenTtlMs?: number;
   /** History kept across all tokens (memory engine); the least recently written goes first. Default 256 MiB. */

@@ -31,6 +31,8 @@ export interface Relay {
   /** `http://host:port` (`https://` with `tls`) */
   readonly url: string;
   readonly port: number;
+  /** With `tls` and `plainPort`: `http://host:port` of the plain HTTP port, else null. */
+  readonly plainUrl: string | null;
   readonly server: Server;
   /** `http://127.0.0.1:port` of `/metrics` when `metricsPort` is set, else null. */
   readonly metricsUrl: string | null;
@@ -46,6 +48,8 @@ const SHUTTING_DOWN = 'the relay is shutting down';
 
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const o = resolveOptions(options);
+  if (o.plainPort !== undefined && o.tls === undefined)
+    throw new Error('plainPort goes with tls (without TLS, port is plain already)');
   const log = new RelayLog(o.log ?? ((line: string) => console.error(`plotly-stream-relay: ${line}`)));
   const metrics = new Metrics();
   // Everything that can refuse to start is checked before anything is opened.
@@ -68,7 +72,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const lines = new LineWriter(engine, limiter, metrics);
   const parts = { options: o, access, engine, metrics, log, errors, producers, lines, viewers };
   let metricsServer: { server: Server; port: number } | null = null;
-  const routes = relayRoutes({ ...parts, isClosing: lifecycle.isClosing }, () => metricsServer?.port ?? 0);
+  let plainPort: number | null = null;
+  const routes = relayRoutes(
+    { ...parts, isClosing: lifecycle.isClosing },
+    { metrics: () => metricsServer?.port ?? 0, plain: () => plainPort },
+  );
   const listener = new Listener(o, access.clients, log, metrics, errors);
   const router = new Router(
     { ...routes.table, admitStream: (stream, address) => listener.guard.admitStream(stream, address) },
@@ -84,11 +92,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     (error) => errors.report('heartbeat', error),
   );
   try {
-    const address = await listener.listen({
+    const { address, plain } = await listener.listen({
       request: router.request,
       upgrade: router.upgrade,
       clientError: malformedRequests(producers, metrics, log),
     });
+    plainPort = plain?.port ?? null;
     if (o.metricsPort !== undefined) {
       const own = new Router(
         { routes: { '/metrics': routes.metricsOnOwnPort }, upgrades: {}, notFound: 'only /metrics here' },
@@ -98,6 +107,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     }
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     access.origins.addOwnAddress(host, address.port);
+    if (plain !== null) access.origins.addOwnAddress(host, plain.port);
     if (!isLoopback(address.address) && (access.keys === null || access.keys.size === 0))
       log.line(
         'lifecycle',
@@ -119,6 +129,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     return {
       url: `${o.tls !== undefined ? 'https' : 'http'}://${host}:${address.port}`,
       port: address.port,
+      plainUrl: plain === null ? null : `http://${host}:${plain.port}`,
       server: listener.server,
       metricsUrl: metricsServer === null ? null : `http://127.0.0.1:${metricsServer.port}`,
       engine,

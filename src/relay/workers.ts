@@ -9,6 +9,8 @@ import { WORKER_RESTART_DELAY_MS } from './constants.js';
 export interface WorkerListening {
   type: 'plotly-stream-listening';
   url: string;
+  /** The plain HTTP port's URL beside TLS, or null. */
+  plainUrl: string | null;
 }
 
 export function isWorkerListening(message: unknown): message is WorkerListening {
@@ -18,7 +20,7 @@ export function isWorkerListening(message: unknown): message is WorkerListening 
 export interface PrimaryOptions {
   count: number;
   /** Called once, when every worker of the first set listens. */
-  onListening(url: string): void;
+  onListening(url: string, plainUrl: string | null): void;
   log(line: string): void;
 }
 
@@ -37,7 +39,7 @@ export function runPrimary({ count, onListening, log }: PrimaryOptions): void {
       listening.add(worker.id);
       if (listening.size < count) return;
       announced = true;
-      onListening(message.url);
+      onListening(message.url, message.plainUrl ?? null);
     });
   };
 

@@ -96,3 +96,68 @@ export function plotFloat(x: number, y: number, token: string): Write[] {
 export function closeStream(): Write[] {
   return flash('0\r\n\r\n');
 }
+
+export interface InitOptions {
+  username: string;
+  /** Plotly's API keys had 10 characters: the library counts its Content-Length on that. */
+  apiKey: string;
+  tokens: string[];
+  filename: string;
+  /** The library's defaults: 30, overwrite, true. */
+  maxpoints?: number;
+  fileopt?: string;
+  worldReadable?: boolean;
+  /** `world_readable` (plotly_streaming_ethernet, _wifi, _gsm) or `worldReadable` (the CC3000 sample's). */
+  worldReadableField?: 'world_readable' | 'worldReadable';
+}
+
+/**
+ * `plotly::init()`: the libraries' REST call, `POST /clientresp` with its Content-Length counted by
+ * the library's own formula (126 + the lengths it knows, a 10-character key assumed), the form
+ * written raw, and a CRLF after it that the Content-Length does not count. The board then reads
+ * until the server closes, looking for "All Streams Go!".
+ */
+export function init(options: InitOptions): Write[] {
+  const { username, apiKey, tokens, filename } = options;
+  const maxpoints = options.maxpoints ?? 30;
+  const fileopt = options.fileopt ?? 'overwrite';
+  const readable = options.worldReadable ?? true;
+  const contentLength =
+    126 +
+    username.length +
+    fileopt.length +
+    tokens.length * (87 + String(maxpoints).length) +
+    (tokens.length - 1) * 2 +
+    filename.length +
+    (readable ? 4 : 5);
+  const writes: Write[] = [
+    ...flash('POST /clientresp HTTP/1.1\r\n'),
+    ...flash('Host: 107.21.214.199\r\n'),
+    ...flash('User-Agent: Arduino/0.5.1\r\n'),
+    ...flash('Content-Length: '),
+    ...printInt(contentLength),
+    ...flash('\r\n\r\n'),
+    ...flash('version=2.3&origin=plot&platform=arduino&un='),
+    username,
+    ...flash('&key='),
+    apiKey,
+    ...flash('&args=['),
+  ];
+  tokens.forEach((token, i) => {
+    writes.push(...flash('{"y": [], "x": [], "type": "scatter", "stream": {"token": "'), token);
+    writes.push(...flash('", "maxpoints": '), ...printInt(maxpoints), ...flash('}}'));
+    if (tokens.length > 1 && i !== tokens.length - 1) writes.push(...flash(', '));
+  });
+  writes.push(...flash('&kwargs={"fileopt": "'.replace('&', ']&')), fileopt, ...flash('", "filename": "'), filename);
+  writes.push(...flash(`", "${options.worldReadableField ?? 'world_readable'}": `), readable ? 'true' : 'false');
+  writes.push(...flash('}'), ...flash('\r\n'));
+  return writes;
+}
+
+/** The Content-Length `init()` sends, and the body's real length: equal only for 10-character keys and tokens. */
+export function initLengths(writes: Write[]): { declared: number; body: number } {
+  const text = writes.join('');
+  const declared = Number(/Content-Length: (\d+)/.exec(text)?.[1]);
+  const body = text.slice(text.indexOf('\r\n\r\n') + 4).length - 2;
+  return { declared, body };
+}

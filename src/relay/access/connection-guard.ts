@@ -41,8 +41,6 @@ export interface ConnectionGuardOptions {
   maxConnectionsPerClient: number;
   /** A connection must send a request's headers within this long (0: no deadline). */
   headersTimeoutMs: number;
-  /** Plain HTTP: a refused socket is told why (429 / 503) before it closes. TLS sockets are just closed. */
-  plain: boolean;
 }
 
 export class ConnectionGuard {
@@ -64,11 +62,13 @@ export class ConnectionGuard {
   }
 
   /**
-   * Listens for the server's connections. With TLS the headers deadline starts once the handshake is
-   * done (the handshake has its own timeout), and not for HTTP/2, whose streams have no head to wait for.
+   * Listens for the server's connections; one guard may watch several servers (a TLS port and a plain
+   * one), and its caps count them all. With TLS the headers deadline starts once the handshake is
+   * done (the handshake has its own timeout), and not for HTTP/2, whose streams have no head to wait
+   * for. On plain HTTP a refused socket is told why (429 / 503) before it closes; a TLS one is closed.
    */
-  attach(server: Server): void {
-    server.on('connection', (socket: Socket) => this.#onConnection(socket));
+  attach(server: Server, plain: boolean): void {
+    server.on('connection', (socket: Socket) => this.#onConnection(socket, plain));
     server.on('secureConnection', (socket: Socket & { alpnProtocol?: string | false }) => {
       if (socket.alpnProtocol !== 'h2') this.#armHeadersDeadline(socket);
     });
@@ -86,7 +86,7 @@ export class ConnectionGuard {
     this.#waiting.delete(socket);
   }
 
-  #onConnection(socket: Socket): void {
+  #onConnection(socket: Socket, plain: boolean): void {
     const address = socket.remoteAddress;
     const o = this.#options;
     if (o.maxConnections > 0 && this.#open >= o.maxConnections) {
@@ -95,7 +95,7 @@ export class ConnectionGuard {
         'connections',
         '503 Service Unavailable',
         `the relay holds ${o.maxConnections} connections, its limit`,
-        5,
+        plain,
       );
       return;
     }
@@ -105,7 +105,7 @@ export class ConnectionGuard {
         'client-connections',
         '429 Too Many Requests',
         `${address} holds ${o.maxConnectionsPerClient} connections, the limit per client`,
-        5,
+        plain,
       );
       return;
     }
@@ -114,7 +114,7 @@ export class ConnectionGuard {
       this.#open--;
       this.#clients.closeConnection(address);
     });
-    if (o.plain) this.#armHeadersDeadline(socket);
+    if (plain) this.#armHeadersDeadline(socket);
   }
 
   /**
@@ -197,12 +197,11 @@ export class ConnectionGuard {
     }
   }
 
-  #refuse(socket: Socket, reason: string, status: string, why: string, retryAfter: number): void {
+  #refuse(socket: Socket, reason: string, status: string, why: string, plain: boolean): void {
     this.#metrics.refuse(reason);
     this.#log.line('refused', `connection refused: ${why}`);
     // Told why on plain HTTP (read before the request: the client sees it as the answer); then gone.
-    if (this.#options.plain)
-      socket.end(rawResponse(status, `${why}; try again later\n`, 'text/plain', { 'retry-after': String(retryAfter) }));
+    if (plain) socket.end(rawResponse(status, `${why}; try again later\n`, 'text/plain', { 'retry-after': '5' }));
     socket.on('error', () => undefined);
     socket.destroySoon();
     setTimeout(() => socket.destroy(), 1000).unref();

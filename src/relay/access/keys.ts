@@ -60,10 +60,36 @@ export function sameSecret(presented: string, expected: string): boolean {
 
 /** Null when the ingest may write, else why not. */
 export function checkWriteKey(keys: WriteKeys | null, token: string, req: IncomingMessage): string | null {
+  return writeKeyRefusal(keys, token, presentedKey(req));
+}
+
+/** Null when `presented` (a write key sent some other way, as Plotly's form sends it) may write `token`, else why not. */
+export function writeKeyRefusal(keys: WriteKeys | null, token: string, presented: string | null): string | null {
   if (keys === null || keys.size === 0) return null;
   const expected = keys.get(token) ?? keys.get('*');
   if (expected === undefined) return `no write key is configured for token "${token}"`;
-  const presented = presentedKey(req);
   if (presented === null) return 'this relay needs a write key: send it as plotly-streamkey or Authorization: Bearer';
   return sameSecret(presented, expected) ? null : 'wrong write key for this token';
+}
+
+/** Whether `presented` is one of the relay's write keys (what makes a chart without tokens on a relay with keys). */
+export function isWriteKey(keys: WriteKeys, presented: string): boolean {
+  let found = false;
+  // Every key compared, so timing tells nothing of which one matched.
+  for (const expected of new Set(keys.values())) if (sameSecret(presented, expected)) found = true;
+  return found;
+}
+
+/**
+ * With write keys, why `presented` may not make (or remake) a chart of these tokens: it must be each
+ * token's key, and, for a chart of no token, one of the relay's keys. Null when it may.
+ */
+export function chartKeyRefusal(keys: WriteKeys | null, tokens: string[], presented: string | null): string | null {
+  if (keys === null || keys.size === 0) return null;
+  if (presented === null) return 'this relay has write keys: making a chart needs one';
+  for (const token of tokens) {
+    const refused = writeKeyRefusal(keys, token, presented);
+    if (refused !== null) return `${refused} (a chart may show only tokens its maker may write)`;
+  }
+  return tokens.length > 0 || isWriteKey(keys, presented) ? null : "this is not one of the relay's write keys";
 }

@@ -6,6 +6,7 @@
  * read back from its name.
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { WriteKeys } from '../access/keys.js';
 
 const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
@@ -50,4 +51,13 @@ export function sameKey(presented: string, expected: string): boolean {
 /** The name a chart's viewers know one of its tokens by: from the edit key's hash and the token. */
 export function tokenName(editKeyHash: string, token: string): string {
   return `s-${createHash('sha256').update(`${editKeyHash}\n${token}`).digest('base64url').slice(0, 16)}`;
+}
+
+/**
+ * Who a chart counts against (and whose names it is found among): the write key it was made with on
+ * a relay with keys, or the client's address on an open relay.
+ */
+export function chartOwner(keys: WriteKeys | null, presented: string | null, address: string | undefined): string {
+  if (keys !== null && keys.size > 0 && presented !== null) return `key:${sha256Hex(presented).slice(0, 16)}`;
+  return `address:${address ?? 'unknown'}`;
 }

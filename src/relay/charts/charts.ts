@@ -7,7 +7,7 @@
 import type { ChartRefusal, ChartStore, StoredChart } from '../engines/chart-store.js';
 import { parseJson } from '../../shared/messages.js';
 import { newChartId, newEditKey, newShareKey, sha256Hex, tokenName } from './chart-keys.js';
-import { editFigure, publicFigure, streamTokens, type Figure } from './chart-figure.js';
+import { publicFigure, streamTokens, type Figure } from './chart-figure.js';
 
 /** Times an edit is tried again when another came first. */
 const EDIT_ATTEMPTS = 5;
@@ -25,8 +25,13 @@ export class Charts {
     this.store = store;
   }
 
-  /** Makes a chart; a refusal names the bound it met. */
-  async create(figure: Figure, owner: string, worldReadable: boolean): Promise<MadeChart | ChartRefusal> {
+  /** Makes a chart (named among its owner's, or not); a refusal names the bound it met, or that the name is taken. */
+  async create(
+    figure: Figure,
+    owner: string,
+    worldReadable: boolean,
+    filename: string | null,
+  ): Promise<MadeChart | ChartRefusal> {
     const editKey = newEditKey();
     const now = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -35,6 +40,7 @@ export class Charts {
         figure: JSON.stringify(figure),
         editKeyHash: sha256Hex(editKey),
         owner,
+        filename,
         worldReadable,
         shareKey: worldReadable ? null : newShareKey(),
         revision: 1,
@@ -53,18 +59,19 @@ export class Charts {
   }
 
   /**
-   * Applies an edit (see `editFigure`) and, when given, a change of privacy; tried again on the newer
-   * revision when another edit came first. Null: no such chart.
+   * Applies `change` to the stored figure (`editFigure`, Plotly's fileopt, ...) and, when given, a
+   * change of privacy; tried again on the newer revision when another edit came first. Null: no
+   * such chart.
    */
   async edit(
     id: string,
-    edit: Record<string, unknown>,
+    change: (figure: Figure) => Figure | { error: string },
     worldReadable?: boolean,
   ): Promise<StoredChart | { error: string } | 'too-big' | 'full' | 'conflict' | null> {
     for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt++) {
       const chart = await this.store.get(id);
       if (chart === null) return null;
-      const figure = editFigure(figureOf(chart), edit);
+      const figure = change(figureOf(chart));
       if ('error' in figure) return figure;
       const readable = worldReadable ?? chart.worldReadable;
       const shareKey = readable ? null : (chart.shareKey ?? newShareKey());
@@ -99,4 +106,11 @@ export function viewerFigure(chart: StoredChart): Figure {
   const figure = figureOf(chart);
   const names = chartNames(chart, figure);
   return publicFigure(figure, (token) => names.get(token) ?? token);
+}
+
+/** A chart's page and embed under `origin` (`https://host:port`), with its share key when private. */
+export function chartLinks(origin: string, chart: StoredChart): { url: string; embedUrl: string } {
+  const base = `${origin}/charts/${chart.id}`;
+  const query = chart.shareKey === null ? '' : `?share_key=${chart.shareKey}`;
+  return { url: `${base}${query}`, embedUrl: `${base}/embed${query}` };
 }

@@ -13,8 +13,13 @@ export interface StoredChart {
   figure: string;
   /** SHA-256 (hex) of the chart's edit key; the key itself is never stored. */
   editKeyHash: string;
-  /** Who made it: a hash of the write key it was made with, or `anonymous` on a relay without keys. */
+  /** Who made it: a hash of the write key it was made with, or the client's address on a relay without keys. */
   owner: string;
+  /**
+   * Its name among its owner's charts (Plotly's `filename`: `fileopt` overwrite, extend and append
+   * find a chart by it), or null. One chart per owner and name.
+   */
+  filename: string | null;
   /** False for a private chart: a viewer needs its share key (or a read token). */
   worldReadable: boolean;
   /** A private chart's share key (in its URL as `?share_key=`), null for a public one. */
@@ -37,14 +42,16 @@ export interface ChartLimits {
   maxTotalBytes: number;
 }
 
-/** Why a chart was not stored. */
-export type ChartRefusal = 'exists' | 'too-big' | 'owner-full' | 'full';
+/** Why a chart was not stored: its id taken, its owner's name taken, or a bound. */
+export type ChartRefusal = 'exists' | 'name-taken' | 'too-big' | 'owner-full' | 'full';
 
 export interface ChartStore {
   readonly limits: ChartLimits;
   /** Stores a new chart; a refusal says which bound it met (or that its id is taken). */
   create(chart: StoredChart): Promise<ChartRefusal | null>;
   get(id: string): Promise<StoredChart | null>;
+  /** The id of the owner's chart by this name, or null. */
+  findByName(owner: string, filename: string): Promise<string | null>;
   /**
    * Replaces a chart's figure and settings if its revision is still `revision` (the edit was made on
    * what is stored); returns the chart as stored, `conflict` when another edit came first, `too-big`,

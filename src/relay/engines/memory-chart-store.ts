@@ -5,6 +5,8 @@ export class MemoryChartStore implements ChartStore {
   readonly limits: ChartLimits;
   readonly #charts = new Map<string, StoredChart>();
   readonly #perOwner = new Map<string, number>();
+  /** Ids by owner and name. */
+  readonly #names = new Map<string, string>();
   /** Bytes of all figures held. */
   #bytes = 0;
   readonly #listeners = new Set<(id: string) => void>();
@@ -16,12 +18,14 @@ export class MemoryChartStore implements ChartStore {
   async create(chart: StoredChart): Promise<ChartRefusal | null> {
     if (Buffer.byteLength(chart.figure) > this.limits.maxFigureBytes) return 'too-big';
     if (this.#charts.has(chart.id)) return 'exists';
+    if (chart.filename !== null && this.#names.has(nameKey(chart.owner, chart.filename))) return 'name-taken';
     const size = Buffer.byteLength(chart.figure);
     if (this.#charts.size >= this.limits.maxCharts || this.#bytes + size > this.limits.maxTotalBytes) return 'full';
     const owned = this.#perOwner.get(chart.owner) ?? 0;
     if (owned >= this.limits.maxChartsPerOwner) return 'owner-full';
     this.#charts.set(chart.id, { ...chart });
     this.#perOwner.set(chart.owner, owned + 1);
+    if (chart.filename !== null) this.#names.set(nameKey(chart.owner, chart.filename), chart.id);
     this.#bytes += size;
     return null;
   }
@@ -29,6 +33,10 @@ export class MemoryChartStore implements ChartStore {
   async get(id: string): Promise<StoredChart | null> {
     const chart = this.#charts.get(id);
     return chart === undefined ? null : { ...chart };
+  }
+
+  async findByName(owner: string, filename: string): Promise<string | null> {
+    return this.#names.get(nameKey(owner, filename)) ?? null;
   }
 
   async update(
@@ -53,6 +61,7 @@ export class MemoryChartStore implements ChartStore {
     const chart = this.#charts.get(id);
     if (chart === undefined) return false;
     this.#charts.delete(id);
+    if (chart.filename !== null) this.#names.delete(nameKey(chart.owner, chart.filename));
     this.#bytes -= Buffer.byteLength(chart.figure);
     const owned = (this.#perOwner.get(chart.owner) ?? 1) - 1;
     if (owned > 0) this.#perOwner.set(chart.owner, owned);
@@ -71,4 +80,9 @@ export class MemoryChartStore implements ChartStore {
       for (const listener of this.#listeners) listener(id);
     });
   }
+}
+
+/** An owner's name, as one key (an owner holds no newline). */
+function nameKey(owner: string, filename: string): string {
+  return `${owner}\n${filename}`;
 }

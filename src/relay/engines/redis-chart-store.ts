@@ -38,6 +38,8 @@ export class RedisChartStore implements ChartStore {
       chart.owner,
       String(this.limits.maxTotalBytes),
       String(Buffer.byteLength(chart.figure)),
+      chart.filename === null ? '' : nameField(chart.owner, chart.filename),
+      chart.id,
       ...fields,
     ]);
     return answer === 'ok' ? null : (answer as ChartRefusal);
@@ -52,6 +54,11 @@ export class RedisChartStore implements ChartStore {
     else if (typeof reply === 'object' && reply !== null)
       for (const [field, value] of Object.entries(reply)) hash[field] = String(value);
     return hash['revision'] === undefined ? null : fromHash(id, hash);
+  }
+
+  async findByName(owner: string, filename: string): Promise<string | null> {
+    const id = await this.#link.command(this.#namesKey, ['HGET', this.#namesKey, nameField(owner, filename)]);
+    return typeof id === 'string' && id !== '' ? id : null;
   }
 
   async update(
@@ -99,8 +106,18 @@ export class RedisChartStore implements ChartStore {
     return `${this.#prefix}{charts}:bytes`;
   }
 
+  get #namesKey(): string {
+    return `${this.#prefix}{charts}:names`;
+  }
+
   #keys(id: string): string[] {
-    return [this.#chartKey(id), `${this.#prefix}{charts}:owners`, `${this.#prefix}{charts}:count`, this.#bytesKey];
+    return [
+      this.#chartKey(id),
+      `${this.#prefix}{charts}:owners`,
+      `${this.#prefix}{charts}:count`,
+      this.#bytesKey,
+      this.#namesKey,
+    ];
   }
 }
 
@@ -109,6 +126,7 @@ function toHash(chart: StoredChart): Record<string, string> {
     figure: chart.figure,
     editKeyHash: chart.editKeyHash,
     owner: chart.owner,
+    filename: chart.filename ?? '',
     worldReadable: chart.worldReadable ? '1' : '0',
     shareKey: chart.shareKey ?? '',
     revision: String(chart.revision),
@@ -123,10 +141,16 @@ function fromHash(id: string, hash: Record<string, string>): StoredChart {
     figure: hash['figure'] ?? '{}',
     editKeyHash: hash['editKeyHash'] ?? '',
     owner: hash['owner'] ?? '',
+    filename: hash['filename'] === undefined || hash['filename'] === '' ? null : hash['filename'],
     worldReadable: hash['worldReadable'] !== '0',
     shareKey: hash['shareKey'] === undefined || hash['shareKey'] === '' ? null : hash['shareKey'],
     revision: Number(hash['revision'] ?? 1),
     created: Number(hash['created'] ?? 0),
     updated: Number(hash['updated'] ?? 0),
   };
+}
+
+/** The names hash's field for an owner's name (an owner holds no newline). */
+function nameField(owner: string, filename: string): string {
+  return `${owner}\n${filename}`;
 }

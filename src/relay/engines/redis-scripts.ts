@@ -115,22 +115,24 @@ return claim
  */
 
 /**
- * KEYS: the chart, the owners' counts, the count, the bytes. ARGV: max charts, max per owner,
- * owner, max bytes, the figure's bytes, then the chart's field/value pairs. Returns `ok`, or
- * `exists`, `full`, `owner-full`.
+ * KEYS: the chart, the owners' counts, the count, the bytes, the names. ARGV: max charts, max per
+ * owner, owner, max bytes, the figure's bytes, the name's field (owner, newline, filename; empty
+ * for none), the id, then the chart's field/value pairs. Returns `ok`, or `exists`, `name-taken`,
+ * `full`, `owner-full`.
  */
 export const CHART_CREATE_SCRIPT = `#!lua
 if redis.call('exists', KEYS[1]) == 1 then return 'exists' end
+if ARGV[6] ~= '' and redis.call('hexists', KEYS[5], ARGV[6]) == 1 then return 'name-taken' end
 if tonumber(redis.call('get', KEYS[3]) or '0') >= tonumber(ARGV[1]) then return 'full' end
 if tonumber(redis.call('get', KEYS[4]) or '0') + tonumber(ARGV[5]) > tonumber(ARGV[4]) then return 'full' end
 if tonumber(redis.call('hget', KEYS[2], ARGV[3]) or '0') >= tonumber(ARGV[2]) then return 'owner-full' end
-redis.call('hset', KEYS[1], unpack(ARGV, 6))
+redis.call('hset', KEYS[1], unpack(ARGV, 8))
+if ARGV[6] ~= '' then redis.call('hset', KEYS[5], ARGV[6], ARGV[7]) end
 redis.call('incr', KEYS[3])
 redis.call('incrby', KEYS[4], tonumber(ARGV[5]))
 redis.call('hincrby', KEYS[2], ARGV[3], 1)
 return 'ok'
 `;
-
 /**
  * KEYS: the chart, the bytes. ARGV: the revision the edit was made on, figure, worldReadable,
  * shareKey, updated, channel, id, max bytes. Returns `ok`, `missing`, `conflict` (another edit
@@ -148,10 +150,17 @@ redis.call('publish', ARGV[6], ARGV[7])
 return 'ok'
 `;
 
-/** KEYS: the chart, the owners' counts, the count, the bytes. ARGV: channel, id. Returns 1, or 0 when there was no chart. */
+/**
+ * KEYS: the chart, the owners' counts, the count, the bytes, the names. ARGV: channel, id. Returns
+ * 1, or 0 when there was no chart.
+ */
 export const CHART_DELETE_SCRIPT = `#!lua
 local owner = redis.call('hget', KEYS[1], 'owner')
 if not owner then return 0 end
+local filename = redis.call('hget', KEYS[1], 'filename')
+if filename and filename ~= '' and redis.call('hget', KEYS[5], owner .. '\\n' .. filename) == ARGV[2] then
+  redis.call('hdel', KEYS[5], owner .. '\\n' .. filename)
+end
 redis.call('decrby', KEYS[4], redis.call('hstrlen', KEYS[1], 'figure'))
 redis.call('del', KEYS[1])
 redis.call('decr', KEYS[3])

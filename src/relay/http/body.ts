@@ -10,6 +10,8 @@ export interface BodyLimits {
   maxBytes: number;
   /** No byte for this long: 408. */
   idleMs: number;
+  /** The answer to a refusal, as status and JSON (default: `{error}`); a route's clients may read other fields. */
+  answer?: (status: number, error: string) => [number, unknown];
 }
 
 /** Resolves the body, or null once it has answered the request (413, 408, a client gone). */
@@ -24,8 +26,13 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
       done = true;
       clearTimeout(timer);
       req.removeAllListeners('data');
-      if (refusal !== undefined && !res.headersSent)
-        sendJson(res, refusal.status, { error: refusal.error }, { connection: 'close' });
+      if (refusal !== undefined && !res.headersSent) {
+        const [status, value] = limits.answer?.(refusal.status, refusal.error) ?? [
+          refusal.status,
+          { error: refusal.error },
+        ];
+        sendJson(res, status, value, { connection: 'close' });
+      }
       resolve(body);
     };
     const tooBig = { status: 413, error: `the body is longer than ${limits.maxBytes} bytes` };

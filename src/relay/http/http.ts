@@ -61,6 +61,20 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return auth === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
 }
 
+/** A `Host` header that is a host name or address, with or without a port (anything else is not echoed). */
+const HOST = /^[\w.-]+(:\d{1,5})?$|^\[[\da-fA-F:.]+\](:\d{1,5})?$/;
+
+/**
+ * `scheme://host[:port]` the request was sent to, for links the relay answers with: its own scheme
+ * (https on the TLS port, http on a plain one) and its `Host` (`:authority` over HTTP/2), or
+ * `localhost` when that is not a plain host.
+ */
+export function requestOrigin(req: IncomingMessage): string {
+  const host = headerValue(req, 'host') ?? headerValue(req, ':authority');
+  const encrypted = (req.socket as Socket & { encrypted?: boolean }).encrypted === true;
+  return `${encrypted ? 'https' : 'http'}://${host !== undefined && HOST.test(host) ? host : 'localhost'}`;
+}
+
 export function sendText(res: ServerResponse, status: number, text: string, headers: Headers = {}): void {
   res.writeHead(
     status,

@@ -1,6 +1,7 @@
 /**
- * The relay's listening socket: plain HTTP/1.1, or with TLS HTTP/2 and HTTP/1.1 on one port; the
- * connection caps and header deadlines (`ConnectionGuard`) on every connection; and the end of every
+ * The relay's listening sockets: plain HTTP/1.1, or with TLS HTTP/2 and HTTP/1.1 on one port (and,
+ * when asked, plain HTTP/1.1 on a second port for clients without TLS); the connection caps and
+ * header deadlines (`ConnectionGuard`, one for both ports) on every connection; and the end of every
  * connection on shutdown, gently first (open streams told why), then by force after a grace.
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
@@ -19,6 +20,8 @@ export interface ListenerOptions {
   host: string;
   /** PEM certificate and key: https and wss, HTTP/2 beside HTTP/1.1. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** With `tls`: plain HTTP/1.1 on this port of `host` too, the same routes (0: any free port). */
+  plainPort?: number | undefined;
   /** A connection must send its request's headers within this long (0: no deadline). */
   headersTimeoutMs: number;
   /** Open connections in all (default: the open-file limit less a reserve). */
@@ -38,6 +41,8 @@ export interface ListenerHandlers {
 
 export class Listener {
   readonly server: Server;
+  /** The plain HTTP server of `plainPort`, or null. */
+  readonly plainServer: Server | null;
   /** The connection caps and header deadlines; HTTP/2 streams are admitted through it too. */
   readonly guard: ConnectionGuard;
   readonly #options: ListenerOptions;
@@ -70,14 +75,17 @@ export class Listener {
             // Streams one session may hold at once; the peer is told, and nghttp2 refuses more.
             settings: { maxConcurrentStreams: MAX_STREAMS_PER_SESSION },
           }) as unknown as Server)
-        : createServer({ ...options.httpServerOptions, requestTimeout: 0, headersTimeout });
+        : plainServer(options, headersTimeout);
+    this.plainServer =
+      options.tls !== undefined && options.plainPort !== undefined ? plainServer(options, headersTimeout) : null;
     this.server.setTimeout(0);
     this.server.headersTimeout = headersTimeout;
     this.server.requestTimeout = 0;
-    this.server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
+    for (const server of this.#servers)
+      server.on('connection', (socket: Socket) => {
+        this.#sockets.add(socket);
+        socket.once('close', () => this.#sockets.delete(socket));
+      });
     this.server.on('session', (session: Http2Session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
@@ -87,31 +95,45 @@ export class Listener {
         maxConnections: options.maxConnections ?? defaultMaxConnections(),
         maxConnectionsPerClient: options.maxConnectionsPerClient,
         headersTimeoutMs: options.headersTimeoutMs,
-        plain: options.tls === undefined,
       },
       clients,
       log,
       metrics,
     );
-    this.guard.attach(this.server);
+    this.guard.attach(this.server, options.tls === undefined);
+    if (this.plainServer !== null) this.guard.attach(this.plainServer, true);
     // A TLS handshake that fails (a scanner, plain HTTP on the https port) is not the relay's error.
     this.server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
   }
 
-  /** Hands requests to `handlers` and listens; throws `cannot listen on host:port: ...` when it cannot. */
-  async listen(handlers: ListenerHandlers): Promise<AddressInfo> {
-    this.server.on('request', handlers.request);
-    this.server.on('upgrade', handlers.upgrade);
-    this.server.on('clientError', (error: HttpParseError, socket: Socket) => {
-      try {
-        handlers.clientError(error, socket);
-      } catch (thrown) {
-        this.#errors.report('malformed request', thrown);
-        socket.destroy();
-      }
-    });
+  /** The servers: the main one, and the plain one when there is one. */
+  get #servers(): Server[] {
+    return this.plainServer === null ? [this.server] : [this.server, this.plainServer];
+  }
+
+  /**
+   * Hands requests to `handlers` and listens; throws `cannot listen on host:port: ...` when it
+   * cannot. Resolves to the main port's address (and the plain port's, or null).
+   */
+  async listen(handlers: ListenerHandlers): Promise<{ address: AddressInfo; plain: AddressInfo | null }> {
+    for (const server of this.#servers) {
+      server.on('request', handlers.request);
+      server.on('upgrade', handlers.upgrade);
+      server.on('clientError', (error: HttpParseError, socket: Socket) => {
+        try {
+          handlers.clientError(error, socket);
+        } catch (thrown) {
+          this.#errors.report('malformed request', thrown);
+          socket.destroy();
+        }
+      });
+    }
     await listen(this.server, this.#options.port, this.#options.host);
-    return this.server.address() as AddressInfo;
+    if (this.plainServer !== null) await listen(this.plainServer, this.#options.plainPort ?? 0, this.#options.host);
+    return {
+      address: this.server.address() as AddressInfo,
+      plain: (this.plainServer?.address() as AddressInfo | undefined) ?? null,
+    };
   }
 
   /**
@@ -120,18 +142,29 @@ export class Listener {
    */
   async close(endStreams: () => void): Promise<void> {
     this.guard.close();
-    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const stopped = Promise.all(
+      this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     endStreams();
-    const plain = this.#options.tls === undefined;
-    if (plain) this.server.closeIdleConnections();
+    const plainServers = this.#servers.filter(
+      (server) => server === this.plainServer || this.#options.tls === undefined,
+    );
+    for (const server of plainServers) server.closeIdleConnections();
     for (const session of this.#sessions) session.close();
     const grace = setTimeout(() => {
-      if (plain) this.server.closeAllConnections();
+      for (const server of plainServers) server.closeAllConnections();
       for (const socket of this.#sockets) socket.destroy();
     }, SHUTDOWN_GRACE_MS);
     await stopped;
     clearTimeout(grace);
   }
+}
+
+/** A plain HTTP/1.1 server: no request timeout (ingests stream for days), Node's header deadline. */
+function plainServer(options: ListenerOptions, headersTimeout: number): Server {
+  const server = createServer({ ...options.httpServerOptions, requestTimeout: 0, headersTimeout });
+  server.setTimeout(0);
+  return server;
 }
 
 /** A server of its own on 127.0.0.1 for `/metrics` (`--metrics-port`), for a scraper on the same host. */

@@ -4,7 +4,9 @@
  * `key=value` pairs with `&` and encodes nothing, so its `args` and `kwargs` are raw JSON that may
  * hold `&`, `=`, `+` and `%` in their strings. A value that starts as JSON (`[` or `{`) is read as
  * JSON up to its end, whatever it holds; any other value runs to the next `&` and is
- * percent-decoded (`+` a space), as a form's is.
+ * percent-decoded (`+` a space), as a form's is. Whitespace at the body's end is not part of it:
+ * Plotly's Arduino libraries end their form with a CRLF, and count it in their Content-Length
+ * when the key is not 10 characters or the sketch names the field otherwise.
  */
 
 /** Fields a form may hold (Plotly's call has seven). */
@@ -16,7 +18,8 @@ const FIELD_NAME = /^[A-Za-z0-9_]{1,32}$/;
 export type PlotlyForm = { fields: Record<string, string> } | { error: string };
 
 /** Reads the body's fields; an error names what is wrong and where. */
-export function parsePlotlyForm(body: string): PlotlyForm {
+export function parsePlotlyForm(text: string): PlotlyForm {
+  const body = text.trimEnd();
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   let count = 0;
   let at = 0;

@@ -20,6 +20,7 @@ import { ChartWatchers } from './chart-watchers.js';
 import { bundleRoute } from './routes/bundle.js';
 import { chartPagesRoute, chartUpgrade } from './routes/chart-pages.js';
 import { chartsApiRoute } from './routes/charts-api.js';
+import { clientrespRoute } from './routes/clientresp.js';
 import { eventStreamRoute } from './routes/event-stream.js';
 import { healthzRoute } from './routes/healthz.js';
 import { ingestRoute } from './routes/ingest.js';
@@ -43,13 +44,19 @@ export interface RelayParts {
 
 export const NOT_FOUND = 'not found: POST / to ingest, GET /subscribe to watch, GET /plotly-stream.js for the element';
 
+/** The ports the relay got (known once it listens): `/metrics`'s own, and the plain HTTP one. */
+export interface RelayPorts {
+  metrics(): number;
+  plain(): number | null;
+}
+
 /**
  * The routes, the WebSocket server the upgrades use, and `/metrics` as served on its own port. With
- * `metricsPort`, the main port's `/metrics` says where they are (`metricsPort()`: the port it got).
+ * `metricsPort`, the main port's `/metrics` says where they are.
  */
 export function relayRoutes(
   parts: RelayParts,
-  metricsPort: () => number,
+  ports: RelayPorts,
 ): { table: Omit<RouterTable, 'admitStream'>; wss: WebSocketServer; metricsOnOwnPort: RouteHandler } {
   const { options: o, access, engine, metrics, isClosing } = parts;
   const bundles = bundleRoute(new BundleServer(o.bundlePath ?? defaultBundlePath(), '*'));
@@ -64,7 +71,6 @@ export function relayRoutes(
           ...parts,
           charts,
           keys: access.keys,
-          secure: o.tls !== undefined,
           idleTimeoutMs: o.idleTimeoutMs,
         });
   const chartPagesParts =
@@ -91,10 +97,21 @@ export function relayRoutes(
       '/plotly-stream.no-plotly.js': bundles,
       '/healthz': healthzRoute(engine, isClosing),
       '/api/charts': chartsApi,
+      '/clientresp':
+        charts === null
+          ? noCharts
+          : clientrespRoute({
+              ...parts,
+              charts,
+              gate: access.gate,
+              keys: access.keys,
+              plainPort: ports.plain,
+              idleTimeoutMs: o.idleTimeoutMs,
+            }),
       '/metrics':
         o.metricsPort === undefined
           ? metricsRoute({ ...metricsParts, onOwnPort: false })
-          : (((_req, res) => sendText(res, 404, `metrics are served on port ${metricsPort()}\n`)) as RouteHandler),
+          : (((_req, res) => sendText(res, 404, `metrics are served on port ${ports.metrics()}\n`)) as RouteHandler),
     },
     prefixes: [
       ['/api/charts/', chartsApi],

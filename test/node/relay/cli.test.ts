@@ -257,6 +257,8 @@ describe('plotly-stream-relay (the CLI)', () => {
           join(dir, 'cert.pem'),
           '--tls-key',
           join(dir, 'key.pem'),
+          '--plain-port',
+          '0',
         ],
         { env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -286,6 +288,8 @@ describe('plotly-stream-relay (the CLI)', () => {
       child.kill('SIGTERM');
       const { stderr } = await done;
       assert.match(stderr, /reading: +private/);
+      const plain = /plain: +(http:\/\/\S+) too/.exec(stderr)?.[1];
+      assert.ok(plain !== undefined && plain !== url.replace('https', 'http'), stderr);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -296,6 +300,7 @@ describe('plotly-stream-relay (the CLI)', () => {
       [['--read-secret', 'short'], {}, /at least 32 bytes/],
       [['--allow-origin', 'example.com'], {}, /"example.com" is not an origin/],
       [['--tls-cert', 'x.pem'], {}, /--tls-cert and --tls-key go together/],
+      [['--plain-port', '80'], {}, /--plain-port goes with --tls-cert/],
       [['--read-public-key', '/nonexistent.pem'], {}, /--read-public-key: cannot read \/nonexistent\.pem \(ENOENT\)/],
       [['sign-read-token', '--streams', 'a'], { PLOTLY_STREAM_READ_SECRET: 'x'.repeat(32) }, /needs --expires/],
       [['sign-read-token', '--streams', 'a', '--expires', '1h'], { PLOTLY_STREAM_READ_SECRET: '' }, /needs the secret/],

@@ -32,6 +32,8 @@ describe('a relay under the whole hostile suite at once', () => {
         'flood tokens',
         'bad lines',
         'hoarded line bytes',
+        'chart bodies not JSON',
+        'clientresp forms not JSON',
       ])
         assert.ok((report.attacks[attack] ?? 0) > 0, `${attack} ran: ${text}`);
       for (const refusal of ['outgoing-budget', 'line-budget', 'headers-timeout'])

@@ -10,15 +10,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isMessageObject, parseJson, textNestsDeeperThan } from '../../../shared/messages.js';
-import { checkWriteKey, presentedKey, type WriteKeys } from '../../access/keys.js';
-import { CHART_ID_PATTERN, matchesHash, sha256Hex } from '../../charts/chart-keys.js';
-import { readFigure } from '../../charts/chart-figure.js';
-import { chartNames, figureOf, viewerFigure, type Charts } from '../../charts/charts.js';
+import { chartKeyRefusal, checkWriteKey, presentedKey, type WriteKeys } from '../../access/keys.js';
+import { CHART_ID_PATTERN, chartOwner, matchesHash } from '../../charts/chart-keys.js';
+import { editFigure, readFigure, streamTokens } from '../../charts/chart-figure.js';
+import { chartLinks, chartNames, figureOf, viewerFigure, type Charts } from '../../charts/charts.js';
 import type { ChartRefusal, StoredChart } from '../../engines/chart-store.js';
 import type { RelayLog } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import { readBody } from '../body.js';
-import { bearerToken, sendJson } from '../http.js';
+import { bearerToken, requestOrigin, sendJson } from '../http.js';
 import type { InternalErrors } from '../internal-errors.js';
 import type { RequestGate } from '../../access/request-gate.js';
 import type { RouteHandler } from './route.js';
@@ -32,8 +32,6 @@ export interface ChartsApiParts {
   keys: WriteKeys | null;
   metrics: Metrics;
   log: RelayLog;
-  /** `https` with TLS: the scheme of the links made. */
-  secure: boolean;
   /** No byte of a body for this long: 408. */
   idleTimeoutMs: number;
 }
@@ -43,6 +41,7 @@ const REFUSALS: Record<ChartRefusal, [status: number, reason: (limit: string) =>
   'too-big': [413, (limit) => `the figure is longer than ${limit} bytes`],
   'owner-full': [429, (limit) => `you keep ${limit} charts, the most one owner may: delete one first`],
   full: [507, (limit) => `the relay keeps ${limit}, the most it may`],
+  'name-taken': [409, () => 'you have a chart by this name already'],
   exists: [500, () => 'no free chart id was found; try again'],
 };
 
@@ -83,12 +82,13 @@ async function create(req: IncomingMessage, res: ServerResponse, parts: ChartsAp
   const worldReadable = body['worldReadable'] ?? body['world_readable'] ?? true;
   if (typeof worldReadable !== 'boolean')
     return refuse(res, 400, 'bad-figure', '"worldReadable" must be true or false');
-  const owner = ownerOf(req, parts.keys);
-  const refused = writeKeyRefusal(req, parts.keys, figure.data);
-  if (refused !== null) return refuse(res, 401, 'unauthorized', refused, { 'www-authenticate': 'Bearer' });
-  const made = await parts.charts.create(figure, owner, worldReadable);
+  const owner = chartOwner(parts.keys, presentedKey(req), req.socket.remoteAddress);
+  const refused = chartKeyRefusal(parts.keys, streamTokens(figure) as string[], presentedKey(req));
+  if (refused !== null)
+    return refuse(res, 401, 'unauthorized', `${refused} (Authorization: Bearer)`, { 'www-authenticate': 'Bearer' });
+  const made = await parts.charts.create(figure, owner, worldReadable, null);
   if (typeof made === 'string') return refuseStored(res, parts, made);
-  const links = linksOf(req, parts.secure, made.chart);
+  const links = chartLinks(requestOrigin(req), made.chart);
   parts.log.line('lifecycle', `chart ${made.chart.id} made by ${owner}`);
   sendJson(res, 201, { id: made.chart.id, ...links, editKey: made.editKey, ...shareKeyOf(made.chart) });
 }
@@ -109,7 +109,7 @@ async function one(
       if (!editor && !chart.worldReadable && (shareKey === null || chart.shareKey !== shareKey))
         return refuse(res, 403, 'forbidden', 'this chart is private: its link carries a share_key');
       const figure = editor ? figureOf(chart) : viewerFigure(chart);
-      const links = linksOf(req, parts.secure, chart);
+      const links = chartLinks(requestOrigin(req), chart);
       sendJson(res, 200, { id, revision: chart.revision, worldReadable: chart.worldReadable, ...links, figure });
       return;
     }
@@ -121,13 +121,13 @@ async function one(
       const worldReadable = body['worldReadable'] ?? body['world_readable'];
       if (worldReadable !== undefined && typeof worldReadable !== 'boolean')
         return refuse(res, 400, 'bad-figure', '"worldReadable" must be true or false');
-      const edited = await parts.charts.edit(id, body, worldReadable);
+      const edited = await parts.charts.edit(id, (figure) => editFigure(figure, body), worldReadable);
       if (edited === null) return refuse(res, 404, 'not-found', 'no such chart');
       if (edited === 'too-big' || edited === 'full') return refuseStored(res, parts, edited);
       if (edited === 'conflict')
         return refuse(res, 409, 'conflict', 'others kept editing this chart meanwhile; try again');
       if ('error' in edited) return refuse(res, 400, 'bad-figure', edited.error);
-      const links = linksOf(req, parts.secure, edited);
+      const links = chartLinks(requestOrigin(req), edited);
       sendJson(res, 200, {
         id,
         revision: edited.revision,
@@ -187,41 +187,6 @@ function isEditor(req: IncomingMessage, keys: WriteKeys | null, chart: StoredCha
   if (keys === null || keys.size === 0 || presentedKey(req) === null) return false;
   const tokens = [...chartNames(chart).keys()];
   return tokens.length > 0 && tokens.every((token) => checkWriteKey(keys, token, req) === null);
-}
-
-/** With write keys, why the request may not make a chart of these traces' tokens; null when it may. */
-function writeKeyRefusal(
-  req: IncomingMessage,
-  keys: WriteKeys | null,
-  data: Array<Record<string, unknown>>,
-): string | null {
-  if (keys === null || keys.size === 0) return null;
-  if (presentedKey(req) === null) return 'this relay has write keys: making a chart needs one (Authorization: Bearer)';
-  for (const trace of data) {
-    const token = (trace['stream'] as { token?: string } | undefined)?.token;
-    if (token === undefined) continue;
-    const refused = checkWriteKey(keys, token, req);
-    if (refused !== null) return `${refused} (a chart may show only tokens its maker may write)`;
-  }
-  return null;
-}
-
-/** Who a chart counts against: the write key it was made with, or the client's address on an open relay. */
-function ownerOf(req: IncomingMessage, keys: WriteKeys | null): string {
-  const key = presentedKey(req);
-  if (keys !== null && keys.size > 0 && key !== null) return `key:${sha256Hex(key).slice(0, 16)}`;
-  return `address:${req.socket.remoteAddress ?? 'unknown'}`;
-}
-
-/** The chart's page and embed, on the host the request was sent to. */
-function linksOf(req: IncomingMessage, secure: boolean, chart: StoredChart): { url: string; embedUrl: string } {
-  const host =
-    req.headers.host !== undefined && /^[\w.-]+(:\d{1,5})?$|^\[[\da-fA-F:.]+\](:\d{1,5})?$/.test(req.headers.host)
-      ? req.headers.host
-      : 'localhost';
-  const base = `${secure ? 'https' : 'http'}://${host}/charts/${chart.id}`;
-  const query = chart.shareKey === null ? '' : `?share_key=${chart.shareKey}`;
-  return { url: `${base}${query}`, embedUrl: `${base}/embed${query}` };
 }
 
 function shareKeyOf(chart: StoredChart): { shareKey?: string } {

@@ -23,6 +23,7 @@ function chart(overrides: Partial<StoredChart> = {}): StoredChart {
     figure: JSON.stringify({ data: [{ y: [], stream: { token: 'secret-token' } }], layout: { title: 'T' } }),
     editKeyHash: 'e'.repeat(64),
     owner: 'alice',
+    filename: null,
     worldReadable: true,
     shareKey: null,
     revision: 1,
@@ -117,6 +118,24 @@ function contract(name: string, make: () => Promise<Engine>, skip: string | fals
       );
       assert.equal(await charts.update('nope', 1, { figure: '{}', worldReadable: true, shareKey: null }), null);
       await eventually(() => heard.includes(made.id), 'the edit heard');
+    });
+
+    it("finds a chart by its owner's name for it; one chart per owner and name; a deletion frees the name", async () => {
+      const charts = await store();
+      const named = chart({ owner: 'kim', filename: 'lab/temperature & humidity' });
+      assert.equal(await charts.create(named), null);
+      assert.equal((await charts.get(named.id))?.filename, 'lab/temperature & humidity');
+      assert.equal(await charts.findByName('kim', 'lab/temperature & humidity'), named.id);
+      assert.equal(await charts.findByName('lee', 'lab/temperature & humidity'), null, "another owner's name");
+      assert.equal(await charts.findByName('kim', 'lab/other'), null);
+      assert.equal(await charts.create(chart({ owner: 'kim', filename: 'lab/temperature & humidity' })), 'name-taken');
+      assert.equal(await charts.create(chart({ owner: 'lee', filename: 'lab/temperature & humidity' })), null);
+      assert.equal(await charts.create(chart({ owner: 'kim', filename: null })), null, 'unnamed charts never clash');
+      await charts.update(named.id, 1, { figure: '{"data":[]}', worldReadable: true, shareKey: null });
+      assert.equal(await charts.findByName('kim', 'lab/temperature & humidity'), named.id, 'an edit keeps the name');
+      assert.equal(await charts.delete(named.id), true);
+      assert.equal(await charts.findByName('kim', 'lab/temperature & humidity'), null);
+      assert.equal(await charts.create(chart({ owner: 'kim', filename: 'lab/temperature & humidity' })), null);
     });
 
     it("deletes a chart, frees its owner's place and tells listeners; deleting it again is false", async () => {

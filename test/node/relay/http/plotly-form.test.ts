@@ -4,7 +4,6 @@
  * real npm package, run as it is in a child process against an https server of the test's own.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parsePlotlyForm } from '../../../../src/relay/http/plotly-form.js';
 import { selfSignedCertificate } from '../../../../scripts/certificate.js';
+import { runNode } from '../../../support/child-clients.js';
 
 /** What `requests` sends for `data=payload`: each value percent-encoded (quote_plus), in the payload's order. */
 function encodedLikeRequests(payload: Record<string, string>): string {
@@ -58,6 +58,12 @@ describe("Plotly's v1 plot form (/clientresp)", () => {
     assert.deepEqual(JSON.parse(form.fields['args'] as string), tricky);
     assert.deepEqual(JSON.parse(form.fields['kwargs'] as string), kwargs);
     assert.deepEqual(Object.keys(form.fields), ['platform', 'version', 'args', 'kwargs', 'un', 'key', 'origin']);
+  });
+
+  it("ignores whitespace at the body's end (Arduino sketches end the form with a CRLF)", () => {
+    const form = parsePlotlyForm('un=a&kwargs={"filename": "x"}\r\n');
+    assert.ok('fields' in form, JSON.stringify(form));
+    assert.equal(form.fields['kwargs'], '{"filename": "x"}');
   });
 
   it('says what is wrong with a form it cannot read, and never throws', () => {
@@ -112,14 +118,7 @@ describe("Plotly's v1 plot form (/clientresp)", () => {
         const Plotly = require('plotly')({ username: 'jane', apiKey: 'abc', host: 'localhost', port: ${port} });
         Plotly.plot(${JSON.stringify(tricky)}, ${JSON.stringify(kwargs)}, (error, answer) =>
           console.log(JSON.stringify({ error: error && error.message, answer })));`;
-      const output = await new Promise<string>((resolve, reject) =>
-        execFile(
-          process.execPath,
-          ['-e', script],
-          { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }, cwd: process.cwd() },
-          (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-        ),
-      );
+      const output = await runNode(script, { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') });
       const result = JSON.parse(output) as { error: string | null; answer: { streamstatus: string } };
       assert.equal(result.error, null);
       assert.equal(result.answer.streamstatus, 'All Streams Go!');
