@@ -7,6 +7,7 @@ import re
 import subprocess
 import threading
 import unittest
+import urllib.error
 import urllib.request
 
 import plotly_stream
@@ -161,6 +162,64 @@ class KeysTest(unittest.TestCase):
             self.assertEqual(summary['accepted'], 1)
         finally:
             stop_relay(relay)
+
+
+class ChartTest(unittest.TestCase):
+    """plot() and Chart against the real relay: a chart made, streamed to, edited, shown, deleted."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.relay, cls.url = start_relay()
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_relay(cls.relay)
+
+    def test_plot_stream_update_delete(self):
+        chart = plotly_stream.plot(
+            {'data': [{'y': [], 'stream': {'token': 'py-chart', 'maxpoints': 20}}], 'layout': {'title': {'text': 'Kiln'}}},
+            self.url,
+        )
+        self.assertEqual(chart.url, f'{self.url}/charts/{chart.id}')
+        self.assertEqual(chart.embed_url, f'{chart.url}/embed')
+        self.assertIsNone(chart.share_key)
+        with urllib.request.urlopen(chart.url, timeout=10) as page:
+            body = page.read().decode('utf-8')
+        self.assertIn('Kiln', body)
+        self.assertNotIn('py-chart', body, 'the page holds no stream token')
+        _write_and_close(Stream('py-chart', self.url))
+        self.assertEqual(read_messages(self.url, 'py-chart', 1), [{'y': 1}])
+        self.assertEqual(chart.update(layout={'title': {'text': 'Kiln 2'}}), 2)
+        self.assertEqual(chart.figure()['layout'], {'title': {'text': 'Kiln 2'}})
+        chart.delete()
+        with self.assertRaises(urllib.error.HTTPError) as gone:
+            urllib.request.urlopen(chart.url, timeout=10)
+        self.assertEqual(gone.exception.code, 404)
+
+    def test_shows_itself_as_an_iframe_of_its_embed_url(self):
+        chart = plotly_stream.plot({'data': []}, self.url, height=300)
+        html = chart._repr_html_()
+        self.assertEqual(
+            html,
+            f'<iframe src="{chart.embed_url}" width="100%" height="300" style="border:none" title="{chart.url}"></iframe>',
+        )
+        self.assertEqual(repr(chart), f'Chart({chart.url!r})')
+
+    def test_private_charts_and_refusals(self):
+        chart = plotly_stream.plot({'data': []}, self.url, world_readable=False)
+        self.assertRegex(chart.url, r'\?share_key=[\w-]+$')
+        self.assertIn('share_key=', chart._repr_html_())
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(chart.url.split('?')[0], timeout=10)
+        self.assertEqual(refused.exception.code, 403)
+        chart.update(world_readable=True)
+        self.assertIsNone(chart.share_key)
+        self.assertNotIn('share_key', chart.url)
+        with self.assertRaises(plotly_stream.ChartError) as bad:
+            plotly_stream.plot({'data': 'not traces'}, self.url)
+        self.assertEqual((bad.exception.status, bad.exception.code), (400, 'bad-figure'))
+        with self.assertRaises(TypeError):
+            plotly_stream.plot([1, 2], self.url)
 
 
 def _write_and_close(stream):

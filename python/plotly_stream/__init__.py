@@ -12,6 +12,15 @@ Mirrors Plotly's old ``plotly.plotly.Stream``::
     summary = stream.close()                 # {'accepted': 2, 'rejected': 0, ...}
 
 In a notebook, show a chart of the stream with ``IPython.display.HTML(figure_html(figure, url))``.
+
+Or let the relay keep the chart and give it a link anyone can open::
+
+    from plotly_stream import plot
+
+    chart = plot({'data': [{'y': [], 'stream': {'token': 'ab3dk4FBDd'}}]}, 'http://127.0.0.1:8080')
+    chart.url                                  # share it; chart.embed_url for an iframe
+    chart                                      # in a notebook: the live chart, as an iframe
+    chart.update(layout={'title': {'text': 'new'}})   # every viewer sees it at once
 """
 
 import datetime
@@ -22,7 +31,7 @@ import select
 import time
 import urllib.parse
 
-__all__ = ['Stream', 'StreamError', 'figure_html', 'display']
+__all__ = ['Stream', 'StreamError', 'figure_html', 'display', 'plot', 'Chart', 'ChartError']
 __version__ = '0.1.0'
 
 
@@ -199,3 +208,119 @@ def display(figure, url='http://127.0.0.1:8080', height=400):
     from IPython.display import HTML, display as show  # only needed in a notebook
 
     show(HTML(figure_html(figure, url, height)))
+
+
+class ChartError(Exception):
+    """The relay refused a chart call: its status, error code and reason are attached."""
+
+    def __init__(self, message, status=None, code=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def _call(url, method, key=None, body=None, timeout=30, context=None):
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme == 'https':
+        conn = http.client.HTTPSConnection(parsed.hostname, parsed.port, timeout=timeout, context=context)
+    else:
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    headers = {}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body, default=_default, allow_nan=False).encode('utf-8')
+        headers['Content-Type'] = 'application/json'
+    if key is not None:
+        headers['Authorization'] = f'Bearer {key}'
+    path = parsed.path + (f'?{parsed.query}' if parsed.query else '')
+    try:
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode('utf-8', 'replace')
+    finally:
+        conn.close()
+    try:
+        answer = json.loads(text) if text else {}
+    except ValueError:
+        raise ChartError(f'the relay answered {response.status}: {text.strip()[:200]}', response.status) from None
+    if response.status >= 400:
+        reason = answer.get('reason', text.strip()) if isinstance(answer, dict) else text.strip()
+        code = answer.get('error') if isinstance(answer, dict) else None
+        raise ChartError(f'the relay answered {response.status} ({code}): {reason}', response.status, code)
+    return answer
+
+
+class Chart:
+    """A chart the relay keeps: ``url`` to share, ``embed_url`` for an iframe, ``update()``, ``delete()``.
+
+    In a notebook a ``Chart`` shows itself as an iframe of its embed URL: no script to load, so it
+    works the same in classic Notebook, JupyterLab, VS Code and Colab.
+    """
+
+    def __init__(self, relay, made, context=None, height=450):
+        self.relay = relay.rstrip('/')
+        self.id = made['id']
+        self.url = made['url']
+        self.embed_url = made['embedUrl']
+        self.edit_key = made['editKey']
+        self.share_key = made.get('shareKey')
+        self.height = height
+        self._context = context
+
+    def _api(self):
+        return f'{self.relay}/api/charts/{self.id}'
+
+    def update(self, layout=None, config=None, data=None, figure=None, world_readable=None):
+        """Edits the chart (``layout``/``config`` merged, None values remove keys; ``data``: trace styles
+        by index; ``figure``: a new one); returns its new revision. Its viewers see it at once."""
+        edit = {}
+        for name, value in (('layout', layout), ('config', config), ('data', data), ('figure', figure)):
+            if value is not None:
+                edit[name] = value
+        if world_readable is not None:
+            edit['worldReadable'] = bool(world_readable)
+        answer = _call(self._api(), 'PATCH', self.edit_key, edit, context=self._context)
+        if answer.get('url'):
+            self.url, self.embed_url = answer['url'], answer['embedUrl']
+        self.share_key = answer.get('shareKey')
+        return answer['revision']
+
+    def figure(self):
+        """The figure as stored (with its stream tokens: the edit key reads it whole)."""
+        return _call(self._api(), 'GET', self.edit_key, context=self._context)['figure']
+
+    def delete(self):
+        _call(self._api(), 'DELETE', self.edit_key, context=self._context)
+
+    def embed_html(self, height=None):
+        """An iframe of the chart's embed URL."""
+        import html
+
+        h = int(height if height is not None else self.height)
+        return (
+            f'<iframe src="{html.escape(self.embed_url, quote=True)}" width="100%" height="{h}" '
+            f'style="border:none" title="{html.escape(self.url, quote=True)}"></iframe>'
+        )
+
+    def _repr_html_(self):
+        return self.embed_html()
+
+    def __repr__(self):
+        return f'Chart({self.url!r})'
+
+
+def plot(figure, relay='http://127.0.0.1:8080', key=None, world_readable=True, height=450, context=None):
+    """Makes a chart the relay keeps (``POST /api/charts``) and returns it as a :class:`Chart`.
+
+    ``figure`` is a Plotly figure dict whose streamed traces name their tokens in ``stream.token``;
+    ``key`` a write key (needed on a relay with keys); ``world_readable=False`` a private chart whose
+    links carry its share key; ``context`` an ``ssl.SSLContext`` for a relay with its own certificate.
+    """
+    if not isinstance(figure, dict):
+        if hasattr(figure, 'to_plotly_json'):
+            figure = figure.to_plotly_json()  # a plotly.graph_objects.Figure
+        else:
+            raise TypeError('figure must be a dict {data, layout, config}')
+    body = dict(figure, worldReadable=bool(world_readable))
+    made = _call(relay.rstrip('/') + '/api/charts', 'POST', key, body, context=context)
+    return Chart(relay, made, context=context, height=height)

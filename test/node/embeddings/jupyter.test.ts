@@ -21,7 +21,8 @@ function scratchCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'notebook-'));
   mkdirSync(join(dir, 'examples/jupyter'), { recursive: true });
   mkdirSync(join(dir, 'python'));
-  copyFileSync('examples/jupyter/live-plot.ipynb', join(dir, 'examples/jupyter/live-plot.ipynb'));
+  for (const notebook of ['live-plot.ipynb', 'shared-chart.ipynb'])
+    copyFileSync(`examples/jupyter/${notebook}`, join(dir, `examples/jupyter/${notebook}`));
   cpSync('python/plotly_stream', join(dir, 'python/plotly_stream'), { recursive: true });
   return dir;
 }
@@ -119,7 +120,8 @@ describe('Jupyter: the example notebook writes points from Python to a live char
     },
   );
 
-  it('runs in the classic Jupyter Notebook (Run All in the browser)', { timeout: 120_000 }, async () => {
+  /** Starts the classic Notebook on the scratch copy, opens `notebook` and runs all its cells; hands `use` the page. */
+  async function runInClassicNotebook(notebook: string, use: (page: Page) => Promise<void>): Promise<void> {
     const dir = scratchCopy();
     const port = 20000 + Math.floor(Math.random() * 20000);
     const server: ChildProcess = spawn(
@@ -148,7 +150,7 @@ describe('Jupyter: the example notebook writes points from Python to a live char
         server.on('exit', (code) => reject(new Error(`jupyter-notebook exited (${code}): ${text.slice(-500)}`)));
       });
       const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${port}/notebooks/examples/jupyter/live-plot.ipynb`);
+      await page.goto(`http://127.0.0.1:${port}/notebooks/examples/jupyter/${notebook}`);
       await page.waitForFunction(
         () =>
           (
@@ -162,19 +164,56 @@ describe('Jupyter: the example notebook writes points from Python to a live char
           window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }
         ).Jupyter.notebook.execute_all_cells(),
       );
-      const chart = await chartIn(page).catch(async (error: Error) => {
+      try {
+        await use(page);
+      } catch (error) {
         const outputs = await page.evaluate(() =>
           [...document.querySelectorAll('.output_area')].map((o) => o.textContent?.trim().slice(0, 300)),
         );
-        throw new Error(`${error.message}; cell outputs: ${JSON.stringify(outputs)}`);
-      });
-      assert.equal(chart.n, 50);
-      assert.equal(chart.amd, 'function');
+        throw new Error(`${(error as Error).message}; cell outputs: ${JSON.stringify(outputs)}`, { cause: error });
+      }
       await page.close();
     } finally {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('runs in the classic Jupyter Notebook (Run All in the browser)', { timeout: 120_000 }, async () => {
+    await runInClassicNotebook('live-plot.ipynb', async (page) => {
+      const chart = await chartIn(page);
+      assert.equal(chart.n, 50);
+      assert.equal(chart.amd, 'function');
+    });
   });
+
+  it(
+    "a hosted chart in a classic Notebook output cell: plot()'s Chart is an iframe of its embed, live, and its update reaches it",
+    { timeout: 120_000 },
+    async () => {
+      await runInClassicNotebook('shared-chart.ipynb', async (page) => {
+        const iframe = await page.waitForSelector('.output_area iframe', { timeout: 30_000 });
+        const src = (await iframe.getAttribute('src')) ?? '';
+        assert.match(src, new RegExp(`^${relay.url}/charts/\\w{11}/embed$`));
+        const frame = await iframe.contentFrame();
+        assert.ok(frame !== null);
+        await frame.waitForFunction(
+          () => {
+            const el = document.querySelector('plotly-stream') as unknown as {
+              graphDiv?: { data?: Array<{ y: unknown[] }>; layout?: { title?: { text?: string } } };
+            };
+            return (
+              el?.graphDiv?.data?.[0]?.y?.length === 50 &&
+              el.graphDiv.layout?.title?.text === 'Shared from a notebook: 50 points'
+            );
+          },
+          null,
+          { timeout: 30_000 },
+        );
+        // The notebook's own cells name the token (its author wrote it); the embed never does.
+        assert.ok(!(await frame.content()).includes('shared-demo'), 'the embed holds no stream token');
+      });
+    },
+  );
 });
