@@ -5,7 +5,7 @@
  * ends its viewers with the reason. Every relay hears of every edit (the store tells them).
  */
 import { CloseCode, encodeFigure } from '../../shared/protocol.js';
-import { mayView, PRIVATE_CHART } from '../charts/chart-viewers.js';
+import { mayWatch, PRIVATE_CHART, type ChartPass } from '../charts/chart-viewers.js';
 import { chartNames, viewerFigure, type Charts } from '../charts/charts.js';
 import type { StoredChart } from '../engines/chart-store.js';
 import type { RelayLog } from '../log.js';
@@ -16,8 +16,8 @@ interface Watcher {
   subscription: Subscription;
   /** The names the subscription knows its tokens by (kept up to date with the chart's tokens). */
   names: Map<string, string>;
-  /** The share key the viewer came with (a private chart's). */
-  shareKey: string | null;
+  /** What the viewer showed to watch a private chart (a share key, a read token's grant). */
+  pass: ChartPass;
 }
 
 export class ChartWatchers {
@@ -39,13 +39,8 @@ export class ChartWatchers {
   }
 
   /** A viewer of a chart, sent its figure now; returns what ends the watch. */
-  watch(
-    chart: StoredChart,
-    subscription: Subscription,
-    names: Map<string, string>,
-    shareKey: string | null,
-  ): () => void {
-    const watcher: Watcher = { subscription, names, shareKey };
+  watch(chart: StoredChart, subscription: Subscription, names: Map<string, string>, pass: ChartPass): () => void {
+    const watcher: Watcher = { subscription, names, pass };
     const watchers = this.#byChart.get(chart.id) ?? new Set<Watcher>();
     watchers.add(watcher);
     this.#byChart.set(chart.id, watchers);
@@ -65,11 +60,12 @@ export class ChartWatchers {
     }
     // What every viewer of the chart is told, made once for all of them.
     const next = chartNames(chart);
+    const tokens = [...next.keys()];
     const event = encodeFigure(chart.revision, viewerFigure(chart));
     for (const watcher of watchers) {
       const { subscription, names } = watcher;
       if (subscription.closed) continue;
-      if (!mayView(chart, watcher.shareKey)) {
+      if (!mayWatch(chart, watcher.pass, tokens)) {
         subscription.close(CloseCode.forbidden, PRIVATE_CHART);
         continue;
       }

@@ -4,15 +4,17 @@
  * chart's subscription, `/charts/:id/subscribe` (SSE here; WebSocket by `chartUpgrade`), which its
  * element connects to by the names of the chart's tokens: no page, embed or event ever holds a
  * stream token. A private chart needs its share key (`?share_key=` on the page, the element's
- * `access-token` on the subscription); without it, 403 with a page that says why.
+ * `access-token` on the subscription) or, on a relay with private streams, a read token covering
+ * every token it streams (`?access_token=`); without either, 403 with a page that says why.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocketServer, WebSocket } from 'ws';
 import { CloseCode, parseSubscribeRequest, SubscribeParam } from '../../../shared/protocol.js';
-import type { RequestGate } from '../../access/request-gate.js';
+import { presentedReadToken, type RequestGate } from '../../access/request-gate.js';
+import { passOf } from '../chart-pass.js';
 import { CHART_ID_PATTERN } from '../../charts/chart-keys.js';
-import { chartRequest, mayView, PRIVATE_CHART } from '../../charts/chart-viewers.js';
+import { chartRequest, PRIVATE_CHART, type ChartPass } from '../../charts/chart-viewers.js';
 import { chartNames, viewerFigure, type Charts } from '../../charts/charts.js';
 import { SHUTDOWN_RETRY_AFTER_S } from '../../constants.js';
 import type { StoredChart } from '../../engines/chart-store.js';
@@ -64,8 +66,8 @@ export function chartPagesRoute(parts: ChartPagesParts): RouteHandler {
     parts.charts
       .get(id)
       .then((chart) => {
-        if (part === '/subscribe') subscribeByEvents(req, res, target, chart, parts);
-        else page(res, target, chart, part === '/embed');
+        if (part === '/subscribe') return subscribeByEvents(req, res, target, chart, parts);
+        return page(req, res, target, chart, part === '/embed', parts.gate);
       })
       .catch((error: unknown) => parts.errors.report(`chart ${id}`, error, res));
   };
@@ -97,7 +99,12 @@ export function chartUpgrade(parts: ChartPagesParts): UpgradeHandler {
           socket.end(rawResponse('404 Not Found', 'no such chart\n'));
           return;
         }
-        parts.wss.handleUpgrade(req, socket, head, (ws) => watchByWebSocket(ws, req, target, chart, parts));
+        return passOf(req, target, chart, target.searchParams.get(SubscribeParam.accessToken), parts.gate).then(
+          (pass) => {
+            if (socket.destroyed) return;
+            parts.wss.handleUpgrade(req, socket, head, (ws) => watchByWebSocket(ws, req, target, chart, pass, parts));
+          },
+        );
       })
       .catch((error: unknown) => parts.errors.report(`chart ${id} subscription`, error, socket as Socket));
   };
@@ -108,25 +115,25 @@ function watchByWebSocket(
   req: IncomingMessage,
   target: RequestTarget,
   chart: StoredChart,
+  pass: ChartPass | null,
   parts: ChartPagesParts,
 ): void {
-  const shareKey = target.searchParams.get(SubscribeParam.accessToken);
-  if (!mayView(chart, shareKey)) {
+  if (pass === null) {
     ws.close(CloseCode.forbidden, closeReason(PRIVATE_CHART));
     return;
   }
-  const end = watch('websocket', webSocketSink(ws), req, target, chart, shareKey, parts);
+  const end = watch('websocket', webSocketSink(ws), req, target, chart, pass, parts);
   ws.on('close', end);
   ws.on('error', end);
 }
 
-function subscribeByEvents(
+async function subscribeByEvents(
   req: IncomingMessage,
   res: ServerResponse,
   target: RequestTarget,
   chart: StoredChart | null,
   parts: ChartPagesParts,
-): void {
+): Promise<void> {
   if (res.destroyed) return;
   const cors = parts.gate.cors(req);
   if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
@@ -144,8 +151,9 @@ function subscribeByEvents(
     sendText(res, 404, 'no such chart\n', cors);
     return;
   }
-  const shareKey = target.searchParams.get(SubscribeParam.accessToken);
-  if (!mayView(chart, shareKey)) {
+  const pass = await passOf(req, target, chart, target.searchParams.get(SubscribeParam.accessToken), parts.gate);
+  if (res.destroyed) return;
+  if (pass === null) {
     res
       .writeHead(403, { ...cors, 'content-type': 'application/json' })
       .end(`${JSON.stringify({ error: 'forbidden', reason: PRIVATE_CHART })}\n`);
@@ -155,7 +163,7 @@ function subscribeByEvents(
     sendText(res, 503, 'the relay is shutting down\n', { ...cors, 'retry-after': String(SHUTDOWN_RETRY_AFTER_S) });
     return;
   }
-  const end = watch('sse', openEventStream(res, cors), req, target, chart, shareKey, parts);
+  const end = watch('sse', openEventStream(res, cors), req, target, chart, pass, parts);
   res.on('close', end);
   res.on('error', end);
 }
@@ -167,14 +175,16 @@ function watch(
   req: IncomingMessage,
   target: RequestTarget,
   chart: StoredChart,
-  shareKey: string | null,
+  pass: ChartPass,
   parts: ChartPagesParts,
 ): () => void {
   const names = chartNames(chart);
   const request = parseSubscribeRequest(target.searchParams, headerValue(req, 'last-event-id'));
   const asked = parts.viewers.ask(chartRequest(request, names));
-  const { subscription, done } = parts.viewers.subscribe(kind, sink, asked, null, { names, control: false });
-  const unwatch = parts.watchers.watch(chart, subscription, names, shareKey);
+  // A read token's viewer is ended when the token expires, as on /subscribe.
+  const grant = 'grant' in pass ? pass.grant : null;
+  const { subscription, done } = parts.viewers.subscribe(kind, sink, asked, grant, { names, control: false });
+  const unwatch = parts.watchers.watch(chart, subscription, names, pass);
   return () => {
     unwatch();
     done();
@@ -199,14 +209,22 @@ function refusal(
 }
 
 /** The page (or the embed) of a chart, or why there is none. */
-function page(res: ServerResponse, target: RequestTarget, chart: StoredChart | null, embed: boolean): void {
+async function page(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: RequestTarget,
+  chart: StoredChart | null,
+  embed: boolean,
+  gate: RequestGate,
+): Promise<void> {
   if (res.destroyed) return;
   if (chart === null) {
     html(res, 404, 'No such chart', '<p>There is no chart at this address: it was deleted, or the link is wrong.</p>');
     return;
   }
-  const shareKey = target.searchParams.get('share_key');
-  if (!mayView(chart, shareKey)) {
+  const pass = await passOf(req, target, chart, target.searchParams.get('share_key'), gate);
+  if (res.destroyed) return;
+  if (pass === null) {
     html(
       res,
       403,
@@ -217,7 +235,13 @@ function page(res: ServerResponse, target: RequestTarget, chart: StoredChart | n
   }
   const figure = viewerFigure(chart);
   const title = titleOf(figure.layout) ?? 'A live chart';
-  const element = `<plotly-stream src="/charts/${chart.id}"${shareKey === null || chart.worldReadable ? '' : ` access-token="${escapeHtml(shareKey)}"`}><script type="application/json">${jsonInHtml(figure)}</script></plotly-stream>`;
+  // The element subscribes with what let the page in: the share key, or the read token.
+  const credential = chart.worldReadable
+    ? null
+    : 'grant' in pass
+      ? (presentedReadToken(req, target) ?? null)
+      : pass.shareKey;
+  const element = `<plotly-stream src="/charts/${chart.id}"${credential === null ? '' : ` access-token="${escapeHtml(credential)}"`}><script type="application/json">${jsonInHtml(figure)}</script></plotly-stream>`;
   html(res, 200, title, embed ? element : `<header><h1>${escapeHtml(title)}</h1></header>${element}`, embed);
 }
 

@@ -18,7 +18,8 @@ import type { ChartRefusal, StoredChart } from '../../engines/chart-store.js';
 import type { RelayLog } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import { readBody } from '../body.js';
-import { bearerToken, requestOrigin, sendJson } from '../http.js';
+import { bearerToken, requestOrigin, sendJson, type RequestTarget } from '../http.js';
+import { passOf } from '../chart-pass.js';
 import type { InternalErrors } from '../internal-errors.js';
 import type { RequestGate } from '../../access/request-gate.js';
 import type { RouteHandler } from './route.js';
@@ -68,9 +69,7 @@ export function chartsApiRoute(parts: ChartsApiParts): RouteHandler {
       sendJson(res, 404, { error: 'not-found', reason: 'no such chart' });
       return;
     }
-    one(req, res, parts, id, target.searchParams.get('share_key')).catch((error: unknown) =>
-      parts.errors.report(`chart ${id}`, error, res),
-    );
+    one(req, res, parts, id, target).catch((error: unknown) => parts.errors.report(`chart ${id}`, error, res));
   };
 }
 
@@ -98,15 +97,16 @@ async function one(
   res: ServerResponse,
   parts: ChartsApiParts,
   id: string,
-  shareKey: string | null,
+  target: RequestTarget,
 ): Promise<void> {
+  const shareKey = target.searchParams.get('share_key');
   const chart = await parts.charts.get(id);
   if (chart === null) return refuse(res, 404, 'not-found', 'no such chart');
   const editor = isEditor(req, parts.keys, chart);
   switch (req.method) {
     case 'GET':
     case 'HEAD': {
-      if (!editor && !chart.worldReadable && (shareKey === null || chart.shareKey !== shareKey))
+      if (!editor && (await passOf(req, target, chart, shareKey, parts.gate)) === null)
         return refuse(res, 403, 'forbidden', 'this chart is private: its link carries a share_key');
       const figure = editor ? figureOf(chart) : viewerFigure(chart);
       const links = chartLinks(requestOrigin(req), chart);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
+import { signReadToken } from '../../../../src/relay/access/read-access.js';
 import { createRelay, type Relay } from '../../../../src/relay/index.js';
 import { get, post, sseSubscribe, wsSubscribe } from '../../../support/relay-clients.js';
 
@@ -114,6 +115,50 @@ describe('hosted chart pages and their viewers', () => {
     await post(`${relay.url}/`, '{"y": 7}\n', { 'plotly-streamtoken': 'hidden-token-a' });
     await allowed.untilMessages(1);
     allowed.socket.close();
+  });
+});
+
+describe('a private chart on a relay with private streams: a read token that covers its streams opens it', () => {
+  const secret = 'a-read-secret-of-at-least-32-bytes!!';
+  let relay: Relay;
+  before(async () => (relay = await createRelay({ port: 0, readSecret: secret, log: () => undefined })));
+  after(() => relay.close());
+
+  it('the page, its subscription and the API take a covering read token instead of the share key; one that does not cover is refused', async () => {
+    const made = await postJson(`${relay.url}/api/charts`, { ...figure('plant-a', 'plant-b'), worldReadable: false });
+    const id = String(made['id']);
+    const covering = await signReadToken({ streams: ['plant-*'], expiresIn: 60 }, secret);
+    const partial = await signReadToken({ streams: ['plant-a'], expiresIn: 60 }, secret);
+    const page = await get(`${relay.url}/charts/${id}?access_token=${covering}`);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.includes(`access-token="${covering}"`), 'the element subscribes with the read token');
+    assert.ok(!page.body.includes('plant-a') && !page.body.includes('plant-b'), 'still no stream token');
+    assert.equal((await get(`${relay.url}/charts/${id}/embed?access_token=${partial}`)).status, 403);
+    assert.equal((await get(`${relay.url}/charts/${id}`)).status, 403);
+    const api = await get(`${relay.url}/api/charts/${id}`, { authorization: `Bearer ${covering}` });
+    assert.equal(api.status, 200);
+    assert.ok(!api.body.includes('plant-a'), 'a read token reads the figure as viewers get it');
+    assert.equal((await get(`${relay.url}/api/charts/${id}`, { authorization: `Bearer ${partial}` })).status, 403);
+    const refused = await wsSubscribe(`${relay.url}/charts/${id}`, `access_token=${partial}`);
+    assert.equal((await refused.closed).code, 4403);
+    const viewer = await wsSubscribe(`${relay.url}/charts/${id}`, `runs=1&access_token=${covering}`);
+    await post(`${relay.url}/`, '{"y": 9}\n', { 'plotly-streamtoken': 'plant-b' });
+    await viewer.untilMessages(1);
+    // An edit that streams a token the read token does not cover ends that viewer.
+    const edited = await new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        `${relay.url}/api/charts/${id}`,
+        { method: 'PATCH', headers: { authorization: `Bearer ${String(made['editKey'])}` } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.end(JSON.stringify({ figure: figure('plant-a', 'office-c') }));
+    });
+    assert.equal(edited, 200);
+    assert.equal((await viewer.closed).code, 4403);
   });
 });
 
