@@ -7,7 +7,8 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { MemoryEngine } from '../../../../src/relay/engines/memory-engine.js';
 import { createRelay, type Relay } from '../../../../src/relay/index.js';
-import { get } from '../../../support/relay-clients.js';
+import { RedisServer, skipWithoutRedis } from '../../../../scripts/redis-server.js';
+import { get, post, sseSubscribe } from '../../../support/relay-clients.js';
 
 interface Answer {
   status: number;
@@ -201,6 +202,59 @@ describe('/api/charts', () => {
       assert.equal((await call(chart, 'PATCH', { layout: { height: 2 } }, { 'plotly-streamkey': 'k2' })).status, 401);
     } finally {
       await keyed.close();
+    }
+  });
+});
+
+describe('hosted charts on Redis, across a relay restart', { skip: skipWithoutRedis }, () => {
+  let redis: RedisServer;
+  before(async () => (redis = await RedisServer.start()));
+  after(async () => redis.stop());
+
+  it("a chart made on one relay is served by the next on the same Redis: its page, its points, its edit key, its owner's names", async () => {
+    const relayOn = () => createRelay({ port: 0, redis: redis.url, redisPrefix: 'restart:', log: () => undefined });
+    const first = await relayOn();
+    const made = await call(`${first.url}/api/charts`, 'POST', figure);
+    assert.equal(made.status, 201, made.text);
+    const plotted = await call(
+      `${first.url}/clientresp`,
+      'POST',
+      `un=a&key=b&args=[{"y":[1]}]&kwargs={"filename":"kept","fileopt":"overwrite"}`,
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    );
+    assert.equal(plotted.status, 200, plotted.text);
+    await first.close();
+    const second = await relayOn();
+    try {
+      const id = made.body['id'] as string;
+      const page = await get(`${second.url}/charts/${id}`);
+      assert.equal(page.status, 200);
+      assert.match(page.body, /Plant/);
+      const edited = await call(
+        `${second.url}/api/charts/${id}`,
+        'PATCH',
+        { layout: { title: { text: 'Plant 2' } } },
+        bearer(made.body['editKey']),
+      );
+      assert.equal(edited.status, 200, 'the edit key still opens it');
+      const again = await call(
+        `${second.url}/clientresp`,
+        'POST',
+        `un=a&key=b&args=[{"y":[2]}]&kwargs={"filename":"kept","fileopt":"extend"}`,
+        { 'content-type': 'application/x-www-form-urlencoded' },
+      );
+      assert.equal(
+        new URL(String(again.body['url'])).pathname,
+        new URL(String(plotted.body['url'])).pathname,
+        'the name found after the restart',
+      );
+      const name = /"token":"(s-[\w-]+)"/.exec(page.body)?.[1] as string;
+      const viewer = await sseSubscribe(`${second.url}/charts/${id}`, `token=${name}`);
+      await post(`${second.url}/`, '{"y": 5}\n', { 'plotly-streamtoken': 'secret-token-1' });
+      await viewer.untilMessages(1);
+      viewer.close();
+    } finally {
+      await second.close();
     }
   });
 });
