@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import DefaultPlotly from 'plotly.js-basic-dist';
 import { parseFigure, parseFigureJson } from './figure.js';
-import { DEFAULT_MAX_FPS, FrameLoop, animationFrames, type FrameResult, type FrameScheduler } from './frame-loop.js';
+import { DEFAULT_MAX_FPS, FrameLoop, type FrameResult, type FrameScheduler } from './frame-loop.js';
+import { pageFrames } from './page-frames.js';
 import type { StreamError } from './errors.js';
 import { PlotModel, type ModelStats } from './plot-model.js';
 import { drawPlan, type FramePlan } from './frame-plan.js';
@@ -114,6 +115,19 @@ export class PlotlyStreamElement extends LitElement {
     return pagePool.connectionCount;
   }
 
+  /**
+   * Milliseconds of Plotly work one animation frame may hold for all the page's charts together
+   * (default 12): charts past it draw on the next frames, in turn, the ones that waited first, so
+   * the page keeps its frame rate and its input however many charts it has. Charts given a
+   * `frameScheduler` of their own are not counted.
+   */
+  static get frameBudgetMs(): number {
+    return pageFrames.budgetMs;
+  }
+  static set frameBudgetMs(ms: number) {
+    if (Number.isFinite(ms) && ms > 0) pageFrames.budgetMs = ms;
+  }
+
   static override styles = elementStyles;
 
   static override properties = {
@@ -145,10 +159,13 @@ export class PlotlyStreamElement extends LitElement {
   /** True once `figure` was set as a property: child scripts no longer apply. */
   #figureFromProperty = false;
   #plotly: PlotlyApi | null = null;
-  #scheduler: FrameScheduler = animationFrames;
+  #scheduler: FrameScheduler = pageFrames;
 
   #model = new PlotModel((error) => this.#emitError(error));
-  #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS);
+  #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS, pageFrames);
+  /** False while the chart is out of view (scrolled away, `display: none`): it draws nothing then. */
+  #inView = true;
+  #viewObserver: IntersectionObserver | null = null;
   /** Lines dense enough to draw without antialiasing. */
   #denseLines = new DenseLines();
   /** This element's hold on the page's connection to its relay (shared with other charts). */
@@ -402,6 +419,8 @@ export class PlotlyStreamElement extends LitElement {
     this.#readFigureScript();
     this.#resizeObserver = new ResizeObserver(() => this.#resize());
     this.#resizeObserver.observe(this);
+    this.#viewObserver = new IntersectionObserver(this.#onIntersection);
+    this.#viewObserver.observe(this);
     document.addEventListener('visibilitychange', this.#onVisibility);
     this.#redrawAll();
     this.#ensureConnection();
@@ -413,6 +432,9 @@ export class PlotlyStreamElement extends LitElement {
     this.#childObserver = null;
     this.#resizeObserver?.disconnect();
     this.#resizeObserver = null;
+    this.#viewObserver?.disconnect();
+    this.#viewObserver = null;
+    this.#inView = true;
     document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#loop.stop();
     this.#connectionKey = '';
@@ -530,8 +552,16 @@ export class PlotlyStreamElement extends LitElement {
   }
 
   #scheduleDraw(): void {
-    if (this.isConnected && !this.paused) this.#loop.schedule();
+    if (this.isConnected && !this.paused && this.#inView) this.#loop.schedule();
   }
+
+  /** Scrolled into or out of view, shown or hidden: a chart out of view draws nothing; back in view, its window. */
+  #onIntersection = (entries: IntersectionObserverEntry[]): void => {
+    const entry = entries[entries.length - 1];
+    if (entry === undefined) return;
+    this.#inView = entry.isIntersecting;
+    if (this.#inView) this.#scheduleDraw();
+  };
 
   /** Back in view: one frame draws the current window (nothing was drawn while the page was hidden). */
   #onVisibility = (): void => {
@@ -543,7 +573,9 @@ export class PlotlyStreamElement extends LitElement {
     const gd = this.#graphDiv;
     // A hidden page draws nothing (most browsers send it no animation frames; some still do):
     // windows stay bounded, and the first frame back in view draws them once.
-    if (!this.isConnected || gd === null || this.paused || document.visibilityState === 'hidden') return false;
+    // So does a chart out of view (scrolled away, display: none): back in view, it draws its window.
+    if (!this.isConnected || gd === null || this.paused || !this.#inView || document.visibilityState === 'hidden')
+      return false;
     if (this.#drawing) return 'busy';
     const plan = this.#model.takeFrame(this.#decimate === 'auto' ? this.#geometryOf : null, this.#withDownload);
     // Nothing new yet (after a long draw the browser may run a frame before the messages that came

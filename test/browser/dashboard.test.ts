@@ -11,21 +11,12 @@ async function produce(relay: string, token: string, from: number, to: number) {
   const response = await fetch(`${relay}/`, { method: 'POST', headers: { 'plotly-streamtoken': token }, body });
   expect(response.status).to.equal(200);
 }
-const ys = (el: PlotlyStreamElement, trace = 0) =>
-  ((el.graphDiv as unknown as { data?: Array<{ y: unknown[] }> } | null)?.data?.[trace]?.y ?? []) as unknown[];
-/** Resolves once the element has drawn `count` points in a trace (it redraws on every frame). */
+// A chart's points as its window holds them: charts out of view (most of a dashboard of many, or in
+// an iframe below the fold) draw nothing until scrolled to (test/browser/page-frames.test.ts).
+const ys = (el: PlotlyStreamElement, trace = 0) => (el.getWindow(trace)?.['y'] ?? []) as unknown[];
+/** Resolves once the element's window holds `count` points in a trace. */
 function drawn(el: PlotlyStreamElement, count: number, trace = 0): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`drew ${ys(el, trace).length} of ${count}`)), 10_000);
-    const check = () => {
-      if (ys(el, trace).length < count) return;
-      clearTimeout(timer);
-      el.removeEventListener('plotly-stream-render', check);
-      resolve();
-    };
-    el.addEventListener('plotly-stream-render', check);
-    check();
-  });
+  return until(async () => ys(el, trace).length >= count, `${count} points (${ys(el, trace).length} so far)`);
 }
 const until = async (test: () => Promise<boolean>, what: string) => {
   for (let i = 0; i < 200; i++) {

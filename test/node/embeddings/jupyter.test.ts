@@ -28,10 +28,14 @@ function scratchCopy(): string {
 }
 
 async function chartIn(page: Page): Promise<{ n: number; title: string; amd: string }> {
+  // A chart draws once it is in view (a reader scrolls to it): the output may be below the fold.
   await page.waitForFunction(
-    () =>
-      (document.querySelector('plotly-stream') as unknown as { graphDiv?: { data?: Array<{ y: unknown[] }> } })
-        ?.graphDiv?.data?.[0]?.y?.length === 50,
+    () => {
+      const el = document.querySelector('plotly-stream') as unknown as
+        (Element & { graphDiv?: { data?: Array<{ y: unknown[] }> } }) | null;
+      el?.scrollIntoView({ block: 'nearest' });
+      return el?.graphDiv?.data?.[0]?.y?.length === 50;
+    },
     null,
     { timeout: 30_000 },
   );

@@ -1,0 +1,87 @@
+/**
+ * The page's animation frames, shared by every chart on it: one `requestAnimationFrame` a frame,
+ * and in it the charts that asked draw in turn until the frame's budget of work is spent (at least
+ * one draws each frame, so none starves). Those that did not get a turn keep their place and go
+ * first on the next frame; a chart that drew and asks again queues behind them. A chart that waits
+ * loses nothing: its window keeps every point, and its turn draws the latest window whole.
+ *
+ * Without it, fifty charts each asked for the same frame and all drew in it: frames of hundreds of
+ * milliseconds, and scrolling, hovering and clicks waited behind them.
+ */
+import { animationFrames, type FrameScheduler } from './frame-loop.js';
+
+/** Milliseconds of chart work one frame may hold, by default (of a 16.7 ms frame at 60 Hz). */
+export const DEFAULT_FRAME_BUDGET_MS = 12;
+
+/** Where the frames and the time come from (the browser's, or a test's). */
+export interface FrameSource {
+  requestFrame(callback: (time: number) => void): number;
+  cancelFrame(handle: number): void;
+  now(): number;
+}
+
+const browserFrames: FrameSource = {
+  requestFrame: (callback) => requestAnimationFrame(callback),
+  cancelFrame: (handle) => cancelAnimationFrame(handle),
+  now: () => performance.now(),
+};
+
+export class PageFrames implements FrameScheduler {
+  /** Milliseconds of work one frame may hold; past it, the charts still waiting draw on later frames. */
+  budgetMs = DEFAULT_FRAME_BUDGET_MS;
+  readonly #source: FrameSource;
+  /** Callbacks waiting for a frame, in turn order (a Map keeps insertion order). */
+  readonly #waiting = new Map<number, (time: number) => void>();
+  #nextHandle = 1;
+  #frame: number | null = null;
+  /** Callbacks that waited at least one frame past their first (for tests and the bench). */
+  deferred = 0;
+
+  constructor(source: FrameSource = browserFrames) {
+    this.#source = source;
+  }
+
+  request(callback: (time: number) => void): number {
+    const handle = this.#nextHandle++;
+    this.#waiting.set(handle, callback);
+    this.#frame ??= this.#source.requestFrame(this.#onFrame);
+    return handle;
+  }
+
+  cancel(handle: number): void {
+    this.#waiting.delete(handle);
+    if (this.#waiting.size === 0 && this.#frame !== null) {
+      this.#source.cancelFrame(this.#frame);
+      this.#frame = null;
+    }
+  }
+
+  /** Work that arrives after an idle frame is drawn when its task ends, as with the browser's frames. */
+  soon(callback: (time: number) => void): (() => void) | null {
+    return animationFrames.soon?.(callback) ?? null;
+  }
+
+  /** Charts waiting for a turn now. */
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
+  #onFrame = (time: number): void => {
+    this.#frame = null;
+    const started = this.#source.now();
+    // Only those waiting as the frame began: a chart that draws and asks again goes behind them.
+    const turn = [...this.#waiting];
+    let ran = 0;
+    for (const [handle, callback] of turn) {
+      if (ran > 0 && this.#source.now() - started >= this.budgetMs) break;
+      if (!this.#waiting.delete(handle)) continue; // cancelled by an earlier callback
+      ran++;
+      callback(time);
+    }
+    for (const [handle] of turn) if (this.#waiting.has(handle)) this.deferred++;
+    if (this.#waiting.size > 0) this.#frame ??= this.#source.requestFrame(this.#onFrame);
+  };
+}
+
+/** The page's frames: every `<plotly-stream>` draws in them unless given a `frameScheduler` of its own. */
+export const pageFrames = new PageFrames();
