@@ -28,8 +28,12 @@ export interface ElementConfig {
 
 export interface ElementSettings {
   configs: ElementConfig[];
-  /** A dashboard: this many 1-trace charts at this total rate, sharing a connection and not. */
-  dashboard: { charts: number; maxpoints: number; rate: number } | null;
+  /**
+   * A dashboard: this many 1-trace charts in view at this total rate, drawn in the page's frames and
+   * in their own (today's way), sharing a connection and not; and `scrollingCharts` of them on a page
+   * that scrolls while they stream.
+   */
+  dashboard: { charts: number; maxpoints: number; rate: number; scrollingCharts: number } | null;
   rates: number[];
   naiveRates: number[];
   seconds: number;
@@ -83,11 +87,21 @@ export interface DashboardRun {
   maxpoints: number;
   rate: number;
   shared: boolean;
+  /** `page`: the page's frames shared in turns within a budget (the default); `own`: each chart's own (before). */
+  frames: 'page' | 'own';
+  /** The page scrolled up and down while the charts streamed. */
+  scrolling: boolean;
   /** Relay connections the page opened. */
   connections: number;
   browserFps: number;
-  /** Frames a second each chart drew, on average. */
+  /** The longest gap between two of the page's frames, in ms. */
+  longestFrameMs: number;
+  /** Frames a second each chart drew, on average, and the chart that drew least often. */
   chartFps: number;
+  slowestChartFps: number;
+  /** How long a click waited for its handler while the charts streamed: the median and the most, in ms. */
+  inputDelayMs: number | null;
+  inputDelayMaxMs: number | null;
   lost: number;
   catchUpMs: number;
 }
@@ -189,46 +203,73 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     const feederUrl = await feeder.ask<string>({ op: 'url' });
     await page.goto(server.url);
     if (settings.dashboard !== null) {
-      const { charts, maxpoints, rate } = settings.dashboard;
-      const tokens = Array.from({ length: charts }, (_, i) => `d${i}`);
-      for (const shared of [true, false]) {
+      const { charts, maxpoints, rate, scrollingCharts } = settings.dashboard;
+      // Tall enough for fifty 180 x 90 charts in view at once (five to a row).
+      await page.setViewportSize({ width: 1000, height: 1000 });
+      const variants = [
+        { count: charts, shared: true, frames: 'own', scrolling: false },
+        { count: charts, shared: true, frames: 'page', scrolling: false },
+        { count: charts, shared: false, frames: 'page', scrolling: false },
+        { count: scrollingCharts, shared: true, frames: 'own', scrolling: true },
+        { count: scrollingCharts, shared: true, frames: 'page', scrolling: true },
+      ] as const;
+      for (const { count, shared, frames, scrolling } of variants) {
+        const tokens = Array.from({ length: count }, (_, i) => `d${i}`);
         await feeder.ask({ op: 'forget' });
         await page.evaluate((args) => (window as any).benchDashboard(args), {
           src: feederUrl,
           tokens,
           maxpoints,
           shared,
+          frames,
         });
         await feeder.ask({ op: 'fill', tokens, count: maxpoints });
-        await page.evaluate((args) => (window as any).benchDashboardStart(args), { maxpoints });
+        await page.evaluate((args) => (window as any).benchDashboardStart(args), { maxpoints, scrolling });
+        // A click every 200 ms while the charts stream: how long the page makes its input wait.
+        let clicking = true;
+        const clicks = (async () => {
+          while (clicking) {
+            await page.mouse.click(8, 8);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        })();
         const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number> }>({
           op: 'run',
           rate,
           seconds: settings.seconds,
           tokens,
         });
+        clicking = false;
+        await clicks;
         const measured = await page.evaluate((args) => (window as any).benchDashboardCollect(args), {
           lastOffsets: fed.lastOffsets,
           maxpoints,
-          sent: fed.sent,
         });
         const run: DashboardRun = {
-          charts,
+          charts: count,
           maxpoints,
           rate,
           shared,
+          frames,
+          scrolling,
           connections: measured.connections,
           browserFps: round(measured.browserFps, 1),
+          longestFrameMs: round(measured.longestFrameMs, 0),
           chartFps: round(measured.chartFps, 1),
+          slowestChartFps: round(measured.slowestChartFps, 1),
+          inputDelayMs: measured.inputDelayMs === null ? null : round(measured.inputDelayMs, 0),
+          inputDelayMaxMs: measured.inputDelayMaxMs === null ? null : round(measured.inputDelayMaxMs, 0),
           lost: measured.lost,
           catchUpMs: round(measured.drainMs, 0),
         };
         results.dashboard.push(run);
         log(
-          `dashboard ${charts} charts x ${maxpoints} @ ${rate}/s, ${shared ? 'shared' : 'a connection per chart'}: ${run.connections} connections, ` +
-            `${run.chartFps} fps per chart, browser ${run.browserFps} fps, lost ${run.lost}, caught up in ${run.catchUpMs} ms`,
+          `dashboard ${count} charts x ${maxpoints} @ ${rate}/s, ${frames} frames, ${shared ? 'shared' : 'a connection per chart'}${scrolling ? ', scrolling' : ''}: ` +
+            `browser ${run.browserFps} fps (longest frame ${run.longestFrameMs} ms), ${run.chartFps} fps per chart (slowest ${run.slowestChartFps}), ` +
+            `click delay ${run.inputDelayMs} ms (max ${run.inputDelayMaxMs}), lost ${run.lost}, ${run.connections} connections, caught up in ${run.catchUpMs} ms`,
         );
       }
+      await page.setViewportSize({ width: 1000, height: 600 });
     }
     for (const config of settings.configs) {
       const { traces, maxpoints } = config;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick | --tiny] [--out DIR] [--skip-element] [--skip-relay] [--no-build] [--update-readme]`
- * `[--only 10x1000[,1x500...]] [--rates 500000,...]` (element charts to run, and their rates: for a look at one case)
+ * `[--only 10x1000[,1x500,dashboard...]] [--rates 500000,...]` (element charts to run, and their rates: for a look at one case)
  *
  * Measures the element (in Debian's headless Chromium) and the relay (in Node), side by side with
  * their floors and the naive way, and writes DIR/latest.json, DIR/latest.md and SVG charts drawn by
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { launchBrowser } from '../scripts/chromium.js';
 import { drawCharts, elementBench, type ElementResults, type ElementSettings } from './element-bench.js';
 import { relayBench, type RelayResults, type RelaySettings } from './relay-bench.js';
-import { sizes, type SizeRow } from './size.js';
+import { elementParts, sizes, type PartRow, type SizeRow } from './size.js';
 import { formatHostileReport } from '../scripts/hostile.js';
 import { round } from './lib/stats.js';
 
@@ -24,7 +24,7 @@ type Mode = 'full' | 'quick' | 'tiny';
 
 const ELEMENT: Record<Mode, ElementSettings> = {
   full: {
-    dashboard: { charts: 50, maxpoints: 500, rate: 10_000 },
+    dashboard: { charts: 50, maxpoints: 500, rate: 10_000, scrollingCharts: 200 },
     configs: [
       { traces: 1, maxpoints: 500, rates: [1000, 10_000, 100_000, 500_000, 1_000_000] },
       { traces: 10, maxpoints: 1000 },
@@ -47,7 +47,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     targetFps: 20,
   },
   quick: {
-    dashboard: { charts: 50, maxpoints: 500, rate: 10_000 },
+    dashboard: { charts: 50, maxpoints: 500, rate: 10_000, scrollingCharts: 200 },
     configs: [
       { traces: 1, maxpoints: 500 },
       { traces: 10, maxpoints: 1000 },
@@ -62,7 +62,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     targetFps: 20,
   },
   tiny: {
-    dashboard: { charts: 3, maxpoints: 20, rate: 300 },
+    dashboard: { charts: 3, maxpoints: 20, rate: 300, scrollingCharts: 6 },
     configs: [{ traces: 1, maxpoints: 50 }],
     rates: [1000],
     naiveRates: [1000],
@@ -138,6 +138,8 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; browser: string | null; os: string };
   command: string;
   sizes: SizeRow[];
+  /** What each part of the element costs (lit and plotly.js external). */
+  parts: PartRow[];
   element: ElementResults | null;
   relay: RelayResults | null;
   seconds: number;
@@ -194,11 +196,14 @@ const report: BenchReport = {
   },
   command: `npm run bench${mode === 'full' ? '' : ` -- --${mode}`}`,
   sizes: await sizes(),
+  parts: await elementParts(),
   element: null,
   relay: null,
   seconds: 0,
 };
 for (const size of report.sizes) log(`size: ${size.name}: ${size.minBytes} B min, ${size.gzipBytes} B gzip`);
+for (const part of report.parts)
+  log(`size of a part: ${part.part}: ${part.minBytes} B min, ~${part.gzipShare} B of the gzip`);
 
 /** The mode's element settings, narrowed by --only and --rates. */
 function elementSettings(): ElementSettings {
@@ -208,7 +213,7 @@ function elementSettings(): ElementSettings {
   const rates = values.rates?.split(',').map(Number);
   return {
     ...settings,
-    dashboard: null,
+    dashboard: only?.includes('dashboard') ? settings.dashboard : null,
     naiveRates: [],
     heapPoints: 0,
     configs: settings.configs
@@ -274,14 +279,23 @@ function summaryTable(r: BenchReport): string {
             : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
       ]);
     }
-    const shared = e.dashboard.find((d) => d.shared);
-    const apart = e.dashboard.find((d) => !d.shared);
-    if (shared && apart)
+    const visible = (frames: 'page' | 'own') =>
+      e.dashboard.find((d) => d.shared && !d.scrolling && d.frames === frames);
+    const [paged, own] = [visible('page'), visible('own')];
+    if (paged && own)
       rows.push([
-        `dashboard, ${shared.charts} charts × 1 × ${shared.maxpoints}`,
-        `${shared.chartFps} fps per chart on ${shared.connections} connection${shared.connections === 1 ? '' : 's'}, ${shared.lost} lost`,
-        `${rate(shared.rate)} points/s in all; browser ${shared.browserFps} fps`,
-        `a connection per chart: ${apart.chartFps} fps per chart on ${apart.connections} connections, browser ${apart.browserFps} fps`,
+        `dashboard, ${paged.charts} charts × 1 × ${paged.maxpoints} in view`,
+        `browser ${paged.browserFps} fps, ${paged.chartFps} fps per chart (slowest ${paged.slowestChartFps}), ${paged.lost} lost`,
+        `${rate(paged.rate)} points/s in all; longest frame ${paged.longestFrameMs} ms, click delay ${paged.inputDelayMs} ms`,
+        `each chart its own frames (before): browser ${own.browserFps} fps, ${own.chartFps} fps per chart, longest frame ${own.longestFrameMs} ms, click delay ${own.inputDelayMs} ms`,
+      ]);
+    const scrolled = e.dashboard.find((d) => d.scrolling && d.frames === 'page');
+    if (scrolled)
+      rows.push([
+        `dashboard, ${scrolled.charts} charts on a scrolling page`,
+        `browser ${scrolled.browserFps} fps, ${scrolled.lost} lost`,
+        `${rate(scrolled.rate)} points/s in all; longest frame ${scrolled.longestFrameMs} ms, click delay ${scrolled.inputDelayMs} ms`,
+        'charts out of view draw nothing',
       ]);
     if (e.heap)
       rows.push([
@@ -499,16 +513,34 @@ function markdown(r: BenchReport, charts: string[]): string {
         '### A dashboard: many small charts on one page',
         '',
         'Each chart is its own element with one trace on its own token; the points/s are for all of them together.',
-        'Shared, the charts join one connection (the default); apart, each has its own, as before charts shared.',
+        "Frames: `page`, the page's frames shared in turns within a budget (the default); `own`, each chart asking the browser for its own frames, all drawing in the same one (before).",
+        'Shared, the charts join one connection (the default); apart, each has its own. Scrolling: the page scrolls up and down, 20 px a frame, while the charts stream; charts out of view draw nothing (in both rows: the element no longer can).',
+        'Click delay: a click every 200 ms, from its input event to its handler (median / most).',
         '',
         table(
-          ['charts', 'points/s in all', 'connections', 'fps per chart', 'browser fps', 'lost', 'caught up in ms'],
+          [
+            'charts',
+            'frames',
+            'points/s in all',
+            'connections',
+            'browser fps',
+            'longest frame ms',
+            'click delay ms',
+            'fps per chart',
+            'slowest chart fps',
+            'lost',
+            'caught up in ms',
+          ],
           r.element.dashboard.map((d) => [
-            `${d.charts} × 1 × ${d.maxpoints}${d.shared ? ', shared' : ', apart'}`,
+            `${d.charts} × 1 × ${d.maxpoints}${d.shared ? ', shared' : ', apart'}${d.scrolling ? ', scrolling' : ''}`,
+            d.frames,
             rate(d.rate),
             d.connections,
-            d.chartFps,
             d.browserFps,
+            d.longestFrameMs,
+            `${d.inputDelayMs ?? '-'} / ${d.inputDelayMaxMs ?? '-'}`,
+            d.chartFps,
+            d.scrolling ? '-' : d.slowestChartFps,
             d.lost,
             d.catchUpMs,
           ]),
@@ -593,6 +625,13 @@ function markdown(r: BenchReport, charts: string[]): string {
     table(
       ['bundle', 'min', 'gzip'],
       r.sizes.map((s) => [s.name, kb(s.minBytes), kb(s.gzipBytes)]),
+    ),
+    '',
+    "What each part of the element costs (lit and plotly.js external; a part's gzip is its share of the whole, by its minified bytes):",
+    '',
+    table(
+      ['part', 'min', 'gzip (share)'],
+      (r.parts ?? []).map((p) => [p.part, kb(p.minBytes), kb(p.gzipShare)]),
     ),
     '',
   );

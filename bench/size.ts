@@ -50,3 +50,53 @@ export async function sizes(): Promise<SizeRow[]> {
     row('for scale: plotly.js-basic-dist alone', plotly.code),
   ];
 }
+
+/** What each part of the element costs: its minified bytes in the bundle (lit and plotly.js external). */
+export interface PartRow {
+  part: string;
+  files: string[];
+  minBytes: number;
+  /** Its share of the bundle's gzip bytes, in proportion to its minified bytes (gzip does not split). */
+  gzipShare: number;
+}
+
+/** The element's parts, by the files that make each (the first part that names a file takes it). */
+const PARTS: Array<[part: string, pattern: RegExp]> = [
+  ['connection to a relay (WebSocket, SSE, shared by the page)', /^src\/element\/transport\//],
+  ['wire and message rules (shared with the relay)', /^src\/shared\//],
+  ['windows (rings, traces, the figure)', /^src\/element\/(ring-buffer|trace-window|plot-model|figure)\.ts$/],
+  [
+    'frames (plans, pacing, the page budget)',
+    /^src\/element\/(frame-plan|frame-loop|page-frames|plotly-api|plotly-global)\.ts$/,
+  ],
+  ['big windows (decimation)', /^src\/element\/(decimate|sliding-reduction|plot-geometry|x-numbers|dense-lines)\.ts$/],
+  ['viewer features (view, data out, errors)', /^src\/element\/(view-hold|data-export|errors)\.ts$/],
+  ['the element itself (wiring, styles, entry)', /^src\//],
+];
+
+export async function elementParts(): Promise<PartRow[]> {
+  const built = await build({
+    entryPoints: ['src/index.ts'],
+    bundle: true,
+    write: false,
+    minify: true,
+    metafile: true,
+    format: 'esm',
+    target: 'es2022',
+    external: ['lit', 'lit/*', '@lit/*', 'plotly.js-basic-dist'],
+    logLevel: 'silent',
+  });
+  const output = Object.values(built.metafile.outputs)[0];
+  const code = (built.outputFiles[0] as { text: string }).text;
+  const gzipBytes = gzipSync(code, { level: 9 }).length;
+  const total = Buffer.byteLength(code);
+  const rows = PARTS.map(([part]) => ({ part, files: [] as string[], minBytes: 0, gzipShare: 0 }));
+  for (const [file, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const index = PARTS.findIndex(([, pattern]) => pattern.test(file));
+    const row = rows[index === -1 ? rows.length - 1 : index] as PartRow;
+    row.files.push(file);
+    row.minBytes += bytesInOutput;
+  }
+  for (const row of rows) row.gzipShare = Math.round((gzipBytes * row.minBytes) / total);
+  return rows.filter((row) => row.minBytes > 0);
+}

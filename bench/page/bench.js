@@ -181,15 +181,76 @@
     return result;
   };
 
+  // Today's way, before the page's frames: each chart asks the browser for its own animation frames,
+  // so every chart with work draws in the same frame (with the same draw-on-arrival after an idle
+  // frame, one a frame page-wide, as the element's scheduler had).
+  let drewBetweenFrames = false;
+  const ownFrames = {
+    request: (cb) => requestAnimationFrame(cb),
+    cancel: (handle) => cancelAnimationFrame(handle),
+    soon: (cb) => {
+      if (drewBetweenFrames) return null;
+      drewBetweenFrames = true;
+      requestAnimationFrame(() => (drewBetweenFrames = false));
+      let cancelled = false;
+      queueMicrotask(() => {
+        if (!cancelled) cb(performance.now());
+      });
+      return () => {
+        cancelled = true;
+      };
+    },
+  };
+
+  // The page's frames: how many, and the longest gap between two (a frame the page could not show).
+  const frameTimes = () => {
+    let count = 0;
+    let last = null;
+    let longest = 0;
+    let on = true;
+    const loop = (time) => {
+      if (!on) return;
+      count++;
+      if (last !== null) longest = Math.max(longest, time - last);
+      last = time;
+      requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    return { stop: () => ((on = false), { count, longest }) };
+  };
+
+  // The driver clicks this while the charts stream: how long a click waits for its handler.
+  const inputDelays = [];
+  const poke = () => {
+    let button = document.getElementById('poke');
+    if (button === null) {
+      button = document.createElement('button');
+      button.id = 'poke';
+      button.style.cssText = 'position:fixed;left:0;top:0;width:16px;height:16px;z-index:10;padding:0';
+      button.addEventListener('click', (event) => inputDelays.push(performance.now() - event.timeStamp));
+      document.body.append(button);
+    }
+  };
+
+  // A chart is in view: its box meets the viewport.
+  const inView = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth;
+  };
+
   // A dashboard: one small chart per token. Shared, they join one connection; not shared, each chart
   // gets its own (a src of its own, a path the feeder ignores, makes its connection its own).
-  window.benchDashboard = async ({ src, tokens, maxpoints, shared }) => {
+  // `frames`: 'page' (the page's frames, shared in turns within a budget: the default) or 'own'
+  // (today's way). `scrolling`: the page scrolls up and down while the charts stream.
+  window.benchDashboard = async ({ src, tokens, maxpoints, shared, frames }) => {
     stage().replaceChildren();
+    poke();
     const charts = tokens.map((token, i) => {
       const el = document.createElement('plotly-stream');
       el.setAttribute('hide-badge', '');
       el.transport = 'websocket';
       el.style.cssText = 'display:inline-block;width:180px;height:90px';
+      if (frames === 'own') el.frameScheduler = ownFrames;
       el.figure = {
         data: [{ type: 'scatter', mode: 'lines', x: [], y: [], stream: { token, maxpoints } }],
         layout: { showlegend: false, margin: { t: 4, r: 4, b: 16, l: 24 } },
@@ -211,43 +272,74 @@
     return customElements.get('plotly-stream').openConnections;
   };
 
-  window.benchDashboardStart = async ({ maxpoints }) => {
+  window.benchDashboardStart = async ({ maxpoints, scrolling }) => {
     const { charts } = run;
-    const full = () => charts.every((el) => (el.graphDiv?.data?.[0]?.x?.length ?? 0) >= maxpoints);
+    const full = () => charts.every((el) => windowX(el, 0).length >= maxpoints);
     while (!full()) await new Promise((r) => setTimeout(r, 20));
+    // The charts in view have drawn their windows before the count starts.
+    const drawnInView = () => charts.every((el) => !inView(el) || (el.graphDiv?.data?.[0]?.x?.length ?? 0) > 0);
+    while (!drawnInView()) await new Promise((r) => setTimeout(r, 20));
+    inputDelays.length = 0;
+    let scroll = null;
+    if (scrolling) {
+      // Up and down the page, 20 px a frame, as a reader flicking through a wall of charts.
+      let step = 20;
+      let on = true;
+      const move = () => {
+        if (!on) return;
+        const bottom = document.documentElement.scrollHeight - innerHeight;
+        if (scrollY + step > bottom || scrollY + step < 0) step = -step;
+        scrollBy(0, step);
+        requestAnimationFrame(move);
+      };
+      requestAnimationFrame(move);
+      scroll = () => {
+        on = false;
+        scrollTo(0, 0);
+      };
+    }
     Object.assign(run, {
       startFrames: charts.map((el) => el.stats.frames),
-      raf: rafCounter(),
+      frames: frameTimes(),
       started: performance.now(),
+      stopScroll: scroll,
     });
     return true;
   };
 
-  window.benchDashboardCollect = async ({ lastOffsets, maxpoints, sent }) => {
-    const { charts, startFrames, raf, started } = run;
+  window.benchDashboardCollect = async ({ lastOffsets, maxpoints }) => {
+    const { charts, startFrames, frames, started, stopScroll } = run;
     const seconds = (performance.now() - started) / 1000;
-    const rafFrames = raf.stop();
-    const received = () => charts.reduce((sum, el) => sum + el.stats.messages, 0);
-    const target = received() + sent; // upper bound: wait for the last points, at most 30 s
+    const page = frames.stop();
+    stopScroll?.();
     const drainStarted = performance.now();
+    // Caught up: every window holds its token's last point, and every chart in view has drawn it.
     const done = () =>
       charts.every((el, i) => {
+        const last = lastOffsets[`d${i}`];
+        if (windowX(el, 0).at(-1) !== last) return false;
         const x = el.graphDiv?.data?.[0]?.x ?? [];
-        return x[x.length - 1] === lastOffsets[`d${i}`];
+        return !inView(el) || x[x.length - 1] === last;
       });
     while (!done() && performance.now() - drainStarted < 30_000) await new Promise((r) => setTimeout(r, 20));
-    void target;
     let lost = 0;
     charts.forEach((el, i) => {
       const last = lastOffsets[`d${i}`] ?? 0;
       const have = new Set(windowX(el, 0)); // the window: a small chart may draw its line reduced
       for (let offset = last - Math.min(maxpoints, last) + 1; offset <= last; offset++) if (!have.has(offset)) lost++;
     });
-    const chartFrames = charts.reduce((sum, el, i) => sum + el.stats.frames - startFrames[i], 0);
+    const chartFrames = charts.map((el, i) => el.stats.frames - startFrames[i]);
+    const delays = [...inputDelays].sort((a, b) => a - b);
     const result = {
       seconds,
-      browserFps: rafFrames / seconds,
-      chartFps: chartFrames / charts.length / seconds,
+      browserFps: page.count / seconds,
+      longestFrameMs: page.longest,
+      chartFps: chartFrames.reduce((sum, n) => sum + n, 0) / charts.length / seconds,
+      // The chart that drew least often: a page's turns must not starve any chart in view.
+      slowestChartFps: Math.min(...chartFrames) / seconds,
+      inputDelayMs: delays.length === 0 ? null : delays[Math.floor(delays.length / 2)],
+      inputDelayMaxMs: delays.length === 0 ? null : delays[delays.length - 1],
+      clicks: delays.length,
       lost,
       drainMs: performance.now() - drainStarted,
       connections: customElements.get('plotly-stream').openConnections,

@@ -9,6 +9,7 @@ export const elementStyles = css`
   :host {
     display: block;
     position: relative;
+    contain: layout paint;
   }
   :host([hidden]) {
     display: none;

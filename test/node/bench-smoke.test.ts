@@ -40,18 +40,38 @@ describe('npm run bench -- --tiny', () => {
       assert.equal(report.element.runs[0].lost, 0);
       assert.ok(report.element.runs[0].floorMs.n > 0);
       assert.equal(report.element.naive.length, 1);
+      type Dashboard = {
+        charts: number;
+        frames: string;
+        shared: boolean;
+        scrolling: boolean;
+        connections: number;
+        lost: number;
+        inputDelayMs: number | null;
+      };
       assert.deepEqual(
-        report.element.dashboard.map((d: { shared: boolean; connections: number; lost: number }) => [
+        report.element.dashboard.map((d: Dashboard) => [
+          d.charts,
+          d.frames,
           d.shared,
+          d.scrolling,
           d.connections,
           d.lost,
         ]),
         [
-          [true, 1, 0],
-          [false, 3, 0],
+          [3, 'own', true, false, 1, 0],
+          [3, 'page', true, false, 1, 0],
+          [3, 'page', false, false, 3, 0],
+          [6, 'own', true, true, 1, 0],
+          [6, 'page', true, true, 1, 0],
         ],
-        'the dashboard ran shared (one connection) and apart (one a chart), nothing lost',
+        "the dashboard ran in each chart's frames and the page's, shared and apart, scrolling, nothing lost",
       );
+      assert.ok(
+        report.element.dashboard.every((d: Dashboard) => d.inputDelayMs !== null),
+        'clicks were measured in every run',
+      );
+      assert.ok(report.parts.length > 3, "the element's parts were measured");
       assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Summary/);
       for (const chart of ['element-fps.svg', 'relay-latency.svg']) assert.ok(existsSync(join(out, chart)), chart);
     } finally {
