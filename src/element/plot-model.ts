@@ -18,6 +18,7 @@ import {
 import type { StreamError } from './errors.js';
 import { planFrame, type FramePlan, type FullFigureOf, type GeometryOf } from './frame-plan.js';
 import { TraceWindow, type Reduction } from './trace-window.js';
+import { withUnmeasuredTickLabels } from './tick-labels.js';
 
 /** The model's counters since the element was created (the element adds `reconnects`; see the README's `stats`). */
 export interface ModelStats {
@@ -307,7 +308,7 @@ export class PlotModel {
     const layout = structuredClone(figure.layout);
     for (const [path, value] of Object.entries(this.#appliedLayout)) setPath(layout, path, structuredClone(value));
     layout['uirevision'] ??= `plotly-stream-${this.#figureRevision}`;
-    return { data, layout, config: { ...figure.config } };
+    return { data, layout: withUnmeasuredTickLabels(layout, data), config: { ...figure.config } };
   }
 
   /**

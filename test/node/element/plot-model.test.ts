@@ -32,7 +32,13 @@ describe('PlotModel', () => {
     m.write('A', { layout: { title: { text: 'b' } } });
     const full = m.fullFigure();
     assert.deepEqual(full.data[0]?.['y'], [2, 3]);
-    assert.deepEqual(full.layout, { title: { text: 'b' }, height: 300, uirevision: 'plotly-stream-1' });
+    assert.deepEqual(full.layout, {
+      title: { text: 'b' },
+      height: 300,
+      uirevision: 'plotly-stream-1',
+      xaxis: { ticklabeloverflow: 'allow' },
+      yaxis: { ticklabeloverflow: 'allow' },
+    });
   });
 
   it("redraws of a figure keep Plotly's uirevision (a held zoom survives them); a new figure gets a new one, a figure's own wins", () => {
