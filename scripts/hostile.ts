@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { DEFAULT_CHART_LIMITS } from '../src/relay/engines/chart-store.js';
+import { MAX_TOTAL_BODY_BYTES } from '../src/relay/constants.js';
 import { decodeEvents, runMessages, type RelayEvent } from '../src/shared/protocol.js';
 import { selfSignedCertificate } from './certificate.js';
 import { kernelSockets } from './kernel-sockets.js';
@@ -627,9 +628,15 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
   await relay.stop();
   rmSync(certDir, { recursive: true, force: true });
 
-  // The hosted charts' bytes (DEFAULT_CHART_LIMITS) count too: the suite's relay keeps the default.
+  // The hosted charts' bytes (DEFAULT_CHART_LIMITS) and the request bodies' allowance count too: the
+  // suite's relay keeps the defaults.
   const budgetsMiB =
-    (l.historyTotalBytes + l.maxTotalBufferedBytes + l.maxTotalLineBytes + DEFAULT_CHART_LIMITS.maxTotalBytes) / MiB;
+    (l.historyTotalBytes +
+      l.maxTotalBufferedBytes +
+      l.maxTotalLineBytes +
+      DEFAULT_CHART_LIMITS.maxTotalBytes +
+      MAX_TOTAL_BODY_BYTES) /
+    MiB;
   const connectionsMiB = (l.maxConnections * PER_CONNECTION_BYTES) / MiB;
   const gcSlackMiB = GC_SLACK_BYTES / MiB;
   const boundMiB = atRestMiB + budgetsMiB + gcSlackMiB + connectionsMiB;

@@ -125,6 +125,13 @@ export const MAX_METRIC_TOKENS = 1000;
 /** HTTP/2 streams one session may have open at once (its SETTINGS_MAX_CONCURRENT_STREAMS); each also counts as a connection. */
 export const MAX_STREAMS_PER_SESSION = 128;
 
+/**
+ * Bytes of request bodies (hosted charts' JSON, Plotly's plot call) the relay holds at once, all
+ * requests together, each until it is answered: a thousand connections each sending a figure of
+ * the largest size would otherwise hold a thousand of them. Past it: 503 with Retry-After.
+ */
+export const MAX_TOTAL_BODY_BYTES = 32 * 1024 * 1024;
+
 /** File descriptors kept free below the process's limit when the connection cap is derived from it. */
 export const FD_RESERVE = 128;
 

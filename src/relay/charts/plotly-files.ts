@@ -38,6 +38,15 @@ export async function plotFile(charts: Charts, call: PlotCall, owner: string): P
         if (made === 'name-taken') continue;
         return made;
       }
+      // extend and append only grow a figure: one that would pass the bound is refused before the
+      // stored figure (up to its bound) is parsed and written anew, which a client repeating the
+      // call would otherwise have the relay do without end.
+      if (call.fileopt === 'extend' || call.fileopt === 'append') {
+        const stored = await charts.get(id);
+        const added = Buffer.byteLength(JSON.stringify(call.figure.data)) - 2;
+        if (stored !== null && Buffer.byteLength(stored.figure) + added > charts.store.limits.maxFigureBytes)
+          return 'too-big';
+      }
       const edited = await charts.edit(id, (figure) => changed(figure, call), call.worldReadable);
       // Deleted meanwhile: make it again.
       if (edited === null) continue;

@@ -11,6 +11,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { LineWriter } from '../producers/line-writer.js';
 import type { Producers } from '../producers/producers.js';
 import type { Viewers } from '../viewers/viewers.js';
+import { BodyAllowance } from './body.js';
 import { BundleServer, defaultBundlePath } from './bundle.js';
 import { sendText } from './http.js';
 import type { InternalErrors } from './internal-errors.js';
@@ -62,6 +63,8 @@ export function relayRoutes(
   const bundles = bundleRoute(new BundleServer(o.bundlePath ?? defaultBundlePath(), '*'));
   const websocket = webSocketRoute({ ...parts, gate: access.gate, maxTokens: o.maxTokensPerSubscription });
   const charts = engine.charts === undefined ? null : new Charts(engine.charts);
+  // One allowance for the bodies of every request that sends one.
+  const bodies = new BodyAllowance();
   const noCharts: RouteHandler = (_req, res) => sendText(res, 501, "this relay's engine keeps no charts\n");
   const chartsApi: RouteHandler =
     charts === null
@@ -72,6 +75,7 @@ export function relayRoutes(
           charts,
           keys: access.keys,
           idleTimeoutMs: o.idleTimeoutMs,
+          bodies,
         });
   const chartPagesParts =
     charts === null
@@ -107,6 +111,7 @@ export function relayRoutes(
               keys: access.keys,
               plainPort: ports.plain,
               idleTimeoutMs: o.idleTimeoutMs,
+              bodies,
             }),
       '/metrics':
         o.metricsPort === undefined

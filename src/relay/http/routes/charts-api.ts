@@ -17,7 +17,7 @@ import { chartLinks, chartNames, figureOf, viewerFigure, type Charts } from '../
 import type { ChartRefusal, StoredChart } from '../../engines/chart-store.js';
 import type { RelayLog } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
-import { readBody } from '../body.js';
+import { readBody, type BodyAllowance } from '../body.js';
 import { bearerToken, requestOrigin, sendJson, type RequestTarget } from '../http.js';
 import { passOf } from '../chart-pass.js';
 import type { InternalErrors } from '../internal-errors.js';
@@ -35,6 +35,8 @@ export interface ChartsApiParts {
   log: RelayLog;
   /** No byte of a body for this long: 408. */
   idleTimeoutMs: number;
+  /** What the bodies of all requests together may hold. */
+  bodies: BodyAllowance;
 }
 
 /** Why each refusal of the store is refused, to the client. */
@@ -163,6 +165,7 @@ async function readJson(
   const text = await readBody(req, res, {
     maxBytes: parts.charts.store.limits.maxFigureBytes + 4096,
     idleMs: parts.idleTimeoutMs,
+    allowance: parts.bodies,
   });
   if (text === null) return null;
   let value: unknown;

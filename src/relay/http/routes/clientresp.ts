@@ -70,6 +70,7 @@ async function plot(req: IncomingMessage, res: ServerResponse, parts: Clientresp
   const body = await readBody(req, res, {
     maxBytes: parts.charts.store.limits.maxFigureBytes * 3 + 64 * 1024,
     idleMs: parts.idleTimeoutMs,
+    allowance: parts.bodies,
     answer: (status, error) => [status, answer({ error })],
   });
   if (body === null) return;
