@@ -61,16 +61,21 @@ export class Charts {
   /**
    * Applies `change` to the stored figure (`editFigure`, Plotly's fileopt, ...) and, when given, a
    * change of privacy; tried again on the newer revision when another edit came first. Null: no
-   * such chart.
+   * such chart. `growsBy`: the least the change adds to the figure's bytes, for a change that only
+   * grows it; one that would pass the figure's bound is refused before the stored figure is parsed
+   * and written anew, which a client repeating it would otherwise have the relay do without end.
    */
   async edit(
     id: string,
     change: (figure: Figure) => Figure | { error: string },
     worldReadable?: boolean,
+    growsBy?: number,
   ): Promise<StoredChart | { error: string } | 'too-big' | 'full' | 'conflict' | null> {
     for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt++) {
       const chart = await this.store.get(id);
       if (chart === null) return null;
+      if (growsBy !== undefined && Buffer.byteLength(chart.figure) + growsBy > this.store.limits.maxFigureBytes)
+        return 'too-big';
       const figure = change(figureOf(chart));
       if ('error' in figure) return figure;
       const readable = worldReadable ?? chart.worldReadable;

@@ -38,16 +38,12 @@ export async function plotFile(charts: Charts, call: PlotCall, owner: string): P
         if (made === 'name-taken') continue;
         return made;
       }
-      // extend and append only grow a figure: one that would pass the bound is refused before the
-      // stored figure (up to its bound) is parsed and written anew, which a client repeating the
-      // call would otherwise have the relay do without end.
-      if (call.fileopt === 'extend' || call.fileopt === 'append') {
-        const stored = await charts.get(id);
-        const added = Buffer.byteLength(JSON.stringify(call.figure.data)) - 2;
-        if (stored !== null && Buffer.byteLength(stored.figure) + added > charts.store.limits.maxFigureBytes)
-          return 'too-big';
-      }
-      const edited = await charts.edit(id, (figure) => changed(figure, call), call.worldReadable);
+      // extend and append only grow a figure (by the call's traces, less their brackets).
+      const growsBy =
+        call.fileopt === 'extend' || call.fileopt === 'append'
+          ? Buffer.byteLength(JSON.stringify(call.figure.data)) - 2
+          : undefined;
+      const edited = await charts.edit(id, (figure) => changed(figure, call), call.worldReadable, growsBy);
       // Deleted meanwhile: make it again.
       if (edited === null) continue;
       if (typeof edited === 'string' || 'error' in edited) return edited;
@@ -110,8 +106,9 @@ function extended(data: Figure['data'], call: PlotCall): Figure['data'] {
     const next: Record<string, unknown> = { ...base };
     for (const [key, value] of Object.entries(trace)) {
       const old = next[key];
-      next[key] = Array.isArray(value) && Array.isArray(old) ? [...old, ...value] : value;
-      if (isMessageObject(value) && isMessageObject(old)) next[key] = { ...old, ...value };
+      if (Array.isArray(value) && Array.isArray(old)) next[key] = [...old, ...value];
+      else if (isMessageObject(value) && isMessageObject(old)) next[key] = { ...old, ...value };
+      else next[key] = value;
     }
     out[index] = next;
   }
