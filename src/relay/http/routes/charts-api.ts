@@ -14,7 +14,7 @@ import { chartKeyRefusal, checkWriteKey, presentedKey, type WriteKeys } from '..
 import { CHART_ID_PATTERN, chartOwner, matchesHash } from '../../charts/chart-keys.js';
 import { editFigure, readFigure, streamTokens } from '../../charts/chart-figure.js';
 import { chartLinks, chartNames, figureOf, viewerFigure, type Charts } from '../../charts/charts.js';
-import type { ChartRefusal, StoredChart } from '../../engines/chart-store.js';
+import type { ChartLimits, ChartRefusal, StoredChart } from '../../engines/chart-store.js';
 import type { RelayLog } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 import { readBody, type BodyAllowance } from '../body.js';
@@ -196,8 +196,8 @@ function shareKeyOf(chart: StoredChart): { shareKey?: string } {
   return chart.shareKey === null ? {} : { shareKey: chart.shareKey };
 }
 
-function refuseStored(res: ServerResponse, parts: ChartsApiParts, refusal: ChartRefusal): void {
-  const limits = parts.charts.store.limits;
+/** How a refusal of the store is answered (`/api/charts` and `/clientresp`): its status and reason, naming the bound. */
+export function storeRefusal(refusal: ChartRefusal, limits: ChartLimits): [status: number, reason: string] {
   const [status, reason] = REFUSALS[refusal];
   const limit =
     refusal === 'too-big'
@@ -205,8 +205,13 @@ function refuseStored(res: ServerResponse, parts: ChartsApiParts, refusal: Chart
       : refusal === 'owner-full'
         ? String(limits.maxChartsPerOwner)
         : `${limits.maxCharts} charts or ${limits.maxTotalBytes} bytes of figures`;
+  return [status, reason(limit)];
+}
+
+function refuseStored(res: ServerResponse, parts: ChartsApiParts, refusal: ChartRefusal): void {
+  const [status, reason] = storeRefusal(refusal, parts.charts.store.limits);
   parts.metrics.refuse(`chart-${refusal}`);
-  refuse(res, status, refusal, reason(limit));
+  refuse(res, status, refusal, reason);
 }
 
 function refuse(

@@ -13,11 +13,11 @@ import { streamTokens } from '../../charts/chart-figure.js';
 import { chartOwner } from '../../charts/chart-keys.js';
 import { chartLinks } from '../../charts/charts.js';
 import { readPlotCall } from '../../charts/plot-call.js';
-import { plotFile, type PlotRefusal } from '../../charts/plotly-files.js';
+import { plotFile } from '../../charts/plotly-files.js';
 import { readBody } from '../body.js';
 import { headerValue, requestOrigin, sendJson } from '../http.js';
 import { parsePlotlyForm } from '../plotly-form.js';
-import type { ChartsApiParts } from './charts-api.js';
+import { storeRefusal, type ChartsApiParts } from './charts-api.js';
 import type { RouteHandler } from './route.js';
 
 /** What `/api/charts` takes, and where the streams go. */
@@ -39,15 +39,6 @@ export interface PlotlyAnswer {
 
 /** What Plotly's stream server answered when a plot's streams were ready (npm plotly reads `stream-host` only then). */
 export const STREAMS_GO = 'All Streams Go!';
-
-const REFUSALS: Record<Exclude<PlotRefusal, { error: string }>, [number, string]> = {
-  'too-big': [413, 'the figure is too long for this relay'],
-  'owner-full': [429, 'you keep the most charts one owner may: delete one first'],
-  full: [507, 'the relay keeps the most charts it may'],
-  exists: [500, 'no free chart id was found; try again'],
-  'name-taken': [409, 'another call made a chart of this name meanwhile; try again'],
-  conflict: [409, 'others kept editing this chart meanwhile; try again'],
-};
 
 export function clientrespRoute(parts: ClientrespParts): RouteHandler {
   return (req, res) => {
@@ -84,7 +75,10 @@ async function plot(req: IncomingMessage, res: ServerResponse, parts: Clientresp
   const owner = chartOwner(parts.keys, key, req.socket.remoteAddress);
   const plotted = await plotFile(parts.charts, call, owner);
   if (typeof plotted === 'string') {
-    const [status, reason] = REFUSALS[plotted];
+    const [status, reason] =
+      plotted === 'conflict'
+        ? [409, 'others kept editing this chart meanwhile; try again']
+        : storeRefusal(plotted, parts.charts.store.limits);
     parts.metrics.refuse(`chart-${plotted}`);
     return fail(res, status, reason);
   }
