@@ -162,7 +162,7 @@ export class PlotlyStreamElement extends LitElement {
   #scheduler: FrameScheduler = pageFrames;
 
   #model = new PlotModel((error) => this.#emitError(error));
-  #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS, pageFrames);
+  #loop = new FrameLoop(() => this.#drawFrame(), DEFAULT_MAX_FPS, this.#scheduler);
   /** False while the chart is out of view (scrolled away, `display: none`): it draws nothing then. */
   #inView = true;
   #viewObserver: IntersectionObserver | null = null;
