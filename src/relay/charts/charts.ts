@@ -25,33 +25,44 @@ export class Charts {
     this.store = store;
   }
 
-  /** Makes a chart (named among its owner's, or not); a refusal names the bound it met, or that the name is taken. */
+  /**
+   * Makes a chart, named among its owner's by the first of `filenames` not taken (or unnamed: null);
+   * a refusal names the bound it met, or that every name is taken. The figure is written to text
+   * once, whatever the names and ids tried (a figure may be a megabyte).
+   */
   async create(
     figure: Figure,
     owner: string,
     worldReadable: boolean,
-    filename: string | null,
+    filenames: readonly (string | null)[] = [null],
   ): Promise<MadeChart | ChartRefusal> {
     const editKey = newEditKey();
+    const text = JSON.stringify(figure);
     const now = Date.now();
-    for (let attempt = 0; ; attempt++) {
-      const chart: StoredChart = {
-        id: newChartId(),
-        figure: JSON.stringify(figure),
-        editKeyHash: sha256Hex(editKey),
-        owner,
-        filename,
-        worldReadable,
-        shareKey: worldReadable ? null : newShareKey(),
-        revision: 1,
-        created: now,
-        updated: now,
-      };
-      const refused = await this.store.create(chart);
-      // An id already taken (one chance in 2^64 a try): another id.
-      if (refused === 'exists' && attempt < 3) continue;
-      return refused ?? { chart, editKey };
+    let refused: ChartRefusal = 'name-taken';
+    for (const filename of filenames) {
+      for (let attempt = 0; ; attempt++) {
+        const chart: StoredChart = {
+          id: newChartId(),
+          figure: text,
+          editKeyHash: sha256Hex(editKey),
+          owner,
+          filename,
+          worldReadable,
+          shareKey: worldReadable ? null : newShareKey(),
+          revision: 1,
+          created: now,
+          updated: now,
+        };
+        const answer = await this.store.create(chart);
+        if (answer === null) return { chart, editKey };
+        refused = answer;
+        // An id already taken (one chance in 2^64 a try): another id.
+        if (refused !== 'exists' || attempt >= 3) break;
+      }
+      if (refused !== 'name-taken') return refused;
     }
+    return refused;
   }
 
   get(id: string): Promise<StoredChart | null> {

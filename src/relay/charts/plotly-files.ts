@@ -33,7 +33,7 @@ export async function plotFile(charts: Charts, call: PlotCall, owner: string): P
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = await charts.store.findByName(owner, call.filename);
       if (id === null) {
-        const made = await make(charts, call, owner, call.filename);
+        const made = await make(charts, call, owner, [call.filename]);
         // Another call made a chart of this name meanwhile: edit that one.
         if (made === 'name-taken') continue;
         return made;
@@ -51,28 +51,27 @@ export async function plotFile(charts: Charts, call: PlotCall, owner: string): P
     }
     return 'conflict';
   }
-  if (call.filename === null) return make(charts, call, owner, null);
-  for (let n = 0; n <= COUNTED_SUFFIXES + 1; n++) {
-    const suffix = n === 0 ? '' : n <= COUNTED_SUFFIXES ? ` (${n})` : ` (${randomBytes(4).toString('hex')})`;
-    const made = await make(charts, call, owner, `${call.filename}${suffix}`);
-    if (made !== 'name-taken') {
-      if (typeof made !== 'string' && n > 0)
-        made.warning = `you have a chart named ${JSON.stringify(call.filename)}: this one is ${JSON.stringify(made.filename)}`;
-      return made;
-    }
-  }
-  return 'conflict';
+  if (call.filename === null) return make(charts, call, owner, [null]);
+  // The name, then counted suffixes, then a random one.
+  const names = Array.from({ length: COUNTED_SUFFIXES + 2 }, (_, n) =>
+    n === 0 ? call.filename : `${call.filename} (${n <= COUNTED_SUFFIXES ? n : randomBytes(4).toString('hex')})`,
+  );
+  const made = await make(charts, call, owner, names);
+  if (made === 'name-taken') return 'conflict';
+  if (typeof made !== 'string' && made.filename !== call.filename)
+    made.warning = `you have a chart named ${JSON.stringify(call.filename)}: this one is ${JSON.stringify(made.filename)}`;
+  return made;
 }
 
 async function make(
   charts: Charts,
   call: PlotCall,
   owner: string,
-  filename: string | null,
+  filenames: readonly (string | null)[],
 ): Promise<PlottedChart | ChartRefusal> {
-  const made = await charts.create(call.figure, owner, call.worldReadable, filename);
+  const made = await charts.create(call.figure, owner, call.worldReadable, filenames);
   if (typeof made === 'string') return made;
-  return { chart: made.chart, filename, editKey: made.editKey, warning: '' };
+  return { chart: made.chart, filename: made.chart.filename, editKey: made.editKey, warning: '' };
 }
 
 /** The named chart's figure once the call is applied to it. */

@@ -87,7 +87,7 @@ async function create(req: IncomingMessage, res: ServerResponse, parts: ChartsAp
   const refused = chartKeyRefusal(parts.keys, streamTokens(figure) as string[], presentedKey(req));
   if (refused !== null)
     return refuse(res, 401, 'unauthorized', `${refused} (Authorization: Bearer)`, { 'www-authenticate': 'Bearer' });
-  const made = await parts.charts.create(figure, owner, worldReadable, null);
+  const made = await parts.charts.create(figure, owner, worldReadable);
   if (typeof made === 'string') return refuseStored(res, parts, made);
   const links = chartLinks(requestOrigin(req), made.chart);
   parts.log.line('lifecycle', `chart ${made.chart.id} made by ${owner}`);
