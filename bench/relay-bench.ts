@@ -28,7 +28,13 @@ export interface FanoutResult {
   kind: 'websocket' | 'sse';
   subscribers: number;
   rate: number;
-  server: 'relay' | 'bare ws' | 'bare ws, frame per message' | 'relay, Redis engine' | 'relay, 2 workers';
+  server:
+    | 'relay'
+    | 'relay, V8 heap growth'
+    | 'bare ws'
+    | 'bare ws, frame per message'
+    | 'relay, Redis engine'
+    | 'relay, 2 workers';
   expected: number;
   delivered: number;
   deliveredPerSecond: number;
@@ -63,6 +69,8 @@ export interface RelayResults {
   fanout: FanoutResult[];
   /** The relay under every hostile client at once: its peak memory against the documented bound. */
   hostile: HostileReport | null;
+  /** The same with V8's own heap growth (--heap-growth 0), what the CLI's default is weighed against. */
+  hostileV8Growth: HostileReport | null;
   slowSubscriber: { withoutSlow: Distribution; withSlow: Distribution; subscribers: number; rate: number } | null;
 }
 
@@ -107,12 +115,14 @@ async function fanoutRun(
   redisUrl = '',
 ): Promise<FanoutResult> {
   const relay = serverKind !== 'bare ws' && serverKind !== 'bare ws, frame per message';
+  // The CLI's heap growth, or V8's own rule (0) to weigh what the CLI's costs.
+  const heapGrowth = serverKind === 'relay, V8 heap growth' ? '0' : '';
   // Each run its own Redis keys: a run must not replay the previous run's history to its viewers.
   const prefix = `bench${++runs}:`;
   const server = await (serverKind === 'relay, 2 workers'
     ? startWorker('relay-cluster', [redisUrl, '2', prefix])
     : relay
-      ? startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl, prefix])
+      ? startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl, prefix, heapGrowth])
       : startWorker('bare-broadcaster'));
   const crowd = await startWorker('subscribers');
   const producer = relay ? await startWorker('producer') : null;
@@ -239,7 +249,7 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
 
   const fanout: FanoutResult[] = [];
   for (const scenario of settings.fanout) {
-    for (const serverKind of ['relay', 'bare ws, frame per message', 'bare ws'] as const) {
+    for (const serverKind of ['relay', 'relay, V8 heap growth', 'bare ws, frame per message', 'bare ws'] as const) {
       if (serverKind !== 'relay' && scenario.kind === 'sse') continue;
       // A frame per message falls minutes behind past this (it delivers ~150k msgs/s here): not run.
       if (serverKind === 'bare ws, frame per message' && scenario.subscribers * scenario.rate > PER_MESSAGE_FLOOR_MAX)
@@ -298,10 +308,18 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
   }
 
   let hostile: HostileReport | null = null;
+  let hostileV8Growth: HostileReport | null = null;
   if (settings.hostileSeconds > 0) {
     hostile = await runHostileSuite({ ...DEFAULT_HOSTILE, seconds: settings.hostileSeconds });
     for (const line of formatHostileReport(hostile).split('\n')) log(line);
+    hostileV8Growth = await runHostileSuite({
+      ...DEFAULT_HOSTILE,
+      seconds: settings.hostileSeconds,
+      heapGrowthPercent: 0,
+    });
+    log("the same with V8's own heap growth (--heap-growth 0):");
+    for (const line of formatHostileReport(hostileV8Growth).split('\n')) log(line);
   }
 
-  return { ingest, frameBuild, redis, fanout, slowSubscriber, hostile };
+  return { ingest, frameBuild, redis, fanout, slowSubscriber, hostile, hostileV8Growth };
 }

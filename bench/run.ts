@@ -17,7 +17,7 @@ import { launchBrowser } from '../scripts/chromium.js';
 import { drawCharts, elementBench, type ElementResults, type ElementSettings } from './element-bench.js';
 import { relayBench, type RelayResults, type RelaySettings } from './relay-bench.js';
 import { elementParts, sizes, type PartRow, type SizeRow } from './size.js';
-import { formatHostileReport } from '../scripts/hostile.js';
+import { collectorTerms, formatHostileReport } from '../scripts/hostile.js';
 import { round } from './lib/stats.js';
 
 type Mode = 'full' | 'quick' | 'tiny';
@@ -325,7 +325,11 @@ function summaryTable(r: BenchReport): string {
         x.kind === f.kind && x.subscribers === f.subscribers && x.rate === f.rate;
       const perMessage = relay.fanout.find((x) => x.server === 'bare ws, frame per message' && same(x));
       const batched = relay.fanout.find((x) => x.server === 'bare ws' && same(x));
+      const v8Growth = relay.fanout.find((x) => x.server === 'relay, V8 heap growth' && same(x));
       const floors = [
+        v8Growth
+          ? `V8's own heap growth (--heap-growth 0): CPU ${v8Growth.cpuSecondsPerMillion} s per 1M, ${round(v8Growth.rssMiB, 0)} MiB`
+          : '',
         perMessage
           ? `bare ws, frame per message: ${round((100 * perMessage.delivered) / Math.max(1, perMessage.expected), 1)}% delivered, p99 ${ms(perMessage.latencyMs.p99)} ms, CPU ${perMessage.cpuSecondsPerMillion} s per 1M`
           : '',
@@ -336,7 +340,7 @@ function summaryTable(r: BenchReport): string {
       rows.push([
         `relay → ${f.subscribers} ${f.kind === 'sse' ? 'SSE' : 'WebSocket'} viewer${f.subscribers === 1 ? '' : 's'} @ ${rate(f.rate)} msgs/s`,
         `${rate(f.deliveredPerSecond)} msgs/s delivered (${round((100 * f.delivered) / Math.max(1, f.expected), 1)}%)`,
-        `p50 ${ms(f.latencyMs.p50)} ms, p99 ${ms(f.latencyMs.p99)} ms, CPU ${f.cpuPercent}% (${f.cpuSecondsPerMillion} s per 1M delivered)`,
+        `p50 ${ms(f.latencyMs.p50)} ms, p99 ${ms(f.latencyMs.p99)} ms, CPU ${f.cpuPercent}% (${f.cpuSecondsPerMillion} s per 1M delivered), ${round(f.rssMiB, 0)} MiB`,
         floors.join('; '),
       ]);
     }
@@ -380,8 +384,15 @@ function summaryTable(r: BenchReport): string {
     rows.push([
       `relay under every hostile client at once, ${hostile.seconds} s`,
       `peak RSS ${round(m.peakMiB, 0)} MiB of a bound of ${round(m.boundMiB, 0)} MiB (${round((100 * m.peakMiB) / m.boundMiB, 0)}%)`,
-      `bound: at rest ${round(m.atRestMiB, 0)} + budgets ${round(m.budgetsMiB, 0)} + collector ${round(m.gcSlackMiB, 0)} + connections ${round(m.connectionsMiB, 0)} MiB; normal viewers ${hostile.normal.websocket}/${hostile.normal.sent} and ${hostile.normal.sse}/${hostile.normal.sent} in order; ${hostile.relayExited ? 'the relay EXITED' : 'never exited'}; ${hostile.stuckHeld} of ${hostile.stuckViewers} stuck viewers still held`,
-      `at rest: ${round(m.atRestMiB, 0)} MiB (the same relay, no client)`,
+      `bound: at rest ${round(m.atRestMiB, 0)} + budgets ${round(m.budgetsMiB, 0)} + collector ${round(m.gcSlackMiB, 0)} (${collectorTerms(m.heapGrowthPercent)}) + connections ${round(m.connectionsMiB, 0)} MiB; normal viewers ${hostile.normal.websocket}/${hostile.normal.sent} and ${hostile.normal.sse}/${hostile.normal.sent} in order; ${hostile.relayExited ? 'the relay EXITED' : 'never exited'}; ${hostile.stuckHeld} of ${hostile.stuckViewers} stuck viewers still held`,
+      [
+        `at rest: ${round(m.atRestMiB, 0)} MiB (the same relay, no client)`,
+        relay?.hostileV8Growth
+          ? `V8's own heap growth (--heap-growth 0): peak ${round(relay.hostileV8Growth.memory.peakMiB, 0)} MiB`
+          : '',
+      ]
+        .filter((x) => x !== '')
+        .join('; '),
     ]);
   }
   const iife = r.sizes.find((s) => s.name.includes('iife'));

@@ -1,11 +1,13 @@
 /**
  * The relay under test, alone in its process so its CPU and memory are its own.
- * Arguments: the slow-viewer limit in bytes, a Redis URL for the Redis engine (none: memory), and a
- * Redis key prefix (each run its own, so no run sees another's history).
+ * Arguments: the slow-viewer limit in bytes, a Redis URL for the Redis engine (none: memory), a
+ * Redis key prefix (each run its own, so no run sees another's history), and the heap's growth as
+ * the CLI sets it (default: the CLI's; 0: V8's own rule).
  */
-import { createRelay } from '../../src/relay/index.js';
+import { createRelay, DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from '../../src/relay/index.js';
 import { serveRequests, usage } from '../lib/processes.js';
 
+limitHeapGrowth(Number(process.argv[5] || DEFAULT_HEAP_GROWTH_PERCENT));
 const relay = await createRelay({
   port: 0,
   historyMessages: 1000,

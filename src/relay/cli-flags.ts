@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadKeysFile, parseKeys } from './access/keys.js';
-import { FD_RESERVE, REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT, FD_RESERVE, REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
+import { MAX_HEAP_GROWTH_PERCENT } from './heap-growth.js';
 import type { RelayOptions } from './options.js';
 
 export const HELP = `plotly-stream-relay: a self-hosted Plotly streaming relay
@@ -65,6 +66,8 @@ Limits:
   --max-client-connections N  open connections per client address, loopback exempt (default ${RELAY_DEFAULTS.maxConnectionsPerClient}; 0: none)
   --subscribe-rate N    subscribe requests (and chart pages and API calls) a second per client address,
                         loopback exempt (default ${RELAY_DEFAULTS.subscribeRate}; 0: none)
+  --heap-growth PERCENT  how far the heap may grow past what is live before V8 collects it (default
+                        ${DEFAULT_HEAP_GROWTH_PERCENT}; 0: V8's own rule, which may hold several times what is live)
 
   --quiet               log nothing but errors at start
   -h, --help            this text
@@ -128,7 +131,15 @@ export function readFile(path: string, flag: string): string {
 export type CliRequest =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'run'; options: RelayOptions; workers: number; quiet: boolean; writeKeyTokens: string[] };
+  | {
+      kind: 'run';
+      options: RelayOptions;
+      workers: number;
+      quiet: boolean;
+      writeKeyTokens: string[];
+      /** Percent the heap may grow past what is live (`limitHeapGrowth`): process-wide, so not a relay option. */
+      heapGrowthPercent: number;
+    };
 
 /** The relay's flags that take a value (`--allow-origin` may be given more than once). */
 const VALUE_FLAGS = [
@@ -162,6 +173,7 @@ const VALUE_FLAGS = [
   'max-connections',
   'max-client-connections',
   'subscribe-rate',
+  'heap-growth',
 ] as const;
 
 /** Switches and repeatable flags, as `parseArgs` takes them. */
@@ -251,6 +263,12 @@ export function parseFlags(argv: string[]): CliRequest {
   if (v['max-client-connections'] !== undefined)
     options.maxConnectionsPerClient = parseCount(v['max-client-connections'], '--max-client-connections');
   if (v['subscribe-rate'] !== undefined) options.subscribeRate = parseCount(v['subscribe-rate'], '--subscribe-rate');
+  let heapGrowthPercent = DEFAULT_HEAP_GROWTH_PERCENT;
+  if (v['heap-growth'] !== undefined) {
+    heapGrowthPercent = parseCount(v['heap-growth'], '--heap-growth');
+    if (!Number.isInteger(heapGrowthPercent) || heapGrowthPercent > MAX_HEAP_GROWTH_PERCENT)
+      fail(`--heap-growth must be a whole percent from 0 to ${MAX_HEAP_GROWTH_PERCENT}, got "${v['heap-growth']}"`);
+  }
   let workers = 1;
   if (v.workers !== undefined) {
     workers = v.workers === 'auto' ? availableParallelism() : parseCount(v.workers, '--workers', 1);
@@ -269,5 +287,12 @@ export function parseFlags(argv: string[]): CliRequest {
   } catch (error) {
     fail((error as Error).message);
   }
-  return { kind: 'run', options, workers, quiet: v.quiet === true, writeKeyTokens: [...keys.keys()] };
+  return {
+    kind: 'run',
+    options,
+    workers,
+    quiet: v.quiet === true,
+    writeKeyTokens: [...keys.keys()],
+    heapGrowthPercent,
+  };
 }

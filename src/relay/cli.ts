@@ -8,6 +8,7 @@ import { fail, HELP, parseFlags, version } from './cli-flags.js';
 import { signCommand } from './cli-sign.js';
 import { openEngine } from './engines/open-engine.js';
 import { redactRedisUrl } from './engines/redis-engine.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { createRelay } from './server.js';
 import { runPrimary, type WorkerListening } from './workers.js';
 
@@ -22,7 +23,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${version()}\n`);
     return;
   }
-  const { options, workers, quiet, writeKeyTokens } = flags;
+  const { options, workers, quiet, writeKeyTokens, heapGrowthPercent } = flags;
+  // Before the relay allocates anything; each worker process reads its own flags and sets its own.
+  limitHeapGrowth(heapGrowthPercent);
   const banner = (url: string, plainUrl: string | null) => {
     if (quiet) return;
     console.error(`plotly-stream-relay listening on ${url}`);

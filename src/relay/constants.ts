@@ -143,3 +143,13 @@ export const MAX_CONTROL_BYTES = 32 * 1024;
 
 /** Control messages a viewer may send a minute; more are refused, and ten times as many close it. */
 export const MAX_VIEWER_MESSAGES_PER_MINUTE = 120;
+
+/**
+ * How far the relay process lets V8's heap grow past what was live at its last full collection
+ * before it collects again, in percent (`limitHeapGrowth`; the CLI's --heap-growth). V8's own rule
+ * lets it reach up to four times what is live when collecting is cheap beside the program, and
+ * a relay holding its budgets (hundreds of MiB live) under a churn of big short-lived objects
+ * (figures parsed per request, a cut viewer's queue, lines begun and dropped) then held 250 MiB of
+ * garbage past them: its memory bound was no bound.
+ */
+export const DEFAULT_HEAP_GROWTH_PERCENT = 25;

@@ -45,6 +45,11 @@ describe('plotly-stream-relay (the CLI)', () => {
     const withWorkers = await output(cli(['--mqtt', 'mqtt://broker', '--workers', '2', '--redis', 'redis://x']));
     assert.equal(withWorkers.code, 2);
     assert.match(withWorkers.stderr, /--mqtt takes one relay process/);
+    for (const growth of ['lots', '2.5', '1001']) {
+      const heap = await output(cli(['--heap-growth', growth]));
+      assert.equal(heap.code, 2, growth);
+      assert.match(heap.stderr, /--heap-growth must be a (whole percent from 0 to 1000|number)/, growth);
+    }
   });
 
   it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
