@@ -1,13 +1,15 @@
 /**
  * Frame planning, all of it: one frame's pending work -> exactly one Plotly call: `react` with the
  * whole figure when it must be drawn anew (the first frame, a new figure, after a failed draw),
- * `extendTraces` when every change is an append to an array Plotly already has, otherwise one
+ * `extendTraces` when every change is an append to an array Plotly already has (drawn by Plotly's
+ * range path when the traces are plain lines: `streamDraw`), otherwise one
  * `update` (restyle + relayout) with whole windows. Each redraws the plot once; a frame never makes
  * two calls (`drawPlan` makes it). A line whose window holds more points
  * than its plot has pixels for is drawn reduced (`TraceWindow.reductionFor`): its arrays go whole,
  * so a frame with one goes by `update`.
  */
 import type { PlotlyApi } from './plotly-api.js';
+import { streamDraw } from './stream-draw.js';
 import type { Reduction, TraceGeometry, TraceWindow } from './trace-window.js';
 
 /** Where each streamed trace is drawn (null: it is not reduced); null for no decimation at all. */
@@ -131,7 +133,8 @@ export function planFrame(
 export function drawPlan(plotly: PlotlyApi, gd: HTMLElement, plan: FramePlan): Promise<unknown> {
   switch (plan.kind) {
     case 'extend':
-      return plotly.extendTraces(gd, plan.update, plan.indices, plan.maxPoints);
+      // A plain line on autoranged axes: Plotly's range path; else its full redraw.
+      return streamDraw(plotly, gd, plan) ?? plotly.extendTraces(gd, plan.update, plan.indices, plan.maxPoints);
     case 'update':
       return plotly.update(gd, plan.traces, plan.layout, plan.indices);
     case 'react':

@@ -17,8 +17,10 @@ export interface PlotlyApi {
     layoutUpdate: Record<string, unknown>,
     indices?: number[],
   ): Promise<unknown>;
-  /** Only `follow()` calls it: returning held axes to autorange (a person's action, not a frame). */
+  /** `follow()` (returning held axes to autorange) and a stream frame's redraw of autoranged axes (`streamDraw`). */
   relayout(gd: HTMLElement, update: Record<string, unknown>): Promise<unknown>;
   purge(gd: HTMLElement): void;
+  /** Plotly's version: `streamDraw` reads the internals of the majors it knows, and only those. */
+  version?: string;
   Plots: { resize(gd: HTMLElement): Promise<unknown> | void };
 }

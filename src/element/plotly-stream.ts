@@ -13,6 +13,7 @@ import { traceGeometry } from './plot-geometry.js';
 import { DenseLines } from './dense-lines.js';
 import type { TraceWindow } from './trace-window.js';
 import { ViewHold, type View } from './view-hold.js';
+import { isStreamFrame } from './stream-draw.js';
 import { saveFile, windowsToCSV, withDownloadButton } from './data-export.js';
 import { elementStyles } from './styles.js';
 
@@ -529,6 +530,8 @@ export class PlotlyStreamElement extends LitElement {
     const events = gd as HTMLElement & { on?: (event: string, listener: (update: unknown) => void) => void };
     if (typeof events.on !== 'function') return;
     events.on('plotly_relayout', (update: unknown) => {
+      // A stream frame's own redraw of autoranged axes: not a zoom, and drawn already.
+      if (isStreamFrame(gd)) return;
       if (update !== null && typeof update === 'object') {
         const view = this.#hold.relayout(update as Record<string, unknown>);
         this.#setView(view, view === 'held' ? 'zoom' : 'autoscale');

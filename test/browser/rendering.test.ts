@@ -103,6 +103,40 @@ describe('<plotly-stream> rendering', () => {
     expect(calls[0]!.args[3]).to.deep.equal({ y: [500] });
   });
 
+  it("draws a streaming line by Plotly's range path: a relayout of its autoranged axes, the view still live", async () => {
+    const start = Array.from({ length: 30 }, (_, i) => i);
+    const { el, frame, spy } = await mount({
+      data: [{ x: start, y: start, mode: 'lines', stream: { token: 'A', maxpoints: 40 } }],
+    });
+    const views: unknown[] = [];
+    el.addEventListener('plotly-stream-view', (e) => views.push(e.detail));
+    const kinds: string[] = [];
+    el.addEventListener('plotly-stream-render', (e) => kinds.push(e.detail.kind));
+    for (let x = 30; x < 100; x++) {
+      el.write('A', { x, y: -x });
+      if (x % 10 === 9) await frame(1);
+    }
+    await frame();
+    const names = spy.drawCalls().map((c) => c.name);
+    expect(names.length).to.be.greaterThan(1);
+    expect(names).to.deep.equal(Array(names.length).fill('relayout'));
+    expect(spy.drawCalls()[0]!.args[1]).to.deep.equal({ 'xaxis.autorange': true, 'yaxis.autorange': true });
+    expect(kinds).to.deep.equal(Array(names.length).fill('extend'));
+    expect(Array.from(gd(el).data[0]!['x'] as number[])).to.deep.equal(Array.from({ length: 40 }, (_, i) => 60 + i));
+    const fullLayout = (el.graphDiv as unknown as { _fullLayout: Record<string, { range: number[] }> })._fullLayout;
+    expect(fullLayout['xaxis']!.range).to.deep.equal([60, 99]);
+    expect(el.view).to.equal('live');
+    expect(views).to.deep.equal([]);
+    // A person's zoom still holds the view, and the next frames go by extendTraces, the range kept.
+    await el.plotly.relayout(el.graphDiv!, { 'xaxis.range': [70, 80] });
+    expect(el.view).to.equal('held');
+    spy.calls.length = 0;
+    el.write('A', { x: 100, y: -100 });
+    await frame();
+    expect(spy.drawCalls().map((c) => c.name)).to.deep.equal(['extendTraces']);
+    expect(fullLayout['xaxis']!.range).to.deep.equal([70, 80]);
+  });
+
   it('respects max-fps: 20 draws in 60 frames at 60 Hz, 10 at max-fps 10', async () => {
     const { el, frames, spy } = await mount({ data: [{ y: [], stream: { token: 'A' } }] });
     const run = async (ticks: number) => {

@@ -24,6 +24,7 @@ export function spyPlotly(): { api: PlotlyApi; calls: PlotlyCall[]; drawCalls: (
     relayout: wrap('relayout'),
     purge: wrap('purge'),
     Plots: Plotly.Plots,
+    version: (Plotly as unknown as { version: string }).version,
   } as unknown as PlotlyApi;
   return { api, calls, drawCalls: () => calls.filter((c) => c.name !== 'purge') };
 }

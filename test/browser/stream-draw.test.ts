@@ -1,0 +1,188 @@
+/**
+ * `streamDraw`: a frame of appended points drawn by Plotly's range path draws exactly what
+ * `extendTraces` draws (the data, both axes' ranges and ticks, the line), frame after frame, on
+ * two real Plotly charts side by side; a trace it cannot draw so is left untouched for `extendTraces`.
+ */
+import { expect } from '@open-wc/testing';
+import BundledPlotly from 'plotly.js-basic-dist';
+import type { ExtendPlan } from '../../src/element/frame-plan.js';
+import type { PlotlyApi } from '../../src/element/plotly-api.js';
+import { isStreamFrame, streamDraw } from '../../src/element/stream-draw.js';
+
+type Graph = HTMLDivElement & {
+  data: Array<Record<string, unknown>>;
+  _fullLayout: Record<string, { range: unknown[] }>;
+  on(event: string, listener: (update: unknown) => void): void;
+};
+const Plotly = BundledPlotly as unknown as PlotlyApi & {
+  newPlot(gd: HTMLElement, data: unknown[], layout?: unknown): Promise<unknown>;
+  version: string;
+};
+
+const graphs: HTMLElement[] = [];
+async function plot(data: unknown[], layout: Record<string, unknown> = {}): Promise<Graph> {
+  const gd = document.createElement('div');
+  gd.style.cssText = 'width: 400px; height: 260px';
+  document.body.append(gd);
+  graphs.push(gd);
+  await Plotly.newPlot(gd, structuredClone(data), { margin: { l: 40, r: 10, t: 10, b: 30 }, ...layout });
+  return gd as Graph;
+}
+
+/** What a person sees of a chart: its data, its axes' ranges and tick labels, its lines. */
+function drawn(gd: Graph) {
+  const axes = Object.keys(gd._fullLayout).filter((key) => /^[xy]axis\d*$/.test(key));
+  return {
+    data: gd.data.map((trace) => ({
+      x: Array.from((trace['x'] as ArrayLike<unknown>) ?? []),
+      y: Array.from(trace['y'] as ArrayLike<unknown>),
+    })),
+    ranges: Object.fromEntries(axes.map((axis) => [axis, gd._fullLayout[axis]!.range])),
+    // Each label with where it is (a redraw by range adds new ticks after the ones it keeps).
+    ticks: [...gd.querySelectorAll('.xtick text, .ytick text')]
+      .map(
+        (t) => `${t.textContent} at ${t.getAttribute('transform') ?? ''} ${t.getAttribute('x')},${t.getAttribute('y')}`,
+      )
+      .sort(),
+    lines: [...gd.querySelectorAll('.js-line')].map((path) => path.getAttribute('d')),
+  };
+}
+
+/** An extend plan of these points for each trace (keys by trace), windows of `max`. */
+function plan(points: Array<Record<string, unknown[]>>, max: number, indices = points.map((_, i) => i)): ExtendPlan {
+  const keys = Object.keys(points[0]!);
+  return {
+    kind: 'extend',
+    update: Object.fromEntries(keys.map((key) => [key, points.map((p) => p[key]!)])),
+    indices,
+    maxPoints: Object.fromEntries(keys.map((key) => [key, points.map(() => max)])),
+  };
+}
+
+/** Draws the same frames on two charts, one by `streamDraw`, one by `extendTraces`, and compares them after each. */
+async function sideBySide(
+  data: unknown[],
+  layout: Record<string, unknown>,
+  frames: Array<Array<Record<string, unknown[]>>>,
+  max: number,
+) {
+  const fast = await plot(data, layout);
+  const full = await plot(data, layout);
+  for (const [n, points] of frames.entries()) {
+    const framePlan = plan(points, max);
+    const drawing = streamDraw(Plotly, fast, framePlan);
+    expect(drawing, `frame ${n} is drawn by the range path`).to.not.equal(null);
+    await drawing;
+    await Plotly.extendTraces(full, framePlan.update, framePlan.indices, framePlan.maxPoints);
+    expect(drawn(fast), `frame ${n}`).to.deep.equal(drawn(full));
+  }
+}
+
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+const wave = (xs: number[]) => xs.map((x) => Math.round(100 * Math.sin(x / 7) * (1 + x / 50)) / 10);
+
+describe('streamDraw', () => {
+  afterEach(() => {
+    for (const gd of graphs.splice(0)) gd.remove();
+  });
+
+  it('draws a sliding line exactly as extendTraces does, frame after frame', async () => {
+    const xs = range(0, 40);
+    const frames = Array.from({ length: 12 }, (_, f) => {
+      const more = range(40 + f * 7, 7);
+      return [{ x: more, y: wave(more) }];
+    });
+    await sideBySide([{ x: xs, y: wave(xs), mode: 'lines' }], {}, frames, 50);
+  });
+
+  it('does the same for a trace of y alone (x0 and dx), without a mode, on two subplots', async () => {
+    const data = [
+      { y: wave(range(0, 30)), line: { shape: 'spline' } },
+      { y: wave(range(5, 30)), x0: 10, dx: 2, xaxis: 'x2', yaxis: 'y2', mode: 'lines' },
+    ];
+    const layout = { grid: { rows: 2, columns: 1, pattern: 'independent' } };
+    const frames = Array.from({ length: 8 }, (_, f) => [
+      { y: wave(range(30 + f * 3, 3)) },
+      { y: wave(range(90 + f * 5, 5)).map((v) => v * 40) },
+    ]);
+    await sideBySide(data, layout, frames, 40);
+  });
+
+  it('does the same for dates, typed arrays and gaps', async () => {
+    const start = Date.UTC(2026, 11, 7);
+    const dates = (from: number, count: number) =>
+      range(from, count).map((i) => new Date(start + i * 1000).toISOString());
+    await sideBySide(
+      [{ x: dates(0, 30), y: wave(range(0, 30)), mode: 'lines', connectgaps: false }],
+      {},
+      Array.from({ length: 6 }, (_, f) => [{ x: dates(30 + f * 4, 4), y: [1, null, Number.NaN, 3 + f] }]),
+      45,
+    );
+    const xs = range(0, 25);
+    await sideBySide(
+      [{ x: Float64Array.from(xs), y: Float64Array.from(wave(xs)), mode: 'lines' }],
+      {},
+      Array.from({ length: 6 }, (_, f) => {
+        const more = range(25 + f * 9, 9);
+        return [
+          {
+            x: Float64Array.from(more) as unknown as unknown[],
+            y: Float64Array.from(wave(more)) as unknown as unknown[],
+          },
+        ];
+      }),
+      30,
+    );
+  });
+
+  it('leaves alone what it cannot draw exactly: markers, fills, per-point styles, fixed, log or held axes, an unknown Plotly', async () => {
+    const line = { x: range(0, 30), y: wave(range(0, 30)), mode: 'lines' };
+    const cases: Array<[string, unknown[], Record<string, unknown>, PlotlyApi?]> = [
+      ['markers', [{ ...line, mode: 'lines+markers' }], {}],
+      ['a fill', [{ ...line, fill: 'tozeroy' }], {}],
+      ['per-point colors', [{ ...line, mode: 'lines', line: { color: 'red' }, text: range(0, 30).map(String) }], {}],
+      ['a fixed range', [line], { yaxis: { range: [-5, 5] } }],
+      ['a log axis', [line], { yaxis: { type: 'log' } }],
+      ['a few points, no mode', [{ x: [1, 2], y: [3, 4] }], {}],
+      ['a Plotly of another major', [line], {}, { ...Plotly, version: '1.58.5' } as PlotlyApi],
+      ['a Plotly without a version', [line], {}, { ...Plotly, version: undefined } as PlotlyApi],
+    ];
+    for (const [name, data, layout, api] of cases) {
+      const gd = await plot(data, layout);
+      const before = drawn(gd);
+      expect(streamDraw(api ?? Plotly, gd, plan([{ x: [100], y: [1] }], 40)), name).to.equal(null);
+      expect(drawn(gd), name).to.deep.equal(before);
+    }
+    // Held: a person zoomed, so the axis is no longer autoranged.
+    const held = await plot([line]);
+    await Plotly.relayout(held, { 'xaxis.range': [5, 10] });
+    expect(streamDraw(Plotly, held, plan([{ x: [100], y: [1] }], 40))).to.equal(null);
+    // One trace it cannot draw keeps the whole frame from the range path: nothing is changed.
+    const mixed = await plot([line, { ...line, mode: 'markers' }]);
+    const before = drawn(mixed);
+    expect(
+      streamDraw(
+        Plotly,
+        mixed,
+        plan(
+          [
+            { x: [100], y: [1] },
+            { x: [100], y: [2] },
+          ],
+          40,
+        ),
+      ),
+    ).to.equal(null);
+    expect(drawn(mixed)).to.deep.equal(before);
+  });
+
+  it("marks its relayout as a stream frame's until it is drawn", async () => {
+    const gd = await plot([{ x: range(0, 30), y: wave(range(0, 30)), mode: 'lines' }]);
+    const seen: boolean[] = [];
+    gd.on('plotly_relayout', () => seen.push(isStreamFrame(gd)));
+    await streamDraw(Plotly, gd, plan([{ x: [30], y: [1] }], 40));
+    await Plotly.relayout(gd, { 'xaxis.range': [0, 10] });
+    expect(seen).to.deep.equal([true, false]);
+    expect(isStreamFrame(gd)).to.equal(false);
+  });
+});
