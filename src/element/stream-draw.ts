@@ -104,7 +104,10 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
   for (const frame of frames) {
     const input = graph.data?.[frame.index] as Record<string, unknown>;
     for (const [key, values] of frame.arrays) input[key] = values;
-    const fullTrace = graph._fullData?.[frame.index] as FullTrace;
+    const fullTrace = graph._fullData?.[frame.index] as FullTrace & Record<string, unknown>;
+    // Plotly's range path skips its defaults: the full trace gets what they would give it.
+    for (const [key, values] of frame.arrays) fullTrace[key] = values;
+    fullTrace['_length'] = frame.points.length;
     for (const [axis, extremes] of frame.extremes) (fullTrace._extremes as Record<string, Extremes>)[axis] = extremes;
     (graph.calcdata as Point[][])[frame.index] = frame.points;
   }

@@ -12,6 +12,7 @@ import { isStreamFrame, streamDraw } from '../../src/element/stream-draw.js';
 type Graph = HTMLDivElement & {
   data: Array<Record<string, unknown>>;
   _fullLayout: Record<string, { range: unknown[] }>;
+  _fullData: Array<Record<string, unknown>>;
   on(event: string, listener: (update: unknown) => void): void;
 };
 const Plotly = BundledPlotly as unknown as PlotlyApi & {
@@ -34,6 +35,12 @@ function drawn(gd: Graph) {
   const axes = Object.keys(gd._fullLayout).filter((key) => /^[xy]axis\d*$/.test(key));
   return {
     data: gd.data.map((trace) => ({
+      x: Array.from((trace['x'] as ArrayLike<unknown>) ?? []),
+      y: Array.from(trace['y'] as ArrayLike<unknown>),
+    })),
+    // What hover and Plotly's next full redraw read of each trace.
+    full: gd._fullData.map((trace) => ({
+      length: trace['_length'],
       x: Array.from((trace['x'] as ArrayLike<unknown>) ?? []),
       y: Array.from(trace['y'] as ArrayLike<unknown>),
     })),
