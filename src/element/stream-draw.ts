@@ -81,7 +81,8 @@ interface TraceFrame {
   index: number;
   arrays: Array<[key: string, values: ArrayLike<unknown>]>;
   points: Point[];
-  extremes: Array<[axis: string, extremes: Extremes]>;
+  /** Each of its axes: its name in the layout, its id, the trace's extent on it and whether that moved. */
+  axes: Array<{ name: string; id: string; extremes: Extremes; moved: boolean }>;
 }
 
 /**
@@ -94,9 +95,8 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
   const keys = Object.keys(plan.update);
   if (keys.some((key) => key !== 'x' && key !== 'y') || !keys.includes('y')) return null;
   const frames: TraceFrame[] = [];
-  const axes = new Set<string>();
   for (let n = 0; n < plan.indices.length; n++) {
-    const frame = traceFrame(graph, plan, n, axes);
+    const frame = traceFrame(graph, plan, n);
     if (frame === null) return null;
     frames.push(frame);
   }
@@ -108,9 +108,14 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
     // Plotly's range path skips its defaults: the full trace gets what they would give it.
     for (const [key, values] of frame.arrays) fullTrace[key] = values;
     fullTrace['_length'] = frame.points.length;
-    for (const [axis, extremes] of frame.extremes) (fullTrace._extremes as Record<string, Extremes>)[axis] = extremes;
+    for (const axis of frame.axes) (fullTrace._extremes as Record<string, Extremes>)[axis.id] = axis.extremes;
     (graph.calcdata as Point[][])[frame.index] = frame.points;
   }
+  // Only an axis a trace's extent moved on can change its range (the others' traces, and its length,
+  // are as they were): only those are redrawn. The data is redrawn whatever the axes, so a frame
+  // that moved none names the first trace's x axis.
+  const axes = new Set(frames.flatMap((frame) => frame.axes.filter((axis) => axis.moved).map((axis) => axis.name)));
+  if (axes.size === 0) axes.add((frames[0] as TraceFrame).axes[0]?.name as string);
   const update = Object.fromEntries([...axes].map((name) => [`${name}.autorange`, true]));
   drawing.add(gd);
   const done = (): void => void drawing.delete(gd);
@@ -131,7 +136,7 @@ function supportedPlotly(plotly: PlotlyApi): boolean {
 }
 
 /** One trace's frame, or null when it is not a plain line on autoranged linear or date axes. */
-function traceFrame(graph: Graph, plan: ExtendPlan, n: number, axes: Set<string>): TraceFrame | null {
+function traceFrame(graph: Graph, plan: ExtendPlan, n: number): TraceFrame | null {
   const index = plan.indices[n] as number;
   const input = graph.data?.[index];
   const fullTrace = graph._fullData?.[index];
@@ -188,14 +193,13 @@ function traceFrame(graph: Graph, plan: ExtendPlan, n: number, axes: Set<string>
   const xExtremes = extent(oldX, cx, length);
   const yExtremes = extent(oldY, cy, length);
   if (xExtremes === null || yExtremes === null) return null;
-  axes.add(xName).add(yName);
   return {
     index,
     arrays,
     points,
-    extremes: [
-      [xa._id, xExtremes],
-      [ya._id, yExtremes],
+    axes: [
+      { name: xName, id: xa._id, extremes: xExtremes, moved: moved(oldX, xExtremes) },
+      { name: yName, id: ya._id, extremes: yExtremes, moved: moved(oldY, yExtremes) },
     ],
   };
 }
@@ -254,6 +258,10 @@ function extent(old: Extremes, values: ArrayLike<unknown>, length: number): Extr
     max: [{ ...(old.max[0] as ExtremeItem), val: high }],
     opts: old.opts,
   };
+}
+
+function moved(before: Extremes, after: Extremes): boolean {
+  return before.min[0]?.val !== after.min[0]?.val || before.max[0]?.val !== after.max[0]?.val;
 }
 
 /** An axis's values as Plotly's calc makes them (`makeCalcdata`): typed arrays on a linear axis as they are. */

@@ -75,14 +75,24 @@ async function sideBySide(
 ) {
   const fast = await plot(data, layout);
   const full = await plot(data, layout);
+  // The axes each frame's relayout names.
+  const relayouts: string[][] = [];
+  const api = {
+    ...Plotly,
+    relayout: (gd: HTMLElement, update: Record<string, unknown>) => {
+      relayouts.push(Object.keys(update));
+      return Plotly.relayout(gd, update);
+    },
+  } as PlotlyApi;
   for (const [n, points] of frames.entries()) {
     const framePlan = plan(points, max);
-    const drawing = streamDraw(Plotly, fast, framePlan);
+    const drawing = streamDraw(api, fast, framePlan);
     expect(drawing, `frame ${n} is drawn by the range path`).to.not.equal(null);
     await drawing;
     await Plotly.extendTraces(full, framePlan.update, framePlan.indices, framePlan.maxPoints);
     expect(drawn(fast), `frame ${n}`).to.deep.equal(drawn(full));
   }
+  return relayouts;
 }
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
@@ -100,6 +110,25 @@ describe('streamDraw', () => {
       return [{ x: more, y: wave(more) }];
     });
     await sideBySide([{ x: xs, y: wave(xs), mode: 'lines' }], {}, frames, 50);
+  });
+
+  it('redraws only the axes whose extent moved (the data always)', async () => {
+    const xs = range(0, 40);
+    const between = (from: number, count: number) => range(from, count).map((i) => (i % 2 === 0 ? -1 : 1));
+    // x slides, y keeps to -1 and 1: the x axis alone.
+    const sliding = Array.from({ length: 4 }, (_, f) => [{ x: range(40 + f * 4, 4), y: between(f * 4, 4) }]);
+    expect(await sideBySide([{ x: xs, y: between(0, 40), mode: 'lines' }], {}, sliding, 40)).to.deep.equal(
+      Array(4).fill(['xaxis.autorange']),
+    );
+    // y alone, its window full: no extent moves, and the data is still redrawn (by the x axis).
+    const still = Array.from({ length: 3 }, (_, f) => [{ y: between(f * 4, 4).map((v) => v / 2) }]);
+    expect(await sideBySide([{ y: between(0, 40), mode: 'lines' }], {}, still, 40)).to.deep.equal(
+      Array(3).fill(['xaxis.autorange']),
+    );
+    // y leaves its extent: both.
+    expect(
+      await sideBySide([{ x: xs, y: between(0, 40), mode: 'lines' }], {}, [[{ x: [40], y: [5] }]], 40),
+    ).to.deep.equal([['xaxis.autorange', 'yaxis.autorange']]);
   });
 
   it('does the same for a trace of y alone (x0 and dx), without a mode, on two subplots', async () => {
