@@ -89,6 +89,8 @@ export interface DashboardRun {
   shared: boolean;
   /** `page`: the page's frames shared in turns within a budget (the default); `own`: each chart's own (before). */
   frames: 'page' | 'own';
+  /** How a frame of new points is drawn: Plotly's range path where it can (the default), or always `extendTraces` (before). */
+  draw: 'range' | 'extendTraces';
   /** The page scrolled up and down while the charts streamed. */
   scrolling: boolean;
   /** Relay connections the page opened. */
@@ -206,14 +208,16 @@ export async function elementBench(settings: ElementSettings, log: (line: string
       const { charts, maxpoints, rate, scrollingCharts } = settings.dashboard;
       // Tall enough for fifty 180 x 90 charts in view at once (five to a row).
       await page.setViewportSize({ width: 1000, height: 1000 });
+      // Before (each chart its own frames, every frame by extendTraces), each change alone, and now.
       const variants = [
-        { count: charts, shared: true, frames: 'own', scrolling: false },
-        { count: charts, shared: true, frames: 'page', scrolling: false },
-        { count: charts, shared: false, frames: 'page', scrolling: false },
-        { count: scrollingCharts, shared: true, frames: 'own', scrolling: true },
-        { count: scrollingCharts, shared: true, frames: 'page', scrolling: true },
+        { count: charts, shared: true, frames: 'own', draw: 'extendTraces', scrolling: false },
+        { count: charts, shared: true, frames: 'page', draw: 'extendTraces', scrolling: false },
+        { count: charts, shared: true, frames: 'page', draw: 'range', scrolling: false },
+        { count: charts, shared: false, frames: 'page', draw: 'range', scrolling: false },
+        { count: scrollingCharts, shared: true, frames: 'own', draw: 'extendTraces', scrolling: true },
+        { count: scrollingCharts, shared: true, frames: 'page', draw: 'range', scrolling: true },
       ] as const;
-      for (const { count, shared, frames, scrolling } of variants) {
+      for (const { count, shared, frames, draw, scrolling } of variants) {
         const tokens = Array.from({ length: count }, (_, i) => `d${i}`);
         await feeder.ask({ op: 'forget' });
         await page.evaluate((args) => (window as any).benchDashboard(args), {
@@ -222,6 +226,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           maxpoints,
           shared,
           frames,
+          draw,
         });
         await feeder.ask({ op: 'fill', tokens, count: maxpoints });
         await page.evaluate((args) => (window as any).benchDashboardStart(args), { maxpoints, scrolling });
@@ -251,6 +256,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           rate,
           shared,
           frames,
+          draw,
           scrolling,
           connections: measured.connections,
           browserFps: round(measured.browserFps, 1),
@@ -264,7 +270,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         };
         results.dashboard.push(run);
         log(
-          `dashboard ${count} charts x ${maxpoints} @ ${rate}/s, ${frames} frames, ${shared ? 'shared' : 'a connection per chart'}${scrolling ? ', scrolling' : ''}: ` +
+          `dashboard ${count} charts x ${maxpoints} @ ${rate}/s, ${frames} frames, by ${draw}, ${shared ? 'shared' : 'a connection per chart'}${scrolling ? ', scrolling' : ''}: ` +
             `browser ${run.browserFps} fps (longest frame ${run.longestFrameMs} ms), ${run.chartFps} fps per chart (slowest ${run.slowestChartFps}), ` +
             `click delay ${run.inputDelayMs} ms (max ${run.inputDelayMaxMs}), lost ${run.lost}, ${run.connections} connections, caught up in ${run.catchUpMs} ms`,
         );

@@ -279,23 +279,32 @@ function summaryTable(r: BenchReport): string {
             : `naive way < 10 fps from ${rate(naive.rate)} points/s`,
       ]);
     }
-    const visible = (frames: 'page' | 'own') =>
-      e.dashboard.find((d) => d.shared && !d.scrolling && d.frames === frames);
-    const [paged, own] = [visible('page'), visible('own')];
+    const dashboard = (frames: 'page' | 'own', draw: 'range' | 'extendTraces', scrolling: boolean) =>
+      e.dashboard.find((d) => d.shared && d.scrolling === scrolling && d.frames === frames && d.draw === draw);
+    const [paged, pagedFull, own] = [
+      dashboard('page', 'range', false),
+      dashboard('page', 'extendTraces', false),
+      dashboard('own', 'extendTraces', false),
+    ];
     if (paged && own)
       rows.push([
         `dashboard, ${paged.charts} charts × 1 × ${paged.maxpoints} in view`,
         `browser ${paged.browserFps} fps, ${paged.chartFps} fps per chart (slowest ${paged.slowestChartFps}), ${paged.lost} lost`,
-        `${rate(paged.rate)} points/s in all; longest frame ${paged.longestFrameMs} ms, click delay ${paged.inputDelayMs} ms`,
-        `each chart its own frames (before): browser ${own.browserFps} fps, ${own.chartFps} fps per chart, longest frame ${own.longestFrameMs} ms, click delay ${own.inputDelayMs} ms`,
+        `${rate(paged.rate)} points/s in all; longest frame ${paged.longestFrameMs} ms, click delay ${paged.inputDelayMs} ms` +
+          (pagedFull
+            ? `; every frame by extendTraces: ${pagedFull.chartFps} fps per chart, browser ${pagedFull.browserFps} fps`
+            : ''),
+        `each chart its own frames, by extendTraces (before): browser ${own.browserFps} fps, ${own.chartFps} fps per chart, longest frame ${own.longestFrameMs} ms, click delay ${own.inputDelayMs} ms`,
       ]);
-    const scrolled = e.dashboard.find((d) => d.scrolling && d.frames === 'page');
+    const [scrolled, scrolledBefore] = [dashboard('page', 'range', true), dashboard('own', 'extendTraces', true)];
     if (scrolled)
       rows.push([
         `dashboard, ${scrolled.charts} charts on a scrolling page`,
         `browser ${scrolled.browserFps} fps, ${scrolled.lost} lost`,
         `${rate(scrolled.rate)} points/s in all; longest frame ${scrolled.longestFrameMs} ms, click delay ${scrolled.inputDelayMs} ms`,
-        'charts out of view draw nothing',
+        scrolledBefore
+          ? `each chart its own frames, by extendTraces (before; charts out of view draw nothing in both): browser ${scrolledBefore.browserFps} fps, click delay ${scrolledBefore.inputDelayMs} ms`
+          : 'charts out of view draw nothing',
       ]);
     if (e.heap)
       rows.push([
@@ -525,6 +534,7 @@ function markdown(r: BenchReport, charts: string[]): string {
         '',
         'Each chart is its own element with one trace on its own token; the points/s are for all of them together.',
         "Frames: `page`, the page's frames shared in turns within a budget (the default); `own`, each chart asking the browser for its own frames, all drawing in the same one (before).",
+        "Drawn by: `range`, Plotly's range path for plain lines (the default); `extendTraces`, every frame by Plotly's full redraw (before; the element given a Plotly without a version). Both have the element's other cuts (tick labels unmeasured, each chart composited apart).",
         'Shared, the charts join one connection (the default); apart, each has its own. Scrolling: the page scrolls up and down, 20 px a frame, while the charts stream; charts out of view draw nothing (in both rows: the element no longer can).',
         'Click delay: a click every 200 ms, from its input event to its handler (median / most).',
         '',
@@ -532,6 +542,7 @@ function markdown(r: BenchReport, charts: string[]): string {
           [
             'charts',
             'frames',
+            'drawn by',
             'points/s in all',
             'connections',
             'browser fps',
@@ -545,6 +556,7 @@ function markdown(r: BenchReport, charts: string[]): string {
           r.element.dashboard.map((d) => [
             `${d.charts} × 1 × ${d.maxpoints}${d.shared ? ', shared' : ', apart'}${d.scrolling ? ', scrolling' : ''}`,
             d.frames,
+            d.draw,
             rate(d.rate),
             d.connections,
             d.browserFps,

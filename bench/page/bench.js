@@ -242,7 +242,7 @@
   // gets its own (a src of its own, a path the feeder ignores, makes its connection its own).
   // `frames`: 'page' (the page's frames, shared in turns within a budget: the default) or 'own'
   // (today's way). `scrolling`: the page scrolls up and down while the charts stream.
-  window.benchDashboard = async ({ src, tokens, maxpoints, shared, frames }) => {
+  window.benchDashboard = async ({ src, tokens, maxpoints, shared, frames, draw }) => {
     stage().replaceChildren();
     poke();
     const charts = tokens.map((token, i) => {
@@ -251,6 +251,8 @@
       el.transport = 'websocket';
       el.style.cssText = 'display:inline-block;width:180px;height:90px';
       if (frames === 'own') el.frameScheduler = ownFrames;
+      // Plotly without a version: the element draws every frame by extendTraces (before the range path).
+      if (draw === 'extendTraces') el.plotly = { ...el.plotly, version: undefined };
       el.figure = {
         data: [{ type: 'scatter', mode: 'lines', x: [], y: [], stream: { token, maxpoints } }],
         layout: { showlegend: false, margin: { t: 4, r: 4, b: 16, l: 24 } },
