@@ -43,6 +43,7 @@ describe('npm run bench -- --tiny', () => {
       type Dashboard = {
         charts: number;
         frames: string;
+        draw: string;
         shared: boolean;
         scrolling: boolean;
         connections: number;
@@ -53,19 +54,21 @@ describe('npm run bench -- --tiny', () => {
         report.element.dashboard.map((d: Dashboard) => [
           d.charts,
           d.frames,
+          d.draw,
           d.shared,
           d.scrolling,
           d.connections,
           d.lost,
         ]),
         [
-          [3, 'own', true, false, 1, 0],
-          [3, 'page', true, false, 1, 0],
-          [3, 'page', false, false, 3, 0],
-          [6, 'own', true, true, 1, 0],
-          [6, 'page', true, true, 1, 0],
+          [3, 'own', 'extendTraces', true, false, 1, 0],
+          [3, 'page', 'extendTraces', true, false, 1, 0],
+          [3, 'page', 'range', true, false, 1, 0],
+          [3, 'page', 'range', false, false, 3, 0],
+          [6, 'own', 'extendTraces', true, true, 1, 0],
+          [6, 'page', 'range', true, true, 1, 0],
         ],
-        "the dashboard ran in each chart's frames and the page's, shared and apart, scrolling, nothing lost",
+        "the dashboard ran in each chart's frames and the page's, by extendTraces and the range path, shared and apart, scrolling, nothing lost",
       );
       assert.ok(
         report.element.dashboard.every((d: Dashboard) => d.inputDelayMs !== null),
