@@ -9,6 +9,7 @@
  * shows as stair steps. The attribute is SVG's presentation attribute: any CSS rule that sets
  * `shape-rendering` on the line (`plotly-stream .js-line { shape-rendering: auto }`) wins.
  */
+import { axisKey } from './plot-geometry.js';
 
 /** A line is dense when it has at least this many points per pixel across... */
 export const DENSE_POINTS_PER_PIXEL = 1;
@@ -41,8 +42,8 @@ export function verticalTravel(gd: HTMLElement, index: number): number | null {
   const y = data?.[index]?.y;
   const full = fullData?.[index];
   if (y === undefined || full === undefined || layout === undefined) return null;
-  const xAxis = layout[`xaxis${(full.xaxis ?? 'x').slice(1)}`] as FullAxis | undefined;
-  const yAxis = layout[`yaxis${(full.yaxis ?? 'y').slice(1)}`] as FullAxis | undefined;
+  const xAxis = layout[axisKey('x', full.xaxis)] as FullAxis | undefined;
+  const yAxis = layout[axisKey('y', full.yaxis)] as FullAxis | undefined;
   const width = xAxis?._length;
   const toPixel = yAxis?.c2p;
   if (typeof width !== 'number' || width <= 0 || typeof toPixel !== 'function') return null;

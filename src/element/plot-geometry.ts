@@ -36,12 +36,16 @@ function beforeFirstDraw(gd: HTMLElement): TraceGeometry {
   return { pixels, columns: pixels, range: null };
 }
 
+/** An axis's key in a layout, from a trace's reference to it: `x2` -> `xaxis2`, none -> `xaxis`. */
+export function axisKey(letter: 'x' | 'y', ref: string | undefined): string {
+  return `${letter}axis${(ref ?? letter).slice(1)}`;
+}
+
 /** The geometry of trace `index` of a graph div, or null when its line is not reduced (a log or category x axis). */
 export function traceGeometry(gd: HTMLElement, index: number): TraceGeometry | null {
   const { _fullLayout: layout, _fullData: data } = gd as DrawnGraphDiv;
   if (layout === undefined || data === undefined) return beforeFirstDraw(gd);
-  const id = data[index]?.xaxis ?? 'x';
-  const axis = layout[`xaxis${id.slice(1)}`] as FullAxis | undefined;
+  const axis = layout[axisKey('x', data[index]?.xaxis)] as FullAxis | undefined;
   if (axis === undefined || typeof axis._length !== 'number') return beforeFirstDraw(gd);
   if (axis.type !== 'linear' && axis.type !== 'date') return null;
   const pixels = Math.max(1, Math.round(axis._length));

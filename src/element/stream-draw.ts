@@ -9,6 +9,7 @@
  * is not taken, and the frame goes by `extendTraces`.
  */
 import type { ExtendPlan } from './frame-plan.js';
+import { axisKey } from './plot-geometry.js';
 import type { PlotlyApi } from './plotly-api.js';
 
 /** The internals of a Plotly graph div this reads (each checked before use). */
@@ -145,8 +146,8 @@ function traceFrame(graph: Graph, plan: ExtendPlan, n: number): TraceFrame | nul
   const first = old?.[0];
   if (input === undefined || fullTrace === undefined || layout === undefined || first === undefined) return null;
   if (first['trace'] !== fullTrace || !plainLine(fullTrace)) return null;
-  const xName = axisName('x', fullTrace.xaxis);
-  const yName = axisName('y', fullTrace.yaxis);
+  const xName = axisKey('x', fullTrace.xaxis);
+  const yName = axisKey('y', fullTrace.yaxis);
   const xa = layout[xName] as Axis | undefined;
   const ya = layout[yName] as Axis | undefined;
   if (!autoranged(xa) || !autoranged(ya)) return null;
@@ -219,11 +220,6 @@ function plainLine(trace: FullTrace): boolean {
     Array.isArray(trace._arrayAttrs) &&
     trace._arrayAttrs.every((key) => key === 'x' || key === 'y')
   );
-}
-
-/** `x2` -> `xaxis2`. */
-function axisName(letter: 'x' | 'y', id: string | undefined): string {
-  return `${letter}axis${(id ?? letter).slice(1)}`;
 }
 
 function autoranged(axis: Axis | undefined): axis is Axis {

@@ -6,6 +6,7 @@
  * Unless the figure says otherwise, the element draws with `"allow"`: a label at the edge is
  * clipped by the plot instead of hidden, and nothing is measured.
  */
+import { axisKey } from './plot-geometry.js';
 
 /** Axes named in the layout (`xaxis`, `yaxis2`, ...) or by the traces (`xaxis: 'x2'`). */
 const AXIS_KEY = /^[xy]axis\d*$/;
@@ -19,7 +20,7 @@ export function withUnmeasuredTickLabels(
   for (const trace of data)
     for (const letter of ['x', 'y'] as const) {
       const ref = trace[`${letter}axis`];
-      if (typeof ref === 'string' && /^[xy]\d*$/.test(ref)) axes.add(`${letter}axis${ref.slice(1)}`);
+      if (typeof ref === 'string' && /^[xy]\d*$/.test(ref)) axes.add(axisKey(letter, ref));
     }
   for (const key of axes) {
     const axis = layout[key];
