@@ -166,13 +166,10 @@ function traceFrame(graph: Graph, plan: ExtendPlan, n: number): TraceFrame | nul
   const y = arrays.find(([key]) => key === 'y')?.[1] as ArrayLike<unknown>;
   // A trace without a mode is drawn with markers up to 20 points (Plotly's default): only past them is it a line.
   if (input['mode'] === undefined && y.length <= PLOTLY_LINES_ONLY_PAST) return null;
-  const xArray = arrays.find(([key]) => key === 'x')?.[1] ?? (isArrayLike(input['x']) ? null : undefined);
-  // x appended with y, or no x at all (x0 + i * dx); x kept while y grows would not line up.
-  if (xArray === null) return null;
-  let xs: ArrayLike<unknown>;
-  if (xArray !== undefined) xs = xArray;
-  else {
-    if (xa.type !== 'linear' || typeof fullTrace.x0 !== 'number') return null;
+  let xs = arrays.find(([key]) => key === 'x')?.[1];
+  if (xs === undefined) {
+    // No x appended: a trace of y alone (x0 + i * dx); an x kept while y grows would not line up.
+    if (isArrayLike(input['x']) || xa.type !== 'linear' || typeof fullTrace.x0 !== 'number') return null;
     const x0 = fullTrace.x0;
     const dx = typeof fullTrace.dx === 'number' ? fullTrace.dx : 1;
     xs = Array.from({ length: y.length }, (_, i) => x0 + i * dx);
