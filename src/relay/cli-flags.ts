@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadKeysFile, parseKeys } from './access/keys.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, FD_RESERVE, REDIS_DEFAULTS, RELAY_DEFAULTS } from './constants.js';
-import { MAX_HEAP_GROWTH_PERCENT } from './heap-growth.js';
+import { isHeapGrowthPercent, MAX_HEAP_GROWTH_PERCENT } from './heap-growth.js';
 import type { RelayOptions } from './options.js';
 
 export const HELP = `plotly-stream-relay: a self-hosted Plotly streaming relay
@@ -266,7 +266,7 @@ export function parseFlags(argv: string[]): CliRequest {
   let heapGrowthPercent = DEFAULT_HEAP_GROWTH_PERCENT;
   if (v['heap-growth'] !== undefined) {
     heapGrowthPercent = parseCount(v['heap-growth'], '--heap-growth');
-    if (!Number.isInteger(heapGrowthPercent) || heapGrowthPercent > MAX_HEAP_GROWTH_PERCENT)
+    if (!isHeapGrowthPercent(heapGrowthPercent))
       fail(`--heap-growth must be a whole percent from 0 to ${MAX_HEAP_GROWTH_PERCENT}, got "${v['heap-growth']}"`);
   }
   let workers = 1;
