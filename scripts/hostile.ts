@@ -53,22 +53,27 @@ export const PER_CONNECTION_BYTES = 160 * 1024;
  */
 export const GC_SLACK_BYTES = 64 * 1024 * 1024;
 
+const MiB = 1024 * 1024;
+
+/** V8's own rule (--heap-growth 0) lets the heap reach four times what is live: three times it in garbage. */
+const V8_OWN_GROWTH_SHARE = 3;
+
 /**
  * The garbage the old generation may hold, as a share of what is live: the relay's --heap-growth
- * (a quarter by default); V8's own rule (--heap-growth 0) lets the heap reach four times what is
- * live, three times it in garbage.
+ * (a quarter by default), or V8's own rule's.
  */
+export function heapGrowthShare(heapGrowthPercent: number): number {
+  return heapGrowthPercent === 0 ? V8_OWN_GROWTH_SHARE : heapGrowthPercent / 100;
+}
+
 /** The collector's term of the bound, in words. */
 export function collectorTerms(heapGrowthPercent: number): string {
-  const growth = heapGrowthPercent === 0 ? "3 × the budgets: V8's own rule" : `${heapGrowthPercent} % of the budgets`;
-  return `64 + ${growth}`;
+  const growth =
+    heapGrowthPercent === 0
+      ? `${V8_OWN_GROWTH_SHARE} × the budgets: V8's own rule`
+      : `${heapGrowthPercent} % of the budgets`;
+  return `${GC_SLACK_BYTES / MiB} + ${growth}`;
 }
-
-export function heapGrowthShare(heapGrowthPercent: number): number {
-  return heapGrowthPercent === 0 ? 3 : heapGrowthPercent / 100;
-}
-
-const MiB = 1024 * 1024;
 
 export interface HostileLimits {
   historyTotalBytes: number;
