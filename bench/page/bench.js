@@ -12,17 +12,22 @@
     config: { staticPlot: false },
   });
 
-  // Browser frames actually produced (a starved main thread gets fewer).
-  const rafCounter = () => {
+  // Browser frames actually produced (a starved main thread gets fewer), and the longest gap between
+  // two (a frame the page could not show).
+  const frameTimes = () => {
     let count = 0;
+    let last = null;
+    let longest = 0;
     let on = true;
-    const loop = () => {
+    const loop = (time) => {
       if (!on) return;
       count++;
+      if (last !== null) longest = Math.max(longest, time - last);
+      last = time;
       requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
-    return { stop: () => ((on = false), count) };
+    return { stop: () => ((on = false), { count, longest }) };
   };
 
   const heap = () => {
@@ -127,7 +132,7 @@
     run.renderTimes.length = 0;
     run.callMs.length = 0;
     run.resetMessageMs();
-    Object.assign(run, { startStats: el.stats, raf: rafCounter(), started: performance.now(), heapStart: heap() });
+    Object.assign(run, { startStats: el.stats, raf: frameTimes(), started: performance.now(), heapStart: heap() });
     return true;
   };
 
@@ -136,7 +141,7 @@
     // The measured part ends when the feeder stops; then let what was sent arrive (a backlog is
     // late, not lost: wait up to 30 s for it) and be drawn.
     const fedSeconds = (performance.now() - started) / 1000;
-    const rafFrames = raf.stop();
+    const rafFrames = raf.stop().count;
     const drainStarted = performance.now();
     while (el.stats.messages - startStats.messages < sent && performance.now() - drainStarted < 30_000) {
       await new Promise((r) => setTimeout(r, 20));
@@ -200,23 +205,6 @@
         cancelled = true;
       };
     },
-  };
-
-  // The page's frames: how many, and the longest gap between two (a frame the page could not show).
-  const frameTimes = () => {
-    let count = 0;
-    let last = null;
-    let longest = 0;
-    let on = true;
-    const loop = (time) => {
-      if (!on) return;
-      count++;
-      if (last !== null) longest = Math.max(longest, time - last);
-      last = time;
-      requestAnimationFrame(loop);
-    };
-    requestAnimationFrame(loop);
-    return { stop: () => ((on = false), { count, longest }) };
   };
 
   // The driver clicks this while the charts stream: how long a click waits for its handler.
@@ -375,11 +363,16 @@
       }
     };
     await new Promise((resolve) => (socket.onopen = resolve));
-    const raf = rafCounter();
+    const raf = frameTimes();
     const started = performance.now();
     deadline = started + seconds * 1000;
     run = {
-      finish: () => ({ seconds: (performance.now() - started) / 1000, rafFrames: raf.stop(), processed, received }),
+      finish: () => ({
+        seconds: (performance.now() - started) / 1000,
+        rafFrames: raf.stop().count,
+        processed,
+        received,
+      }),
       socket,
       gd,
     };
