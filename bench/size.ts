@@ -66,8 +66,8 @@ const PARTS: Array<[part: string, pattern: RegExp]> = [
   ['wire and message rules (shared with the relay)', /^src\/shared\//],
   ['windows (rings, traces, the figure)', /^src\/element\/(ring-buffer|trace-window|plot-model|figure)\.ts$/],
   [
-    'frames (plans, pacing, the page budget, the range path)',
-    /^src\/element\/(frame-plan|frame-loop|page-frames|stream-draw|plotly-api|plotly-global)\.ts$/,
+    'frames (plans, pacing, the page budget, the range path and its lines)',
+    /^src\/element\/(frame-plan|frame-loop|page-frames|stream-draw|direct-lines|plotly-api|plotly-global)\.ts$/,
   ],
   ['big windows (decimation)', /^src\/element\/(decimate|sliding-reduction|plot-geometry|x-numbers|dense-lines)\.ts$/],
   ['viewer features (view, data out, errors)', /^src\/element\/(view-hold|data-export|errors)\.ts$/],

@@ -4,11 +4,13 @@
  * 9 ms a 1 x 500 chart here. For a plain line on autoranged linear or date axes, this brings the
  * trace's data, its computed points (`calcdata`) and its extent (`_extremes`, what autorange reads)
  * up to date exactly as Plotly's calc would, then one `relayout` of its axes' autorange redraws the
- * axes and the data (Plotly's own range path): about a quarter of the cost. Anything else (markers,
+ * axes and the data (Plotly's own range path, its lines drawn as plain paths: direct-lines.ts):
+ * about a quarter of the cost. Anything else (markers,
  * fills, per-point styles, a held or fixed range, log or category axes, another Plotly than 2 to 4)
  * is not taken, and the frame goes by `extendTraces`.
  */
 import type { ExtendPlan } from './frame-plan.js';
+import { withDirectLines } from './direct-lines.js';
 import { axisKey } from './plot-geometry.js';
 import type { PlotlyApi } from './plotly-api.js';
 
@@ -121,7 +123,7 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
   drawing.add(gd);
   const done = (): void => void drawing.delete(gd);
   try {
-    const result = Promise.resolve(plotly.relayout(gd, update));
+    const result = Promise.resolve(withDirectLines(gd, () => plotly.relayout(gd, update)));
     result.then(done, done);
     return result;
   } catch (error) {
@@ -185,9 +187,10 @@ function traceFrame(graph: Graph, plan: ExtendPlan, n: number): TraceFrame | nul
   }
   const head = points[0];
   if (head === undefined) return null;
-  // Plotly's trace-wide stash rides on the first point.
+  // Plotly's trace-wide stash rides on the first point, and the trace's drawn group.
   head['t'] = first['t'] ?? {};
   head['trace'] = fullTrace;
+  if (first['node3'] !== undefined) head['node3'] = first['node3'];
   const xExtremes = extent(oldX, cx, length);
   const yExtremes = extent(oldY, cy, length);
   if (xExtremes === null || yExtremes === null) return null;

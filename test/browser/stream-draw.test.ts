@@ -51,8 +51,54 @@ function drawn(gd: Graph) {
         (t) => `${t.textContent} at ${t.getAttribute('transform') ?? ''} ${t.getAttribute('x')},${t.getAttribute('y')}`,
       )
       .sort(),
-    lines: [...gd.querySelectorAll('.js-line')].map((path) => path.getAttribute('d')),
   };
+}
+
+/** Each line path's points, `[x, y]` in pixels; a path of curves (a spline's) as it is. */
+function lines(gd: Graph): Array<Array<[number, number]> | string> {
+  return [...gd.querySelectorAll('.scatterlayer .js-line')].map((path) => {
+    const d = path.getAttribute('d') ?? '';
+    if (!/^M[-\d.,eL]+$/.test(d)) return d;
+    return d
+      .slice(1)
+      .split('L')
+      .map((point) => point.split(',').map(Number) as [number, number]);
+  });
+}
+
+/** How far `p` is from the segment `a`-`b`, in pixels. */
+function distance([px, py]: [number, number], [ax, ay]: [number, number], [bx, by]: [number, number]): number {
+  const [dx, dy] = [bx - ax, by - ay];
+  const t =
+    dx === 0 && dy === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
+  return Math.hypot(px - ax - t * dx, py - ay - t * dy);
+}
+
+/**
+ * The same lines: Plotly's points are among `ours`, in order (ours are to a hundredth of a pixel),
+ * and none of ours strays from Plotly's line by more than its simplifying does (3/4 px a 2 px line).
+ */
+function expectSameLines(ours: ReturnType<typeof lines>, plotly: ReturnType<typeof lines>, what: string) {
+  expect(ours.length, `${what}: paths`).to.equal(plotly.length);
+  for (const [n, line] of plotly.entries()) {
+    const mine = ours[n]!;
+    if (typeof line === 'string' || typeof mine === 'string') {
+      expect(mine, `${what}: path ${n}`).to.equal(line);
+      continue;
+    }
+    let at = 0;
+    for (const [x, y] of line) {
+      while (at < mine.length && !(Math.abs(mine[at]![0] - x) < 0.006 && Math.abs(mine[at]![1] - y) < 0.006)) at++;
+      expect(at, `${what}: Plotly's point ${x},${y} is drawn`).to.be.below(mine.length);
+    }
+    for (const point of mine) {
+      const nearest = Math.min(
+        ...line.slice(1).map((b, i) => distance(point, line[i]!, b)),
+        distance(point, line[0]!, line[0]!),
+      );
+      expect(nearest, `${what}: ${point} on Plotly's line`).to.be.below(0.76);
+    }
+  }
 }
 
 /** An extend plan of these points for each trace (keys by trace), windows of `max`. */
@@ -75,8 +121,14 @@ async function sideBySide(
 ) {
   const fast = await plot(data, layout);
   const full = await plot(data, layout);
-  // The axes each frame's relayout names.
+  // The axes each frame's relayout names, and the subplots Plotly's own scatter plot drew in it.
   const relayouts: string[][] = [];
+  const plotlyPlots: number[] = [];
+  const scatter = (
+    fast._fullLayout as unknown as {
+      _modules: Array<{ name: string; plot: (this: unknown, ...args: unknown[]) => unknown }>;
+    }
+  )._modules.find((m) => m.name === 'scatter')!;
   const api = {
     ...Plotly,
     relayout: (gd: HTMLElement, update: Record<string, unknown>) => {
@@ -86,13 +138,28 @@ async function sideBySide(
   } as PlotlyApi;
   for (const [n, points] of frames.entries()) {
     const framePlan = plan(points, max);
-    const drawing = streamDraw(api, fast, framePlan);
-    expect(drawing, `frame ${n} is drawn by the range path`).to.not.equal(null);
-    await drawing;
+    const plotlyPlot = scatter.plot;
+    let calls = 0;
+    scatter.plot = function (this: unknown, ...args: unknown[]) {
+      calls++;
+      return plotlyPlot.apply(this, args);
+    };
+    try {
+      const drawing = streamDraw(api, fast, framePlan);
+      expect(drawing, `frame ${n} is drawn by the range path`).to.not.equal(null);
+      await drawing;
+    } finally {
+      scatter.plot = plotlyPlot;
+    }
+    plotlyPlots.push(calls);
     await Plotly.extendTraces(full, framePlan.update, framePlan.indices, framePlan.maxPoints);
     expect(drawn(fast), `frame ${n}`).to.deep.equal(drawn(full));
+    expectSameLines(lines(fast), lines(full), `frame ${n}`);
   }
-  return relayouts;
+  // Plotly's own next redraw of the chart takes up the paths set in place: it draws what it would have.
+  await Plotly.relayout(fast, { 'xaxis.autorange': true });
+  expect(lines(fast)).to.deep.equal(lines(full));
+  return { relayouts, plotlyPlots, fast, full };
 }
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
@@ -109,7 +176,32 @@ describe('streamDraw', () => {
       const more = range(40 + f * 7, 7);
       return [{ x: more, y: wave(more) }];
     });
-    await sideBySide([{ x: xs, y: wave(xs), mode: 'lines' }], {}, frames, 50);
+    // Each frame's line is a path set in place: Plotly's scatter plot never runs.
+    const { plotlyPlots, fast, full } = await sideBySide(
+      [{ x: xs, y: wave(xs), mode: 'lines' }],
+      { hovermode: 'x' },
+      frames,
+      50,
+    );
+    expect(plotlyPlots).to.deep.equal(Array(12).fill(0));
+    // Hover reads the points the frames computed: the same point as on the chart drawn by extendTraces.
+    const hovered = (gd: Graph) => {
+      (Plotly as unknown as { Fx: { hover(gd: HTMLElement, event: unknown): void } }).Fx.hover(gd, { xval: 101 });
+      return (gd as unknown as { _hoverdata: Array<Record<string, unknown>> })._hoverdata.map((p) => [p['x'], p['y']]);
+    };
+    expect(hovered(fast)).to.deep.equal(hovered(full));
+    expect(hovered(fast)).to.deep.equal([[101, wave([101])[0]]]);
+  });
+
+  it("leaves a subplot to Plotly's scatter plot when one of its traces is not a plain line", async () => {
+    const xs = range(0, 30);
+    const data = [
+      { x: xs, y: wave(xs), mode: 'lines' },
+      { x: [3, 9, 20], y: [1, -2, 4], mode: 'markers' },
+    ];
+    const frames = Array.from({ length: 4 }, (_, f) => [{ x: range(30 + f * 5, 5), y: wave(range(30 + f * 5, 5)) }]);
+    const { plotlyPlots } = await sideBySide(data, {}, frames, 35);
+    expect(plotlyPlots).to.deep.equal(Array(4).fill(1));
   });
 
   it('redraws only the axes whose extent moved (the data always)', async () => {
@@ -117,17 +209,17 @@ describe('streamDraw', () => {
     const between = (from: number, count: number) => range(from, count).map((i) => (i % 2 === 0 ? -1 : 1));
     // x slides, y keeps to -1 and 1: the x axis alone.
     const sliding = Array.from({ length: 4 }, (_, f) => [{ x: range(40 + f * 4, 4), y: between(f * 4, 4) }]);
-    expect(await sideBySide([{ x: xs, y: between(0, 40), mode: 'lines' }], {}, sliding, 40)).to.deep.equal(
+    expect((await sideBySide([{ x: xs, y: between(0, 40), mode: 'lines' }], {}, sliding, 40)).relayouts).to.deep.equal(
       Array(4).fill(['xaxis.autorange']),
     );
     // y alone, its window full: no extent moves, and the data is still redrawn (by the x axis).
     const still = Array.from({ length: 3 }, (_, f) => [{ y: between(f * 4, 4).map((v) => v / 2) }]);
-    expect(await sideBySide([{ y: between(0, 40), mode: 'lines' }], {}, still, 40)).to.deep.equal(
+    expect((await sideBySide([{ y: between(0, 40), mode: 'lines' }], {}, still, 40)).relayouts).to.deep.equal(
       Array(3).fill(['xaxis.autorange']),
     );
     // y leaves its extent: both.
     expect(
-      await sideBySide([{ x: xs, y: between(0, 40), mode: 'lines' }], {}, [[{ x: [40], y: [5] }]], 40),
+      (await sideBySide([{ x: xs, y: between(0, 40), mode: 'lines' }], {}, [[{ x: [40], y: [5] }]], 40)).relayouts,
     ).to.deep.equal([['xaxis.autorange', 'yaxis.autorange']]);
   });
 
@@ -141,19 +233,26 @@ describe('streamDraw', () => {
       { y: wave(range(30 + f * 3, 3)) },
       { y: wave(range(90 + f * 5, 5)).map((v) => v * 40) },
     ]);
-    await sideBySide(data, layout, frames, 40);
+    // The spline's subplot goes by Plotly's scatter plot, the line's is set in place.
+    expect((await sideBySide(data, layout, frames, 40)).plotlyPlots).to.deep.equal(Array(8).fill(1));
   });
 
   it('does the same for dates, typed arrays and gaps', async () => {
     const start = Date.UTC(2026, 11, 7);
     const dates = (from: number, count: number) =>
       range(from, count).map((i) => new Date(start + i * 1000).toISOString());
-    await sideBySide(
-      [{ x: dates(0, 30), y: wave(range(0, 30)), mode: 'lines', connectgaps: false }],
-      {},
-      Array.from({ length: 6 }, (_, f) => [{ x: dates(30 + f * 4, 4), y: [1, null, Number.NaN, 3 + f] }]),
-      45,
-    );
+    const dated = (gaps: boolean) =>
+      sideBySide(
+        [{ x: dates(0, 30), y: wave(range(0, 30)), mode: 'lines', connectgaps: false }],
+        {},
+        Array.from({ length: 6 }, (_, f) => [
+          { x: dates(30 + f * 4, 4), y: gaps ? [1, null, Number.NaN, 3 + f] : wave(range(30 + f * 4, 4)) },
+        ]),
+        45,
+      );
+    // A gap splits a line into paths: Plotly's scatter plot draws it.
+    expect((await dated(true)).plotlyPlots).to.deep.equal(Array(6).fill(1));
+    expect((await dated(false)).plotlyPlots).to.deep.equal(Array(6).fill(0));
     const xs = range(0, 25);
     await sideBySide(
       [{ x: Float64Array.from(xs), y: Float64Array.from(wave(xs)), mode: 'lines' }],
@@ -168,7 +267,7 @@ describe('streamDraw', () => {
         ];
       }),
       30,
-    );
+    ).then(({ plotlyPlots }) => expect(plotlyPlots).to.deep.equal(Array(6).fill(0)));
   });
 
   it('leaves alone what it cannot draw exactly: markers, fills, per-point styles, fixed, log or held axes, an unknown Plotly', async () => {

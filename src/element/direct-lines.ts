@@ -1,0 +1,121 @@
+/**
+ * A stream frame's lines drawn as one path each instead of by Plotly's scatter plot. The range
+ * path's relayout redraws every trace of the chart with Plotly's whole scatter pipeline (segments,
+ * simplifying, the reversed path kept for fills, the joins of markers, texts and error bars): about
+ * a fifth of a small chart's frame in the dashboard bench. A linear line without gaps is one path
+ * through its points in pixels, so for the length of the relayout the graph's scatter module is
+ * one whose plot sets that path's `d` in place, from the same computed points and axes Plotly's
+ * hover, zoom and export read. Anything else (markers, fills, gaps, splines and steps, a trace not
+ * drawn yet, points far off the plot) goes by Plotly's own plot, the whole subplot at once.
+ */
+
+interface PlotAxis {
+  c2p(value: unknown): number;
+  _length: number;
+}
+
+interface PlotInfo {
+  xaxis: PlotAxis;
+  yaxis: PlotAxis;
+}
+
+/** The parts of a d3 selection read here. */
+interface Selection {
+  node(): Element | null;
+}
+
+/** A trace's computed points; Plotly keeps the trace and its drawn group on the first. */
+type CalcTrace = Array<{ x?: unknown; y?: unknown; trace?: LineTrace; node3?: Selection }>;
+
+interface LineTrace {
+  mode?: string;
+  fill?: string;
+  line?: { shape?: string };
+  _module?: unknown;
+}
+
+type PlotMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+interface TraceModule {
+  name?: unknown;
+  plot?: unknown;
+}
+
+/** Points further off the plot than its own size go by Plotly's plot, which clips them. */
+const OFF_PLOT = 1;
+
+/** Runs `draw` (a relayout of `gd`) with `gd`'s lines drawn as plain paths; Plotly's module is back after. */
+export function withDirectLines<T>(gd: HTMLElement, draw: () => T): T {
+  const graph = gd as unknown as { _fullLayout?: { _modules?: unknown }; _fullData?: unknown };
+  const modules = graph._fullLayout?._modules;
+  const fullData = graph._fullData;
+  if (!Array.isArray(modules) || !Array.isArray(fullData)) return draw();
+  const index = modules.findIndex((m: TraceModule | null) => m?.name === 'scatter' && typeof m.plot === 'function');
+  if (index < 0) return draw();
+  const scatter = modules[index] as TraceModule;
+  const plot = scatter.plot as PlotMethod;
+  // Plotly finds a trace's plot through its module: the graph's list and its traces get this one.
+  const direct: TraceModule = Object.create(scatter, {
+    plot: {
+      value: function (
+        this: unknown,
+        gd: unknown,
+        plotinfo: PlotInfo,
+        cds: CalcTrace[],
+        layer: Selection,
+        ...rest: unknown[]
+      ) {
+        return drawLines(plotinfo, cds, layer, rest[0])
+          ? undefined
+          : plot.call(this, gd, plotinfo, cds, layer, ...rest);
+      },
+    },
+  });
+  const traces = (fullData as LineTrace[]).filter((trace) => trace?._module === scatter);
+  modules[index] = direct;
+  for (const trace of traces) trace._module = direct;
+  try {
+    return draw();
+  } finally {
+    modules[index] = scatter;
+    for (const trace of traces) trace._module = scatter;
+  }
+}
+
+/** Sets each trace's path when every trace of the subplot is a line drawn before; false (nothing set) if not. */
+function drawLines(plotinfo: PlotInfo, cds: CalcTrace[], layer: Selection, transition?: unknown): boolean {
+  const root = layer?.node?.();
+  if (transition || !root || root.getElementsByClassName('trace').length !== cds.length) return false;
+  const paths: Array<[Element, Element, string, CalcTrace]> = [];
+  for (const cd of cds) {
+    const trace = cd[0]?.trace;
+    if (trace?.mode !== 'lines' || trace.fill !== 'none' || trace.line?.shape !== 'linear') return false;
+    const group = cd[0]?.node3?.node?.();
+    const lines = group?.parentNode === root ? group.getElementsByClassName('js-line') : [];
+    const d = linePath(cd, plotinfo.xaxis, plotinfo.yaxis);
+    if (lines.length !== 1 || d === null) return false;
+    paths.push([group as Element, lines[0] as Element, d, cd]);
+  }
+  for (const [group, path, d, cd] of paths) {
+    path.setAttribute('d', d);
+    // What Plotly's join binds, read by its next full redraw and its styles.
+    Object.assign(group, { __data__: cd });
+    Object.assign(path, { __data__: cd });
+  }
+  return true;
+}
+
+/** The path through a trace's points in pixels (to a hundredth), or null at a gap or a point far off the plot. */
+function linePath(cd: CalcTrace, xa: PlotAxis, ya: PlotAxis): string | null {
+  const [xLow, xHigh] = [-OFF_PLOT * xa._length, (1 + OFF_PLOT) * xa._length];
+  const [yLow, yHigh] = [-OFF_PLOT * ya._length, (1 + OFF_PLOT) * ya._length];
+  let d = '';
+  for (let i = 0; i < cd.length; i++) {
+    const point = cd[i] as CalcTrace[number];
+    const x = xa.c2p(point.x);
+    const y = ya.c2p(point.y);
+    if (!(x >= xLow && x <= xHigh && y >= yLow && y <= yHigh)) return null;
+    d += `${i === 0 ? 'M' : 'L'}${Math.round(x * 100) / 100},${Math.round(y * 100) / 100}`;
+  }
+  return d === '' ? null : d;
+}
