@@ -204,6 +204,20 @@ describe('streamDraw', () => {
     expect(plotlyPlots).to.deep.equal(Array(4).fill(1));
   });
 
+  it("leaves to Plotly's scatter plot a line far off its plot, which Plotly clips", async () => {
+    const xs = range(0, 30);
+    const data = [
+      { x: xs, y: wave(xs), mode: 'lines' },
+      // On a fixed y axis of its own, far above its range: Plotly's plot clips it.
+      { x: xs, y: xs.map((x) => 1000 + x), mode: 'lines', yaxis: 'y2' },
+    ];
+    const layout = { yaxis2: { overlaying: 'y', side: 'right', range: [0, 1] } };
+    const frames = Array.from({ length: 3 }, (_, f) => [{ x: range(30 + f * 5, 5), y: wave(range(30 + f * 5, 5)) }]);
+    const { plotlyPlots } = await sideBySide(data, layout, frames, 35);
+    // Two subplots a frame: the first's line set in place, the second's by Plotly.
+    expect(plotlyPlots).to.deep.equal(Array(3).fill(1));
+  });
+
   it('redraws only the axes whose extent moved (the data always)', async () => {
     const xs = range(0, 40);
     const between = (from: number, count: number) => range(from, count).map((i) => (i % 2 === 0 ? -1 : 1));
