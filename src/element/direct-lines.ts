@@ -92,8 +92,9 @@ function drawLines(plotinfo: PlotInfo, cds: CalcTrace[], layer: Selection, trans
     if (trace?.mode !== 'lines' || trace.fill !== 'none' || trace.line?.shape !== 'linear') return false;
     const group = cd[0]?.node3?.node?.();
     const lines = group?.parentNode === root ? group.getElementsByClassName('js-line') : [];
+    if (lines.length !== 1) return false;
     const d = linePath(cd, plotinfo.xaxis, plotinfo.yaxis);
-    if (lines.length !== 1 || d === null) return false;
+    if (d === null) return false;
     paths.push([group as Element, lines[0] as Element, d, cd]);
   }
   for (const [group, path, d, cd] of paths) {

@@ -5,9 +5,9 @@
  * trace's data, its computed points (`calcdata`) and its extent (`_extremes`, what autorange reads)
  * up to date exactly as Plotly's calc would, then one `relayout` of its axes' autorange redraws the
  * axes and the data (Plotly's own range path, its lines drawn as plain paths: direct-lines.ts):
- * about a quarter of the cost. Anything else (markers,
- * fills, per-point styles, a held or fixed range, log or category axes, another Plotly than 2 to 4)
- * is not taken, and the frame goes by `extendTraces`.
+ * about a quarter of the cost. Anything else (markers, fills, per-point styles, a held or fixed
+ * range, log or category axes, another Plotly than 2 to 4) is not taken, and the frame goes by
+ * `extendTraces`.
  */
 import type { ExtendPlan } from './frame-plan.js';
 import { withDirectLines } from './direct-lines.js';
