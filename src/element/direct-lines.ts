@@ -34,6 +34,9 @@ interface LineTrace {
   _module?: unknown;
 }
 
+/** An element with the datum d3 bound to it. */
+type BoundNode = Element & { __data__?: unknown };
+
 type PlotMethod = (this: unknown, ...args: unknown[]) => unknown;
 
 interface TraceModule {
@@ -86,7 +89,7 @@ export function withDirectLines<T>(gd: HTMLElement, draw: () => T): T {
 function drawLines(plotinfo: PlotInfo, cds: CalcTrace[], layer: Selection, transition?: unknown): boolean {
   const root = layer?.node?.();
   if (transition || !root || root.getElementsByClassName('trace').length !== cds.length) return false;
-  const paths: Array<[Element, Element, string, CalcTrace]> = [];
+  const paths: Array<[BoundNode, BoundNode, string, CalcTrace]> = [];
   for (const cd of cds) {
     const trace = cd[0]?.trace;
     if (trace?.mode !== 'lines' || trace.fill !== 'none' || trace.line?.shape !== 'linear') return false;
@@ -95,28 +98,28 @@ function drawLines(plotinfo: PlotInfo, cds: CalcTrace[], layer: Selection, trans
     if (lines.length !== 1) return false;
     const d = linePath(cd, plotinfo.xaxis, plotinfo.yaxis);
     if (d === null) return false;
-    paths.push([group as Element, lines[0] as Element, d, cd]);
+    paths.push([group as BoundNode, lines[0] as BoundNode, d, cd]);
   }
   for (const [group, path, d, cd] of paths) {
     path.setAttribute('d', d);
     // What Plotly's join binds, read by its next full redraw and its styles.
-    Object.assign(group, { __data__: cd });
-    Object.assign(path, { __data__: cd });
+    group.__data__ = path.__data__ = cd;
   }
   return true;
 }
 
+const hundredth = (pixel: number) => Math.round(pixel * 100) / 100;
+
 /** The path through a trace's points in pixels (to a hundredth), or null at a gap or a point far off the plot. */
 function linePath(cd: CalcTrace, xa: PlotAxis, ya: PlotAxis): string | null {
-  const [xLow, xHigh] = [-OFF_PLOT * xa._length, (1 + OFF_PLOT) * xa._length];
-  const [yLow, yHigh] = [-OFF_PLOT * ya._length, (1 + OFF_PLOT) * ya._length];
+  // How far a pixel is from the plot's middle, in plot sizes: within half of one, it is on the plot.
+  const off = (pixel: number, axis: PlotAxis) => Math.abs(pixel / axis._length - 0.5);
   let d = '';
-  for (let i = 0; i < cd.length; i++) {
-    const point = cd[i] as CalcTrace[number];
+  for (const point of cd) {
     const x = xa.c2p(point.x);
     const y = ya.c2p(point.y);
-    if (!(x >= xLow && x <= xHigh && y >= yLow && y <= yHigh)) return null;
-    d += `${i === 0 ? 'M' : 'L'}${Math.round(x * 100) / 100},${Math.round(y * 100) / 100}`;
+    if (!(off(x, xa) <= 0.5 + OFF_PLOT && off(y, ya) <= 0.5 + OFF_PLOT)) return null;
+    d += `${d ? 'L' : 'M'}${hundredth(x)},${hundredth(y)}`;
   }
   return d === '' ? null : d;
 }

@@ -13,6 +13,16 @@ import { animationFrames, type FrameScheduler } from './frame-loop.js';
 /** Milliseconds of chart work one frame may hold, by default (of a 16.7 ms frame at 60 Hz). */
 export const DEFAULT_FRAME_BUDGET_MS = 12;
 
+/**
+ * The longest frame the page's charts aim to leave it: below 30 frames a second scrolling and input
+ * stop feeling smooth. When the browser's own work (scrolling, painting, layerizing a page of
+ * charts) makes frames longer, the charts' share of each frame shrinks until they are not.
+ */
+export const FRAME_TARGET_MS = 1000 / 30;
+
+/** How much of a frame's overrun (or slack) the next frame's budget gives back (or takes). */
+const BUDGET_GAIN = 0.5;
+
 /** Where the frames and the time come from (the browser's, or a test's). */
 export interface FrameSource {
   requestFrame(callback: (time: number) => void): number;
@@ -29,13 +39,20 @@ const browserFrames: FrameSource = {
 export class PageFrames implements FrameScheduler {
   /** Milliseconds of work one frame may hold; past it, the charts still waiting draw on later frames. */
   budgetMs = DEFAULT_FRAME_BUDGET_MS;
+  /**
+   * The budget in force: `budgetMs` while the page's frames last at most `FRAME_TARGET_MS`; while
+   * they last longer, less by half the overrun a frame, down to one chart a frame; back up by half
+   * the slack a frame once they are shorter. (The first frame after a hidden tab is a long one: the
+   * charts come back a few at a time.)
+   */
+  #allowanceMs = Infinity;
+  /** When the last frame that asked for the next began (NaN: the frames were idle since). */
+  #lastFrameTime = NaN;
   readonly #source: FrameSource;
   /** Callbacks waiting for a frame, in turn order (a Map keeps insertion order). */
   readonly #waiting = new Map<number, (time: number) => void>();
   #nextHandle = 1;
   #frame: number | null = null;
-  /** Callbacks that waited at least one frame past their first (for tests and the bench). */
-  deferred = 0;
 
   constructor(source: FrameSource = browserFrames) {
     this.#source = source;
@@ -57,29 +74,25 @@ export class PageFrames implements FrameScheduler {
   }
 
   /** Work that arrives after an idle frame is drawn when its task ends, as with the browser's frames. */
-  soon(callback: (time: number) => void): (() => void) | null {
-    return animationFrames.soon?.(callback) ?? null;
-  }
-
-  /** Charts waiting for a turn now. */
-  get waiting(): number {
-    return this.#waiting.size;
-  }
+  soon = animationFrames.soon;
 
   #onFrame = (time: number): void => {
     this.#frame = null;
+    // The length of the frame just ended (when the charts asked for this one in it) moves the budget.
+    const change = BUDGET_GAIN * (FRAME_TARGET_MS - (time - this.#lastFrameTime)) || 0;
+    const allowance = (this.#allowanceMs = Math.max(0, Math.min(this.budgetMs, this.#allowanceMs + change)));
     const started = this.#source.now();
     // Only those waiting as the frame began: a chart that draws and asks again goes behind them.
     const turn = [...this.#waiting];
     let ran = 0;
     for (const [handle, callback] of turn) {
-      if (ran > 0 && this.#source.now() - started >= this.budgetMs) break;
+      if (ran > 0 && this.#source.now() - started >= allowance) break;
       if (!this.#waiting.delete(handle)) continue; // cancelled by an earlier callback
       ran++;
       callback(time);
     }
-    for (const [handle] of turn) if (this.#waiting.has(handle)) this.deferred++;
     if (this.#waiting.size > 0) this.#frame ??= this.#source.requestFrame(this.#onFrame);
+    this.#lastFrameTime = this.#frame === null ? NaN : time;
   };
 }
 

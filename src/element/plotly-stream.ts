@@ -119,8 +119,10 @@ export class PlotlyStreamElement extends LitElement {
   /**
    * Milliseconds of Plotly work one animation frame may hold for all the page's charts together
    * (default 12): charts past it draw on the next frames, in turn, the ones that waited first, so
-   * the page keeps its frame rate and its input however many charts it has. Charts given a
-   * `frameScheduler` of their own are not counted.
+   * the page keeps its frame rate and its input however many charts it has. While the page's
+   * frames last longer than 1/30 s (the browser's own work: scrolling, painting a wall of charts)
+   * the charts take less, down to one chart a frame, and the budget comes back when they do not.
+   * Charts given a `frameScheduler` of their own are not counted.
    */
   static get frameBudgetMs(): number {
     return pageFrames.budgetMs;

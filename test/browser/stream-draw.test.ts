@@ -334,4 +334,32 @@ describe('streamDraw', () => {
     expect(seen).to.deep.equal([true, false]);
     expect(isStreamFrame(gd)).to.equal(false);
   });
+
+  it("does not ask the browser the chart's size in a frame (a forced layout a chart); the chart still resizes", async () => {
+    const gd = await plot([{ x: range(0, 30), y: wave(range(0, 30)), mode: 'lines' }]);
+    const { resize } = (Plotly as unknown as { Plots: { resize(gd: HTMLElement): Promise<unknown> } }).Plots;
+    // The element's ResizeObserver resizes its chart when it is first laid out: Plotly's resize sets autosize.
+    await resize(gd);
+    const layout = (gd as unknown as { layout: { autosize?: boolean } }).layout;
+    expect(layout.autosize).to.equal(true);
+    const asked: Element[] = [];
+    const computed = window.getComputedStyle;
+    window.getComputedStyle = (element, pseudo) => {
+      asked.push(element);
+      return computed.call(window, element, pseudo);
+    };
+    try {
+      for (let f = 0; f < 3; f++) await streamDraw(Plotly, gd, plan([{ x: [30 + f], y: [f] }], 40));
+      expect(asked.includes(gd), 'the graph measured in a frame').to.equal(false);
+      // Plotly's own relayout (a zoom) measures it: the spy sees what a frame would have done.
+      await Plotly.relayout(gd, { 'xaxis.range': [0, 10] });
+      expect(asked.includes(gd), "Plotly's relayout measures the graph").to.equal(true);
+    } finally {
+      window.getComputedStyle = computed;
+    }
+    expect(layout.autosize, 'autosize as it was').to.equal(true);
+    gd.style.width = '300px';
+    await resize(gd);
+    expect((gd._fullLayout as unknown as { width: number }).width).to.equal(300);
+  });
 });

@@ -1,10 +1,11 @@
 /**
  * PageFrames: one animation frame for every chart, a budget of work a frame, turns in a fair order
- * (who waited goes first), at least one chart a frame, cancelled callbacks never run.
+ * (who waited goes first), at least one chart a frame, cancelled callbacks never run; the budget
+ * shrinks while the page's frames run past 1/30 s and comes back when they do not.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PageFrames, type FrameSource } from '../../../src/element/page-frames.js';
+import { FRAME_TARGET_MS, PageFrames, type FrameSource } from '../../../src/element/page-frames.js';
 
 /** Manual frames and a clock that the charts' work advances. */
 function manualSource() {
@@ -30,6 +31,32 @@ function manualSource() {
       callback(clock);
     },
     work: (ms: number) => (clock += ms),
+  };
+}
+
+/** `count` charts whose draws cost `drawMs` and that always have more to draw; `work(n)` adds n more. */
+function endlessCharts(m: ReturnType<typeof manualSource>, frames: PageFrames, count: number, drawMs: number) {
+  let drawnThisFrame = 0;
+  const work = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const draw = () => {
+        drawnThisFrame++;
+        m.work(drawMs);
+        frames.request(draw);
+      };
+      frames.request(draw);
+    }
+  };
+  work(count);
+  return {
+    work,
+    /** A frame, then `browserMs` of the browser's own work (style, layout, paint) before the next: the charts drawn in it. */
+    frame: (browserMs: number) => {
+      drawnThisFrame = 0;
+      m.frame();
+      m.work(browserMs);
+      return drawnThisFrame;
+    },
   };
 }
 
@@ -67,7 +94,6 @@ describe('PageFrames', () => {
     order.length = 0;
     m.frame();
     assert.deepEqual(order, [1, 2, 3]);
-    assert.ok(frames.deferred > 0);
   });
 
   it('runs at least one chart a frame, however long its draw', () => {
@@ -86,6 +112,39 @@ describe('PageFrames', () => {
     assert.equal(m.pending(), 0);
   });
 
+  it("shrinks the budget while the page's frames run long (the browser's own work), down to one chart a frame, and gives it back", () => {
+    const m = manualSource();
+    const frames = new PageFrames(m.source);
+    const { frame } = endlessCharts(m, frames, 50, 2);
+    assert.equal(frame(5), 6, '12 ms of 2 ms draws');
+    // A page whose browser work alone is 40 ms a frame (scrolling a wall of charts): the frames last
+    // longer than 1/30 s whatever the charts do, so the charts' share goes down to one a frame.
+    const counts = Array.from({ length: 12 }, () => frame(40));
+    assert.ok(counts[0]! > counts.at(-1)!, `fewer draws a frame as frames stay long: ${counts}`);
+    assert.deepEqual(counts.slice(-3), [1, 1, 1], 'one chart a frame, never none');
+    // The browser's work drops (scrolling stopped): the budget comes back, no higher than budgetMs.
+    const after = Array.from({ length: 20 }, () => frame(5));
+    assert.deepEqual(after.slice(-3), [6, 6, 6]);
+    // With room to grow, frames settle at the target length.
+    frames.budgetMs = 30;
+    const settled = Array.from({ length: 40 }, () => frame(10));
+    const lengths = settled.slice(-10).map((n) => n * 2 + 10);
+    for (const length of lengths) assert.ok(Math.abs(length - FRAME_TARGET_MS) <= 2, `frames near 1/30 s: ${lengths}`);
+  });
+
+  it('does not count idle time as a long frame; a lower budgetMs is in force at once', () => {
+    const m = manualSource();
+    const frames = new PageFrames(m.source);
+    const { frame, work } = endlessCharts(m, frames, 0, 2);
+    frames.request(() => m.work(1));
+    frame(0);
+    m.work(500); // nothing asked for a frame: idle, the charts' data still to come
+    work(50); // fifty charts get data at once
+    assert.equal(frame(5), 6, 'the whole budget: the idle half second was not a frame');
+    frames.budgetMs = 4;
+    assert.equal(frame(5), 2);
+  });
+
   it('never runs a cancelled callback, and stops asking for frames when none waits', () => {
     const m = manualSource();
     const frames = new PageFrames(m.source);
@@ -102,6 +161,5 @@ describe('PageFrames', () => {
     const d = frames.request(() => ran.push('d'));
     frames.cancel(d);
     assert.equal(m.pending(), 0, 'the frame is given back');
-    assert.equal(frames.waiting, 0);
   });
 });
