@@ -31,9 +31,10 @@ export interface ElementSettings {
   /**
    * A dashboard: this many 1-trace charts in view at this total rate, drawn in the page's frames and
    * in their own (today's way), sharing a connection and not; and `scrollingCharts` of them on a page
-   * that scrolls while they stream.
+   * that scrolls while they stream. Each streams `warmupSeconds` before it is measured (the page's
+   * code compiled and its caches warm, as on a wall screen that has been up a while).
    */
-  dashboard: { charts: number; maxpoints: number; rate: number; scrollingCharts: number } | null;
+  dashboard: { charts: number; maxpoints: number; rate: number; scrollingCharts: number; warmupSeconds: number } | null;
   rates: number[];
   naiveRates: number[];
   seconds: number;
@@ -205,7 +206,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     const feederUrl = await feeder.ask<string>({ op: 'url' });
     await page.goto(server.url);
     if (settings.dashboard !== null) {
-      const { charts, maxpoints, rate, scrollingCharts } = settings.dashboard;
+      const { charts, maxpoints, rate, scrollingCharts, warmupSeconds } = settings.dashboard;
       // Tall enough for fifty 180 x 90 charts in view at once (five to a row).
       await page.setViewportSize({ width: 1000, height: 1000 });
       // Before (each chart its own frames, every frame by extendTraces), each change alone, and now.
@@ -229,6 +230,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           draw,
         });
         await feeder.ask({ op: 'fill', tokens, count: maxpoints });
+        if (warmupSeconds > 0) await feeder.ask({ op: 'run', rate, seconds: warmupSeconds, tokens });
         await page.evaluate((args) => (window as any).benchDashboardStart(args), { maxpoints, scrolling });
         // A click every 200 ms while the charts stream: how long the page makes its input wait.
         let clicking = true;
