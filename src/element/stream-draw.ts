@@ -123,8 +123,8 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
   const update = Object.fromEntries([...axes].map((name) => [`${name}.autorange`, true]));
   drawing.add(gd);
   const done = (): void => void drawing.delete(gd);
-  // With `layout.autosize` (Plotly sets it when the layout has no width or height) every relayout
-  // reads the graph's computed size, which makes the browser recompute the page's styles and layout
+  // With `layout.autosize` (set by Plotly's resize, which the element's ResizeObserver calls) every
+  // relayout reads the graph's computed size, which makes the browser recompute the page's styles and layout
   // there and then: once for every chart drawn in a frame instead of once a frame (a third of a
   // small chart's frame on a page of fifty). A stream frame leaves the chart's size as it was (the
   // element's ResizeObserver resizes it), so its relayout goes without.
