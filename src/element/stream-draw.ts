@@ -124,10 +124,10 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
   drawing.add(gd);
   const done = (): void => void drawing.delete(gd);
   // With `layout.autosize` (set by Plotly's resize, which the element's ResizeObserver calls) every
-  // relayout reads the graph's computed size, which makes the browser recompute the page's styles and layout
-  // there and then: once for every chart drawn in a frame instead of once a frame (a third of a
-  // small chart's frame on a page of fifty). A stream frame leaves the chart's size as it was (the
-  // element's ResizeObserver resizes it), so its relayout goes without.
+  // relayout reads the graph's computed size, which makes the browser recompute the page's styles
+  // and layout there and then: once for every chart drawn in a frame instead of once a frame (a
+  // third of a small chart's frame on a page of fifty). A stream frame leaves the chart's size as
+  // it was, so its relayout goes without.
   const layout = graph.layout ?? {};
   const autosize = layout.autosize === true;
   if (autosize) layout.autosize = false;
