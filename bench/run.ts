@@ -532,7 +532,7 @@ function markdown(r: BenchReport, charts: string[]): string {
       parts.push(
         '### A dashboard: many small charts on one page',
         '',
-        'Each chart is its own element with one trace on its own token; the points/s are for all of them together. Each row streams a while before it is measured (2 s in the full run: the page warm, as a wall screen that has been up a while).',
+        `Each chart is its own element with one trace on its own token; the points/s are for all of them together. Each row streams ${ELEMENT[r.mode].dashboard?.warmupSeconds ?? 0} s before it is measured (the page warm, as a wall screen that has been up a while).`,
         "Frames: `page`, the page's frames shared in turns within a budget (the default); `own`, each chart asking the browser for its own frames, all drawing in the same one (before).",
         "Drawn by: `range`, Plotly's range path for plain lines (the default); `extendTraces`, every frame by Plotly's full redraw (before; the element given a Plotly without a version). Both have the element's other cuts (tick labels unmeasured, each chart composited apart).",
         'Shared, the charts join one connection (the default); apart, each has its own. Scrolling: the page scrolls up and down, 20 px a frame, while the charts stream; charts out of view draw nothing (in both rows: the element no longer can).',
