@@ -20,8 +20,17 @@ export const DEFAULT_FRAME_BUDGET_MS = 12;
  */
 export const FRAME_TARGET_MS = 1000 / 30;
 
+/**
+ * A display frame at 60 Hz: while the browser's own work and the budget fit in one, the budget
+ * holds; where they do not, the charts may take a display frame of each frame.
+ */
+export const DISPLAY_FRAME_MS = 1000 / 60;
+
 /** How much of a frame's overrun (or slack) the next frame's budget gives back (or takes). */
 const BUDGET_GAIN = 0.5;
+
+/** How much of a frame's own time moves the average (frames run at whole display frames: 17, 33, 50 ms). */
+const OWN_GAIN = 0.125;
 
 /** Where the frames and the time come from (the browser's, or a test's). */
 export interface FrameSource {
@@ -40,14 +49,20 @@ export class PageFrames implements FrameScheduler {
   /** Milliseconds of work one frame may hold; past it, the charts still waiting draw on later frames. */
   budgetMs = DEFAULT_FRAME_BUDGET_MS;
   /**
-   * The budget in force: `budgetMs` while the page's frames last at most `FRAME_TARGET_MS`; while
-   * they last longer, less by half the overrun a frame, down to one chart a frame; back up by half
-   * the slack a frame once they are shorter. (The first frame after a hidden tab is a long one: the
-   * charts come back a few at a time.)
+   * The budget in force: while the page's frames last longer than `FRAME_TARGET_MS`, less by half
+   * the overrun a frame, down to one chart a frame; back up by half the slack a frame once they are
+   * shorter, to `budgetMs`; to a whole display frame (`DISPLAY_FRAME_MS`) when the browser's own
+   * work in a frame (style, layout, paint) leaves `budgetMs` no room in one: the page has lost 60
+   * frames a second anyway, and the charts take its slack below 1/30 s. (The first frame after a
+   * hidden tab is a long one: the charts come back a few at a time.)
    */
   #allowanceMs = Infinity;
   /** When the last frame that asked for the next began (NaN: the frames were idle since). */
   #lastFrameTime = NaN;
+  /** How long the charts drew in that frame. */
+  #spentMs = 0;
+  /** The rest of a frame (the browser's style, layout and paint, and any wait), averaged over frames. */
+  #ownMs = 0;
   readonly #source: FrameSource;
   /** Callbacks waiting for a frame, in turn order (a Map keeps insertion order). */
   readonly #waiting = new Map<number, (time: number) => void>();
@@ -79,8 +94,12 @@ export class PageFrames implements FrameScheduler {
   #onFrame = (time: number): void => {
     this.#frame = null;
     // The length of the frame just ended (when the charts asked for this one in it) moves the budget.
-    const change = BUDGET_GAIN * (FRAME_TARGET_MS - (time - this.#lastFrameTime)) || 0;
-    const allowance = (this.#allowanceMs = Math.max(0, Math.min(this.budgetMs, this.#allowanceMs + change)));
+    const frameMs = time - this.#lastFrameTime;
+    const change = BUDGET_GAIN * (FRAME_TARGET_MS - frameMs) || 0;
+    const budget = this.budgetMs;
+    this.#ownMs += OWN_GAIN * (frameMs - this.#spentMs - this.#ownMs) || 0;
+    const cap = this.#ownMs + budget > DISPLAY_FRAME_MS ? Math.max(budget, DISPLAY_FRAME_MS) : budget;
+    const allowance = (this.#allowanceMs = Math.max(0, Math.min(cap, this.#allowanceMs + change)));
     const started = this.#source.now();
     // Only those waiting as the frame began: a chart that draws and asks again goes behind them.
     const turn = [...this.#waiting];
@@ -91,6 +110,7 @@ export class PageFrames implements FrameScheduler {
       ran++;
       callback(time);
     }
+    this.#spentMs = this.#source.now() - started;
     if (this.#waiting.size > 0) this.#frame ??= this.#source.requestFrame(this.#onFrame);
     this.#lastFrameTime = this.#frame === null ? NaN : time;
   };

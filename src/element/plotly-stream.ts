@@ -122,7 +122,9 @@ export class PlotlyStreamElement extends LitElement {
    * the page keeps its frame rate and its input however many charts it has. While the page's
    * frames last longer than 1/30 s (the browser's own work: scrolling, painting a wall of charts)
    * the charts take less, down to one chart a frame, and the budget comes back when they do not.
-   * Charts given a `frameScheduler` of their own are not counted.
+   * Where the browser's own work leaves the budget no room in a 1/60 s frame (the page misses 60
+   * frames a second anyway), the charts may take 16.7 ms of each frame while frames stay within
+   * 1/30 s. Charts given a `frameScheduler` of their own are not counted.
    */
   static get frameBudgetMs(): number {
     return pageFrames.budgetMs;

@@ -5,12 +5,12 @@
  */
 import { css } from 'lit';
 
+// The host is laid out, painted and composited apart from the page (`contain`, `will-change`):
+// fifty charts redrawing in turn otherwise make the browser re-layerize the whole page each frame.
 export const elementStyles = css`
   :host {
     display: block;
     position: relative;
-    /* Laid out, painted and composited apart from the page: fifty charts redrawing in turn
-       otherwise make the browser re-layerize the whole page each frame. */
     contain: layout paint;
     will-change: transform;
   }
