@@ -7,6 +7,8 @@ import { css } from 'lit';
 
 // The host is laid out, painted and composited apart from the page (`contain`, `will-change`):
 // fifty charts redrawing in turn otherwise make the browser re-layerize the whole page each frame.
+// The badge's label is hidden while live: the normal case, the dot alone says it; other states spell
+// themselves out.
 export const elementStyles = css`
   :host {
     display: block;
@@ -50,7 +52,6 @@ export const elementStyles = css`
   :host([state='reconnecting']) .badge::before {
     background: var(--plotly-stream-stale-color, #ff7f0e);
   }
-  /* Live is the normal case: the dot alone says it; other states spell themselves out. */
   :host([state='live']) .label {
     display: none;
   }
