@@ -32,9 +32,18 @@ export interface ElementSettings {
    * A dashboard: this many 1-trace charts in view at this total rate, drawn in the page's frames and
    * in their own (today's way), sharing a connection and not; and `scrollingCharts` of them on a page
    * that scrolls while they stream. Each streams `warmupSeconds` before it is measured (the page's
-   * code compiled and its caches warm, as on a wall screen that has been up a while).
+   * code compiled and its caches warm, as on a wall screen that has been up a while). The variants
+   * take turns for `rounds` rounds: the host's load changes by the minute, and each row is the
+   * median of its rounds.
    */
-  dashboard: { charts: number; maxpoints: number; rate: number; scrollingCharts: number; warmupSeconds: number } | null;
+  dashboard: {
+    charts: number;
+    maxpoints: number;
+    rate: number;
+    scrollingCharts: number;
+    warmupSeconds: number;
+    rounds: number;
+  } | null;
   rates: number[];
   naiveRates: number[];
   seconds: number;
@@ -107,6 +116,13 @@ export interface DashboardRun {
   inputDelayMaxMs: number | null;
   lost: number;
   catchUpMs: number;
+  /**
+   * Rounds measured: the rates and the median click delay are the rounds' medians; the longest
+   * frame, the most click delay and the catch-up the worst round's; lost, all rounds'.
+   */
+  rounds: number;
+  /** The lowest and highest of the rounds' fps per chart. */
+  chartFpsRange: [number, number];
 }
 
 export interface ElementResults {
@@ -206,7 +222,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
     const feederUrl = await feeder.ask<string>({ op: 'url' });
     await page.goto(server.url);
     if (settings.dashboard !== null) {
-      const { charts, maxpoints, rate, scrollingCharts, warmupSeconds } = settings.dashboard;
+      const { charts, maxpoints, rate, scrollingCharts, warmupSeconds, rounds } = settings.dashboard;
       // Tall enough for fifty 180 x 90 charts in view at once (five to a row).
       await page.setViewportSize({ width: 1000, height: 1000 });
       // Before (each chart its own frames, every frame by extendTraces), each change alone, and now.
@@ -218,7 +234,10 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         { count: scrollingCharts, shared: true, frames: 'own', draw: 'extendTraces', scrolling: true },
         { count: scrollingCharts, shared: true, frames: 'page', draw: 'range', scrolling: true },
       ] as const;
-      for (const { count, shared, frames, draw, scrolling } of variants) {
+      const measuredRounds = variants.map((): DashboardRun[] => []);
+      for (let turn = 0; turn < rounds * variants.length; turn++) {
+        const variant = turn % variants.length;
+        const { count, shared, frames, draw, scrolling } = variants[variant] as (typeof variants)[number];
         const tokens = Array.from({ length: count }, (_, i) => `d${i}`);
         await feeder.ask({ op: 'forget' });
         await page.evaluate((args) => (window as any).benchDashboard(args), {
@@ -269,14 +288,18 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           inputDelayMaxMs: measured.inputDelayMaxMs === null ? null : round(measured.inputDelayMaxMs, 0),
           lost: measured.lost,
           catchUpMs: round(measured.drainMs, 0),
+          rounds: 1,
+          chartFpsRange: [round(measured.chartFps, 1), round(measured.chartFps, 1)],
         };
-        results.dashboard.push(run);
+        measuredRounds[variant]?.push(run);
         log(
-          `dashboard ${count} charts x ${maxpoints} @ ${rate}/s, ${frames} frames, by ${draw}, ${shared ? 'shared' : 'a connection per chart'}${scrolling ? ', scrolling' : ''}: ` +
+          `dashboard ${count} charts x ${maxpoints} @ ${rate}/s, ${frames} frames, by ${draw}, ${shared ? 'shared' : 'a connection per chart'}${scrolling ? ', scrolling' : ''}` +
+            `${rounds > 1 ? ` (round ${Math.floor(turn / variants.length) + 1} of ${rounds})` : ''}: ` +
             `browser ${run.browserFps} fps (longest frame ${run.longestFrameMs} ms), ${run.chartFps} fps per chart (slowest ${run.slowestChartFps}), ` +
             `click delay ${run.inputDelayMs} ms (max ${run.inputDelayMaxMs}), lost ${run.lost}, ${run.connections} connections, caught up in ${run.catchUpMs} ms`,
         );
       }
+      results.dashboard.push(...measuredRounds.map(combineRounds));
       await page.setViewportSize({ width: 1000, height: 600 });
     }
     for (const config of settings.configs) {
@@ -435,4 +458,35 @@ export async function drawCharts(
     await browser.close();
     server.close();
   }
+}
+
+/** One variant's rounds as one row: medians of the rates, the worst of the frames and delays, all the losses. */
+export function combineRounds(runs: DashboardRun[]): DashboardRun {
+  const first = runs[0] as DashboardRun;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+  };
+  const nullable = (pick: (run: DashboardRun) => number | null, combine: (values: number[]) => number) => {
+    const values = runs.map(pick).filter((value): value is number => value !== null);
+    return values.length === 0 ? null : combine(values);
+  };
+  const chartFps = runs.map((run) => run.chartFps);
+  return {
+    ...first,
+    connections: Math.max(...runs.map((run) => run.connections)),
+    browserFps: median(runs.map((run) => run.browserFps)),
+    longestFrameMs: Math.max(...runs.map((run) => run.longestFrameMs)),
+    chartFps: median(chartFps),
+    slowestChartFps: median(runs.map((run) => run.slowestChartFps)),
+    inputDelayMs: nullable((run) => run.inputDelayMs, median),
+    inputDelayMaxMs: nullable(
+      (run) => run.inputDelayMaxMs,
+      (values) => Math.max(...values),
+    ),
+    lost: runs.reduce((sum, run) => sum + run.lost, 0),
+    catchUpMs: Math.max(...runs.map((run) => run.catchUpMs)),
+    rounds: runs.length,
+    chartFpsRange: [Math.min(...chartFps), Math.max(...chartFps)],
+  };
 }

@@ -24,7 +24,7 @@ type Mode = 'full' | 'quick' | 'tiny';
 
 const ELEMENT: Record<Mode, ElementSettings> = {
   full: {
-    dashboard: { charts: 50, maxpoints: 500, rate: 10_000, scrollingCharts: 200, warmupSeconds: 2 },
+    dashboard: { charts: 50, maxpoints: 500, rate: 10_000, scrollingCharts: 200, warmupSeconds: 2, rounds: 3 },
     configs: [
       { traces: 1, maxpoints: 500, rates: [1000, 10_000, 100_000, 500_000, 1_000_000] },
       { traces: 10, maxpoints: 1000 },
@@ -47,7 +47,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     targetFps: 20,
   },
   quick: {
-    dashboard: { charts: 50, maxpoints: 500, rate: 10_000, scrollingCharts: 200, warmupSeconds: 1 },
+    dashboard: { charts: 50, maxpoints: 500, rate: 10_000, scrollingCharts: 200, warmupSeconds: 1, rounds: 1 },
     configs: [
       { traces: 1, maxpoints: 500 },
       { traces: 10, maxpoints: 1000 },
@@ -62,7 +62,7 @@ const ELEMENT: Record<Mode, ElementSettings> = {
     targetFps: 20,
   },
   tiny: {
-    dashboard: { charts: 3, maxpoints: 20, rate: 300, scrollingCharts: 6, warmupSeconds: 0 },
+    dashboard: { charts: 3, maxpoints: 20, rate: 300, scrollingCharts: 6, warmupSeconds: 0, rounds: 2 },
     configs: [{ traces: 1, maxpoints: 50 }],
     rates: [1000],
     naiveRates: [1000],
@@ -291,6 +291,9 @@ function summaryTable(r: BenchReport): string {
         `dashboard, ${paged.charts} charts × 1 × ${paged.maxpoints} in view`,
         `browser ${paged.browserFps} fps, ${paged.chartFps} fps per chart (slowest ${paged.slowestChartFps}), ${paged.lost} lost`,
         `${rate(paged.rate)} points/s in all; longest frame ${paged.longestFrameMs} ms, click delay ${paged.inputDelayMs} ms` +
+          (paged.rounds > 1
+            ? `; medians of ${paged.rounds} rounds taking turns (fps per chart ${paged.chartFpsRange[0]} to ${paged.chartFpsRange[1]})`
+            : '') +
           (pagedFull
             ? `; every frame by extendTraces: ${pagedFull.chartFps} fps per chart, browser ${pagedFull.browserFps} fps`
             : ''),
@@ -537,6 +540,7 @@ function markdown(r: BenchReport, charts: string[]): string {
         "Drawn by: `range`, Plotly's range path for plain lines (the default); `extendTraces`, every frame by Plotly's full redraw (before; the element given a Plotly without a version). Both have the element's other cuts (tick labels unmeasured, each chart composited apart).",
         'Shared, the charts join one connection (the default); apart, each has its own. Scrolling: the page scrolls up and down, 20 px a frame, while the charts stream; charts out of view draw nothing (in both rows: the element no longer can).',
         'Click delay: a click every 200 ms, from its input event to its handler (median / most).',
+        `The variants take turns, ${ELEMENT[r.mode].dashboard?.rounds ?? 1} round(s) of each (the host's load changes by the minute): a row gives the rounds' medians of the rates and of the median click delay, the worst round's longest frame, most click delay and catch-up, and all rounds' losses; fps per chart shows the rounds' lowest and highest after the median.`,
         '',
         table(
           [
@@ -562,7 +566,7 @@ function markdown(r: BenchReport, charts: string[]): string {
             d.browserFps,
             d.longestFrameMs,
             `${d.inputDelayMs ?? '-'} / ${d.inputDelayMaxMs ?? '-'}`,
-            d.chartFps,
+            d.rounds > 1 ? `${d.chartFps} (${d.chartFpsRange[0]}–${d.chartFpsRange[1]})` : d.chartFps,
             d.scrolling ? '-' : d.slowestChartFps,
             d.lost,
             d.catchUpMs,

@@ -49,6 +49,9 @@ describe('npm run bench -- --tiny', () => {
         connections: number;
         lost: number;
         inputDelayMs: number | null;
+        rounds: number;
+        chartFps: number;
+        chartFpsRange: [number, number];
       };
       assert.deepEqual(
         report.element.dashboard.map((d: Dashboard) => [
@@ -74,6 +77,12 @@ describe('npm run bench -- --tiny', () => {
         report.element.dashboard.every((d: Dashboard) => d.inputDelayMs !== null),
         'clicks were measured in every run',
       );
+      assert.ok(
+        report.element.dashboard.every(
+          (d: Dashboard) => d.rounds === 2 && d.chartFpsRange[0] <= d.chartFps && d.chartFps <= d.chartFpsRange[1],
+        ),
+        'each dashboard row is its two rounds together, its fps per chart within their range',
+      );
       assert.ok(report.parts.length > 3, "the element's parts were measured");
       assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Summary/);
       for (const chart of ['element-fps.svg', 'relay-latency.svg']) assert.ok(existsSync(join(out, chart)), chart);
@@ -91,5 +100,42 @@ describe('npm run bench -- --tiny', () => {
       assert.equal(refused?.code, 2, args.join(' '));
       assert.match(refused.stderr, /--update-readme takes a full or --quick run/);
     }
+  });
+});
+
+describe('combineRounds', () => {
+  it("gives the rounds' medians of the rates, the worst frames and delays, and all the losses", async () => {
+    const { combineRounds } = await import('../../bench/element-bench.js');
+    const round = (chartFps: number, longestFrameMs: number, lost: number, inputDelayMs: number | null) => ({
+      charts: 50,
+      maxpoints: 500,
+      rate: 10_000,
+      shared: true,
+      frames: 'page' as const,
+      draw: 'range' as const,
+      scrolling: false,
+      connections: 1,
+      browserFps: chartFps * 3,
+      longestFrameMs,
+      chartFps,
+      slowestChartFps: chartFps - 1,
+      inputDelayMs,
+      inputDelayMaxMs: inputDelayMs === null ? null : inputDelayMs * 2,
+      lost,
+      catchUpMs: longestFrameMs,
+      rounds: 1,
+      chartFpsRange: [chartFps, chartFps] as [number, number],
+    });
+    const row = combineRounds([round(7, 50, 0, 12), round(10, 83, 2, null), round(4, 67, 1, 20)]);
+    assert.equal(row.chartFps, 7);
+    assert.equal(row.browserFps, 21);
+    assert.equal(row.slowestChartFps, 6);
+    assert.equal(row.longestFrameMs, 83);
+    assert.equal(row.catchUpMs, 83);
+    assert.equal(row.inputDelayMs, 12, 'the median of the rounds that had clicks');
+    assert.equal(row.inputDelayMaxMs, 40);
+    assert.equal(row.lost, 3);
+    assert.equal(row.rounds, 3);
+    assert.deepEqual(row.chartFpsRange, [4, 10]);
   });
 });
