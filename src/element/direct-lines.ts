@@ -108,21 +108,7 @@ function drawLines(plotinfo: PlotInfo, cds: CalcTrace[], layer: Selection, trans
   return true;
 }
 
-/**
- * A pixel to a hundredth (Plotly's rounding), as its text: `27.05`, `-3.1`, `27`. Built from integers:
- * a fraction's own text takes several times as long, and this runs for every point of every line a
- * frame (500 points: 0.04 ms against 0.18 to 0.25).
- */
-export function pixelText(pixel: number): string {
-  const hundredths = Math.round(pixel * 100);
-  const whole = Math.abs(hundredths);
-  const rest = whole % 100;
-  return (
-    (hundredths < 0 ? '-' : '') +
-    Math.floor(whole / 100) +
-    (rest === 0 ? '' : rest < 10 ? '.0' + rest : '.' + (rest % 10 ? rest : rest / 10))
-  );
-}
+const hundredth = (pixel: number) => Math.round(pixel * 100) / 100;
 
 /** The path through a trace's points in pixels (to a hundredth), or null at a gap or a point far off the plot. */
 function linePath(cd: CalcTrace, xa: PlotAxis, ya: PlotAxis): string | null {
@@ -133,7 +119,7 @@ function linePath(cd: CalcTrace, xa: PlotAxis, ya: PlotAxis): string | null {
     const x = xa.c2p(point.x);
     const y = ya.c2p(point.y);
     if (!(off(x, xa) <= 0.5 + OFF_PLOT && off(y, ya) <= 0.5 + OFF_PLOT)) return null;
-    d += (d ? 'L' : 'M') + pixelText(x) + ',' + pixelText(y);
+    d += `${d ? 'L' : 'M'}${hundredth(x)},${hundredth(y)}`;
   }
   return d === '' ? null : d;
 }
