@@ -21,6 +21,16 @@ export const DEFAULT_FRAME_BUDGET_MS = 12;
 export const FRAME_TARGET_MS = 1000 / 30;
 
 /**
+ * The longest frame the charts aim to leave the page while it scrolls (until `SCROLLING_MS` after
+ * its last scroll event). Frames come in whole display frames, and a frame aimed at 1/30 s runs into
+ * the next display frame (50 ms) about as often as it ends early: scrolling aims short of it.
+ */
+export const SCROLL_FRAME_TARGET_MS = 25;
+
+/** How long after its last scroll event the page counts as scrolling. */
+export const SCROLLING_MS = 250;
+
+/**
  * A display frame at 60 Hz: while the browser's own work and the budget fit in one, the budget
  * holds; where they do not, the charts may take a display frame of each frame.
  */
@@ -37,19 +47,27 @@ export interface FrameSource {
   requestFrame(callback: (time: number) => void): number;
   cancelFrame(handle: number): void;
   now(): number;
+  /** When the page (or a scrolling panel in it) last scrolled. */
+  scrolledAt(): number;
 }
+
+let scrolledAt = -Infinity;
+// Captured: scroll events do not bubble, and a page's charts may sit in a scrolling panel.
+globalThis.addEventListener?.('scroll', (event) => (scrolledAt = event.timeStamp), true);
 
 const browserFrames: FrameSource = {
   requestFrame: (callback) => requestAnimationFrame(callback),
   cancelFrame: (handle) => cancelAnimationFrame(handle),
   now: () => performance.now(),
+  scrolledAt: () => scrolledAt,
 };
 
 export class PageFrames implements FrameScheduler {
   /** Milliseconds of work one frame may hold; past it, the charts still waiting draw on later frames. */
   budgetMs = DEFAULT_FRAME_BUDGET_MS;
   /**
-   * The budget in force: while the page's frames last longer than `FRAME_TARGET_MS`, less by half
+   * The budget in force: while the page's frames last longer than `FRAME_TARGET_MS` (while it
+   * scrolls, `SCROLL_FRAME_TARGET_MS`), less by half
    * the overrun a frame, down to one chart a frame; back up by half the slack a frame once they are
    * shorter, to `budgetMs`; to a whole display frame (`DISPLAY_FRAME_MS`) when the browser's own
    * work in a frame (style, layout, paint) leaves `budgetMs` no room in one: the page has lost 60
@@ -95,7 +113,8 @@ export class PageFrames implements FrameScheduler {
     this.#frame = null;
     // The length of the frame just ended (when the charts asked for this one in it) moves the budget.
     const frameMs = time - this.#lastFrameTime;
-    const change = BUDGET_GAIN * (FRAME_TARGET_MS - frameMs) || 0;
+    const target = time - this.#source.scrolledAt() < SCROLLING_MS ? SCROLL_FRAME_TARGET_MS : FRAME_TARGET_MS;
+    const change = BUDGET_GAIN * (target - frameMs) || 0;
     const budget = this.budgetMs;
     this.#ownMs += OWN_GAIN * (frameMs - this.#spentMs - this.#ownMs) || 0;
     const cap = this.#ownMs + budget > DISPLAY_FRAME_MS ? Math.max(budget, DISPLAY_FRAME_MS) : budget;

@@ -124,7 +124,8 @@ export class PlotlyStreamElement extends LitElement {
    * the charts take less, down to one chart a frame, and the budget comes back when they do not.
    * Where the browser's own work leaves the budget no room in a 1/60 s frame (the page misses 60
    * frames a second anyway), the charts may take 16.7 ms of each frame while frames stay within
-   * 1/30 s. Charts given a `frameScheduler` of their own are not counted.
+   * 1/30 s (within 25 ms while the page scrolls, so scrolling keeps 30 frames a second). Charts given
+   * a `frameScheduler` of their own are not counted.
    */
   static get frameBudgetMs(): number {
     return pageFrames.budgetMs;

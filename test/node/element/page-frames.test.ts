@@ -2,15 +2,22 @@
  * PageFrames: one animation frame for every chart, a budget of work a frame, turns in a fair order
  * (who waited goes first), at least one chart a frame, cancelled callbacks never run; the budget
  * shrinks while the page's frames run past 1/30 s and comes back when they do not; it grows past
- * budgetMs, to a display frame's 16.7 ms, only where the page misses 1/60 s anyway.
+ * budgetMs, to a display frame's 16.7 ms, only where the page misses 1/60 s anyway; while the page
+ * scrolls, frames aim at 25 ms.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FRAME_TARGET_MS, PageFrames, type FrameSource } from '../../../src/element/page-frames.js';
+import {
+  FRAME_TARGET_MS,
+  PageFrames,
+  SCROLL_FRAME_TARGET_MS,
+  type FrameSource,
+} from '../../../src/element/page-frames.js';
 
 /** Manual frames and a clock that the charts' work advances. */
 function manualSource() {
   let clock = 0;
+  let scrolled = -Infinity;
   let next = 1;
   const frames = new Map<number, (time: number) => void>();
   const source: FrameSource = {
@@ -20,6 +27,7 @@ function manualSource() {
     },
     cancelFrame: (handle) => void frames.delete(handle),
     now: () => clock,
+    scrolledAt: () => scrolled,
   };
   return {
     source,
@@ -32,6 +40,8 @@ function manualSource() {
       callback(clock);
     },
     work: (ms: number) => (clock += ms),
+    /** A scroll event now. */
+    scroll: () => (scrolled = clock),
   };
 }
 
@@ -155,6 +165,30 @@ describe('PageFrames', () => {
     // Back to a page that keeps 60 frames a second with the budget: it keeps them again.
     const back = Array.from({ length: 40 }, () => frame(4));
     assert.deepEqual(back.slice(-3), [6, 6, 6]);
+  });
+
+  it('aims frames at 1/40 s while the page scrolls, and at 1/30 s again once it stops', () => {
+    const m = manualSource();
+    const frames = new PageFrames(m.source);
+    frames.budgetMs = 30;
+    const { frame } = endlessCharts(m, frames, 50, 2);
+    const length = (n: number) => n * 2 + 10;
+    const still = Array.from({ length: 40 }, () => frame(10))
+      .slice(-10)
+      .map(length);
+    for (const ms of still) assert.ok(Math.abs(ms - FRAME_TARGET_MS) <= 2, `frames near 1/30 s: ${still}`);
+    const scrolling = Array.from({ length: 40 }, () => {
+      m.scroll();
+      return frame(10);
+    })
+      .slice(-10)
+      .map(length);
+    for (const ms of scrolling)
+      assert.ok(Math.abs(ms - SCROLL_FRAME_TARGET_MS) <= 2, `frames near 25 ms: ${scrolling}`);
+    const after = Array.from({ length: 40 }, () => frame(10))
+      .slice(-10)
+      .map(length);
+    for (const ms of after) assert.ok(Math.abs(ms - FRAME_TARGET_MS) <= 2, `frames near 1/30 s again: ${after}`);
   });
 
   it('does not count idle time as a long frame; a lower budgetMs is in force at once', () => {
