@@ -271,6 +271,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           lastOffsets: fed.lastOffsets,
           maxpoints,
         });
+        const chartFps = round(measured.chartFps, 1);
         const run: DashboardRun = {
           charts: count,
           maxpoints,
@@ -282,14 +283,14 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           connections: measured.connections,
           browserFps: round(measured.browserFps, 1),
           longestFrameMs: round(measured.longestFrameMs, 0),
-          chartFps: round(measured.chartFps, 1),
+          chartFps,
           slowestChartFps: round(measured.slowestChartFps, 1),
           inputDelayMs: measured.inputDelayMs === null ? null : round(measured.inputDelayMs, 0),
           inputDelayMaxMs: measured.inputDelayMaxMs === null ? null : round(measured.inputDelayMaxMs, 0),
           lost: measured.lost,
           catchUpMs: round(measured.drainMs, 0),
           rounds: 1,
-          chartFpsRange: [round(measured.chartFps, 1), round(measured.chartFps, 1)],
+          chartFpsRange: [chartFps, chartFps],
         };
         measuredRounds[variant]?.push(run);
         log(
@@ -463,10 +464,8 @@ export async function drawCharts(
 /** One variant's rounds as one row: medians of the rates, the worst of the frames and delays, all the losses. */
 export function combineRounds(runs: DashboardRun[]): DashboardRun {
   const first = runs[0] as DashboardRun;
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)] as number;
-  };
+  // Of an even count, the lower of the middle two.
+  const median = (values: number[]) => distribution(values).p50;
   const nullable = (pick: (run: DashboardRun) => number | null, combine: (values: number[]) => number) => {
     const values = runs.map(pick).filter((value): value is number => value !== null);
     return values.length === 0 ? null : combine(values);
