@@ -67,12 +67,12 @@ export class PageFrames implements FrameScheduler {
   budgetMs = DEFAULT_FRAME_BUDGET_MS;
   /**
    * The budget in force: while the page's frames last longer than `FRAME_TARGET_MS` (while it
-   * scrolls, `SCROLL_FRAME_TARGET_MS`), less by half
-   * the overrun a frame, down to one chart a frame; back up by half the slack a frame once they are
-   * shorter, to `budgetMs`; to a whole display frame (`DISPLAY_FRAME_MS`) when the browser's own
-   * work in a frame (style, layout, paint) leaves `budgetMs` no room in one: the page has lost 60
-   * frames a second anyway, and the charts take its slack below 1/30 s. (The first frame after a
-   * hidden tab is a long one: the charts come back a few at a time.)
+   * scrolls, `SCROLL_FRAME_TARGET_MS`), less by half the overrun a frame, down to one chart a
+   * frame; back up by half the slack a frame once they are shorter, to `budgetMs`; to a whole
+   * display frame (`DISPLAY_FRAME_MS`) when the browser's own work in a frame (style, layout,
+   * paint) leaves `budgetMs` no room in one: the page has lost 60 frames a second anyway, and the
+   * charts take its slack below the target. (The first frame after a hidden tab is a long one: the
+   * charts come back a few at a time.)
    */
   #allowanceMs = Infinity;
   /** When the last frame that asked for the next began (NaN: the frames were idle since). */
