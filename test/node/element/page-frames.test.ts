@@ -71,6 +71,12 @@ function endlessCharts(m: ReturnType<typeof manualSource>, frames: PageFrames, c
   };
 }
 
+/** The last ten frames of `counts` (draws of `drawMs`, then `browserMs` of the browser's) last `target` ms, within 2. */
+function assertFramesNear(counts: number[], drawMs: number, browserMs: number, target: number, what: string) {
+  const lengths = counts.slice(-10).map((n) => n * drawMs + browserMs);
+  for (const length of lengths) assert.ok(Math.abs(length - target) <= 2, `${what}: ${lengths}`);
+}
+
 describe('PageFrames', () => {
   it('asks the browser for one frame however many charts ask', () => {
     const m = manualSource();
@@ -140,8 +146,7 @@ describe('PageFrames', () => {
     // With room to grow, frames settle at the target length.
     frames.budgetMs = 30;
     const settled = Array.from({ length: 40 }, () => frame(10));
-    const lengths = settled.slice(-10).map((n) => n * 2 + 10);
-    for (const length of lengths) assert.ok(Math.abs(length - FRAME_TARGET_MS) <= 2, `frames near 1/30 s: ${lengths}`);
+    assertFramesNear(settled, 2, 10, FRAME_TARGET_MS, 'frames near 1/30 s');
   });
 
   it('keeps 60 frames a second where the budget leaves room for it; where it does not, the charts take a display frame of each', () => {
@@ -160,8 +165,7 @@ describe('PageFrames', () => {
     assert.deepEqual(slow.slice(-3), [9, 9, 9], `a display frame of charts: ${slow}`);
     // 20 ms of its own: 16.7 of charts would pass 1/30 s, so they take what leaves frames near it.
     const slower = Array.from({ length: 40 }, () => frame(20));
-    const lengths = slower.slice(-10).map((n) => n * 2 + 20);
-    for (const length of lengths) assert.ok(Math.abs(length - FRAME_TARGET_MS) <= 2, `frames near 1/30 s: ${lengths}`);
+    assertFramesNear(slower, 2, 20, FRAME_TARGET_MS, 'frames near 1/30 s');
     // Back to a page that keeps 60 frames a second with the budget: it keeps them again.
     const back = Array.from({ length: 40 }, () => frame(4));
     assert.deepEqual(back.slice(-3), [6, 6, 6]);
@@ -172,23 +176,15 @@ describe('PageFrames', () => {
     const frames = new PageFrames(m.source);
     frames.budgetMs = 30;
     const { frame } = endlessCharts(m, frames, 50, 2);
-    const length = (n: number) => n * 2 + 10;
-    const still = Array.from({ length: 40 }, () => frame(10))
-      .slice(-10)
-      .map(length);
-    for (const ms of still) assert.ok(Math.abs(ms - FRAME_TARGET_MS) <= 2, `frames near 1/30 s: ${still}`);
+    const still = Array.from({ length: 40 }, () => frame(10));
+    assertFramesNear(still, 2, 10, FRAME_TARGET_MS, 'frames near 1/30 s');
     const scrolling = Array.from({ length: 40 }, () => {
       m.scroll();
       return frame(10);
-    })
-      .slice(-10)
-      .map(length);
-    for (const ms of scrolling)
-      assert.ok(Math.abs(ms - SCROLL_FRAME_TARGET_MS) <= 2, `frames near 25 ms: ${scrolling}`);
-    const after = Array.from({ length: 40 }, () => frame(10))
-      .slice(-10)
-      .map(length);
-    for (const ms of after) assert.ok(Math.abs(ms - FRAME_TARGET_MS) <= 2, `frames near 1/30 s again: ${after}`);
+    });
+    assertFramesNear(scrolling, 2, 10, SCROLL_FRAME_TARGET_MS, 'frames near 25 ms');
+    const after = Array.from({ length: 40 }, () => frame(10));
+    assertFramesNear(after, 2, 10, FRAME_TARGET_MS, 'frames near 1/30 s again');
   });
 
   it('does not count idle time as a long frame; a lower budgetMs is in force at once', () => {
