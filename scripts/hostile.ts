@@ -32,7 +32,7 @@ import { DEFAULT_CHART_LIMITS } from '../src/relay/engines/chart-store.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, MAX_TOTAL_BODY_BYTES } from '../src/relay/constants.js';
 import { decodeEvents, runMessages, type RelayEvent } from '../src/shared/protocol.js';
 import { selfSignedCertificate } from './certificate.js';
-import { kernelSockets } from './kernel-sockets.js';
+import { tcpTable } from './kernel-sockets.js';
 import { FrameType, frame, headerBlock, rawSession, type RawSession } from './raw-h2.js';
 import { startRelayProcess, type RelayProcess } from './relay-process.js';
 import { sendRaw } from './send-raw.js';
@@ -127,6 +127,8 @@ export interface HostileReport {
   healthyAfter: boolean;
   /** Stuck viewers the relay still held a connection to at the end (it should hold none). */
   stuckHeld: number;
+  /** The relay's side of each held one: its TCP state and the bytes it has queued. */
+  stuckHeldStates: string[];
   stuckViewers: number;
   memory: {
     atRestMiB: number;
@@ -330,7 +332,8 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
     );
   const cleanups: Array<() => void> = [];
   const on = (attack: HostileAttack) => (options.attacks ?? HOSTILE_ATTACKS).includes(attack);
-  const stuckPorts: number[] = [];
+  /** Each stuck HTTP/1.1 viewer's port, and its own socket's inode (0: not known, no /proc). */
+  const stuckViewers: Array<{ port: number; inode: number }> = [];
   const stuckSockets: Array<{ destroy(): void }> = [];
   const h2: RawSession[] = [];
   const hoarders: Array<ReturnType<typeof openPost>> = [];
@@ -438,7 +441,9 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
       const socket = tls.connect({ port, host: '127.0.0.1', ALPNProtocols: ['http/1.1'], ...insecure });
       socket.on('error', () => undefined);
       socket.once('secureConnect', () => {
-        stuckPorts.push(socket.localPort as number);
+        const own = socket.localPort as number;
+        const inode = tcpTable().find((s) => s.localPort === own && s.remotePort === port)?.inode ?? 0;
+        stuckViewers.push({ port: own, inode });
         socket.write('GET /subscribe?token=firehose HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
       });
       socket.once('data', () => socket.pause());
@@ -615,15 +620,19 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
   const deadline = Date.now() + 15_000;
   while ((normalWs.ys.length < sent || normalSse.ys.length < sent) && Date.now() < deadline) await sleep(100);
 
-  // Stuck viewers: the relay holds no connection to any of them any more.
-  // Connected, or closing with bytes still queued (a reset socket's port may since have been used
-  // again by another client, whose connection ended normally: TIME_WAIT holds nothing).
+  // Stuck viewers: the relay holds no connection to any of them any more: connected, or closing
+  // with bytes still queued. Only a viewer whose own socket (by inode) the kernel still lists is
+  // looked up by its port: a port freed by a reset is often given to another client at once.
   const holding = new Set(['ESTABLISHED', 'FIN_WAIT1', 'CLOSING', 'CLOSE_WAIT', 'LAST_ACK']);
-  const held = relayExited
-    ? []
-    : kernelSockets(port).filter((s) => stuckPorts.includes(s.remotePort) && (holding.has(s.state) || s.sendQueue > 0));
+  const table = relayExited ? [] : tcpTable();
+  const held = stuckViewers.flatMap(({ port: own, inode }) => {
+    if (inode === 0 || !table.some((s) => s.inode === inode)) return [];
+    const relaySide = table.find((s) => s.localPort === port && s.remotePort === own);
+    return relaySide !== undefined && (holding.has(relaySide.state) || relaySide.sendQueue > 0) ? [relaySide] : [];
+  });
   const stuckHeld = held.length;
-  if (stuckHeld > 0) log(`held: ${held.map((s) => `${s.state} (${s.sendQueue} queued)`).join(', ')}`);
+  const stuckHeldStates = held.map((s) => `${s.state} (${s.sendQueue} queued)`);
+  if (stuckHeld > 0) log(`held: ${stuckHeldStates.join(', ')}`);
   let healthyAfter = false;
   let refused: Record<string, number> = {};
   let internalErrors = 0;
@@ -684,7 +693,8 @@ export async function runHostileSuite(options: HostileOptions): Promise<HostileR
     relayExited,
     healthyAfter,
     stuckHeld,
-    stuckViewers: stuckPorts.length,
+    stuckHeldStates,
+    stuckViewers: stuckViewers.length,
     memory: { atRestMiB, peakMiB, boundMiB, budgetsMiB, gcSlackMiB, heapGrowthPercent, connectionsMiB },
     attacks,
     refused,
@@ -723,7 +733,7 @@ export function formatHostileReport(report: HostileReport): string {
     `hostile suite, ${report.seconds} s: ${report.failures.length === 0 ? 'passed' : 'FAILED'}`,
     `  normal viewers: WebSocket ${report.normal.websocket}/${report.normal.sent}, SSE ${report.normal.sse}/${report.normal.sent}, in order: ${report.normal.inOrder}`,
     `  relay: ${report.relayExited ? 'EXITED' : 'kept running'}, healthy after: ${report.healthyAfter}, internal errors: ${report.internalErrors}`,
-    `  stuck viewers still held: ${report.stuckHeld} of ${report.stuckViewers}`,
+    `  stuck viewers still held: ${report.stuckHeld} of ${report.stuckViewers}${report.stuckHeld > 0 ? ` (${report.stuckHeldStates.join(', ')})` : ''}`,
     `  memory: peak ${m.peakMiB.toFixed(0)} MiB of a bound of ${m.boundMiB.toFixed(0)} MiB (at rest ${m.atRestMiB.toFixed(0)} + budgets ${m.budgetsMiB.toFixed(0)} + collector ${m.gcSlackMiB.toFixed(0)} (${collectorTerms(m.heapGrowthPercent)}) + connections ${m.connectionsMiB.toFixed(0)})`,
     `  attacks: ${Object.entries(report.attacks)
       .map(([k, v]) => `${k} ${v}`)

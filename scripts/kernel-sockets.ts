@@ -25,10 +25,15 @@ export interface KernelSocket {
   state: string;
   /** Bytes queued to send and not acknowledged. */
   sendQueue: number;
+  /**
+   * The socket's inode: one connection's own, where a port is not (a port freed by a reset may be
+   * given to the next connection at once). 0 where no process holds the socket (TIME_WAIT).
+   */
+  inode: number;
 }
 
-/** Every TCP socket whose local port is `port` (a server's side of its connections), LISTEN left out. */
-export function kernelSockets(port: number): KernelSocket[] {
+/** Every TCP socket the kernel lists (IPv4 and IPv6); none where there is no /proc (not Linux). */
+export function tcpTable(): KernelSocket[] {
   const found: KernelSocket[] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -39,18 +44,20 @@ export function kernelSockets(port: number): KernelSocket[] {
     }
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields.length < 5) continue;
-      const localPort = parseInt((fields[1] as string).split(':')[1] as string, 16);
-      if (localPort !== port) continue;
-      const state = STATES[fields[3] as string] ?? (fields[3] as string);
-      if (state === 'LISTEN') continue;
+      if (fields.length < 10) continue;
       found.push({
-        localPort,
+        localPort: parseInt((fields[1] as string).split(':')[1] as string, 16),
         remotePort: parseInt((fields[2] as string).split(':')[1] as string, 16),
-        state,
+        state: STATES[fields[3] as string] ?? (fields[3] as string),
         sendQueue: parseInt((fields[4] as string).split(':')[0] as string, 16),
+        inode: Number(fields[9]),
       });
     }
   }
   return found;
+}
+
+/** Every TCP socket whose local port is `port` (a server's side of its connections), LISTEN left out. */
+export function kernelSockets(port: number): KernelSocket[] {
+  return tcpTable().filter((s) => s.localPort === port && s.state !== 'LISTEN');
 }

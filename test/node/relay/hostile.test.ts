@@ -4,6 +4,7 @@
  * viewers that stop reading, HTTP/2 floods, token floods, bad lines. A normal producer and viewers
  * lose nothing, the relay never exits, holds nothing for viewers it cut off, and stays under the
  * memory bound the README documents for its limits. (`npm run bench` reports the same, longer.)
+ * The held-viewer check is tested too: with limits too large to cut anyone, it finds them all.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,4 +41,17 @@ describe('a relay under the whole hostile suite at once', () => {
         assert.ok((report.refused[refusal] ?? 0) > 0, `${refusal} refused someone: ${text}`);
     },
   );
+
+  it('sees a relay that holds viewers that stopped reading (limits too large to cut them), each by its own socket', async () => {
+    const GiB = 1024 ** 3;
+    const report = await runHostileSuite({
+      ...DEFAULT_HOSTILE,
+      seconds: 3,
+      attacks: ['stuck'],
+      limits: { ...DEFAULT_HOSTILE.limits, maxBufferedBytes: GiB, maxTotalBufferedBytes: 4 * GiB },
+    });
+    assert.equal(report.stuckHeld, report.stuckViewers, formatHostileReport(report));
+    assert.ok(report.stuckHeldStates.every((s) => /^ESTABLISHED \(\d+ queued\)$/.test(s)));
+    assert.match(report.failures.join('\n'), /the relay still holds \d+ connections to viewers that stopped reading/);
+  });
 });
