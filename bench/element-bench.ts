@@ -249,7 +249,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           draw,
         });
         await feeder.ask({ op: 'fill', tokens, count: maxpoints });
-        if (warmupSeconds > 0) await feeder.ask({ op: 'run', rate, seconds: warmupSeconds, tokens });
+        if (warmupSeconds > 0) await feeder.ask({ op: 'run', rate, seconds: warmupSeconds, tokens, clock: false });
         await page.evaluate((args) => (window as any).benchDashboardStart(args), { maxpoints, scrolling });
         // A click every 200 ms while the charts stream: how long the page makes its input wait.
         let clicking = true;
@@ -264,6 +264,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           rate,
           seconds: settings.seconds,
           tokens,
+          clock: false,
         });
         clicking = false;
         await clicks;

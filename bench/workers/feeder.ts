@@ -6,7 +6,8 @@
  * that does not know them), one `run` event per token for one that asked with `runs=1`, as the
  * relay sends them, else `data` events). After each data frame it sends a `bench-clock` event (a
  * type the element ignores) with the send time of token 0's last offset, so the page can measure
- * producer-to-frame latency.
+ * producer-to-frame latency; a run told `clock: false` sends none (the dashboard, which does not
+ * measure latency: a clock on each of fifty connections every tick was most of their messages).
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -45,6 +46,8 @@ interface Run {
   rate: number;
   seconds: number;
   tokens: string[];
+  /** False: no `bench-clock` events (true by default). */
+  clock?: boolean;
 }
 
 /** Offsets already used per token (a fill comes before the timed run). */
@@ -125,6 +128,7 @@ async function run({
   rate,
   seconds,
   tokens,
+  clock: clocked = true,
 }: Run): Promise<{ sent: number; lastOffsets: Record<string, number>; behindMs: number }> {
   const offsets = new Map(tokens.map((t) => [t, used.get(t) ?? 0]));
   const start = performance.now();
@@ -162,7 +166,7 @@ async function run({
             frames.set(key, frame);
           }
           if (frame !== '') subscriber.socket.send(frame);
-          subscriber.socket.send(clock);
+          if (clocked) subscriber.socket.send(clock);
         }
         // How far the generator itself ran behind its schedule (it shares the machine).
         behindMs = Math.max(behindMs, now - start - (sent / rate) * 1000);
