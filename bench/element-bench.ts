@@ -111,6 +111,13 @@ export interface DashboardRun {
   /** Frames a second each chart drew, on average, and the chart that drew least often. */
   chartFps: number;
   slowestChartFps: number;
+  /**
+   * The page's main thread's CPU time (Chromium's `ThreadTime`) while the charts streamed, over the
+   * frames they drew, in ms: all its work (messages, clicks, the browser's style, layout and paint)
+   * a chart's draw. Less swayed by the host's load than the rates: a draw costs what it costs,
+   * however few the host lets through (null: no chart drew).
+   */
+  mainThreadMsPerDraw: number | null;
   /** How long a click waited for its handler while the charts streamed: the median and the most, in ms. */
   inputDelayMs: number | null;
   inputDelayMaxMs: number | null;
@@ -220,6 +227,11 @@ export async function elementBench(settings: ElementSettings, log: (line: string
   };
   try {
     const feederUrl = await feeder.ask<string>({ op: 'url' });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    /** The page's main thread's CPU seconds so far. */
+    const threadSeconds = async () =>
+      (await cdp.send('Performance.getMetrics')).metrics.find((metric) => metric.name === 'ThreadTime')?.value ?? NaN;
     await page.goto(server.url);
     if (settings.dashboard !== null) {
       const { charts, maxpoints, rate, scrollingCharts, warmupSeconds, rounds } = settings.dashboard;
@@ -259,6 +271,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
         })();
+        const threadBefore = await threadSeconds();
         const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number> }>({
           op: 'run',
           rate,
@@ -266,6 +279,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           tokens,
           clock: false,
         });
+        const threadMs = ((await threadSeconds()) - threadBefore) * 1000;
         clicking = false;
         await clicks;
         const measured = await page.evaluate((args) => (window as any).benchDashboardCollect(args), {
@@ -286,6 +300,8 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           longestFrameMs: round(measured.longestFrameMs, 0),
           chartFps,
           slowestChartFps: round(measured.slowestChartFps, 1),
+          mainThreadMsPerDraw:
+            measured.draws > 0 && Number.isFinite(threadMs) ? round(threadMs / measured.draws, 2) : null,
           inputDelayMs: measured.inputDelayMs === null ? null : round(measured.inputDelayMs, 0),
           inputDelayMaxMs: measured.inputDelayMaxMs === null ? null : round(measured.inputDelayMaxMs, 0),
           lost: measured.lost,
@@ -479,6 +495,7 @@ export function combineRounds(runs: DashboardRun[]): DashboardRun {
     longestFrameMs: Math.max(...runs.map((run) => run.longestFrameMs)),
     chartFps: median(chartFps),
     slowestChartFps: median(runs.map((run) => run.slowestChartFps)),
+    mainThreadMsPerDraw: nullable((run) => run.mainThreadMsPerDraw, median),
     inputDelayMs: nullable((run) => run.inputDelayMs, median),
     inputDelayMaxMs: nullable(
       (run) => run.inputDelayMaxMs,

@@ -291,11 +291,12 @@ function summaryTable(r: BenchReport): string {
         `dashboard, ${paged.charts} charts × 1 × ${paged.maxpoints} in view`,
         `browser ${paged.browserFps} fps, ${paged.chartFps} fps per chart (slowest ${paged.slowestChartFps}), ${paged.lost} lost`,
         `${rate(paged.rate)} points/s in all; longest frame ${paged.longestFrameMs} ms, click delay ${paged.inputDelayMs} ms` +
+          (paged.mainThreadMsPerDraw === null ? '' : `, main thread ${paged.mainThreadMsPerDraw} ms a draw`) +
           (paged.rounds > 1
             ? `; medians of ${paged.rounds} rounds taking turns (fps per chart ${paged.chartFpsRange[0]} to ${paged.chartFpsRange[1]})`
             : '') +
           (pagedFull
-            ? `; every frame by extendTraces: ${pagedFull.chartFps} fps per chart, browser ${pagedFull.browserFps} fps`
+            ? `; every frame by extendTraces: ${pagedFull.chartFps} fps per chart, browser ${pagedFull.browserFps} fps${pagedFull.mainThreadMsPerDraw === null ? '' : `, ${pagedFull.mainThreadMsPerDraw} ms a draw`}`
             : ''),
         `each chart its own frames, by extendTraces (before): browser ${own.browserFps} fps, ${own.chartFps} fps per chart, longest frame ${own.longestFrameMs} ms, click delay ${own.inputDelayMs} ms`,
       ]);
@@ -541,6 +542,7 @@ function markdown(r: BenchReport, charts: string[]): string {
         'Shared, the charts join one connection (the default); apart, each has its own. Scrolling: the page scrolls up and down, 20 px a frame, while the charts stream; charts out of view draw nothing (in both rows: the element no longer can).',
         'Click delay: a click every 200 ms, from its input event to its handler (median / most).',
         `The variants take turns, ${ELEMENT[r.mode].dashboard?.rounds ?? 1} round(s) of each (the host's load changes by the minute): a row gives the rounds' medians of the rates and of the median click delay, the worst round's longest frame, most click delay and catch-up, and all rounds' losses; fps per chart shows the rounds' lowest and highest after the median.`,
+        "Main-thread ms a draw: the page's main thread's CPU time while the charts streamed (Chromium's `ThreadTime`: its JavaScript, the messages and clicks, the browser's style, layout and paint) over the charts' draws, the rounds' median: what a chart's draw costs, which the host's load sways far less than the rates.",
         '',
         table(
           [
@@ -554,6 +556,7 @@ function markdown(r: BenchReport, charts: string[]): string {
             'click delay ms',
             'fps per chart',
             'slowest chart fps',
+            'main-thread ms a draw',
             'lost',
             'caught up in ms',
           ],
@@ -568,6 +571,7 @@ function markdown(r: BenchReport, charts: string[]): string {
             `${d.inputDelayMs ?? '-'} / ${d.inputDelayMaxMs ?? '-'}`,
             d.rounds > 1 ? `${d.chartFps} (${d.chartFpsRange[0]}–${d.chartFpsRange[1]})` : d.chartFps,
             d.scrolling ? '-' : d.slowestChartFps,
+            d.mainThreadMsPerDraw ?? '-',
             d.lost,
             d.catchUpMs,
           ]),

@@ -325,6 +325,7 @@
       browserFps: page.count / seconds,
       longestFrameMs: page.longest,
       chartFps: chartFrames.reduce((sum, n) => sum + n, 0) / charts.length / seconds,
+      draws: chartFrames.reduce((sum, n) => sum + n, 0),
       // The chart that drew least often: a page's turns must not starve any chart in view.
       slowestChartFps: Math.min(...chartFrames) / seconds,
       inputDelayMs: delays.length === 0 ? null : delays[Math.floor(delays.length / 2)],

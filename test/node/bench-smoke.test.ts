@@ -52,6 +52,7 @@ describe('npm run bench -- --tiny', () => {
         rounds: number;
         chartFps: number;
         chartFpsRange: [number, number];
+        mainThreadMsPerDraw: number | null;
       };
       assert.deepEqual(
         report.element.dashboard.map((d: Dashboard) => [
@@ -82,6 +83,10 @@ describe('npm run bench -- --tiny', () => {
           (d: Dashboard) => d.rounds === 2 && d.chartFpsRange[0] <= d.chartFps && d.chartFps <= d.chartFpsRange[1],
         ),
         'each dashboard row is its two rounds together, its fps per chart within their range',
+      );
+      assert.ok(
+        report.element.dashboard.every((d: Dashboard) => d.mainThreadMsPerDraw !== null && d.mainThreadMsPerDraw > 0),
+        "each dashboard row has its main thread's CPU time a draw",
       );
       assert.ok(report.parts.length > 3, "the element's parts were measured");
       assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Summary/);
@@ -119,6 +124,7 @@ describe('combineRounds', () => {
       longestFrameMs,
       chartFps,
       slowestChartFps: chartFps - 1,
+      mainThreadMsPerDraw: chartFps === 10 ? null : 20 / chartFps,
       inputDelayMs,
       inputDelayMaxMs: inputDelayMs === null ? null : inputDelayMs * 2,
       lost,
@@ -133,6 +139,7 @@ describe('combineRounds', () => {
     assert.equal(row.longestFrameMs, 83);
     assert.equal(row.catchUpMs, 83);
     assert.equal(row.inputDelayMs, 12, 'the median of the rounds that had clicks');
+    assert.equal(row.mainThreadMsPerDraw, 20 / 7, 'the lower middle of the rounds that drew (2.86 and 5)');
     assert.equal(row.inputDelayMaxMs, 40);
     assert.equal(row.lost, 3);
     assert.equal(row.rounds, 3);
