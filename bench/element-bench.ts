@@ -114,8 +114,8 @@ export interface DashboardRun {
   /**
    * The page's main thread's CPU time (Chromium's `ThreadTime`) while the charts streamed, over the
    * frames they drew, in ms: all its work (messages, clicks, the browser's style, layout and paint)
-   * a chart's draw. Less swayed by the host's load than the rates: a draw costs what it costs,
-   * however few the host lets through (null: no chart drew).
+   * a chart's draw, so the page's own work in each frame weighs more where fewer charts draw a
+   * frame. The host's load sways it less than the rates (null: no chart drew).
    */
   mainThreadMsPerDraw: number | null;
   /** How long a click waited for its handler while the charts streamed: the median and the most, in ms. */

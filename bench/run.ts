@@ -542,7 +542,7 @@ function markdown(r: BenchReport, charts: string[]): string {
         'Shared, the charts join one connection (the default); apart, each has its own. Scrolling: the page scrolls up and down, 20 px a frame, while the charts stream; charts out of view draw nothing (in both rows: the element no longer can).',
         'Click delay: a click every 200 ms, from its input event to its handler (median / most).',
         `The variants take turns, ${ELEMENT[r.mode].dashboard?.rounds ?? 1} round(s) of each (the host's load changes by the minute): a row gives the rounds' medians of the rates and of the median click delay, the worst round's longest frame, most click delay and catch-up, and all rounds' losses; fps per chart shows the rounds' lowest and highest after the median.`,
-        "Main-thread ms a draw: the page's main thread's CPU time while the charts streamed (Chromium's `ThreadTime`: its JavaScript, the messages and clicks, the browser's style, layout and paint) over the charts' draws, the rounds' median: what a chart's draw costs, which the host's load sways far less than the rates.",
+        "Main-thread ms a draw: the page's main thread's CPU time while the charts streamed (Chromium's `ThreadTime`: its JavaScript, the messages and clicks, the browser's style, layout and paint) over the charts' draws, the rounds' median: all of it, so a page's own work in each frame weighs more where fewer charts draw a frame; the host's load sways it less than the rates.",
         '',
         table(
           [
