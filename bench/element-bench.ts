@@ -313,7 +313,7 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         log(
           `dashboard ${count} charts x ${maxpoints} @ ${rate}/s, ${frames} frames, by ${draw}, ${shared ? 'shared' : 'a connection per chart'}${scrolling ? ', scrolling' : ''}` +
             `${rounds > 1 ? ` (round ${Math.floor(turn / variants.length) + 1} of ${rounds})` : ''}: ` +
-            `browser ${run.browserFps} fps (longest frame ${run.longestFrameMs} ms), ${run.chartFps} fps per chart (slowest ${run.slowestChartFps}), ` +
+            `browser ${run.browserFps} fps (longest frame ${run.longestFrameMs} ms), ${run.chartFps} fps per chart (slowest ${run.slowestChartFps}), main thread ${run.mainThreadMsPerDraw} ms a draw, ` +
             `click delay ${run.inputDelayMs} ms (max ${run.inputDelayMaxMs}), lost ${run.lost}, ${run.connections} connections, caught up in ${run.catchUpMs} ms`,
         );
       }
