@@ -319,13 +319,14 @@
       for (let offset = last - Math.min(maxpoints, last) + 1; offset <= last; offset++) if (!have.has(offset)) lost++;
     });
     const chartFrames = charts.map((el, i) => el.stats.frames - startFrames[i]);
+    const draws = chartFrames.reduce((sum, n) => sum + n, 0);
     const delays = [...inputDelays].sort((a, b) => a - b);
     const result = {
       seconds,
       browserFps: page.count / seconds,
       longestFrameMs: page.longest,
-      chartFps: chartFrames.reduce((sum, n) => sum + n, 0) / charts.length / seconds,
-      draws: chartFrames.reduce((sum, n) => sum + n, 0),
+      chartFps: draws / charts.length / seconds,
+      draws,
       // The chart that drew least often: a page's turns must not starve any chart in view.
       slowestChartFps: Math.min(...chartFrames) / seconds,
       inputDelayMs: delays.length === 0 ? null : delays[Math.floor(delays.length / 2)],
