@@ -37,6 +37,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- the relay -----------------------------------------------------------------------------------
 const redis = values.redis ? await RedisServer.start() : null;
+const startedAt = Date.now();
+const relayLog: string[] = [];
 const relayOptions: RelayOptions = {
   port: 0,
   historyMessages: 1_000_000,
@@ -45,7 +47,11 @@ const relayOptions: RelayOptions = {
   maxBufferedBytes: 64 * 1024,
   redis: redis?.url,
   redisPrefix: `soak${Date.now()}:`,
-  log: () => undefined,
+  // Kept (the last few hundred) for a failure's report: reconnects to Redis, re-reads, errors.
+  log: (line) => {
+    relayLog.push(`${((Date.now() - startedAt) / 1000).toFixed(1)} s  ${line}`);
+    if (relayLog.length > 400) relayLog.shift();
+  },
 };
 let relay: Relay = await createRelay(relayOptions);
 const port = relay.port;
@@ -138,6 +144,10 @@ class Viewer {
   /** Set once producers stop: no more random drops or pauses, so the viewer can catch up. */
   #settling = false;
   #resumeReading: (() => void) | null = null;
+  /** Whether a connection is open now, and when the last frame came (for a failure's report). */
+  open = false;
+  lastFrameAt = 0;
+  atStop = { open: false, sinceFrameMs: 0 };
 
   /** Asks for `run` events (runs=1): a token's consecutive messages in one event. */
   readonly #runs: boolean;
@@ -163,6 +173,7 @@ class Viewer {
   }
 
   stop(): void {
+    this.atStop = { open: this.open, sinceFrameMs: Date.now() - this.lastFrameAt };
     this.#stopped = true;
     this.#close?.();
   }
@@ -171,6 +182,13 @@ class Viewer {
   settle(): void {
     this.#settling = true;
     this.#resumeReading?.();
+  }
+
+  /** What the viewer lacks, token by token (for a failure's report). */
+  behind(last: Map<string, number>): string {
+    return TOKENS.filter((t) => this.positions.get(t)?.offset !== last.get(t))
+      .map((t) => `${t} at ${this.positions.get(t)?.offset ?? 'nothing'} of ${last.get(t)}`)
+      .join(', ');
   }
 
   /** True when the viewer holds each token's last offset. */
@@ -202,6 +220,7 @@ class Viewer {
     const again = () => {
       if (closed) return;
       closed = true;
+      this.open = false;
       this.#close = null;
       if (!dropped && !this.#stopped) this.stats.endedByRelay++;
       if (!this.#stopped) setTimeout(() => this.#connect(), random(50, 500));
@@ -211,6 +230,7 @@ class Viewer {
         `${url()}/subscribe?${this.#query()}`,
         { headers: { accept: 'text/event-stream' } },
         (res) => {
+          this.open = true;
           res.setEncoding('utf8');
           res.on('data', sseReader({ data: (data) => this.#frame(data) }));
           res.on('close', again);
@@ -226,6 +246,7 @@ class Viewer {
       return;
     }
     const socket = new WebSocket(`${url().replace('http', 'ws')}/subscribe?${this.#query()}`);
+    socket.on('open', () => (this.open = true));
     socket.on('message', (data) => this.#frame(data.toString()));
     socket.on('close', again);
     socket.on('error', () => undefined);
@@ -253,6 +274,7 @@ class Viewer {
   }
 
   #frame(text: string): void {
+    this.lastFrameAt = Date.now();
     for (const event of decodeEvents(text).events) this.#event(event);
   }
 
@@ -368,7 +390,13 @@ for (const [i, viewer] of viewers.entries()) {
   const problems = s.gaps + s.duplicates + s.resets + s.mismatches;
   if (problems > 0 || !complete)
     failures.push(
-      `viewer ${i} (${s.kind}): ${s.gaps} gaps, ${s.duplicates} duplicates, ${s.resets} resets, ${s.mismatches} mismatches${complete ? '' : ', did not reach the last offset of every token'}`,
+      `viewer ${i} (${s.kind}): ${s.gaps} gaps, ${s.duplicates} duplicates, ${s.resets} resets, ${s.mismatches} mismatches${
+        complete
+          ? ''
+          : `, did not reach the last offset of every token (${viewer.behind(last)}; ${
+              viewer.atStop.open ? 'connected' : 'not connected'
+            } at the end, its last frame ${(viewer.atStop.sinceFrameMs / 1000).toFixed(1)} s before)`
+      }`,
     );
   rows.push([
     `viewer ${i} (${s.kind})`,
@@ -386,6 +414,7 @@ console.log(
 for (const row of rows) console.log(`  ${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')}`);
 if (failures.length > 0) {
   console.log(`soak: FAILED\n  ${failures.join('\n  ')}`);
+  if (relayLog.length > 0) console.log(`the relay's log (last ${relayLog.length} lines):\n  ${relayLog.join('\n  ')}`);
   process.exit(1);
 }
 console.log('soak: every viewer saw every message exactly once, in order');

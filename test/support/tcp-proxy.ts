@@ -10,11 +10,14 @@ interface Pipe {
   /** What the client sent first (to pick connections by what they said). */
   sent: string;
   frozen: boolean;
+  /** What the client sent while new connections were held, or null once passed on. */
+  held: Buffer[] | null;
 }
 
 export class TcpProxy {
   readonly #server: net.Server;
   readonly #pipes = new Set<Pipe>();
+  #holding = false;
 
   private constructor(targetPort: number) {
     this.#server = net.createServer((client) => this.#accept(client, targetPort));
@@ -32,11 +35,12 @@ export class TcpProxy {
 
   #accept(client: net.Socket, targetPort: number): void {
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const pipe: Pipe = { client, upstream, sent: '', frozen: false };
+    const pipe: Pipe = { client, upstream, sent: '', frozen: false, held: this.#holding ? [] : null };
     this.#pipes.add(pipe);
     client.on('data', (data) => {
       if (pipe.sent.length < 4096) pipe.sent += data.toString('latin1');
-      if (!pipe.frozen) upstream.write(data);
+      if (pipe.held !== null) pipe.held.push(data);
+      else if (!pipe.frozen) upstream.write(data);
     });
     upstream.on('data', (data) => {
       if (!pipe.frozen) client.write(data);
@@ -62,6 +66,21 @@ export class TcpProxy {
       }
     }
     return count;
+  }
+
+  /** Connections opened from now on are accepted but pass nothing on until `release()`. */
+  holdNew(): void {
+    this.#holding = true;
+  }
+
+  /** Passes on what the held connections sent, and lets them and new ones through. */
+  release(): void {
+    this.#holding = false;
+    for (const pipe of this.#pipes) {
+      if (pipe.held === null) continue;
+      for (const data of pipe.held) pipe.upstream.write(data);
+      pipe.held = null;
+    }
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,13 @@ export interface RedisConnection {
   /** A command, routed by `firstKey` on a cluster (any node when there is none). */
   command(firstKey: string | undefined, args: string[]): Promise<unknown>;
   subscribe(channel: string, listener: (payload: string) => void): Promise<void>;
-  unsubscribe(channel: string): Promise<void>;
+  /**
+   * Removes `listener`; the channel is unsubscribed when it was the last. Named, not the whole
+   * channel: node-redis then marks the channel as leaving, so a subscribe before Redis answers
+   * sends its own SUBSCRIBE (without the listener, that subscribe joins the leaving channel and is
+   * dropped with it when the UNSUBSCRIBE's answer comes: deaf for good).
+   */
+  unsubscribe(channel: string, listener: (payload: string) => void): Promise<void>;
   /** A new connection of the same kind (the pub/sub one). */
   duplicate(): RedisConnection;
   on(event: 'error', listener: (error: Error) => void): void;
@@ -43,7 +49,7 @@ interface NodeRedis {
   readonly isReady: boolean;
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (payload: string) => void): Promise<void>;
-  unsubscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string, listener: (payload: string) => void): Promise<void>;
   on(event: 'error' | 'ready', listener: (error: Error) => void): unknown;
   close(): Promise<unknown>;
   destroy(): void;
@@ -72,8 +78,8 @@ abstract class NodeRedisConnection implements RedisConnection {
     return this.#redis.subscribe(channel, listener);
   }
 
-  unsubscribe(channel: string): Promise<void> {
-    return this.#redis.unsubscribe(channel);
+  unsubscribe(channel: string, listener: (payload: string) => void): Promise<void> {
+    return this.#redis.unsubscribe(channel, listener);
   }
 
   on(event: 'error' | 'ready', listener: (error: Error) => void): void {

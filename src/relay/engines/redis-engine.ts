@@ -250,7 +250,7 @@ export class RedisEngine implements Engine {
       stop: () => {
         if (!state.listeners.delete(listener) || state.listeners.size > 0) return;
         if (this.#live.get(token) === state) this.#live.delete(token);
-        this.#link.unsubscribe(state.channel);
+        this.#link.unsubscribe(state.channel, state.onMessage);
       },
     };
   }

@@ -39,7 +39,10 @@ export class RedisLink {
   #probeTimer: NodeJS.Timeout | null = null;
   #probesSent = 0;
   #probesSeen = 0;
-  #replacing = false;
+  /** While the pub/sub connection is being replaced: settles once it is (or the old one stays). */
+  #replacement: Promise<void> | null = null;
+  /** Channels left while it was being replaced, to leave on whichever connection serves after. */
+  #leftMeanwhile: Array<[string, ChannelHandler]> = [];
   #started = false;
   #closed = false;
   #down: string | null = null;
@@ -82,19 +85,35 @@ export class RedisLink {
     }
   }
 
-  /** Listens to a channel (on this connection and every later one); a failed subscribe forgets it. */
+  /**
+   * Listens to a channel (on this connection and every later one); a failed subscribe forgets it.
+   * While the pub/sub connection is being replaced, it subscribes on the one that serves after.
+   */
   subscribe(channel: string, handler: ChannelHandler): Promise<void> {
     this.#channels.set(channel, handler);
-    const subscribed = this.#subscriber.subscribe(channel, handler);
+    const subscribed =
+      this.#replacement === null
+        ? this.#subscriber.subscribe(channel, handler)
+        : this.#replacement.then(() =>
+            // (Left again meanwhile: nothing to subscribe.)
+            this.#channels.get(channel) === handler ? this.#subscriber.subscribe(channel, handler) : undefined,
+          );
     subscribed.catch(() => {
       if (this.#channels.get(channel) === handler) this.#channels.delete(channel);
     });
     return subscribed;
   }
 
-  unsubscribe(channel: string): void {
-    this.#channels.delete(channel);
-    if (!this.#closed) this.#subscriber.unsubscribe(channel).catch(() => undefined);
+  /**
+   * Stops `handler` hearing a channel. It names the handler, not the whole channel: node-redis then
+   * marks the channel as leaving, so a subscribe before Redis answers sends its own SUBSCRIBE (a
+   * whole-channel unsubscribe takes that subscriber down with it when Redis answers: deaf for good).
+   */
+  unsubscribe(channel: string, handler: ChannelHandler): void {
+    if (this.#channels.get(channel) === handler) this.#channels.delete(channel);
+    if (this.#closed) return;
+    if (this.#replacement !== null) this.#leftMeanwhile.push([channel, handler]);
+    else this.#subscriber.unsubscribe(channel, handler).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -158,7 +177,7 @@ export class RedisLink {
   }
 
   async #probe(): Promise<void> {
-    if (this.#closed || this.#replacing || !this.#client.isReady || !this.#subscriber.isReady) return;
+    if (this.#closed || this.#replacement !== null || !this.#client.isReady || !this.#subscriber.isReady) return;
     if (this.#probesSeen < this.#probesSent) {
       this.#options.log(
         `Redis pub/sub at ${this.#options.where} went silent (probe ${this.#probesSent} never came back); subscribing again`,
@@ -173,23 +192,34 @@ export class RedisLink {
 
   /** A new pub/sub connection with every subscription; then the engine reads what was missed. */
   async #replaceSubscriber(): Promise<void> {
-    this.#replacing = true;
+    let replaced!: () => void;
+    this.#replacement = new Promise<void>((resolve) => (replaced = resolve));
     const fresh = this.#newSubscriber();
+    let ok = true;
     try {
       await fresh.connect();
       await this.#subscribeAll(fresh);
     } catch (error) {
       this.#options.log(`could not subscribe again: ${(error as Error).message}`);
       fresh.destroy();
-      this.#replacing = false;
-      return;
+      ok = false;
     }
-    const old = this.#subscriber;
-    this.#subscriber = fresh;
-    this.#probesSeen = this.#probesSent;
-    this.#replacing = false;
-    old.destroy();
-    this.#options.onResubscribed();
+    if (ok) {
+      const old = this.#subscriber;
+      this.#subscriber = fresh;
+      this.#probesSeen = this.#probesSent;
+      old.destroy();
+    }
+    // Subscribes made meanwhile go on now (`subscribe` waits for this); channels left meanwhile
+    // (possibly subscribed by `#subscribeAll` above) are left on the connection that serves.
+    const left = this.#leftMeanwhile;
+    this.#leftMeanwhile = [];
+    this.#replacement = null;
+    for (const [channel, handler] of left)
+      if (this.#channels.get(channel) !== handler)
+        this.#subscriber.unsubscribe(channel, handler).catch(() => undefined);
+    replaced();
+    if (ok) this.#options.onResubscribed();
   }
 
   #noteDown(reason: string): void {

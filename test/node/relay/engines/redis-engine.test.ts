@@ -223,6 +223,19 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     assert.equal((await engine.history('A')).entries.length, 1);
   });
 
+  it("hears a token listened to again at once after its last listener stopped (a lone viewer's reconnect)", async () => {
+    const engine = await connect({ prefix: 'again:' });
+    const first = collect(engine, 'A');
+    await first.ready;
+    first.stop();
+    // Before Redis has answered the stop's UNSUBSCRIBE.
+    const second = collect(engine, 'A');
+    await second.ready;
+    await engine.publish('A', '{"y":1}', 1);
+    await eventually(() => second.got.length === 1, 'the live message');
+    assert.equal(first.got.length, 0);
+  });
+
   it('notices a pub/sub connection gone silent without closing, subscribes again and catches up', async () => {
     const proxy = await TcpProxy.start(redis.port);
     const logs: string[] = [];
