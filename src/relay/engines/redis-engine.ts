@@ -131,7 +131,7 @@ export class RedisEngine implements Engine {
     this.#where = redactRedisUrl(options.url);
   }
 
-  /** The pub/sub connection was replaced: what each live token may have missed is read from its stream. */
+  /** The pub/sub connection was replaced or reconnected: what each live token may have missed is read from its stream. */
   #reread(): void {
     for (const [token, live] of this.#live) {
       if (live.epoch === null || live.waiting !== null) continue;

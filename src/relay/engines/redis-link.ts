@@ -3,8 +3,8 @@
  * Redis forgot them) and one for pub/sub, with every channel the engine listens to. Outages are
  * logged once each way; the connections reconnect for as long as it takes. Pub/sub can go silent
  * without closing (a half-dead connection): a probe the engine sends itself that never comes back
- * says so, and the pub/sub connection is replaced with every channel subscribed again (the engine
- * then re-reads what it may have missed).
+ * says so, and the pub/sub connection is replaced with every channel subscribed again; after that,
+ * and after node-redis reconnects a dropped one, the engine re-reads what it may have missed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { REDIS_DEFAULTS } from '../constants.js';
@@ -21,7 +21,7 @@ export interface RedisLinkOptions {
   /** How often a probe goes out over pub/sub. */
   probeMs: number;
   log: (line: string) => void;
-  /** The pub/sub connection was replaced: messages may have been missed meanwhile. */
+  /** The pub/sub connection was replaced, or reconnected by itself: messages may have been missed meanwhile. */
   onResubscribed: () => void;
 }
 
@@ -166,6 +166,13 @@ export class RedisLink {
   #newSubscriber(): RedisConnection {
     const subscriber = this.#client.duplicate();
     this.#watch(subscriber, 'pub/sub');
+    // node-redis reconnects a dropped connection and subscribes again before it says 'ready'; what
+    // was published meanwhile never comes, and with no later message nothing would reveal it.
+    let readyBefore = false;
+    subscriber.on('ready', () => {
+      if (readyBefore && subscriber === this.#subscriber && !this.#closed) this.#options.onResubscribed();
+      readyBefore = true;
+    });
     return subscriber;
   }
 

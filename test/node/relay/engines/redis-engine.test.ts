@@ -236,6 +236,42 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     assert.equal(first.got.length, 0);
   });
 
+  it('re-reads what pub/sub may have missed when its connection comes back by itself, with no later message to reveal it', async () => {
+    const engine = await connect({ prefix: 'killed:' });
+    const live = collect(engine, 'A');
+    await live.ready;
+    await engine.publish('A', '{"y":1}', 1);
+    await eventually(() => live.got.length === 1, 'the first message');
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      // Stored with the next offset but published where nobody listens, as a message published while
+      // the connection is away is lost; then the connection is dropped, and node-redis reconnects it.
+      const keys = ['killed:{A}:meta', 'killed:{A}:history', 'killed:{A}:producer'];
+      await admin.sendCommand([
+        'EVAL',
+        PUBLISH_SCRIPT,
+        '3',
+        ...keys,
+        'unused',
+        '1000',
+        '1e7',
+        'nowhere',
+        '0',
+        '{"y":2}',
+        '2',
+      ]);
+      assert.equal(await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']), 1);
+      await eventually(() => live.got.length === 2, 'the message it missed');
+      assert.deepEqual(
+        live.got.map((m) => m.offset),
+        [1, 2],
+      );
+    } finally {
+      await admin.quit();
+    }
+  });
+
   it('notices a pub/sub connection gone silent without closing, subscribes again and catches up', async () => {
     const proxy = await TcpProxy.start(redis.port);
     const logs: string[] = [];
