@@ -38,9 +38,13 @@ interface LiveToken {
   onMessage: (payload: string) => void;
   listeners: Set<MessageListener>;
   ready: Promise<void>;
-  /** The last message delivered to the listeners (pub/sub is at-most-once: a skip is re-read). */
+  /**
+   * The last message delivered to the listeners (pub/sub is at-most-once: a skip is re-read), or
+   * before any, what the token held as it started being heard (`seeded`; epoch null: never written).
+   */
   epoch: string | null;
   offset: number;
+  seeded: boolean;
   /** Messages that arrived while a gap is re-read from the stream; null when none is. */
   waiting: Array<{ epoch: string; message: StoredMessage }> | null;
 }
@@ -134,7 +138,7 @@ export class RedisEngine implements Engine {
   /** The pub/sub connection was replaced or reconnected: what each live token may have missed is read from its stream. */
   #reread(): void {
     for (const [token, live] of this.#live) {
-      if (live.epoch === null || live.waiting !== null) continue;
+      if ((live.epoch === null && !live.seeded) || live.waiting !== null) continue;
       live.waiting = [];
       void this.#refill(token, live);
     }
@@ -232,9 +236,11 @@ export class RedisEngine implements Engine {
         ready: Promise.resolve(),
         epoch: null,
         offset: 0,
+        seeded: false,
         waiting: null,
       };
-      created.ready = this.#link.subscribe(channel, created.onMessage);
+      // Listeners read history once this resolves: what they read is at or after the seed.
+      created.ready = this.#link.subscribe(channel, created.onMessage).then(() => this.#seed(token, created));
       // A failed subscribe (Redis away) is reported by `ready` to whoever waits on it, and forgotten,
       // so the next listen subscribes again.
       created.ready.catch(() => {
@@ -255,6 +261,24 @@ export class RedisEngine implements Engine {
     };
   }
 
+  /**
+   * What the token holds as it starts being heard, so that a first message pub/sub skips is noticed
+   * (and re-read) like any other. Unseeded when Redis does not answer: as before, the first message
+   * delivered starts the count.
+   */
+  async #seed(token: string, live: LiveToken): Promise<void> {
+    const meta = this.#key(token, 'meta');
+    try {
+      const [epoch, last] = (await this.#link.command(meta, ['HMGET', meta, 'e', 's'])) as [unknown, unknown];
+      if (live.epoch !== null || live.waiting !== null) return; // a message came first
+      live.epoch = typeof epoch === 'string' ? epoch : null;
+      live.offset = live.epoch === null ? 0 : Number(last) || 0;
+      live.seeded = true;
+    } catch {
+      // (Left unseeded.)
+    }
+  }
+
   #onLive(token: string, live: LiveToken, payload: string): void {
     const parsed = parseLive(payload);
     if (parsed === null) {
@@ -267,7 +291,8 @@ export class RedisEngine implements Engine {
 
   /** Delivers in order; an offset that skips ahead in the same epoch is first re-read from the stream. */
   #accept(token: string, live: LiveToken, epoch: string, message: StoredMessage, afterRefill: boolean): void {
-    if (live.epoch === epoch) {
+    // (Seeded on a token never written: whatever epoch its first publish starts, from offset 1.)
+    if (live.epoch === epoch || (live.epoch === null && live.seeded)) {
       if (message.offset <= live.offset) return; // delivered already (re-read from the stream)
       if (message.offset > live.offset + 1 && !afterRefill) {
         live.waiting = [{ epoch, message }];
@@ -285,7 +310,7 @@ export class RedisEngine implements Engine {
     const epoch = live.epoch;
     try {
       const history = await this.history(token, from);
-      if (history.epoch === epoch) {
+      if (history.epoch === epoch || epoch === null) {
         const next = live.waiting?.[0]?.message.offset ?? Infinity;
         for (const entry of history.entries) {
           if (entry.offset >= next) break;

@@ -236,6 +236,77 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     assert.equal(first.got.length, 0);
   });
 
+  it('notices a skipped message before it has delivered any: on a token written before, and on one never written', async () => {
+    const engine = await connect({ prefix: 'quiet:' });
+    await engine.publish('W', '{"y":1}', 1);
+    const written = collect(engine, 'W');
+    const fresh = collect(engine, 'F');
+    await Promise.all([written.ready, fresh.ready]);
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      // The first message each hears is lost (stored, published where nobody listens); the next one reveals it.
+      for (const token of ['W', 'F']) {
+        const keys = [`quiet:{${token}}:meta`, `quiet:{${token}}:history`, `quiet:{${token}}:producer`];
+        await admin.sendCommand([
+          'EVAL',
+          PUBLISH_SCRIPT,
+          '3',
+          ...keys,
+          'e0',
+          '1000',
+          '1e7',
+          'nowhere',
+          '0',
+          '{"y":2}',
+          '2',
+        ]);
+      }
+      await engine.publish('W', '{"y":3}', 3);
+      await engine.publish('F', '{"y":3}', 3);
+      await eventually(() => written.got.length === 2 && fresh.got.length === 2, 'both messages on each');
+      assert.deepEqual(
+        written.got.map((m) => m.offset),
+        [2, 3],
+      );
+      assert.deepEqual(
+        fresh.got.map((m) => m.offset),
+        [1, 2],
+      );
+    } finally {
+      await admin.quit();
+    }
+  });
+
+  it('re-reads a never-written token it hears after pub/sub comes back by itself', async () => {
+    const engine = await connect({ prefix: 'quiet2:' });
+    const live = collect(engine, 'F');
+    await live.ready;
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      const keys = ['quiet2:{F}:meta', 'quiet2:{F}:history', 'quiet2:{F}:producer'];
+      await admin.sendCommand([
+        'EVAL',
+        PUBLISH_SCRIPT,
+        '3',
+        ...keys,
+        'e0',
+        '1000',
+        '1e7',
+        'nowhere',
+        '0',
+        '{"y":1}',
+        '1',
+      ]);
+      assert.equal(await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']), 1);
+      await eventually(() => live.got.length === 1, 'the message it missed');
+      assert.equal(live.got[0]?.epoch, 'e0');
+    } finally {
+      await admin.quit();
+    }
+  });
+
   it('re-reads what pub/sub may have missed when its connection comes back by itself, with no later message to reveal it', async () => {
     const engine = await connect({ prefix: 'killed:' });
     const live = collect(engine, 'A');
