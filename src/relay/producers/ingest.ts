@@ -146,13 +146,15 @@ export class Ingest implements BudgetMember {
       this.#reportLines();
     });
     this.#req.on('end', () => this.finish(200));
-    // A producer that resets its connection is a normal event here, never a crash.
+    // A producer that resets its connection is a normal event here, never a crash. While it ends
+    // (its body read, lines still being stored) `close` comes anyway: Node closes a request once its
+    // body is read, and the end answers once the stores are done.
     this.#req.on('error', () => {
-      if (!this.#done) this.#end(null);
+      if (!this.#done && !this.#ending) this.#end(null);
     });
     // The producer went away without ending its body: keep what it sent, nobody to answer.
     this.#req.on('close', () => {
-      if (!this.#done) this.#end(null);
+      if (!this.#done && !this.#ending) this.#end(null);
     });
   }
 
@@ -296,6 +298,7 @@ export class Ingest implements BudgetMember {
   }
 
   #stop(): void {
+    if (this.#done) return; // (stopped once: its hooks hear of it once)
     this.#done = true;
     if (this.#lineAccount !== null) this.#lineBudget?.close(this.#lineAccount);
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);

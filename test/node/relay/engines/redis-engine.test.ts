@@ -523,6 +523,19 @@ describe('two relays on one Redis', { skip: skipWithoutRedis }, () => {
     late.socket.close();
   });
 
+  it('an ingest that ends with its lines still being stored is counted out once (/metrics goes back to none open)', async () => {
+    const gauges = async () => {
+      const text = (await get(`${a.url}/metrics`)).body;
+      return [
+        /^plotly_stream_connections\{kind="ingest"\} (-?\d+)$/m,
+        /^plotly_stream_producers\{token="counted"\} (-?\d+)$/m,
+      ].map((pattern) => Number(pattern.exec(text)?.[1]));
+    };
+    for (let i = 0; i < 3; i++)
+      assert.equal((await post(`${a.url}/`, lines(1, 2), { 'plotly-streamtoken': 'counted' })).status, 200);
+    assert.deepEqual(await gauges(), [0, 0]);
+  });
+
   it('a Redis that refuses writes (out of memory) reaches the producer as 503 with its reason', async () => {
     const raw = createClient({ url: redis.url });
     await raw.connect();
