@@ -75,6 +75,10 @@ export class RedisServer {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#child = child;
+    // A process that exits without stopping it (a failed check's process.exit) does not leave it running.
+    const orphaned = () => child.kill('SIGKILL');
+    process.once('exit', orphaned);
+    child.once('exit', () => process.off('exit', orphaned));
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const onData = (data: Buffer) => {

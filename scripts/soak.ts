@@ -94,8 +94,14 @@ async function produce(token: string): Promise<void> {
             }
           });
           response.on('error', () => resolve(null));
+          // Closed without an end or an error: nobody said what was stored.
+          response.on('close', () => resolve(null));
         },
       );
+      request.on('close', () => {
+        clearInterval(tick);
+        resolve(null);
+      });
       request.on('error', () => {
         clearInterval(tick);
         resolve(null);
@@ -312,7 +318,8 @@ class Viewer {
 }
 
 // --- the run -------------------------------------------------------------------------------------
-const started = Date.now();
+// The schedule runs on a monotonic clock: a wall clock that jumps (a VM resumed) must not end it early.
+const started = performance.now();
 const viewers = [
   ...Array.from({ length: VIEWERS / 2 }, (_, i) => new Viewer('websocket', i % 2 === 1)),
   ...Array.from({ length: VIEWERS / 2 }, (_, i) => new Viewer('sse', i % 2 === 1)),
@@ -321,21 +328,37 @@ const viewers = [
 for (const viewer of viewers) viewer.start();
 const producing$ = TOKENS.map((token) => produce(token));
 
+// Every step below ends or fails: a step that takes far longer than it can is reported by name,
+// with the relay's log, and the soak exits 1 (CI must never wait on a soak for its whole limit).
+let phase = 'producing';
+const watchdog = setTimeout(() => fail(`stuck ${phase}`), minutes * 60_000 + 120_000);
+watchdog.unref();
+
 const end = started + minutes * 60_000;
 let nextRestart = started + RESTART_EVERY_MS;
-while (Date.now() < end) {
-  await sleep(Math.min(250, end - Date.now()));
-  if (redis !== null && Date.now() >= nextRestart && end - Date.now() > 5000) {
+while (performance.now() < end) {
+  await sleep(Math.min(250, end - performance.now()));
+  if (redis !== null && performance.now() >= nextRestart && end - performance.now() > 5000) {
+    phase = 'restarting the relay';
     await relay.close();
     await sleep(300);
     relay = await createRelay(relayOptions);
     restarts++;
-    nextRestart = Date.now() + RESTART_EVERY_MS;
+    phase = 'producing';
+    nextRestart = performance.now() + RESTART_EVERY_MS;
   }
 }
 producing = false;
+phase = "waiting for the producers' last answers";
 await Promise.all(producing$);
+phase = 'reading what the relay holds';
 // What the relay holds, read by a fresh subscriber: each token's last offset.
+/** Says why the soak failed, with the relay's log, and exits 1. */
+function fail(why: string): never {
+  console.log(`soak: FAILED: ${why}`);
+  if (relayLog.length > 0) console.log(`the relay's log (last ${relayLog.length} lines):\n  ${relayLog.join('\n  ')}`);
+  process.exit(1);
+}
 const last = await new Promise<Map<string, number>>((resolve, reject) => {
   const socket = new WebSocket(`${url().replace('http', 'ws')}/subscribe?${TOKENS.map((t) => `token=${t}`).join('&')}`);
   const offsets = new Map<string, number>();
@@ -350,17 +373,23 @@ const last = await new Promise<Map<string, number>>((resolve, reject) => {
     }
   });
   socket.on('error', reject);
-});
+  socket.on('close', (code, reason) =>
+    reject(new Error(`the relay closed the check's subscription before its ready (${code} ${reason.toString()})`)),
+  );
+}).catch((error: Error) => fail(`reading what the relay holds: ${error.message}`));
 // Let every viewer catch up: no more drops or pauses; the slow one resumes reading, the dropped
 // ones reconnect. Waits for each to hold every last offset (a fixed sleep could end while the slow
 // viewer was still paused), up to a deadline after which the report names who did not.
+phase = 'waiting for the viewers to catch up';
 for (const viewer of viewers) viewer.settle();
-const catchUpDeadline = Date.now() + 30_000;
-while (Date.now() < catchUpDeadline && !viewers.every((viewer) => viewer.reached(last))) await sleep(100);
+const catchUpDeadline = performance.now() + 30_000;
+while (performance.now() < catchUpDeadline && !viewers.every((viewer) => viewer.reached(last))) await sleep(100);
 for (const viewer of viewers) viewer.stop();
+phase = 'closing the relay and Redis';
 
 await relay.close();
 await redis?.stop();
+clearTimeout(watchdog);
 
 // --- the report ----------------------------------------------------------------------------------
 const failures: string[] = [];
