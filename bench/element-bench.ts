@@ -3,12 +3,13 @@
  * WebSocket at fixed input rates, side by side with the floor (a bare extendTraces of the same
  * update on the same plot) and the naive way (one extendTraces per message).
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../scripts/chromium.js';
 import { distribution, round, type Distribution } from './lib/stats.js';
+import { mainThreadBreakdown, type TraceEvent } from './lib/trace-summary.js';
 import { startWorker, type Worker } from './lib/processes.js';
 
 /** A chart to measure: its traces and window, at which input rates (the settings' by default), decimated or not. */
@@ -52,6 +53,11 @@ export interface ElementSettings {
   heapPoints: number;
   heapRate: number;
   targetFps: number;
+  /**
+   * Where to write a Chromium trace of one more, unmeasured round of the dashboard's default row
+   * (page frames, range path, one connection), whose main thread's breakdown is also logged.
+   */
+  tracePath?: string;
 }
 
 export interface ElementRun {
@@ -247,8 +253,10 @@ export async function elementBench(settings: ElementSettings, log: (line: string
         { count: scrollingCharts, shared: true, frames: 'page', draw: 'range', scrolling: true },
       ] as const;
       const measuredRounds = variants.map((): DashboardRun[] => []);
-      for (let turn = 0; turn < rounds * variants.length; turn++) {
-        const variant = turn % variants.length;
+      // With a trace: one more turn, of the default row (index 2), traced and not measured.
+      const traced = settings.tracePath === undefined ? -1 : rounds * variants.length;
+      for (let turn = 0; turn < rounds * variants.length || turn === traced; turn++) {
+        const variant = turn === traced ? 2 : turn % variants.length;
         const { count, shared, frames, draw, scrolling } = variants[variant] as (typeof variants)[number];
         const tokens = Array.from({ length: count }, (_, i) => `d${i}`);
         await feeder.ask({ op: 'forget' });
@@ -271,6 +279,14 @@ export async function elementBench(settings: ElementSettings, log: (line: string
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
         })();
+        const traceEvents: TraceEvent[] = [];
+        if (turn === traced) {
+          cdp.on('Tracing.dataCollected', ({ value }) => traceEvents.push(...(value as unknown as TraceEvent[])));
+          await cdp.send('Tracing.start', {
+            categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute',
+            transferMode: 'ReportEvents',
+          });
+        }
         const threadBefore = await threadSeconds();
         const fed = await feeder.ask<{ sent: number; lastOffsets: Record<string, number> }>({
           op: 'run',
@@ -280,6 +296,17 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           clock: false,
         });
         const threadMs = ((await threadSeconds()) - threadBefore) * 1000;
+        if (turn === traced) {
+          const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+          await cdp.send('Tracing.end');
+          await complete;
+          writeFileSync(settings.tracePath as string, JSON.stringify({ traceEvents }));
+          log(
+            `trace of the dashboard's default row (not measured) in ${settings.tracePath}; the main thread's own time:`,
+          );
+          for (const { name, ms, share } of mainThreadBreakdown(traceEvents))
+            log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${String(ms).padStart(7)} ms  ${name}`);
+        }
         clicking = false;
         await clicks;
         const measured = await page.evaluate((args) => (window as any).benchDashboardCollect(args), {
@@ -309,10 +336,10 @@ export async function elementBench(settings: ElementSettings, log: (line: string
           rounds: 1,
           chartFpsRange: [chartFps, chartFps],
         };
-        measuredRounds[variant]?.push(run);
+        if (turn !== traced) measuredRounds[variant]?.push(run);
         log(
           `dashboard ${count} charts x ${maxpoints} @ ${rate}/s, ${frames} frames, by ${draw}, ${shared ? 'shared' : 'a connection per chart'}${scrolling ? ', scrolling' : ''}` +
-            `${rounds > 1 ? ` (round ${Math.floor(turn / variants.length) + 1} of ${rounds})` : ''}: ` +
+            `${turn === traced ? ' (traced, not measured)' : rounds > 1 ? ` (round ${Math.floor(turn / variants.length) + 1} of ${rounds})` : ''}: ` +
             `browser ${run.browserFps} fps (longest frame ${run.longestFrameMs} ms), ${run.chartFps} fps per chart (slowest ${run.slowestChartFps}), main thread ${run.mainThreadMsPerDraw} ms a draw, ` +
             `click delay ${run.inputDelayMs} ms (max ${run.inputDelayMaxMs}), lost ${run.lost}, ${run.connections} connections, caught up in ${run.catchUpMs} ms`,
         );

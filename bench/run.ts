@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --quick | --tiny] [--out DIR] [--skip-element] [--skip-relay] [--no-build] [--update-readme]`
  * `[--only 10x1000[,1x500,dashboard...]] [--rates 500000,...]` (element charts to run, and their rates: for a look at one case)
+ * `[--trace FILE]` (a Chromium trace of one more, unmeasured round of the dashboard's default row, and
+ * where its main thread's time went, logged)
  *
  * Measures the element (in Debian's headless Chromium) and the relay (in Node), side by side with
  * their floors and the naive way, and writes DIR/latest.json, DIR/latest.md and SVG charts drawn by
@@ -156,6 +158,7 @@ const { values } = parseArgs({
     'update-readme': { type: 'boolean' },
     only: { type: 'string' },
     rates: { type: 'string' },
+    trace: { type: 'string' },
   },
 });
 const mode: Mode = values.tiny ? 'tiny' : values.quick ? 'quick' : 'full';
@@ -172,6 +175,15 @@ if (
     values.rates !== undefined)
 ) {
   console.error('bench: --update-readme takes a full or --quick run of both parts into bench/results');
+  process.exit(2);
+}
+if (
+  values.trace !== undefined &&
+  (values['skip-element'] || (values.only !== undefined && !values.only.split(',').includes('dashboard')))
+) {
+  console.error(
+    'bench: --trace traces the dashboard: run the element part with it (no --skip-element; --only, if given, names dashboard)',
+  );
   process.exit(2);
 }
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -205,9 +217,9 @@ for (const size of report.sizes) log(`size: ${size.name}: ${size.minBytes} B min
 for (const part of report.parts)
   log(`size of a part: ${part.part}: ${part.minBytes} B min, ~${part.gzipShare} B of the gzip`);
 
-/** The mode's element settings, narrowed by --only and --rates. */
+/** The mode's element settings, narrowed by --only and --rates, with --trace. */
 function elementSettings(): ElementSettings {
-  const settings = ELEMENT[mode];
+  const settings = { ...ELEMENT[mode], ...(values.trace === undefined ? {} : { tracePath: resolve(values.trace) }) };
   if (values.only === undefined && values.rates === undefined) return settings;
   const only = values.only?.split(',');
   const rates = values.rates?.split(',').map(Number);

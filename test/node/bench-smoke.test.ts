@@ -16,9 +16,12 @@ describe('npm run bench -- --tiny', () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-'));
     try {
       const readme = readFileSync('README.md', 'utf8');
-      await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], {
-        maxBuffer: 10 * 2 ** 20,
-      });
+      const trace = join(out, 'trace.json');
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out, '--trace', trace],
+        { maxBuffer: 10 * 2 ** 20 },
+      );
       assert.equal(readFileSync('README.md', 'utf8'), readme, 'a run writes its results only');
       const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
       assert.equal(report.mode, 'tiny');
@@ -82,8 +85,14 @@ describe('npm run bench -- --tiny', () => {
         report.element.dashboard.every(
           (d: Dashboard) => d.rounds === 2 && d.chartFpsRange[0] <= d.chartFps && d.chartFps <= d.chartFpsRange[1],
         ),
-        'each dashboard row is its two rounds together, its fps per chart within their range',
+        'each dashboard row is its two rounds together (not the traced one), its fps per chart within their range',
       );
+      const { traceEvents } = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: Array<{ name: string }> };
+      assert.ok(
+        traceEvents.some((e) => e.name === 'FunctionCall'),
+        'the trace has the page running script',
+      );
+      assert.match(stdout, /the main thread's own time:\n.*%.* ms {2}\S/, "the trace's breakdown is logged");
       assert.ok(
         report.element.dashboard.every((d: Dashboard) => d.mainThreadMsPerDraw !== null && d.mainThreadMsPerDraw > 0),
         "each dashboard row has its main thread's CPU time a draw",
@@ -93,6 +102,25 @@ describe('npm run bench -- --tiny', () => {
       for (const chart of ['element-fps.svg', 'relay-latency.svg']) assert.ok(existsSync(join(out, chart)), chart);
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --trace for a run without the dashboard', async () => {
+    for (const args of [['--only', '1x500'], ['--skip-element']]) {
+      const refused = await run(process.execPath, [
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--tiny',
+        ...args,
+        '--trace',
+        'x.json',
+      ]).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.equal(refused?.code, 2, args.join(' '));
+      assert.match(refused.stderr, /--trace traces the dashboard/);
     }
   });
 
