@@ -3,7 +3,7 @@
  * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: runs
  * with columns for those that read them, one `run` event for those that read runs only, the same
  * messages as `data` events for those that read neither (each built when the first viewer at the
- * edge asks for it, once per tick). A frame names the token as its viewers know it: by the token
+ * edge asks for it, once per tick). A viewer's ticks of one turn go out together, in one frame. A frame names the token as its viewers know it: by the token
  * itself, or by the public name a hosted chart's viewers get instead (a stream token is a write
  * credential); each name's frame is built once too. Per-viewer work is left to what is really per
  * viewer: a subscription that is catching up (history replay, a resume) or off the edge gets its
@@ -54,8 +54,10 @@ export interface FeedMember {
   readonly columns: boolean;
   /** A live message, while the member is catching up (it holds it until its replay is sent). */
   onMessage(token: string, epoch: string, message: StoredMessage): void;
-  /** This tick's frame, once the member is at the live edge. */
+  /** This tick's frame, once the member is at the live edge (it may queue it: `Fanout.later`). */
   onTick(token: string, tick: Tick): void;
+  /** Sends what it queued this turn: one frame for all its tokens' ticks. */
+  sendQueued(): void;
   /**
    * Serving the member threw (a bug, never the viewer's doing): it ends its connection with a reason
    * and the viewer resumes. The other members are served on.
@@ -194,6 +196,8 @@ class TickFrames implements Tick {
 export class Fanout {
   readonly engine: Engine;
   readonly #feeds = new Map<string, TokenFeed>();
+  /** Members that queued a tick this turn. */
+  #queued = new Set<FeedMember>();
 
   constructor(engine: Engine) {
     this.engine = engine;
@@ -214,6 +218,21 @@ export class Fanout {
     }
     return feed.join(member);
   }
+
+  /**
+   * Has `member` send what it queued once this turn's ticks are all in (every feed that flushes this
+   * turn has), so a viewer of many tokens gets them in one frame; one timer for every member.
+   */
+  later(member: FeedMember): void {
+    if (this.#queued.size === 0) setImmediate(this.#sendQueued);
+    this.#queued.add(member);
+  }
+
+  #sendQueued = (): void => {
+    const members = this.#queued;
+    this.#queued = new Set();
+    for (const member of members) serve(member, (m) => m.sendQueued());
+  };
 
   /** Tokens with a feed (for tests and metrics). */
   get size(): number {

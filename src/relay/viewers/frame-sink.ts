@@ -5,8 +5,8 @@ export interface FrameSink {
    * a WebSocket sink never calls it, so the fan-out hot path does not format them.
    */
   send(frame: string, positions: () => string): void;
-  /** Sends a frame built once for many viewers: its text and its UTF-8 bytes (sent as they are). */
-  sendShared(frame: string, bytes: Buffer, positions: () => string): void;
+  /** Sends a frame as UTF-8 bytes built once for many viewers (or merged from such): sent as they are. */
+  sendShared(bytes: Buffer, positions: () => string): void;
   /** Bytes written but not yet flushed to the network. */
   bufferedBytes(): number;
   /**

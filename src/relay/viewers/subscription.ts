@@ -1,7 +1,8 @@
 /**
  * One viewer's subscription, whatever the transport: replays history or exactly what it missed,
  * then joins the live edge, where each tick's frame is built once for every viewer (fanout.ts);
- * what it sends on its own it batches per tick, in order; and it cuts the viewer off when its
+ * what it sends on its own it batches per tick, in order, and its ticks of one turn go out in one
+ * frame (a viewer of many tokens); and it cuts the viewer off when its
  * outgoing bytes pass the limit, so one slow viewer never slows the others.
  */
 import {
@@ -16,6 +17,7 @@ import {
 import type { StoredMessage } from '../engines/engine.js';
 import { dataEvent, type Fanout, type FeedMember, type Membership, type Tick } from './fanout.js';
 import type { FrameSink } from './frame-sink.js';
+import { mergeFrames } from './merged-frame.js';
 import { replayStart } from './replay-start.js';
 import { RunGatherer } from './run-gatherer.js';
 import type { SubscriptionEvents, SubscriptionOptions } from './subscription-options.js';
@@ -39,6 +41,11 @@ export class Subscription implements FeedMember {
   readonly #waiting = new Map<string, Array<{ epoch: string; message: StoredMessage }>>();
   #memberships = new Map<string, Membership>();
   #pending: string[] = [];
+  /**
+   * Frames queued for this turn's send, in order: shared ticks' bytes, and what this subscription had
+   * queued before each (as a frame's text). Their bytes are counted in `#pendingBytes`.
+   */
+  #frames: Array<string | Buffer> = [];
   /** The run being gathered (its bytes are counted in `#pendingBytes`); it goes in `#pending` before anything else does. */
   readonly #run = new RunGatherer();
   #pendingBytes = 0;
@@ -185,13 +192,22 @@ export class Subscription implements FeedMember {
       for (const message of tick.messages) this.#onLive(token, tick.epoch, message);
       return;
     }
-    // What this subscription queued on its own (its replay, `ready`) goes first.
-    this.#flush();
     const frame = tick.frame(this.columns ? 'columns' : this.runs ? 'run' : 'data', this.#nameOf(token));
-    const held = this.#sink.bufferedBytes();
-    if (!this.#allowed(held + frame.bytes.length, held + this.#pendingBytes)) return;
+    const queued = this.#sink.bufferedBytes() + this.#pendingBytes;
+    if (!this.#allowed(queued + frame.bytes.length, queued)) return;
     position.offset = (tick.messages[tick.messages.length - 1] as StoredMessage).offset;
-    this.#sink.sendShared(frame.text, frame.bytes, this.#formatPositions);
+    // What this subscription queued on its own (its replay, `ready`) goes first; the frame goes once
+    // this turn's other ticks are in, with them.
+    this.#closeRun();
+    if (this.#pending.length > 0) this.#frames.push(encodeFrame(this.#pending));
+    this.#pending = [];
+    this.#frames.push(frame.bytes);
+    this.#pendingBytes += frame.bytes.length;
+    this.#fanout.later(this);
+  }
+
+  sendQueued(): void {
+    this.#flush();
   }
 
   /**
@@ -221,6 +237,7 @@ export class Subscription implements FeedMember {
     this.#allowance.leave();
     this.#stopListening();
     this.#pending = [];
+    this.#frames = [];
     this.#pendingBytes = 0;
     this.#run.drop();
   }
@@ -333,11 +350,17 @@ export class Subscription implements FeedMember {
     this.#flushScheduled = false;
     try {
       this.#closeRun();
-      if (this.#closed || this.#pending.length === 0) return;
-      const frame = encodeFrame(this.#pending);
+      if (this.#closed) return;
+      const frames = this.#frames;
+      if (this.#pending.length > 0) frames.push(encodeFrame(this.#pending));
+      if (frames.length === 0) return;
+      this.#frames = [];
       this.#pending = [];
       this.#pendingBytes = 0;
-      this.#sink.send(frame, this.#formatPositions);
+      const only = frames.length === 1 ? (frames[0] as string | Buffer) : null;
+      if (typeof only === 'string') this.#sink.send(only, this.#formatPositions);
+      // One shared frame goes as it is, the same bytes for every viewer; several, merged.
+      else this.#sink.sendShared(only ?? mergeFrames(frames), this.#formatPositions);
     } catch (error) {
       this.fail(error);
     }

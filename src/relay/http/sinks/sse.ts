@@ -30,7 +30,7 @@ export function openEventStream(res: ServerResponse, headers: Record<string, str
     // Each viewer's event starts with its own id line; the frame's bytes are the ones built once for
     // every viewer, written as they are. A string written whole would be copied per viewer (held
     // twice, as text and as bytes, while a viewer does not read): 2.5 times what is counted.
-    sendShared(_frame, bytes, positions) {
+    sendShared(bytes, positions) {
       const id = positions();
       res.cork();
       res.write(id === '' ? 'data: ' : `id: ${id}\ndata: `);

@@ -16,7 +16,7 @@ export function webSocketSink(socket: WebSocket): FrameSink {
       if (socket.readyState === socket.OPEN) socket.send(frame);
     },
     // The bytes of a text frame, encoded once for every viewer: sent as they are.
-    sendShared(_frame, bytes) {
+    sendShared(bytes) {
       if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: false });
     },
     // ws counts what its sender holds and what its socket has not flushed.

@@ -385,6 +385,35 @@ describe('Subscription (on a recording sink)', () => {
     assert.equal(fanout.size, 0, 'the feed goes with its last viewer');
   });
 
+  it("at the live edge, a viewer's ticks of one turn go out as one frame; a viewer of one token still gets the shared bytes", async () => {
+    const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
+    // Written before: the viewers hold a position in each, so their ticks go by the shared path.
+    for (const token of ['A', 'B', 'C']) engine.publish(token, '{"y":0}', 0);
+    const fanout = new Fanout(engine);
+    const [many, one, alsoOne] = [recordingSink(), recordingSink(), recordingSink()];
+    const subscriptions = [
+      new Subscription(fanout, ['A', 'B', 'C'], many.sink, { maxBufferedBytes: 1e6, runs: true }, quiet),
+      new Subscription(fanout, ['B'], one.sink, { maxBufferedBytes: 1e6, runs: true }, quiet),
+      new Subscription(fanout, ['B'], alsoOne.sink, { maxBufferedBytes: 1e6, runs: true }, quiet),
+    ];
+    await Promise.all(subscriptions.map((subscription) => subscription.start(new Map())));
+    await eventually(() => [many, one, alsoOne].every((v) => v.events().some((e) => e.type === 'ready')), 'ready');
+    const before = [many.frames.length, one.frames.length];
+    // Three producers' lines in one turn: three feeds flush in that turn.
+    for (const token of ['A', 'B', 'C']) engine.publish(token, `{"y":"${token}"}`, 1);
+    await eventually(() => many.events().filter((e) => e.type === 'run').length === 6, 'the three runs');
+    await eventually(() => alsoOne.events().filter((e) => e.type === 'run').length === 2, 'the run of B');
+    assert.equal(many.frames.length - (before[0] as number), 1, 'one frame for the three tokens');
+    assert.deepEqual(
+      many.events().flatMap((e) => (e.type === 'run' ? [`${e.token}${e.offset}`] : [])),
+      ['A1', 'B1', 'C1', 'A2', 'B2', 'C2'],
+    );
+    assert.match(many.ids.at(-1) ?? '', /^A:[\w-]+:2,B:[\w-]+:2,C:[\w-]+:2$/, 'its positions after all three');
+    assert.equal(one.frames.length - (before[1] as number), 1);
+    assert.equal(one.shared.at(-1), alsoOne.shared.at(-1), 'viewers of one token share one Buffer still');
+    for (const subscription of subscriptions) subscription.close();
+  });
+
   it('a viewer that catches up in the middle of a tick gets exactly what it lacks', async () => {
     const engine = new MemoryEngine({ messages: 100, bytes: 1e6 });
     const fanout = new Fanout(engine);
@@ -422,7 +451,10 @@ describe('Subscription (on a recording sink)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await subscriptions[0]?.add(['other'], new Map());
     engine.publish('secret', '{"y":2}', 2);
-    await new Promise((resolve) => setImmediate(resolve));
+    await eventually(
+      () => [named, alsoNamed, plain].every((viewer) => viewer.events().filter((e) => e.type === 'run').length === 2),
+      'the tick on every viewer',
+    );
     for (const viewer of [named, alsoNamed]) {
       assert.ok(
         !viewer.frames.join('').includes('secret'),
