@@ -3,9 +3,10 @@
  * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: runs
  * with columns for those that read them, one `run` event for those that read runs only, the same
  * messages as `data` events for those that read neither (each built when the first viewer at the
- * edge asks for it, once per tick). A viewer's ticks of one turn go out together, in one frame. A frame names the token as its viewers know it: by the token
- * itself, or by the public name a hosted chart's viewers get instead (a stream token is a write
- * credential); each name's frame is built once too. Per-viewer work is left to what is really per
+ * edge asks for it, once per tick); a viewer's ticks of one turn go out together, in one frame. A
+ * frame names the token as its viewers know it: by the token itself, or by the public name a hosted
+ * chart's viewers get instead (a stream token is a write credential); each name's frame is built
+ * once too. Per-viewer work is left to what is really per
  * viewer: a subscription that is catching up (history replay, a resume) or off the edge gets its
  * messages on its own.
  */
