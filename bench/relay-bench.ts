@@ -22,6 +22,25 @@ export interface RelaySettings {
   workersFanout: Array<{ kind: 'websocket' | 'sse'; subscribers: number; rate: number }> | null;
   /** Seconds of the hostile suite (scripts/hostile.ts): the relay's memory against its bound (0: not run). */
   hostileSeconds: number;
+  /**
+   * A dashboard's connection: one WebSocket viewer of `tokens` tokens, each written by its own
+   * producer a line at a time, `rate` lines a second in all: how many frames the page gets for them.
+   */
+  dashboard: { tokens: number; rate: number } | null;
+}
+
+/** One viewer of many tokens (a dashboard page's shared connection), each token written a line at a time. */
+export interface DashboardFanoutResult {
+  tokens: number;
+  rate: number;
+  expected: number;
+  delivered: number;
+  /** Frames the viewer got a second, and data messages in each on average. */
+  framesPerSecond: number;
+  messagesPerFrame: number;
+  latencyMs: Distribution;
+  cpuPercent: number;
+  cpuSecondsPerMillion: number;
 }
 
 export interface FanoutResult {
@@ -72,6 +91,7 @@ export interface RelayResults {
   /** The same with V8's own heap growth (--heap-growth 0), what the CLI's default is weighed against. */
   hostileV8Growth: HostileReport | null;
   slowSubscriber: { withoutSlow: Distribution; withSlow: Distribution; subscribers: number; rate: number } | null;
+  dashboard: DashboardFanoutResult | null;
 }
 
 interface Usage {
@@ -174,6 +194,44 @@ async function fanoutRun(
   }
 }
 
+async function dashboardRun(
+  settings: RelaySettings,
+  { tokens: count, rate }: { tokens: number; rate: number },
+): Promise<DashboardFanoutResult> {
+  const server = await startWorker('relay-server', [String(4 * 1024 * 1024), '', `bench${++runs}:`, '']);
+  const crowd = await startWorker('subscribers');
+  const producer = await startWorker('producer');
+  try {
+    const url = await server.ask<string>({ op: 'url' });
+    const tokens = Array.from({ length: count }, (_, i) => `dash${i}`);
+    await crowd.ask({ op: 'open', url, tokens, count: 1, kind: 'websocket' });
+    await new Promise((r) => setTimeout(r, 200)); // the ready frame settles
+    await crowd.ask({ op: 'reset' });
+    const started = performance.now();
+    let sent = 0;
+    const usage = await measure(server, async () => {
+      sent = await producer.ask<number>({ op: 'paced-many', url, tokens, rate, seconds: settings.seconds });
+      await new Promise((r) => setTimeout(r, 300)); // the tail drains
+    });
+    const collected = await crowd.ask<{ received: number; frames: number; latencies: number[] }>({ op: 'collect' });
+    const elapsed = Math.max(settings.seconds, (performance.now() - started) / 1000);
+    await crowd.ask({ op: 'close' });
+    return {
+      tokens: count,
+      rate,
+      expected: sent,
+      delivered: collected.received,
+      framesPerSecond: round(collected.frames / elapsed, 0),
+      messagesPerFrame: round(collected.received / Math.max(1, collected.frames), 1),
+      latencyMs: distribution(collected.latencies),
+      cpuPercent: round(usage.cpuPercent, 1),
+      cpuSecondsPerMillion: round(usage.cpuSeconds / Math.max(1e-6, collected.received / 1e6), 2),
+    };
+  } finally {
+    await Promise.all([server.stop(), crowd.stop(), producer.stop()]);
+  }
+}
+
 async function ingestRun(settings: RelaySettings, redisUrl = ''): Promise<IngestResult> {
   const server = await startWorker('relay-server', [String(4 * 1024 * 1024), redisUrl, `bench${++runs}:`]);
   const producer = await startWorker('producer');
@@ -273,6 +331,15 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
       `slow subscriber: others' p99 ${round(without.latencyMs.p99)} ms without, ${round(withSlow.latencyMs.p99)} ms with`,
     );
   }
+  let dashboard: DashboardFanoutResult | null = null;
+  if (settings.dashboard !== null) {
+    dashboard = await dashboardRun(settings, settings.dashboard);
+    log(
+      `one viewer of ${dashboard.tokens} tokens, each written a line at a time, ${dashboard.rate}/s in all: ${dashboard.framesPerSecond} frames/s ` +
+        `(${dashboard.messagesPerFrame} messages a frame), ${dashboard.delivered}/${dashboard.expected} delivered, p99 ${round(dashboard.latencyMs.p99)} ms, ` +
+        `cpu ${dashboard.cpuPercent}% (${dashboard.cpuSecondsPerMillion} s per 1M delivered)`,
+    );
+  }
   let redis: RelayResults['redis'] = null;
   if (settings.redisFanout !== null && haveRedis) {
     const server = await RedisServer.start();
@@ -321,5 +388,5 @@ export async function relayBench(settings: RelaySettings, log: (line: string) =>
     for (const line of formatHostileReport(hostileV8Growth).split('\n')) log(line);
   }
 
-  return { ingest, frameBuild, redis, fanout, slowSubscriber, hostile, hostileV8Growth };
+  return { ingest, frameBuild, redis, fanout, slowSubscriber, dashboard, hostile, hostileV8Growth };
 }

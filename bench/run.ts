@@ -100,6 +100,7 @@ const RELAY: Record<Mode, RelaySettings> = {
     ],
     workersFanout: [{ kind: 'websocket', subscribers: 1000, rate: 1000 }],
     hostileSeconds: 60,
+    dashboard: { tokens: 50, rate: 10_000 },
   },
   quick: {
     ingestLines: 200_000,
@@ -120,6 +121,7 @@ const RELAY: Record<Mode, RelaySettings> = {
     ],
     workersFanout: [{ kind: 'websocket', subscribers: 1000, rate: 1000 }],
     hostileSeconds: 20,
+    dashboard: { tokens: 50, rate: 10_000 },
   },
   tiny: {
     ingestLines: 2000,
@@ -131,6 +133,7 @@ const RELAY: Record<Mode, RelaySettings> = {
     redisFanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
     workersFanout: [{ kind: 'websocket', subscribers: 1, rate: 100 }],
     hostileSeconds: 3,
+    dashboard: { tokens: 3, rate: 300 },
   },
 };
 
@@ -338,6 +341,14 @@ function summaryTable(r: BenchReport): string {
       `${rate(relay.ingest.concurrentLinesPerSecond)} lines/s from ${relay.ingest.concurrentProducers} producers`,
       '',
     ]);
+    const d = relay.dashboard;
+    if (d)
+      rows.push([
+        `relay → 1 viewer of ${d.tokens} tokens, each written a line at a time @ ${rate(d.rate)} msgs/s in all`,
+        `${rate(d.framesPerSecond)} frames/s, ${d.messagesPerFrame} messages a frame`,
+        `${round((100 * d.delivered) / Math.max(1, d.expected), 1)}% delivered, p99 ${ms(d.latencyMs.p99)} ms, CPU ${d.cpuPercent}% (${d.cpuSecondsPerMillion} s per 1M delivered)`,
+        `a frame per token per write (as before a viewer's ticks of a turn went out together) is ${rate(d.rate)} frames/s`,
+      ]);
     const fb = relay.frameBuild;
     rows.push([
       'relay, a tick as columns',

@@ -59,6 +59,31 @@ async function paced(url: string, token: string, rate: number, seconds: number, 
   return sent;
 }
 
+/**
+ * One ingest per token, `rate` lines a second in all, each line written alone as soon as it is due
+ * (as sensors write: a line at a time), with its send time in `t`.
+ */
+async function pacedMany(url: string, tokens: string[], rate: number, seconds: number): Promise<number> {
+  const posts = tokens.map((token) => openPost(url, token));
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const elapsed = (performance.now() - start) / 1000;
+      const due = Math.min(Math.floor(elapsed * rate), Math.floor(seconds * rate));
+      for (; sent < due; sent++)
+        posts[sent % posts.length]?.request.write(`{"y":${sent},"t":${epochNow().toFixed(3)}}\n`);
+      if (elapsed >= seconds) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 2);
+  });
+  for (const post of posts) post.request.end();
+  await Promise.all(posts.map((post) => post.response));
+  return sent;
+}
+
 serveRequests(async (message) => {
   const url = message['url'] as string;
   if (message['op'] === 'flood') return flood(url, message['token'] as string, message['lines'] as number);
@@ -71,6 +96,8 @@ serveRequests(async (message) => {
     );
     return { seconds: (performance.now() - start) / 1000, accepted: results.reduce((a, r) => a + r.accepted, 0) };
   }
+  if (message['op'] === 'paced-many')
+    return pacedMany(url, message['tokens'] as string[], message['rate'] as number, message['seconds'] as number);
   if (message['op'] === 'paced')
     return paced(
       url,

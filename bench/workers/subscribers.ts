@@ -10,6 +10,8 @@ import { serveRequests } from '../lib/processes.js';
 
 interface Client {
   received: number;
+  /** Frames (WebSocket messages, SSE events) that carried data. */
+  frames: number;
   latencies: number[];
   close(): void;
 }
@@ -19,15 +21,22 @@ function onFrame(client: Client, frame: string): void {
   for (let at = frame.indexOf('"type":"data"'); at !== -1; at = frame.indexOf('"type":"data"', at + 13)) count++;
   if (count === 0) return;
   client.received += count;
+  client.frames++;
   const t = frame.lastIndexOf('"t":');
   if (t !== -1 && client.latencies.length < 20000)
     client.latencies.push(epochNow() - Number.parseFloat(frame.slice(t + 4, t + 24)));
 }
 
-function openWs(url: string, token: string, slow: boolean): Promise<Client> {
+/** `token=` for each of the viewer's tokens (one, or a dashboard's many on one connection). */
+const tokenQuery = (token: string | string[]) =>
+  (Array.isArray(token) ? token : [token]).map((t) => `token=${encodeURIComponent(t)}`).join('&');
+
+function openWs(url: string, token: string | string[], slow: boolean): Promise<Client> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(`${url.replace('http', 'ws')}/subscribe?token=${token}`, { perMessageDeflate: false });
-    const client: Client = { received: 0, latencies: [], close: () => socket.terminate() };
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/subscribe?${tokenQuery(token)}`, {
+      perMessageDeflate: false,
+    });
+    const client: Client = { received: 0, frames: 0, latencies: [], close: () => socket.terminate() };
     socket.on('message', (data) => onFrame(client, data.toString()));
     socket.on('error', () => undefined);
     socket.on('open', () => {
@@ -37,13 +46,13 @@ function openWs(url: string, token: string, slow: boolean): Promise<Client> {
   });
 }
 
-function openSse(url: string, token: string): Promise<Client> {
+function openSse(url: string, token: string | string[]): Promise<Client> {
   return new Promise((resolve) => {
     const request = http.get(
-      `${url}/subscribe?token=${token}`,
+      `${url}/subscribe?${tokenQuery(token)}`,
       { headers: { accept: 'text/event-stream' }, agent: false },
       (res) => {
-        const client: Client = { received: 0, latencies: [], close: () => request.destroy() };
+        const client: Client = { received: 0, frames: 0, latencies: [], close: () => request.destroy() };
         res.setEncoding('utf8');
         let buffer = '';
         res.on('data', (chunk: string) => {
@@ -67,7 +76,7 @@ let slowClient: Client | null = null;
 serveRequests(async (message) => {
   if (message['op'] === 'open') {
     const url = message['url'] as string;
-    const token = (message['token'] as string) ?? 'fan';
+    const token = (message['tokens'] as string[] | undefined) ?? (message['token'] as string) ?? 'fan';
     const count = message['count'] as number;
     const kind = message['kind'] as 'websocket' | 'sse';
     clients = [];
@@ -83,6 +92,7 @@ serveRequests(async (message) => {
   if (message['op'] === 'reset') {
     for (const client of clients) {
       client.received = 0;
+      client.frames = 0;
       client.latencies = [];
     }
     return true;
@@ -91,6 +101,7 @@ serveRequests(async (message) => {
     const latencies = clients.flatMap((c) => c.latencies);
     return {
       received: clients.reduce((a, c) => a + c.received, 0),
+      frames: clients.reduce((a, c) => a + c.frames, 0),
       latencies:
         latencies.length > 50000
           ? latencies.filter((_, i) => i % Math.ceil(latencies.length / 50000) === 0)

@@ -37,6 +37,10 @@ describe('npm run bench -- --tiny', () => {
         assert.equal(report.relay.redis.workers[0].delivered, report.relay.redis.workers[0].expected);
       }
       assert.equal(report.relay.hostile.relayExited, false, 'the hostile suite ran, and the relay lived');
+      const dashboard = report.relay.dashboard;
+      assert.equal(dashboard.delivered, dashboard.expected, "the dashboard viewer got every token's every line");
+      assert.ok(dashboard.framesPerSecond > 0 && dashboard.messagesPerFrame >= 1, JSON.stringify(dashboard));
+      assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /relay → 1 viewer of 3 tokens/);
       assert.ok(report.relay.hostile.memory.peakMiB > 0);
       assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /relay under every hostile client at once/);
       assert.equal(report.element.runs.length, 1);
