@@ -3,7 +3,7 @@
  * frame (its text and its UTF-8 bytes) for every subscription that is exactly at the edge: runs
  * with columns for those that read them, one `run` event for those that read runs only, the same
  * messages as `data` events for those that read neither (each built when the first viewer at the
- * edge asks for it, once per tick); a viewer's ticks of one turn go out together, in one frame. A
+ * edge asks for it, once per tick); a viewer's ticks of one round go out together, in one frame. A
  * frame names the token as its viewers know it: by the token itself, or by the public name a hosted
  * chart's viewers get instead (a stream token is a write credential); each name's frame is built
  * once too. Per-viewer work is left to what is really per
@@ -89,14 +89,17 @@ class TokenFeed {
   readonly #atEdge = new Set<FeedMember>();
   readonly #listening: Listening;
   readonly #onEmpty: () => void;
+  /** Asks the fan-out to flush this feed in its next round (with every other feed due then). */
+  readonly #due: (feed: TokenFeed) => void;
   #epoch = '';
   #messages: StoredMessage[] = [];
   #scheduled = false;
   #lastFlush = -Infinity;
 
-  constructor(engine: Engine, token: string, onEmpty: () => void) {
+  constructor(engine: Engine, token: string, onEmpty: () => void, due: (feed: TokenFeed) => void) {
     this.#token = token;
     this.#onEmpty = onEmpty;
+    this.#due = due;
     this.#listening = engine.listen(token, (epoch, message) => this.#onMessage(epoch, message));
   }
 
@@ -126,7 +129,7 @@ class TokenFeed {
     for (const member of this.#catchingUp) serve(member, (m) => m.onMessage(this.#token, epoch, message));
     if (this.#atEdge.size === 0) return;
     // A tick holds one epoch: a new one (history lost) starts a new tick.
-    if (this.#messages.length > 0 && epoch !== this.#epoch) this.#flush();
+    if (this.#messages.length > 0 && epoch !== this.#epoch) this.flush();
     this.#epoch = epoch;
     this.#messages.push(message);
     if (!this.#scheduled) {
@@ -134,12 +137,12 @@ class TokenFeed {
       // At most one frame per FEED_MIN_INTERVAL_MS: what dominates the relay's CPU at high rates is
       // a socket write per viewer per frame, so a busy token's messages share frames.
       const wait = this.#lastFlush + FEED_MIN_INTERVAL_MS - performance.now();
-      if (wait <= 0) setImmediate(this.#flush);
-      else setTimeout(this.#flush, wait);
+      if (wait <= 0) this.#due(this);
+      else setTimeout(() => this.#due(this), wait);
     }
   }
 
-  #flush = (): void => {
+  flush(): void {
     this.#scheduled = false;
     if (this.#messages.length === 0) return;
     this.#lastFlush = performance.now();
@@ -150,7 +153,7 @@ class TokenFeed {
     const tick = new TickFrames(token, epoch, messages);
     // A frame that cannot be built (a bug) ends the viewers that asked for it, each alone; they resume.
     for (const member of this.#atEdge) serve(member, (m) => m.onTick(token, tick));
-  };
+  }
 }
 
 /** A tick's frames, each built on its first ask (by kind and by the name the token goes by). */
@@ -197,8 +200,11 @@ class TickFrames implements Tick {
 export class Fanout {
   readonly engine: Engine;
   readonly #feeds = new Map<string, TokenFeed>();
-  /** Members that queued a tick this turn. */
+  /** Feeds to flush in the next round, and members that queued a tick in it. */
+  #dueFeeds = new Set<TokenFeed>();
   #queued = new Set<FeedMember>();
+  #roundScheduled = false;
+  #inRound = false;
 
   constructor(engine: Engine) {
     this.engine = engine;
@@ -207,9 +213,14 @@ export class Fanout {
   join(token: string, member: FeedMember): Membership {
     let feed = this.#feeds.get(token);
     if (feed === undefined) {
-      const created = new TokenFeed(this.engine, token, () => {
-        if (this.#feeds.get(token) === created) this.#feeds.delete(token);
-      });
+      const created = new TokenFeed(
+        this.engine,
+        token,
+        () => {
+          if (this.#feeds.get(token) === created) this.#feeds.delete(token);
+        },
+        this.#feedDue,
+      );
       // A feed whose engine listen failed (Redis away) is dropped: the next member listens again.
       created.ready.catch(() => {
         if (this.#feeds.get(token) === created) this.#feeds.delete(token);
@@ -221,15 +232,36 @@ export class Fanout {
   }
 
   /**
-   * Has `member` send what it queued once this turn's ticks are all in (every feed that flushes this
-   * turn has), so a viewer of many tokens gets them in one frame; one timer for every member.
+   * Has `member` send what it queued once this round's feeds have all flushed, so a viewer of many
+   * tokens gets their ticks in one frame, as soon as the old way sent the first of them.
    */
   later(member: FeedMember): void {
-    if (this.#queued.size === 0) setImmediate(this.#sendQueued);
     this.#queued.add(member);
+    if (!this.#inRound) this.#schedule();
   }
 
-  #sendQueued = (): void => {
+  #feedDue = (feed: TokenFeed): void => {
+    this.#dueFeeds.add(feed);
+    this.#schedule();
+  };
+
+  #schedule(): void {
+    if (this.#roundScheduled) return;
+    this.#roundScheduled = true;
+    setImmediate(this.#round);
+  }
+
+  /** Every feed due flushes, then every member that queued a tick sends: one timer for all of them. */
+  #round = (): void => {
+    this.#roundScheduled = false;
+    this.#inRound = true;
+    try {
+      const feeds = this.#dueFeeds;
+      this.#dueFeeds = new Set();
+      for (const feed of feeds) feed.flush();
+    } finally {
+      this.#inRound = false;
+    }
     const members = this.#queued;
     this.#queued = new Set();
     for (const member of members) serve(member, (m) => m.sendQueued());

@@ -385,7 +385,7 @@ describe('Subscription (on a recording sink)', () => {
     assert.equal(fanout.size, 0, 'the feed goes with its last viewer');
   });
 
-  it("at the live edge, a viewer's ticks of one turn go out as one frame; a viewer of one token still gets the shared bytes", async () => {
+  it("at the live edge, a viewer's ticks of one round go out as one frame, in that round; a viewer of one token still gets the shared bytes", async () => {
     const engine = new MemoryEngine({ messages: 10, bytes: 1e6 });
     // Written before: the viewers hold a position in each, so their ticks go by the shared path.
     for (const token of ['A', 'B', 'C']) engine.publish(token, '{"y":0}', 0);
@@ -401,8 +401,10 @@ describe('Subscription (on a recording sink)', () => {
     const before = [many.frames.length, one.frames.length];
     // Three producers' lines in one turn: three feeds flush in that turn.
     for (const token of ['A', 'B', 'C']) engine.publish(token, `{"y":"${token}"}`, 1);
-    await eventually(() => many.events().filter((e) => e.type === 'run').length === 6, 'the three runs');
-    await eventually(() => alsoOne.events().filter((e) => e.type === 'run').length === 2, 'the run of B');
+    // Sent in the round the feeds flush in (one immediate), as a tick alone was: merging adds no turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(many.events().filter((e) => e.type === 'run').length, 6, 'the three runs, at once');
+    assert.equal(alsoOne.events().filter((e) => e.type === 'run').length, 2, 'the run of B');
     assert.equal(many.frames.length - (before[0] as number), 1, 'one frame for the three tokens');
     assert.deepEqual(
       many.events().flatMap((e) => (e.type === 'run' ? [`${e.token}${e.offset}`] : [])),
