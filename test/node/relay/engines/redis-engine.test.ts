@@ -34,6 +34,34 @@ function collect(engine: Engine, token: string) {
   return { got, ready: listening.ready, stop: () => listening.stop() };
 }
 
+/**
+ * Stores a message of `token` with its next offset by the engine's own script, but publishes it
+ * where nobody listens: what an at-most-once pub/sub loss looks like. A token with no epoch yet
+ * starts `epoch`.
+ */
+async function storeUnheard(
+  client: { sendCommand(args: string[]): Promise<unknown> },
+  prefix: string,
+  token: string,
+  y: number,
+  epoch = 'e0',
+): Promise<void> {
+  const keys = ['meta', 'history', 'producer'].map((kind) => `${prefix}{${token}}:${kind}`);
+  await client.sendCommand([
+    'EVAL',
+    PUBLISH_SCRIPT,
+    '3',
+    ...keys,
+    epoch,
+    '1000',
+    '10000000',
+    'nowhere',
+    '0',
+    `{"y":${y}}`,
+    String(y),
+  ]);
+}
+
 describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
   let redis: RedisServer;
   const engines: Engine[] = [];
@@ -107,22 +135,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     // Stored with the next offset but published where nobody listens: what an at-most-once loss looks like.
     const raw = createClient({ url: redis.url });
     await raw.connect();
-    const keys = ['skip:{A}:meta', 'skip:{A}:history', 'skip:{A}:producer'];
-    for (const y of [2, 3]) {
-      await raw.sendCommand([
-        'EVAL',
-        PUBLISH_SCRIPT,
-        '3',
-        ...keys,
-        'unused',
-        '1000',
-        '10000000',
-        'nowhere',
-        '0',
-        `{"y":${y}}`,
-        String(y),
-      ]);
-    }
+    for (const y of [2, 3]) await storeUnheard(raw, 'skip:', 'A', y);
     await raw.close();
     await engine.publish('A', '{"y":4}', 4);
     await eventually(() => live.got.length === 4, 'the skipped messages re-read');
@@ -246,22 +259,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     await admin.connect();
     try {
       // The first message each hears is lost (stored, published where nobody listens); the next one reveals it.
-      for (const token of ['W', 'F']) {
-        const keys = [`quiet:{${token}}:meta`, `quiet:{${token}}:history`, `quiet:{${token}}:producer`];
-        await admin.sendCommand([
-          'EVAL',
-          PUBLISH_SCRIPT,
-          '3',
-          ...keys,
-          'e0',
-          '1000',
-          '1e7',
-          'nowhere',
-          '0',
-          '{"y":2}',
-          '2',
-        ]);
-      }
+      for (const token of ['W', 'F']) await storeUnheard(admin, 'quiet:', token, 2);
       await engine.publish('W', '{"y":3}', 3);
       await engine.publish('F', '{"y":3}', 3);
       await eventually(() => written.got.length === 2 && fresh.got.length === 2, 'both messages on each');
@@ -285,20 +283,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     const admin = createClient({ url: redis.url });
     await admin.connect();
     try {
-      const keys = ['quiet2:{F}:meta', 'quiet2:{F}:history', 'quiet2:{F}:producer'];
-      await admin.sendCommand([
-        'EVAL',
-        PUBLISH_SCRIPT,
-        '3',
-        ...keys,
-        'e0',
-        '1000',
-        '1e7',
-        'nowhere',
-        '0',
-        '{"y":1}',
-        '1',
-      ]);
+      await storeUnheard(admin, 'quiet2:', 'F', 1);
       assert.equal(await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']), 1);
       await eventually(() => live.got.length === 1, 'the message it missed');
       assert.equal(live.got[0]?.epoch, 'e0');
@@ -318,20 +303,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     try {
       // Stored with the next offset but published where nobody listens, as a message published while
       // the connection is away is lost; then the connection is dropped, and node-redis reconnects it.
-      const keys = ['killed:{A}:meta', 'killed:{A}:history', 'killed:{A}:producer'];
-      await admin.sendCommand([
-        'EVAL',
-        PUBLISH_SCRIPT,
-        '3',
-        ...keys,
-        'unused',
-        '1000',
-        '1e7',
-        'nowhere',
-        '0',
-        '{"y":2}',
-        '2',
-      ]);
+      await storeUnheard(admin, 'killed:', 'A', 2);
       assert.equal(await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']), 1);
       await eventually(() => live.got.length === 2, 'the message it missed');
       assert.deepEqual(
