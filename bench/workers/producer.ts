@@ -36,23 +36,36 @@ async function flood(url: string, token: string, lines: number): Promise<{ secon
   return { seconds, accepted: JSON.parse(result.body).accepted as number };
 }
 
-/** Sends `rate` messages a second for `seconds`, each with its send time in `t`. */
-async function paced(url: string, token: string, rate: number, seconds: number, payload: string): Promise<number> {
-  const { request, response } = openPost(url, token);
+/**
+ * Every 2 ms, hands `send` the numbers of the messages due since (`rate` a second for `seconds`);
+ * resolves with how many were sent.
+ */
+function pace(rate: number, seconds: number, send: (from: number, to: number) => void): Promise<number> {
   const start = performance.now();
   let sent = 0;
-  await new Promise<void>((resolve) => {
+  return new Promise((resolve) => {
     const tick = setInterval(() => {
       const elapsed = (performance.now() - start) / 1000;
       const due = Math.min(Math.floor(elapsed * rate), Math.floor(seconds * rate));
-      let chunk = '';
-      for (; sent < due; sent++) chunk += `{"y":${sent},"t":${epochNow().toFixed(3)},"p":"${payload}"}\n`;
-      if (chunk) request.write(chunk);
+      if (due > sent) {
+        send(sent, due);
+        sent = due;
+      }
       if (elapsed >= seconds) {
         clearInterval(tick);
-        resolve();
+        resolve(sent);
       }
     }, 2);
+  });
+}
+
+/** Sends `rate` messages a second for `seconds`, each with its send time in `t`. */
+async function paced(url: string, token: string, rate: number, seconds: number, payload: string): Promise<number> {
+  const { request, response } = openPost(url, token);
+  const sent = await pace(rate, seconds, (from, to) => {
+    let chunk = '';
+    for (let y = from; y < to; y++) chunk += `{"y":${y},"t":${epochNow().toFixed(3)},"p":"${payload}"}\n`;
+    request.write(chunk);
   });
   request.end();
   await response;
@@ -65,19 +78,8 @@ async function paced(url: string, token: string, rate: number, seconds: number, 
  */
 async function pacedMany(url: string, tokens: string[], rate: number, seconds: number): Promise<number> {
   const posts = tokens.map((token) => openPost(url, token));
-  const start = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = setInterval(() => {
-      const elapsed = (performance.now() - start) / 1000;
-      const due = Math.min(Math.floor(elapsed * rate), Math.floor(seconds * rate));
-      for (; sent < due; sent++)
-        posts[sent % posts.length]?.request.write(`{"y":${sent},"t":${epochNow().toFixed(3)}}\n`);
-      if (elapsed >= seconds) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, 2);
+  const sent = await pace(rate, seconds, (from, to) => {
+    for (let y = from; y < to; y++) posts[y % posts.length]?.request.write(`{"y":${y},"t":${epochNow().toFixed(3)}}\n`);
   });
   for (const post of posts) post.request.end();
   await Promise.all(posts.map((post) => post.response));
