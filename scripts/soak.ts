@@ -331,6 +331,16 @@ const producing$ = TOKENS.map((token) => produce(token));
 // Every step below ends or fails: a step that takes far longer than it can is reported by name,
 // with the relay's log, and the soak exits 1 (CI must never wait on a soak for its whole limit).
 let phase = 'producing';
+/** Prints the relay's log (what it kept), for a failure's report. */
+function printRelayLog(): void {
+  if (relayLog.length > 0) console.log(`the relay's log (last ${relayLog.length} lines):\n  ${relayLog.join('\n  ')}`);
+}
+/** Says why the soak failed, with the relay's log, and exits 1. */
+function fail(why: string): never {
+  console.log(`soak: FAILED: ${why}`);
+  printRelayLog();
+  process.exit(1);
+}
 const watchdog = setTimeout(() => fail(`stuck ${phase}`), minutes * 60_000 + 120_000);
 watchdog.unref();
 
@@ -353,12 +363,6 @@ phase = "waiting for the producers' last answers";
 await Promise.all(producing$);
 phase = 'reading what the relay holds';
 // What the relay holds, read by a fresh subscriber: each token's last offset.
-/** Says why the soak failed, with the relay's log, and exits 1. */
-function fail(why: string): never {
-  console.log(`soak: FAILED: ${why}`);
-  if (relayLog.length > 0) console.log(`the relay's log (last ${relayLog.length} lines):\n  ${relayLog.join('\n  ')}`);
-  process.exit(1);
-}
 const last = await new Promise<Map<string, number>>((resolve, reject) => {
   const socket = new WebSocket(`${url().replace('http', 'ws')}/subscribe?${TOKENS.map((t) => `token=${t}`).join('&')}`);
   const offsets = new Map<string, number>();
@@ -443,7 +447,7 @@ console.log(
 for (const row of rows) console.log(`  ${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')}`);
 if (failures.length > 0) {
   console.log(`soak: FAILED\n  ${failures.join('\n  ')}`);
-  if (relayLog.length > 0) console.log(`the relay's log (last ${relayLog.length} lines):\n  ${relayLog.join('\n  ')}`);
+  printRelayLog();
   process.exit(1);
 }
 console.log('soak: every viewer saw every message exactly once, in order');

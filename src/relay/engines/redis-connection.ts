@@ -20,12 +20,7 @@ export interface RedisConnection {
   /** A command, routed by `firstKey` on a cluster (any node when there is none). */
   command(firstKey: string | undefined, args: string[]): Promise<unknown>;
   subscribe(channel: string, listener: (payload: string) => void): Promise<void>;
-  /**
-   * Removes `listener`; the channel is unsubscribed when it was the last. Named, not the whole
-   * channel: node-redis then marks the channel as leaving, so a subscribe before Redis answers
-   * sends its own SUBSCRIBE (without the listener, that subscribe joins the leaving channel and is
-   * dropped with it when the UNSUBSCRIBE's answer comes: deaf for good).
-   */
+  /** Removes `listener`; the channel is left when it was the last (why by listener: `RedisLink.unsubscribe`). */
   unsubscribe(channel: string, listener: (payload: string) => void): Promise<void>;
   /** A new connection of the same kind (the pub/sub one). */
   duplicate(): RedisConnection;
