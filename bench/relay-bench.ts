@@ -127,6 +127,9 @@ async function measure(
   };
 }
 
+/** A server's CPU seconds per million messages delivered (comparable when a server falls behind). */
+const perMillion = (cpuSeconds: number, delivered: number) => round(cpuSeconds / Math.max(1e-6, delivered / 1e6), 2);
+
 async function fanoutRun(
   settings: RelaySettings,
   scenario: RelaySettings['fanout'][number],
@@ -186,7 +189,7 @@ async function fanoutRun(
       deliveredPerSecond: round(collected.received / elapsed, 0),
       latencyMs: distribution(collected.latencies),
       cpuPercent: round(usage.cpuPercent, 1),
-      cpuSecondsPerMillion: round(usage.cpuSeconds / Math.max(1e-6, collected.received / 1e6), 2),
+      cpuSecondsPerMillion: perMillion(usage.cpuSeconds, collected.received),
       rssMiB: round(usage.rssMiB, 1),
     };
   } finally {
@@ -225,7 +228,7 @@ async function dashboardRun(
       messagesPerFrame: round(collected.received / Math.max(1, collected.frames), 1),
       latencyMs: distribution(collected.latencies),
       cpuPercent: round(usage.cpuPercent, 1),
-      cpuSecondsPerMillion: round(usage.cpuSeconds / Math.max(1e-6, collected.received / 1e6), 2),
+      cpuSecondsPerMillion: perMillion(usage.cpuSeconds, collected.received),
     };
   } finally {
     await Promise.all([server.stop(), crowd.stop(), producer.stop()]);
