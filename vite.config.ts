@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { compactCssVite } from './scripts/compact-css.js';
 
 /**
  * `vite build --mode esm`: dist/plotly-stream.js (defines the tag) and dist/element.js (the class
@@ -22,6 +23,7 @@ export default defineConfig(({ command, mode }) => {
   const iife = mode === 'iife' || noPlotly;
   const fileName = noPlotly ? 'plotly-stream.no-plotly.iife.js' : 'plotly-stream.iife.js';
   return {
+    plugins: [compactCssVite()],
     resolve: noPlotly
       ? { alias: { 'plotly.js-basic-dist': fileURLToPath(new URL('src/element/plotly-global.ts', import.meta.url)) } }
       : {},

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build, transform } from 'esbuild';
+import { compactCssEsbuild } from '../scripts/compact-css.js';
 
 export interface SizeRow {
   name: string;
@@ -31,6 +32,7 @@ export async function sizes(): Promise<SizeRow[]> {
   const withLit = await build({
     entryPoints: ['src/index.ts'],
     bundle: true,
+    plugins: [compactCssEsbuild],
     write: false,
     minify: true,
     format: 'esm',
@@ -78,6 +80,7 @@ export async function elementParts(): Promise<PartRow[]> {
   const built = await build({
     entryPoints: ['src/index.ts'],
     bundle: true,
+    plugins: [compactCssEsbuild],
     write: false,
     minify: true,
     metafile: true,

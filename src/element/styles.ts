@@ -19,7 +19,7 @@ export const elementStyles = css`
   :host([hidden]) {
     display: none;
   }
-  ::slotted([slot='plot']) {
+  ::slotted(*) {
     width: 100%;
     height: 100%;
   }
@@ -69,10 +69,10 @@ export const elementStyles = css`
     pointer-events: auto;
     font: inherit;
     color: inherit;
-    border: 1px solid currentColor;
+    border: 1px solid;
     border-radius: 8px;
     padding: 0 5px;
-    background: transparent;
+    background: none;
     cursor: pointer;
   }
 `;

@@ -55,6 +55,17 @@ describe('a static page with a script tag', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${pagesUrl}/index.html`);
     await page.waitForFunction(() => document.querySelector('plotly-stream')?.getAttribute('state') === 'live');
+    // The styles as shipped (the build compacts them: scripts/compact-css.ts) still style the badge.
+    const badge = await page.evaluate(() => {
+      const badge = document.querySelector('plotly-stream')?.shadowRoot?.querySelector('.badge') as Element;
+      const label = badge.querySelector('.label') as Element;
+      return [
+        getComputedStyle(badge).position,
+        getComputedStyle(badge, '::before').backgroundColor,
+        getComputedStyle(label).display,
+      ];
+    });
+    assert.deepEqual(badge, ['absolute', 'rgb(44, 160, 44)', 'none']);
     const producer = openIngest(`${relay.url}/`, { 'plotly-streamtoken': 'ab3dk4FBDd' });
     for (let i = 1; i <= 5; i++) producer.write(`{"x": ${i}, "y": ${i * i}}\n`);
     producer.end();
