@@ -49,38 +49,40 @@ const OFF_PLOT = 1;
 
 /** Runs `draw` (a relayout of `gd`) with `gd`'s lines drawn as plain paths; Plotly's module is back after. */
 export function withDirectLines<T>(gd: HTMLElement, draw: () => T): T {
-  const graph = gd as unknown as { _fullLayout?: { _modules?: unknown }; _fullData?: unknown };
+  const graph = gd as unknown as {
+    _fullLayout?: { _modules?: unknown; _visibleModules?: unknown };
+    _fullData?: unknown;
+  };
   const modules = graph._fullLayout?._modules;
+  const visible = graph._fullLayout?._visibleModules;
   const fullData = graph._fullData;
-  if (!Array.isArray(modules) || !Array.isArray(fullData)) return draw();
+  if (!Array.isArray(modules) || !Array.isArray(visible) || !Array.isArray(fullData)) return draw();
   const index = modules.findIndex((m: TraceModule | null) => m?.name === 'scatter' && typeof m.plot === 'function');
   if (index < 0) return draw();
   const scatter = modules[index] as TraceModule;
   const plot = scatter.plot as PlotMethod;
+  // After plotting, Plotly restyles every scatter trace of the graph (the styles of its visible
+  // modules): a path set in place keeps its style, so scatter is left out of them unless Plotly's
+  // own plot draws a subplot.
+  const styled = visible.indexOf(scatter);
+  const restyle = () => styled < 0 || (visible[styled] = scatter);
   // Plotly finds a trace's plot through its module: the graph's list and its traces get this one.
-  const direct: TraceModule = Object.create(scatter, {
-    plot: {
-      value: function (
-        this: unknown,
-        gd: unknown,
-        plotinfo: PlotInfo,
-        cds: CalcTrace[],
-        layer: Selection,
-        ...rest: unknown[]
-      ) {
-        return drawLines(plotinfo, cds, layer, rest[0])
-          ? undefined
-          : plot.call(this, gd, plotinfo, cds, layer, ...rest);
-      },
-    },
-  });
+  const direct: TraceModule = Object.create(scatter);
+  direct.plot = function (this: unknown, ...args: unknown[]) {
+    const [, plotinfo, cds, layer, transition] = args as [unknown, PlotInfo, CalcTrace[], Selection, unknown];
+    if (drawLines(plotinfo, cds, layer, transition)) return;
+    restyle();
+    return plot.apply(this, args);
+  };
   const traces = (fullData as LineTrace[]).filter((trace) => trace?._module === scatter);
   modules[index] = direct;
+  if (styled >= 0) visible[styled] = {};
   for (const trace of traces) trace._module = direct;
   try {
     return draw();
   } finally {
     modules[index] = scatter;
+    restyle();
     for (const trace of traces) trace._module = scatter;
   }
 }
@@ -108,18 +110,28 @@ function drawLines(plotinfo: PlotInfo, cds: CalcTrace[], layer: Selection, trans
   return true;
 }
 
-const hundredth = (pixel: number) => Math.round(pixel * 100) / 100;
+/**
+ * A pixel to a hundredth (`Math.round(pixel * 100) / 100`), printed from whole numbers with two
+ * decimals (`12.50`): printing the fraction itself was five times this, most of a path's cost.
+ */
+function hundredth(pixel: number): string {
+  const hundredths = Math.round(pixel * 100);
+  const whole = Math.abs(hundredths);
+  const rest = whole % 100;
+  return (hundredths < 0 ? '-' : '') + (whole - rest) / 100 + (rest < 10 ? '.0' : '.') + rest;
+}
 
 /** The path through a trace's points in pixels (to a hundredth), or null at a gap or a point far off the plot. */
 function linePath(cd: CalcTrace, xa: PlotAxis, ya: PlotAxis): string | null {
-  // How far a pixel is from the plot's middle, in plot sizes: within half of one, it is on the plot.
-  const off = (pixel: number, axis: PlotAxis) => Math.abs(pixel / axis._length - 0.5);
+  // Within OFF_PLOT plot sizes of the plot (not NaN, at a gap).
+  const near = (pixel: number, axis: PlotAxis) =>
+    pixel >= -OFF_PLOT * axis._length && pixel <= (1 + OFF_PLOT) * axis._length;
   let d = '';
   for (const point of cd) {
     const x = xa.c2p(point.x);
     const y = ya.c2p(point.y);
-    if (!(off(x, xa) <= 0.5 + OFF_PLOT && off(y, ya) <= 0.5 + OFF_PLOT)) return null;
-    d += `${d ? 'L' : 'M'}${hundredth(x)},${hundredth(y)}`;
+    if (!(near(x, xa) && near(y, ya))) return null;
+    d += (d ? 'L' : 'M') + hundredth(x) + ',' + hundredth(y);
   }
-  return d === '' ? null : d;
+  return d || null;
 }

@@ -45,6 +45,11 @@ function drawn(gd: Graph) {
       y: Array.from(trace['y'] as ArrayLike<unknown>),
     })),
     ranges: Object.fromEntries(axes.map((axis) => [axis, gd._fullLayout[axis]!.range])),
+    // What Plotly's scatter style sets: each trace's opacity, each line's stroke.
+    styles: [...gd.querySelectorAll('.scatterlayer .trace')].map((trace) => [
+      trace.getAttribute('style'),
+      ...[...trace.querySelectorAll('.js-line')].map((line) => line.getAttribute('style')),
+    ]),
     // Each label with where it is (a redraw by range adds new ticks after the ones it keeps).
     ticks: [...gd.querySelectorAll('.xtick text, .ytick text')]
       .map(
@@ -121,13 +126,14 @@ async function sideBySide(
 ) {
   const fast = await plot(data, layout);
   const full = await plot(data, layout);
-  // The axes each frame's relayout names, and the subplots Plotly's own scatter plot drew in it.
+  // The axes each frame's relayout names, the subplots Plotly's own scatter plot drew in it, and
+  // how often Plotly's scatter style ran.
   const relayouts: string[][] = [];
   const plotlyPlots: number[] = [];
+  const plotlyStyles: number[] = [];
+  type Method = (this: unknown, ...args: unknown[]) => unknown;
   const scatter = (
-    fast._fullLayout as unknown as {
-      _modules: Array<{ name: string; plot: (this: unknown, ...args: unknown[]) => unknown }>;
-    }
+    fast._fullLayout as unknown as { _modules: Array<{ name: string; plot: Method; style: Method }> }
   )._modules.find((m) => m.name === 'scatter')!;
   const api = {
     ...Plotly,
@@ -138,20 +144,26 @@ async function sideBySide(
   } as PlotlyApi;
   for (const [n, points] of frames.entries()) {
     const framePlan = plan(points, max);
-    const plotlyPlot = scatter.plot;
+    const { plot: plotlyPlot, style: plotlyStyle } = scatter;
     let calls = 0;
+    let styles = 0;
     scatter.plot = function (this: unknown, ...args: unknown[]) {
       calls++;
       return plotlyPlot.apply(this, args);
+    };
+    scatter.style = function (this: unknown, ...args: unknown[]) {
+      styles++;
+      return plotlyStyle.apply(this, args);
     };
     try {
       const drawing = streamDraw(api, fast, framePlan);
       expect(drawing, `frame ${n} is drawn by the range path`).to.not.equal(null);
       await drawing;
     } finally {
-      scatter.plot = plotlyPlot;
+      Object.assign(scatter, { plot: plotlyPlot, style: plotlyStyle });
     }
     plotlyPlots.push(calls);
+    plotlyStyles.push(styles);
     await Plotly.extendTraces(full, framePlan.update, framePlan.indices, framePlan.maxPoints);
     expect(drawn(fast), `frame ${n}`).to.deep.equal(drawn(full));
     expectSameLines(lines(fast), lines(full), `frame ${n}`);
@@ -159,7 +171,7 @@ async function sideBySide(
   // Plotly's own next redraw of the chart takes up the paths set in place: it draws what it would have.
   await Plotly.relayout(fast, { 'xaxis.autorange': true });
   expect(lines(fast)).to.deep.equal(lines(full));
-  return { relayouts, plotlyPlots, fast, full };
+  return { relayouts, plotlyPlots, plotlyStyles, fast, full };
 }
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
@@ -176,14 +188,16 @@ describe('streamDraw', () => {
       const more = range(40 + f * 7, 7);
       return [{ x: more, y: wave(more) }];
     });
-    // Each frame's line is a path set in place: Plotly's scatter plot never runs.
-    const { plotlyPlots, fast, full } = await sideBySide(
+    // Each frame's line is a path set in place: Plotly's scatter plot never runs, nor its restyling
+    // (the line's style, compared after each frame, is as extendTraces leaves it).
+    const { plotlyPlots, plotlyStyles, fast, full } = await sideBySide(
       [{ x: xs, y: wave(xs), mode: 'lines' }],
       { hovermode: 'x' },
       frames,
       50,
     );
     expect(plotlyPlots).to.deep.equal(Array(12).fill(0));
+    expect(plotlyStyles).to.deep.equal(Array(12).fill(0));
     // Hover reads the points the frames computed: the same point as on the chart drawn by extendTraces.
     const hovered = (gd: Graph) => {
       (Plotly as unknown as { Fx: { hover(gd: HTMLElement, event: unknown): void } }).Fx.hover(gd, { xval: 101 });
@@ -200,8 +214,10 @@ describe('streamDraw', () => {
       { x: [3, 9, 20], y: [1, -2, 4], mode: 'markers' },
     ];
     const frames = Array.from({ length: 4 }, (_, f) => [{ x: range(30 + f * 5, 5), y: wave(range(30 + f * 5, 5)) }]);
-    const { plotlyPlots } = await sideBySide(data, {}, frames, 35);
+    // Plotly's plot drew the markers' subplot: every trace is restyled, as after extendTraces.
+    const { plotlyPlots, plotlyStyles } = await sideBySide(data, {}, frames, 35);
     expect(plotlyPlots).to.deep.equal(Array(4).fill(1));
+    expect(plotlyStyles).to.deep.equal(Array(4).fill(1));
   });
 
   it("leaves to Plotly's scatter plot a line far off its plot, which Plotly clips", async () => {
@@ -213,9 +229,10 @@ describe('streamDraw', () => {
     ];
     const layout = { yaxis2: { overlaying: 'y', side: 'right', range: [0, 1] } };
     const frames = Array.from({ length: 3 }, (_, f) => [{ x: range(30 + f * 5, 5), y: wave(range(30 + f * 5, 5)) }]);
-    const { plotlyPlots } = await sideBySide(data, layout, frames, 35);
-    // Two subplots a frame: the first's line set in place, the second's by Plotly.
+    const { plotlyPlots, plotlyStyles } = await sideBySide(data, layout, frames, 35);
+    // Two subplots a frame: the first's line set in place, the second's by Plotly, then both restyled.
     expect(plotlyPlots).to.deep.equal(Array(3).fill(1));
+    expect(plotlyStyles).to.deep.equal(Array(3).fill(1));
   });
 
   it('redraws only the axes whose extent moved (the data always)', async () => {
