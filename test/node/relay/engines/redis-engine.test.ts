@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { createClient } from 'redis';
 import type { DataEvent, RelayEvent } from '../../../../src/shared/protocol.js';
 import type { Engine, StoredMessage } from '../../../../src/relay/engines/engine.js';
 import { createRelay, type Relay } from '../../../../src/relay/index.js';
@@ -25,6 +24,7 @@ import {
 } from '../../../support/relay-clients.js';
 import { RedisCluster, RedisServer, skipWithoutRedis } from '../../../../scripts/redis-server.js';
 import { TcpProxy } from '../../../support/tcp-proxy.js';
+import { withRedis } from '../../../support/redis-client.js';
 
 const limits = { messages: 1000, bytes: 1e7 };
 
@@ -133,10 +133,9 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     await engine.publish('A', '{"y":1}', 1);
     await eventually(() => live.got.length === 1, 'the first message');
     // Stored with the next offset but published where nobody listens: what an at-most-once loss looks like.
-    const raw = createClient({ url: redis.url });
-    await raw.connect();
-    for (const y of [2, 3]) await storeUnheard(raw, 'skip:', 'A', y);
-    await raw.close();
+    await withRedis(redis.url, async (raw) => {
+      for (const y of [2, 3]) await storeUnheard(raw, 'skip:', 'A', y);
+    });
     await engine.publish('A', '{"y":4}', 4);
     await eventually(() => live.got.length === 4, 'the skipped messages re-read');
     assert.deepEqual(
@@ -156,9 +155,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
       limits: { ...limits, tokenTtlMs: 60_000 },
     });
     engines.push(engine);
-    const raw = createClient({ url: redis.url });
-    await raw.connect();
-    try {
+    await withRedis(redis.url, async (raw) => {
       const ttls = () => Promise.all(['meta', 'history', 'producer'].map((k) => raw.pTTL(`ttl:{A}:${k}`)));
       await engine.claimProducer('A');
       await engine.publish('A', '{"y":1}', 1);
@@ -173,35 +170,32 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
       const plain = await connect({ prefix: 'nottl:' });
       await plain.publish('A', '{"y":1}', 1);
       assert.equal(await raw.pTTL('nottl:{A}:meta'), -1);
-    } finally {
-      await raw.close();
-    }
+    });
   });
 
   it('viewers of tokens never written leave no key in Redis; the first write starts the epoch they then get', async () => {
     const relay = await createRelay({ port: 0, redis: redis.url, redisPrefix: 'unwritten:', log: () => undefined });
-    const raw = createClient({ url: redis.url });
-    await raw.connect();
     try {
-      const tokens = Array.from({ length: 64 }, (_, i) => `never-${i}`);
-      const viewers = await Promise.all([
-        wsSubscribe(relay.url, tokens.map((t) => `token=${t}`).join('&')),
-        sseSubscribe(relay.url, tokens.map((t) => `token=${t}`).join('&')),
-      ]);
-      for (const viewer of viewers) await viewer.until((e) => e.some((x) => x.type === 'ready'));
-      assert.deepEqual(await raw.keys('unwritten:*'), [], 'subscribing made nothing');
-      await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'never-3' });
-      for (const viewer of viewers) await viewer.untilMessages(1);
-      assert.deepEqual(ys(viewers[0]?.events ?? []), [1]);
-      assert.deepEqual((await raw.keys('unwritten:*')).sort(), [
-        'unwritten:{never-3}:history',
-        'unwritten:{never-3}:meta',
-        'unwritten:{never-3}:producer',
-      ]);
-      viewers[0]?.socket.close();
-      viewers[1]?.close();
+      await withRedis(redis.url, async (raw) => {
+        const tokens = Array.from({ length: 64 }, (_, i) => `never-${i}`);
+        const viewers = await Promise.all([
+          wsSubscribe(relay.url, tokens.map((t) => `token=${t}`).join('&')),
+          sseSubscribe(relay.url, tokens.map((t) => `token=${t}`).join('&')),
+        ]);
+        for (const viewer of viewers) await viewer.until((e) => e.some((x) => x.type === 'ready'));
+        assert.deepEqual(await raw.keys('unwritten:*'), [], 'subscribing made nothing');
+        await post(`${relay.url}/`, '{"y": 1}\n', { 'plotly-streamtoken': 'never-3' });
+        for (const viewer of viewers) await viewer.untilMessages(1);
+        assert.deepEqual(ys(viewers[0]?.events ?? []), [1]);
+        assert.deepEqual((await raw.keys('unwritten:*')).sort(), [
+          'unwritten:{never-3}:history',
+          'unwritten:{never-3}:meta',
+          'unwritten:{never-3}:producer',
+        ]);
+        viewers[0]?.socket.close();
+        viewers[1]?.close();
+      });
     } finally {
-      await raw.close();
       await relay.close();
     }
   });
@@ -255,9 +249,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     const written = collect(engine, 'W');
     const fresh = collect(engine, 'F');
     await Promise.all([written.ready, fresh.ready]);
-    const admin = createClient({ url: redis.url });
-    await admin.connect();
-    try {
+    await withRedis(redis.url, async (admin) => {
       // The first message each hears is lost (stored, published where nobody listens); the next one reveals it.
       for (const token of ['W', 'F']) await storeUnheard(admin, 'quiet:', token, 2);
       await engine.publish('W', '{"y":3}', 3);
@@ -271,25 +263,19 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
         fresh.got.map((m) => m.offset),
         [1, 2],
       );
-    } finally {
-      await admin.quit();
-    }
+    });
   });
 
   it('re-reads a never-written token it hears after pub/sub comes back by itself', async () => {
     const engine = await connect({ prefix: 'quiet2:' });
     const live = collect(engine, 'F');
     await live.ready;
-    const admin = createClient({ url: redis.url });
-    await admin.connect();
-    try {
+    await withRedis(redis.url, async (admin) => {
       await storeUnheard(admin, 'quiet2:', 'F', 1);
       assert.equal(await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']), 1);
       await eventually(() => live.got.length === 1, 'the message it missed');
       assert.equal(live.got[0]?.epoch, 'e0');
-    } finally {
-      await admin.quit();
-    }
+    });
   });
 
   it('re-reads what pub/sub may have missed when its connection comes back by itself, with no later message to reveal it', async () => {
@@ -298,9 +284,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
     await live.ready;
     await engine.publish('A', '{"y":1}', 1);
     await eventually(() => live.got.length === 1, 'the first message');
-    const admin = createClient({ url: redis.url });
-    await admin.connect();
-    try {
+    await withRedis(redis.url, async (admin) => {
       // Stored with the next offset but published where nobody listens, as a message published while
       // the connection is away is lost; then the connection is dropped, and node-redis reconnects it.
       await storeUnheard(admin, 'killed:', 'A', 2);
@@ -310,9 +294,7 @@ describe('RedisEngine on a real Redis', { skip: skipWithoutRedis }, () => {
         live.got.map((m) => m.offset),
         [1, 2],
       );
-    } finally {
-      await admin.quit();
-    }
+    });
   });
 
   it('notices a pub/sub connection gone silent without closing, subscribes again and catches up', async () => {
@@ -509,19 +491,18 @@ describe('two relays on one Redis', { skip: skipWithoutRedis }, () => {
   });
 
   it('a Redis that refuses writes (out of memory) reaches the producer as 503 with its reason', async () => {
-    const raw = createClient({ url: redis.url });
-    await raw.connect();
-    await raw.sendCommand(['CONFIG', 'SET', 'maxmemory', '1']);
-    try {
-      const refused = await post(`${a.url}/`, lines(1, 2), { 'plotly-streamtoken': 'oom' });
-      assert.equal(refused.status, 503);
-      const summary = JSON.parse(refused.body);
-      assert.equal(summary.notStored, 2, refused.body);
-      assert.match(summary.closed, /OOM/);
-    } finally {
-      await raw.sendCommand(['CONFIG', 'SET', 'maxmemory', '0']);
-      await raw.close();
-    }
+    await withRedis(redis.url, async (raw) => {
+      await raw.sendCommand(['CONFIG', 'SET', 'maxmemory', '1']);
+      try {
+        const refused = await post(`${a.url}/`, lines(1, 2), { 'plotly-streamtoken': 'oom' });
+        assert.equal(refused.status, 503);
+        const summary = JSON.parse(refused.body);
+        assert.equal(summary.notStored, 2, refused.body);
+        assert.match(summary.closed, /OOM/);
+      } finally {
+        await raw.sendCommand(['CONFIG', 'SET', 'maxmemory', '0']);
+      }
+    });
     assert.equal((await post(`${a.url}/`, lines(1, 2), { 'plotly-streamtoken': 'oom' })).status, 200);
   });
 

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient } from 'redis';
 import { RedisLink, type RedisLinkOptions } from '../../../../src/relay/engines/redis-link.js';
 import { RedisServer, skipWithoutRedis } from '../../../../scripts/redis-server.js';
 import { eventually } from '../../../support/relay-clients.js';
 import { TcpProxy } from '../../../support/tcp-proxy.js';
+import { withRedis } from '../../../support/redis-client.js';
 
 describe('RedisLink on a real Redis', { skip: skipWithoutRedis }, () => {
   let redis: RedisServer;
@@ -30,10 +30,7 @@ describe('RedisLink on a real Redis', { skip: skipWithoutRedis }, () => {
   });
 
   async function publish(channel: string, payload: string): Promise<void> {
-    const client = createClient({ url: redis.url });
-    await client.connect();
-    await client.publish(channel, payload);
-    await client.quit();
+    await withRedis(redis.url, (client) => client.publish(channel, payload));
   }
 
   it('runs a script by EVALSHA, and by EVAL after Redis forgot its scripts', async () => {
@@ -41,10 +38,7 @@ describe('RedisLink on a real Redis', { skip: skipWithoutRedis }, () => {
     try {
       const script = "return redis.call('INCR', KEYS[1])";
       assert.equal(await link.eval(script, ['link:n'], []), 1);
-      const client = createClient({ url: redis.url });
-      await client.connect();
-      await client.scriptFlush();
-      await client.quit();
+      await withRedis(redis.url, (client) => client.scriptFlush());
       assert.equal(await link.eval(script, ['link:n'], []), 2);
       assert.equal(link.isReady, true);
     } finally {
@@ -94,29 +88,28 @@ describe('RedisLink on a real Redis', { skip: skipWithoutRedis }, () => {
       options({ url: `redis://127.0.0.1:${proxy.port}`, probeMs: 150, log: (line) => logs.push(line) }),
       {},
     );
-    const direct = createClient({ url: redis.url });
-    await direct.connect();
     try {
-      const left = (p: string) => heard.push(`left ${p}`);
-      await link.subscribe('link:kept', (p) => heard.push(`kept ${p}`));
-      await link.subscribe('link:left', left);
-      // The new pub/sub connection is held at its start, so what follows happens while it is made.
-      proxy.holdNew();
-      assert.equal(proxy.freeze(/SUBSCRIBE/i), 1, 'the pub/sub connection, and only it, is frozen');
-      await eventually(() => logs.some((line) => /went silent/.test(line)), 'the replacement to start', 5000);
-      link.unsubscribe('link:left', left);
-      const joined = link.subscribe('link:new', (p) => heard.push(`new ${p}`));
-      proxy.release();
-      await joined;
-      for (const channel of ['link:kept', 'link:left', 'link:new']) await direct.publish(channel, '1');
-      await eventually(() => heard.length >= 2, 'two messages');
-      assert.deepEqual(heard.sort(), ['kept 1', 'new 1']);
-      await eventually(
-        async () => (await direct.pubSubNumSub('link:left'))['link:left'] === 0,
-        'no connection on the left channel',
-      );
+      await withRedis(redis.url, async (direct) => {
+        const left = (p: string) => heard.push(`left ${p}`);
+        await link.subscribe('link:kept', (p) => heard.push(`kept ${p}`));
+        await link.subscribe('link:left', left);
+        // The new pub/sub connection is held at its start, so what follows happens while it is made.
+        proxy.holdNew();
+        assert.equal(proxy.freeze(/SUBSCRIBE/i), 1, 'the pub/sub connection, and only it, is frozen');
+        await eventually(() => logs.some((line) => /went silent/.test(line)), 'the replacement to start', 5000);
+        link.unsubscribe('link:left', left);
+        const joined = link.subscribe('link:new', (p) => heard.push(`new ${p}`));
+        proxy.release();
+        await joined;
+        for (const channel of ['link:kept', 'link:left', 'link:new']) await direct.publish(channel, '1');
+        await eventually(() => heard.length >= 2, 'two messages');
+        assert.deepEqual(heard.sort(), ['kept 1', 'new 1']);
+        await eventually(
+          async () => (await direct.pubSubNumSub('link:left'))['link:left'] === 0,
+          'no connection on the left channel',
+        );
+      });
     } finally {
-      await direct.quit();
       await link.close();
       await proxy.close();
     }
