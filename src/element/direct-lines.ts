@@ -65,24 +65,24 @@ export function withDirectLines<T>(gd: HTMLElement, draw: () => T): T {
   // modules): a path set in place keeps its style, so scatter is left out of them unless Plotly's
   // own plot draws a subplot.
   const styled = visible.indexOf(scatter);
-  const restyle = () => styled < 0 || (visible[styled] = scatter);
+  const styleWith = (module: TraceModule) => styled < 0 || (visible[styled] = module);
   // Plotly finds a trace's plot through its module: the graph's list and its traces get this one.
   const direct: TraceModule = Object.create(scatter);
   direct.plot = function (this: unknown, ...args: unknown[]) {
     const [, plotinfo, cds, layer, transition] = args as [unknown, PlotInfo, CalcTrace[], Selection, unknown];
     if (drawLines(plotinfo, cds, layer, transition)) return;
-    restyle();
+    styleWith(scatter);
     return plot.apply(this, args);
   };
   const traces = (fullData as LineTrace[]).filter((trace) => trace?._module === scatter);
   modules[index] = direct;
-  if (styled >= 0) visible[styled] = {};
+  styleWith({}); // (a module without a style: Plotly's restyling leaves scatter's traces be)
   for (const trace of traces) trace._module = direct;
   try {
     return draw();
   } finally {
     modules[index] = scatter;
-    restyle();
+    styleWith(scatter);
     for (const trace of traces) trace._module = scatter;
   }
 }
