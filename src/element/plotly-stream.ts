@@ -535,13 +535,14 @@ export class PlotlyStreamElement extends LitElement {
     const events = gd as HTMLElement & { on?: (event: string, listener: (update: unknown) => void) => void };
     if (typeof events.on !== 'function') return;
     events.on('plotly_relayout', (update: unknown) => {
-      // A stream frame's own redraw of autoranged axes: not a zoom, and drawn already.
-      if (isStreamFrame(gd)) return;
+      // Read even while a stream frame draws: a person's relayout made in the same task emits then.
+      // A stream frame's own (it autoranges only autoranged axes) changes no hold.
       if (update !== null && typeof update === 'object') {
         const view = this.#hold.relayout(update as Record<string, unknown>);
         this.#setView(view, view === 'held' ? 'zoom' : 'autoscale');
       }
-      this.#scheduleDraw();
+      // A stream frame's redraw is drawn already.
+      if (!isStreamFrame(gd)) this.#scheduleDraw();
     });
     this.#listening = true;
   }

@@ -1,9 +1,9 @@
 /**
- * Whether the person holds the view: a zoom, pan or scroll on an axis (Plotly's relayout events,
- * which only the person's gestures and `follow()` make here; the element's own draws are updates
- * and reacts) holds that axis at its range while points keep arriving; an autoscale (double-click,
- * the modebar) returns it to following. Ranges from the figure or a streamed `layout` never pass
- * through here, so they are not a hold.
+ * Whether the person holds the view: a zoom, pan or scroll on an axis (Plotly's relayout events:
+ * the person's gestures and `follow()` set ranges; the element's own stream frames only autorange
+ * axes that already autorange, so they change nothing here) holds that axis at its range while
+ * points keep arriving; an autoscale (double-click, the modebar) returns it to following. Ranges
+ * from the figure or a streamed `layout` never pass through here, so they are not a hold.
  */
 
 export type View = 'live' | 'held';
