@@ -8,6 +8,7 @@ import {
   checkMessage,
   isMessageObject,
   MAX_MESSAGE_DEPTH,
+  tooDeep,
   parseLine,
   keyRule,
   valueNestsDeeperThan,
@@ -154,11 +155,7 @@ export class PlotModel {
     // A line's depth was checked on its text; an object from `write()` is walked (only that deep).
     if (valueNestsDeeperThan(message, MAX_MESSAGE_DEPTH)) {
       this.#stats.rejected++;
-      this.#error({
-        code: 'too-deep',
-        token,
-        message: `objects and arrays nest more than ${MAX_MESSAGE_DEPTH} levels deep`,
-      });
+      this.#error({ ...tooDeep().error, token });
       return false;
     }
     return this.#apply(token, message);

@@ -463,24 +463,16 @@ export class PlotlyStreamElement extends LitElement {
     const held = this.#hold.view === 'held';
     const showBadge = !this.hideBadge && (this.#state !== 'idle' || this.paused || held);
     const label = this.paused ? 'paused' : this.#state;
+    // The templates are written on one line (prettier-ignore): laid out, they ship their whitespace.
+    // prettier-ignore
     const live = held
-      ? html`<button
-          part="live-button"
-          class="live"
-          type="button"
-          title="Follow the data again"
-          @click=${() => this.follow()}
-        >
-          Live
-        </button>`
+      ? html`<button part="live-button" class="live" type="button" title="Follow the data again" @click=${() => this.follow()}>Live</button>`
       : nothing;
     // Closed for a reason the page cannot fix by waiting (a refusal, a bad src): it is said here,
     // where the person looking at the empty chart sees it.
     const why = this.#state === 'closed' && !this.paused ? this.#stateReason : '';
-    const badge = html`<span part="badge" class="badge" role="status" title=${why === '' ? label : `${label}: ${why}`}
-      ><span class="label">${label}</span
-      >${why === '' ? nothing : html`<span class="reason">${why}</span>`}${live}</span
-    >`;
+    // prettier-ignore
+    const badge = html`<span part="badge" class="badge" role="status" title=${why === '' ? label : `${label}: ${why}`}><span class="label">${label}</span>${why === '' ? nothing : html`<span class="reason">${why}</span>`}${live}</span>`;
     return html`<slot name="plot"></slot>${showBadge ? badge : nothing}`;
   }
 

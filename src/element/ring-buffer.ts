@@ -11,14 +11,11 @@ export class RingBuffer<T> {
   #dropped = 0;
   #start = 0;
   #length = 0;
-  #capacity: number;
+  #capacity = NaN;
 
   constructor(capacity: number, initial: Iterable<T> = []) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
-    }
-    this.#capacity = capacity;
     this.#items = [];
+    this.resize(capacity); // checks it
     this.replace(initial);
   }
 

@@ -208,7 +208,8 @@ export function parseLine(line: string): ParsedLine {
   return checkMessage(value);
 }
 
-function tooDeep(): { kind: 'rejected'; error: MessageError } {
+/** The rejection of a message nested past `MAX_MESSAGE_DEPTH`. */
+export function tooDeep(): { kind: 'rejected'; error: MessageError } {
   return {
     kind: 'rejected',
     error: { code: 'too-deep', message: `objects and arrays nest more than ${MAX_MESSAGE_DEPTH} levels deep` },
