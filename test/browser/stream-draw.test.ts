@@ -30,7 +30,7 @@ async function plot(data: unknown[], layout: Record<string, unknown> = {}): Prom
   return gd as Graph;
 }
 
-/** What a person sees of a chart: its data, its axes' ranges and tick labels, its lines. */
+/** What a person sees of a chart: its data, its axes' ranges, tick labels and grid lines, its lines. */
 function drawn(gd: Graph) {
   const axes = Object.keys(gd._fullLayout).filter((key) => /^[xy]axis\d*$/.test(key));
   return {
@@ -55,6 +55,10 @@ function drawn(gd: Graph) {
       .map(
         (t) => `${t.textContent} at ${t.getAttribute('transform') ?? ''} ${t.getAttribute('x')},${t.getAttribute('y')}`,
       )
+      .sort(),
+    // Each grid line, tick mark and zero line, where it is.
+    lines: [...gd.querySelectorAll('.xgrid, .ygrid, path.xtick, path.ytick, .xzl, .yzl')]
+      .map((line) => `${line.getAttribute('class')} ${line.getAttribute('transform')} ${line.getAttribute('d')}`)
       .sort(),
   };
 }
