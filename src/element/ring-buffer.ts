@@ -11,11 +11,11 @@ export class RingBuffer<T> {
   #dropped = 0;
   #start = 0;
   #length = 0;
-  #capacity = NaN;
+  #capacity: number;
 
   constructor(capacity: number, initial: Iterable<T> = []) {
+    this.#capacity = checkedCapacity(capacity);
     this.#items = [];
-    this.resize(capacity); // checks it
     this.replace(initial);
   }
 
@@ -93,10 +93,7 @@ export class RingBuffer<T> {
   resize(capacity: number): void {
     if (capacity === this.#capacity) return;
     const items = this.toArray();
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
-    }
-    this.#capacity = capacity;
+    this.#capacity = checkedCapacity(capacity);
     this.replace(items);
   }
 
@@ -112,4 +109,12 @@ export class RingBuffer<T> {
   toArray(): T[] {
     return this.last(this.#length);
   }
+}
+
+/** `capacity` when it is a positive integer; a RangeError otherwise (both the constructor and `resize` ask). */
+function checkedCapacity(capacity: number): number {
+  if (!Number.isInteger(capacity) || capacity < 1) {
+    throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
+  }
+  return capacity;
 }
