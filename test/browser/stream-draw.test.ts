@@ -151,14 +151,13 @@ async function sideBySide(
     const { plot: plotlyPlot, style: plotlyStyle } = scatter;
     let calls = 0;
     let styles = 0;
-    scatter.plot = function (this: unknown, ...args: unknown[]) {
-      calls++;
-      return plotlyPlot.apply(this, args);
-    };
-    scatter.style = function (this: unknown, ...args: unknown[]) {
-      styles++;
-      return plotlyStyle.apply(this, args);
-    };
+    const counted = (method: Method, count: () => void): Method =>
+      function (this: unknown, ...args: unknown[]) {
+        count();
+        return method.apply(this, args);
+      };
+    scatter.plot = counted(plotlyPlot, () => calls++);
+    scatter.style = counted(plotlyStyle, () => styles++);
     try {
       const drawing = streamDraw(api, fast, framePlan);
       expect(drawing, `frame ${n} is drawn by the range path`).to.not.equal(null);
