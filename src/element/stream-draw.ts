@@ -6,7 +6,7 @@
  * up to date exactly as Plotly's calc would, then one `relayout` of its axes' autorange redraws the
  * axes and the data (Plotly's own range path, its lines drawn as plain paths: direct-lines.ts):
  * about a quarter of the cost. Anything else (markers, fills, per-point styles, a held or fixed
- * range, log or category axes, another Plotly than 2 to 4) is not taken, and the frame goes by
+ * range, log or category axes, tick labels inside, another Plotly than 2 to 4) is not taken, and the frame goes by
  * `extendTraces`.
  */
 import type { ExtendPlan } from './frame-plan.js';
@@ -21,6 +21,7 @@ interface Axis {
   autorange: unknown;
   rangebreaks?: unknown[];
   rangeslider?: { visible?: boolean };
+  ticklabelposition?: string;
   d2c(value: unknown, _unused: 0, calendar?: unknown): number | undefined;
 }
 
@@ -240,7 +241,9 @@ function autoranged(axis: Axis | undefined): axis is Axis {
     (axis.type === 'linear' || axis.type === 'date') &&
     typeof axis.d2c === 'function' &&
     !(Array.isArray(axis.rangebreaks) && axis.rangebreaks.length > 0) &&
-    axis.rangeslider?.visible !== true
+    axis.rangeslider?.visible !== true &&
+    // Labels inside pad the other axis's autorange by their size, measured in Plotly's own redraw.
+    !axis.ticklabelposition?.includes('inside')
   );
 }
 

@@ -304,7 +304,7 @@ describe('streamDraw', () => {
     ).then(({ plotlyPlots }) => expect(plotlyPlots).to.deep.equal(Array(6).fill(0)));
   });
 
-  it('leaves alone what it cannot draw exactly: markers, fills, per-point styles, fixed, log or held axes, an unknown Plotly', async () => {
+  it('leaves alone what it cannot draw exactly: markers, fills, per-point styles, fixed, log or held axes, labels inside, an unknown Plotly', async () => {
     const line = { x: range(0, 30), y: wave(range(0, 30)), mode: 'lines' };
     const cases: Array<[string, unknown[], Record<string, unknown>, PlotlyApi?]> = [
       ['markers', [{ ...line, mode: 'lines+markers' }], {}],
@@ -312,6 +312,9 @@ describe('streamDraw', () => {
       ['per-point colors', [{ ...line, mode: 'lines', line: { color: 'red' }, text: range(0, 30).map(String) }], {}],
       ['a fixed range', [line], { yaxis: { range: [-5, 5] } }],
       ['a log axis', [line], { yaxis: { type: 'log' } }],
+      // The other axis's autorange pads for labels inside (Plotly measures them in its redraw).
+      ['tick labels inside', [line], { xaxis: { ticklabelposition: 'inside' } }],
+      ['y tick labels inside', [line], { yaxis: { ticklabelposition: 'inside' } }],
       ['a few points, no mode', [{ x: [1, 2], y: [3, 4] }], {}],
       ['a Plotly of another major', [line], {}, { ...Plotly, version: '1.58.5' } as PlotlyApi],
       ['a Plotly without a version', [line], {}, { ...Plotly, version: undefined } as PlotlyApi],
