@@ -305,7 +305,7 @@ export class PlotModel {
     const layout = structuredClone(figure.layout);
     for (const [path, value] of Object.entries(this.#appliedLayout)) setPath(layout, path, structuredClone(value));
     layout['uirevision'] ??= `plotly-stream-${this.#figureRevision}`;
-    return { data, layout: withUnmeasuredTickLabels(layout, data), config: { ...figure.config } };
+    return { data, layout: withUnmeasuredTickLabels(layout), config: { ...figure.config } };
   }
 
   /**

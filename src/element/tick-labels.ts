@@ -4,29 +4,20 @@
  * redraw (its overflow check runs inside the loop over the labels, and measures them all): the
  * largest part of a small chart's redraw in the dashboard bench (29 %, forced layouts besides).
  * Unless the figure says otherwise, the element draws with `"allow"`: a label at the edge is
- * clipped by the plot instead of hidden, and nothing is measured.
+ * clipped by the plot instead of hidden, and nothing is measured. It is a default of the layout's
+ * template, which Plotly applies to every x axis (`template.layout.xaxis`) and every y axis: an
+ * axis's own value, or the figure's template's, wins.
  */
-import { axisKey } from './plot-geometry.js';
+import { isMessageObject as isObject } from '../shared/messages.js';
 
-/** Axes named in the layout (`xaxis`, `yaxis2`, ...) or by the traces (`xaxis: 'x2'`). */
-const AXIS_KEY = /^[xy]axis\d*$/;
-
-/** `layout` with `ticklabeloverflow: "allow"` on each cartesian axis that does not set it (in place). */
-export function withUnmeasuredTickLabels(
-  layout: Record<string, unknown>,
-  data: ReadonlyArray<Record<string, unknown>>,
-): Record<string, unknown> {
-  const axes = new Set(['xaxis', 'yaxis', ...Object.keys(layout).filter((key) => AXIS_KEY.test(key))]);
-  for (const trace of data)
-    for (const letter of ['x', 'y'] as const) {
-      const ref = trace[`${letter}axis`];
-      if (typeof ref === 'string' && /^[xy]\d*$/.test(ref)) axes.add(axisKey(letter, ref));
-    }
-  for (const key of axes) {
-    const axis = layout[key];
-    if (axis === undefined) layout[key] = { ticklabeloverflow: 'allow' };
-    else if (typeof axis === 'object' && axis !== null && !('ticklabeloverflow' in axis))
-      (axis as Record<string, unknown>)['ticklabeloverflow'] = 'allow';
-  }
+/** `layout` whose template draws tick labels unmeasured on every cartesian axis (in place). */
+export function withUnmeasuredTickLabels(layout: Record<string, unknown>): Record<string, unknown> {
+  const template = isObject(layout['template']) ? layout['template'] : {};
+  const defaults = isObject(template['layout']) ? template['layout'] : {};
+  const axis = (name: string): Record<string, unknown> => ({
+    ticklabeloverflow: 'allow',
+    ...(isObject(defaults[name]) ? defaults[name] : {}),
+  });
+  layout['template'] = { ...template, layout: { ...defaults, xaxis: axis('xaxis'), yaxis: axis('yaxis') } };
   return layout;
 }

@@ -74,6 +74,30 @@ describe('<plotly-stream> rendering', () => {
     expect(spy.drawCalls().map((c) => c.name)).to.deep.equal(['extendTraces']);
   });
 
+  it("draws every axis's tick labels unmeasured (allow) unless the figure's axis or template says otherwise", async () => {
+    const { el } = await mount({
+      data: [
+        { y: [1, 2], stream: { token: 'S' } },
+        { y: [1, 2], xaxis: 'x2', yaxis: 'y2' },
+        { y: [1, 2], xaxis: 'x3', yaxis: 'y3' },
+      ],
+      layout: {
+        grid: { rows: 3, columns: 1, pattern: 'independent' },
+        yaxis2: { ticklabeloverflow: 'hide past domain' },
+        template: { layout: { yaxis: { ticklabeloverflow: 'hide past div' }, font: { size: 9 } } },
+      },
+    });
+    const full = (el.graphDiv as unknown as { _fullLayout: Record<string, any> })._fullLayout;
+    const overflow = (name: string) => full[name].ticklabeloverflow;
+    expect(['xaxis', 'xaxis2', 'xaxis3'].map(overflow)).to.deep.equal(['allow', 'allow', 'allow']);
+    expect(['yaxis', 'yaxis2', 'yaxis3'].map(overflow)).to.deep.equal([
+      'hide past div',
+      'hide past domain',
+      'hide past div',
+    ]);
+    expect(full['font'].size).to.equal(9);
+  });
+
   it('keeps the exact maxpoints window after 10 x maxpoints points over many frames', async () => {
     const { el, frame } = await mount({ data: [{ x: [], y: [], stream: { token: 'A', maxpoints: 50 } }] });
     for (let i = 0; i < 500; i++) {

@@ -36,8 +36,7 @@ describe('PlotModel', () => {
       title: { text: 'b' },
       height: 300,
       uirevision: 'plotly-stream-1',
-      xaxis: { ticklabeloverflow: 'allow' },
-      yaxis: { ticklabeloverflow: 'allow' },
+      template: { layout: { xaxis: { ticklabeloverflow: 'allow' }, yaxis: { ticklabeloverflow: 'allow' } } },
     });
   });
 

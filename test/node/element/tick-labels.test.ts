@@ -1,31 +1,49 @@
 /**
- * Tick labels of a streamed chart are drawn unmeasured (`ticklabeloverflow: "allow"`) on every
- * cartesian axis the figure has or its traces name, unless the figure sets it.
+ * Tick labels of a streamed chart are drawn unmeasured (`ticklabeloverflow: "allow"`): a default of
+ * the layout's template, for every x and y axis, unless the figure (its axis or its template) sets it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withUnmeasuredTickLabels } from '../../../src/element/tick-labels.js';
 
 describe('withUnmeasuredTickLabels', () => {
-  it("sets allow on the default axes, the layout's and the traces', and keeps the figure's own choice", () => {
-    const layout = withUnmeasuredTickLabels(
-      { xaxis: { title: { text: 't' } }, yaxis2: { ticklabeloverflow: 'hide past domain' }, xaxis10: {} },
-      [{ y: [] }, { y: [], xaxis: 'x3', yaxis: 'y2' }, { type: 'pie', xaxis: 'bogus' }],
-    );
-    assert.deepEqual(layout, {
-      xaxis: { title: { text: 't' }, ticklabeloverflow: 'allow' },
-      yaxis: { ticklabeloverflow: 'allow' },
+  it("puts allow in the template's x and y axes, leaving the axes' own values alone", () => {
+    const layout = withUnmeasuredTickLabels({
+      xaxis: { title: { text: 't' } },
       yaxis2: { ticklabeloverflow: 'hide past domain' },
-      xaxis10: { ticklabeloverflow: 'allow' },
-      xaxis3: { ticklabeloverflow: 'allow' },
+    });
+    assert.deepEqual(layout, {
+      xaxis: { title: { text: 't' } },
+      yaxis2: { ticklabeloverflow: 'hide past domain' },
+      template: { layout: { xaxis: { ticklabeloverflow: 'allow' }, yaxis: { ticklabeloverflow: 'allow' } } },
     });
   });
 
-  it('leaves what is not an axis object alone', () => {
-    assert.deepEqual(withUnmeasuredTickLabels({ xaxis: 'nonsense', xaxisx: {} }, []), {
-      xaxis: 'nonsense',
-      xaxisx: {},
-      yaxis: { ticklabeloverflow: 'allow' },
+  it("keeps the figure's template, whose own choice wins", () => {
+    const layout = withUnmeasuredTickLabels({
+      template: {
+        data: { scatter: [{ line: { width: 3 } }] },
+        layout: { font: { size: 10 }, xaxis: { ticklabeloverflow: 'hide past domain', showgrid: false } },
+      },
+    });
+    assert.deepEqual(layout, {
+      template: {
+        data: { scatter: [{ line: { width: 3 } }] },
+        layout: {
+          font: { size: 10 },
+          xaxis: { ticklabeloverflow: 'hide past domain', showgrid: false },
+          yaxis: { ticklabeloverflow: 'allow' },
+        },
+      },
+    });
+  });
+
+  it('replaces a template or template axis that is not an object', () => {
+    assert.deepEqual(withUnmeasuredTickLabels({ template: 'plotly_dark' }), {
+      template: { layout: { xaxis: { ticklabeloverflow: 'allow' }, yaxis: { ticklabeloverflow: 'allow' } } },
+    });
+    assert.deepEqual(withUnmeasuredTickLabels({ template: { layout: { xaxis: [1] } } }), {
+      template: { layout: { xaxis: { ticklabeloverflow: 'allow' }, yaxis: { ticklabeloverflow: 'allow' } } },
     });
   });
 });
