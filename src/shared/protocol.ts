@@ -506,9 +506,6 @@ export type DecodeResult = { events: RelayEvent[]; errors: string[] };
  * (reported in `errors`), so the others keep their offsets; times of the wrong shape are left out.
  */
 function checkRun(value: Record<string, unknown>, errors: string[]): RunEvent | string {
-  if (!isValidToken(value['token'])) return 'run event without a valid token';
-  if (typeof value['epoch'] !== 'string') return 'run event without an epoch';
-  if (!Number.isSafeInteger(value['offset'])) return 'run event without an integer offset';
   let length: number;
   if (value['columns'] !== undefined) {
     const columns = checkColumns(value['columns']);
@@ -551,14 +548,24 @@ function checkColumns(columns: unknown): number | string {
   return length === -1 ? 'run event without columns' : length;
 }
 
+/** Why a `data`, `run` or `reset` event's position (token, epoch, offset) cannot be used, or null. */
+function positionError(type: string, value: Record<string, unknown>): string | null {
+  if (!isValidToken(value['token'])) return `${type} event without a valid token`;
+  if (typeof value['epoch'] !== 'string') return `${type} event without an epoch`;
+  if (!Number.isSafeInteger(value['offset'])) return `${type} event without an integer offset`;
+  return null;
+}
+
 /** An event, an error text, or null for a type this client does not know (newer relays may add some). */
 function checkEvent(value: unknown, errors: string[]): RelayEvent | string | null {
   if (!isMessageObject(value)) return 'an event must be a JSON object';
-  switch (value['type']) {
+  const type = value['type'];
+  if (type === 'data' || type === 'run' || type === 'reset') {
+    const error = positionError(type, value);
+    if (error !== null) return error;
+  }
+  switch (type) {
     case 'data':
-      if (!isValidToken(value['token'])) return 'data event without a valid token';
-      if (typeof value['epoch'] !== 'string') return 'data event without an epoch';
-      if (!Number.isSafeInteger(value['offset'])) return 'data event without an integer offset';
       if (!isMessageObject(value['message'])) return 'data event whose message is not an object';
       // A time that is not a number is left out; the message itself is good.
       if (value['time'] !== undefined && !Number.isFinite(value['time'])) delete value['time'];
@@ -566,9 +573,6 @@ function checkEvent(value: unknown, errors: string[]): RelayEvent | string | nul
     case 'run':
       return checkRun(value, errors);
     case 'reset':
-      if (!isValidToken(value['token'])) return 'reset event without a valid token';
-      if (typeof value['epoch'] !== 'string') return 'reset event without an epoch';
-      if (!Number.isSafeInteger(value['offset'])) return 'reset event without an integer offset';
       return value as unknown as ResetEvent;
     case 'heartbeat':
       return value as unknown as RelayEvent;
@@ -593,7 +597,7 @@ function checkEvent(value: unknown, errors: string[]): RelayEvent | string | nul
         ...(isValidToken(value['token']) ? { token: value['token'] } : {}),
       };
     default:
-      return typeof value['type'] === 'string' ? null : 'an event without a type';
+      return typeof type === 'string' ? null : 'an event without a type';
   }
 }
 

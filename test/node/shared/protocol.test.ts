@@ -66,6 +66,20 @@ describe('decodeEvents', () => {
     assert.match(result.errors[0] as string, /message is not an object/);
   });
 
+  it('names what a data, run or reset event lacks of its position: a valid token, an epoch, an integer offset', () => {
+    const body = { data: { message: { y: 1 } }, run: { messages: [{ y: 1 }] }, reset: {} };
+    for (const type of ['data', 'run', 'reset'] as const) {
+      const event = { type, token: 'A', epoch: 'e', offset: 1, ...body[type] };
+      assert.deepEqual(decodeEvents(JSON.stringify(event)).errors, [], type);
+      for (const [change, error] of [
+        [{ token: 'bad token' }, `${type} event without a valid token`],
+        [{ epoch: 7 }, `${type} event without an epoch`],
+        [{ offset: 1.5 }, `${type} event without an integer offset`],
+      ] as const)
+        assert.deepEqual(decodeEvents(JSON.stringify({ ...event, ...change })), { events: [], errors: [error] });
+    }
+  });
+
   it('ignores event types it does not know (newer relays)', () => {
     assert.deepEqual(decodeEvents('{"type":"future-thing"}'), { events: [], errors: [] });
   });
