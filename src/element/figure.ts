@@ -91,9 +91,20 @@ function plainPerPointArrays(trace: Record<string, unknown>): void {
   }
 }
 
+/** A number, or a numeric string as its number (an attribute or a JSON figure may give either). */
+function numberOf(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+}
+
+/** A positive number (or a string of one), or null. */
+export function positiveNumber(value: unknown): number | null {
+  const n = numberOf(value);
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null;
+}
+
 function readMaxpoints(value: unknown, index: number, problems: string[]): number {
   if (value === undefined) return DEFAULT_MAXPOINTS;
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  const n = numberOf(value);
   if (typeof n === 'number' && Number.isInteger(n) && n >= 1) return n;
   problems.push(
     `trace ${index}: stream.maxpoints must be a positive integer, got ${JSON.stringify(value)}; using ${DEFAULT_MAXPOINTS}`,
@@ -104,8 +115,8 @@ function readMaxpoints(value: unknown, index: number, problems: string[]): numbe
 /** A positive number of milliseconds, or null (off): an invalid value is off, and listed in `problems`. */
 function readMilliseconds(name: string, value: unknown, index: number, problems: string[]): number | null {
   if (value === undefined || value === null) return null;
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n === 'number' && Number.isFinite(n) && n > 0) return n;
+  const n = positiveNumber(value);
+  if (n !== null) return n;
   problems.push(
     `trace ${index}: stream.${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}; ${name} is off`,
   );

@@ -1,6 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import DefaultPlotly from 'plotly.js-basic-dist';
-import { parseFigure, parseFigureJson } from './figure.js';
+import { parseFigure, parseFigureJson, positiveNumber } from './figure.js';
 import { DEFAULT_MAX_FPS, FrameLoop, type FrameResult, type FrameScheduler } from './frame-loop.js';
 import { pageFrames } from './page-frames.js';
 import type { StreamError } from './errors.js';
@@ -60,11 +60,6 @@ const TRANSPORTS: readonly TransportChoice[] = ['auto', 'websocket', 'sse'];
 /** `auto`: lines with more points than their plot has pixels for are drawn reduced; `off`: every point. */
 export type Decimate = 'auto' | 'off';
 const DECIMATE: readonly Decimate[] = ['auto', 'off'];
-
-function positiveNumber(value: unknown, fallback: number): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : fallback;
-}
 
 /**
  * A live Plotly chart fed by a plotly-stream relay (WebSocket or Server-Sent Events) or by `write()`.
@@ -221,7 +216,7 @@ export class PlotlyStreamElement extends LitElement {
   }
   set maxFps(value: number | string | null) {
     const old = this.#maxFps;
-    this.#maxFps = positiveNumber(value, DEFAULT_MAX_FPS);
+    this.#maxFps = positiveNumber(value) ?? DEFAULT_MAX_FPS;
     this.#loop.maxFps = this.#maxFps;
     this.requestUpdate('maxFps', old);
   }
@@ -236,7 +231,7 @@ export class PlotlyStreamElement extends LitElement {
   }
   set staleAfter(value: number | string | null) {
     const old = this.#staleAfter;
-    this.#staleAfter = positiveNumber(value, DEFAULT_STALE_AFTER);
+    this.#staleAfter = positiveNumber(value) ?? DEFAULT_STALE_AFTER;
     this.requestUpdate('staleAfter', old);
   }
 
