@@ -154,11 +154,6 @@ export class RelayConnection {
     return Math.max(0, this.#connects - 1);
   }
 
-  /** The transport in use or being tried. */
-  get transportKind(): TransportKind {
-    return this.#kind;
-  }
-
   start(): void {
     this.#setState('connecting', 'start');
     this.#open();
