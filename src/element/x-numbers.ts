@@ -4,6 +4,7 @@
  * (UTC, as Plotly reads them: no time zone), and whether the window's x is ascending (decimation
  * needs it), kept up to date as points come and go.
  */
+import { RingBuffer } from './ring-buffer.js';
 
 // Plotly's date strings: `yyyy-mm-dd`, then ` HH`, `:MM`, `:SS(.s*)`; `T` for the space and a zone
 // suffix (which Plotly drops) are allowed.
@@ -31,73 +32,44 @@ export function xNumber(value: unknown): number {
   return value.trim() === '' ? NaN : Number(value);
 }
 
-/** A fixed-capacity ring of numbers that follows a window's x ring buffer, index for index. */
-export class NumberRing {
-  items: Float64Array;
-  start = 0;
-  length = 0;
+/**
+ * A ring of numbers that follows a window's x ring buffer, index for index, and knows whether they
+ * ascend.
+ */
+export class NumberRing extends RingBuffer<number> {
   /** Adjacent pairs out of order (or with a NaN), and values that are not finite: both 0 when ascending. */
   #disorder = 0;
   #nonFinite = 0;
-
-  constructor(capacity: number) {
-    this.items = new Float64Array(capacity);
-  }
-
-  get capacity(): number {
-    return this.items.length;
-  }
 
   /** True when every x is finite and none is below the one before it. */
   get ascending(): boolean {
     return this.#disorder === 0 && this.#nonFinite === 0;
   }
 
-  /** The value at a position of the window (0 the oldest). */
-  at(index: number): number {
-    let p = this.start + index;
-    if (p >= this.items.length) p -= this.items.length;
-    return this.items[p] as number;
-  }
-
-  push(value: number): void {
-    const capacity = this.items.length;
+  override push(value: number): void {
     // Full: the oldest leaves first, and the pair it began with.
-    if (this.length === capacity) this.dropOldest(1);
+    if (this.length === this.capacity) this.dropOldest(1);
     if (!Number.isFinite(value)) this.#nonFinite++;
     if (this.length > 0 && !(value >= this.at(this.length - 1))) this.#disorder++;
-    let p = this.start + this.length;
-    if (p >= capacity) p -= capacity;
-    this.items[p] = value;
-    this.length++;
-  }
-
-  /** The values, oldest first, as a plain array. */
-  toArray(): number[] {
-    return Array.from({ length: this.length }, (_, i) => this.at(i));
+    super.push(value);
   }
 
   /** Drops the `count` oldest values, keeping the order counts right. */
-  dropOldest(count: number): void {
-    const capacity = this.items.length;
+  override dropOldest(count: number): void {
     for (let n = Math.min(count, this.length); n > 0; n--) {
-      const oldest = this.items[this.start] as number;
+      const oldest = this.at(0);
       if (!Number.isFinite(oldest)) this.#nonFinite--;
       if (this.length > 1 && !(this.at(1) >= oldest)) this.#disorder--;
-      this.start = this.start + 1 === capacity ? 0 : this.start + 1;
-      this.length--;
+      super.dropOldest(1);
     }
   }
 
   /** Starts over from a window's x values (oldest first), with a capacity of its own. */
   rebuild(values: readonly unknown[], capacity: number): void {
-    if (capacity !== this.items.length) this.items = new Float64Array(capacity);
-    this.start = 0;
-    this.length = 0;
-    this.#disorder = 0;
-    this.#nonFinite = 0;
-    const from = Math.max(0, values.length - capacity);
-    for (let i = from; i < values.length; i++) this.push(xNumber(values[i]));
+    this.clear();
+    this.resize(capacity);
+    this.#disorder = this.#nonFinite = 0;
+    for (let i = Math.max(0, values.length - capacity); i < values.length; i++) this.push(xNumber(values[i]));
   }
 
   /** First position whose x is at least `value` (the length when none is). Needs `ascending`. */
