@@ -37,19 +37,18 @@ export function xNumber(value: unknown): number {
  * ascend.
  */
 export class NumberRing extends RingBuffer<number> {
-  /** Adjacent pairs out of order (or with a NaN), and values that are not finite: both 0 when ascending. */
+  /** Adjacent pairs out of order (or with a NaN) and values that are not finite, together: 0 when ascending. */
   #disorder = 0;
-  #nonFinite = 0;
 
   /** True when every x is finite and none is below the one before it. */
   get ascending(): boolean {
-    return this.#disorder === 0 && this.#nonFinite === 0;
+    return this.#disorder === 0;
   }
 
   override push(value: number): void {
     // Full: the oldest leaves first, and the pair it began with.
     if (this.length === this.capacity) this.dropOldest(1);
-    if (!Number.isFinite(value)) this.#nonFinite++;
+    if (!Number.isFinite(value)) this.#disorder++;
     if (this.length > 0 && !(value >= this.at(this.length - 1))) this.#disorder++;
     super.push(value);
   }
@@ -58,7 +57,7 @@ export class NumberRing extends RingBuffer<number> {
   override dropOldest(count: number): void {
     for (let n = Math.min(count, this.length); n > 0; n--) {
       const oldest = this.at(0);
-      if (!Number.isFinite(oldest)) this.#nonFinite--;
+      if (!Number.isFinite(oldest)) this.#disorder--;
       if (this.length > 1 && !(this.at(1) >= oldest)) this.#disorder--;
       super.dropOldest(1);
     }
@@ -68,7 +67,7 @@ export class NumberRing extends RingBuffer<number> {
   rebuild(values: readonly unknown[], capacity: number): void {
     this.clear();
     this.resize(capacity);
-    this.#disorder = this.#nonFinite = 0;
+    this.#disorder = 0;
     for (let i = Math.max(0, values.length - capacity); i < values.length; i++) this.push(xNumber(values[i]));
   }
 
