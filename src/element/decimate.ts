@@ -108,7 +108,7 @@ export function reduceOnGrid(
     const value = yItems[yp];
     if (++xp === xCapacity) xp = 0;
     if (++yp === yCapacity) yp = 0;
-    const gap = typeof value !== 'number' || !Number.isFinite(value);
+    const gap = !Number.isFinite(value);
     if ((c !== column || gap) && firstIndex >= 0) {
       count = writeColumn(out, count, firstIndex, minIndex, maxIndex, lastIndex);
       firstIndex = lastIndex = minIndex = maxIndex = -1;

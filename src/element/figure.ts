@@ -99,7 +99,7 @@ function numberOf(value: unknown): unknown {
 /** A positive number (or a string of one), or null. */
 export function positiveNumber(value: unknown): number | null {
   const n = numberOf(value);
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null;
+  return Number.isFinite(n) && (n as number) > 0 ? (n as number) : null;
 }
 
 function readMaxpoints(value: unknown, index: number, problems: string[]): number {

@@ -27,13 +27,18 @@ interface DrawnGraphDiv extends HTMLElement {
  * does per pixel column, with half the points to draw and rasterize.
  */
 function columnWidth(lineWidth: unknown): number {
-  return typeof lineWidth === 'number' && Number.isFinite(lineWidth) && lineWidth > 1 ? lineWidth : 1;
+  return Number.isFinite(lineWidth) && (lineWidth as number) > 1 ? (lineWidth as number) : 1;
 }
 
 /** Before Plotly first drew the plot: a width wider than its plot area (fewer points kept back, never too few). */
 function beforeFirstDraw(gd: HTMLElement): TraceGeometry {
   const pixels = gd.clientWidth > 0 ? gd.clientWidth : 1920;
   return { pixels, columns: pixels, range: null };
+}
+
+/** The relayout update that sets these axes (`xaxis`, `yaxis2`, ...) to autorange. */
+export function autorangeUpdate(axes: Iterable<string>): Record<string, true> {
+  return Object.fromEntries([...axes].map((axis) => [`${axis}.autorange`, true]));
 }
 
 /** An axis's key in a layout, from a trace's reference to it: `x2` -> `xaxis2`, none -> `xaxis`. */

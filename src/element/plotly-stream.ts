@@ -343,11 +343,7 @@ export class PlotlyStreamElement extends LitElement {
    * `stream.gap` read. Returns false when the message is rejected (a `plotly-stream-error` says why).
    */
   write(token: string, message: unknown, time?: number): boolean {
-    const accepted = this.#model.write(
-      token,
-      message,
-      typeof time === 'number' && Number.isFinite(time) ? time : undefined,
-    );
+    const accepted = this.#model.write(token, message, Number.isFinite(time) ? time : undefined);
     if (accepted) this.#scheduleDraw();
     return accepted;
   }
@@ -653,7 +649,7 @@ export class PlotlyStreamElement extends LitElement {
         src: this.src,
         transport: this.#transport,
         staleAfter: this.#staleAfter,
-        ...(accessToken === null ? {} : { accessToken }),
+        accessToken: accessToken ?? undefined,
       },
       tokens,
       {

@@ -11,7 +11,7 @@
  */
 import type { ExtendPlan } from './frame-plan.js';
 import { withDirectLines } from './direct-lines.js';
-import { axisKey } from './plot-geometry.js';
+import { autorangeUpdate, axisKey } from './plot-geometry.js';
 import type { PlotlyApi } from './plotly-api.js';
 
 /** The internals of a Plotly graph div this reads (each checked before use). */
@@ -121,7 +121,7 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
   // that moved none names the first trace's x axis.
   const axes = new Set(frames.flatMap((frame) => frame.axes.filter((axis) => axis.moved).map((axis) => axis.name)));
   if (axes.size === 0) axes.add((frames[0] as TraceFrame).axes[0]?.name as string);
-  const update = Object.fromEntries([...axes].map((name) => [`${name}.autorange`, true]));
+  const update = autorangeUpdate(axes);
   drawing.add(gd);
   const done = (): void => void drawing.delete(gd);
   // With `layout.autosize` (set by Plotly's resize, which the element's ResizeObserver calls) every
@@ -284,7 +284,7 @@ function calcValues(axis: Axis, values: ArrayLike<unknown>, calendar: unknown): 
 }
 
 function isNumeric(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+  return Number.isFinite(value);
 }
 
 function isArrayLike(value: unknown): value is ArrayLike<unknown> {

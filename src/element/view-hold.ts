@@ -5,6 +5,7 @@
  * points keep arriving; an autoscale (double-click, the modebar) returns it to following. Ranges
  * from the figure or a streamed `layout` never pass through here, so they are not a hold.
  */
+import { autorangeUpdate } from './plot-geometry.js';
 
 export type View = 'live' | 'held';
 
@@ -41,7 +42,7 @@ export class ViewHold {
 
   /** The relayout update that returns every held axis to following. */
   followUpdate(): Record<string, unknown> {
-    return Object.fromEntries(this.axes.map((axis) => [`${axis}.autorange`, true]));
+    return autorangeUpdate(this.#held);
   }
 
   /** Forgets every hold (a new figure); returns the view when it changed, else null. */

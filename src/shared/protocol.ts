@@ -526,7 +526,7 @@ function checkRun(value: Record<string, unknown>, errors: string[]): RunEvent | 
   const dt = value['dt'];
   if (
     dt !== undefined &&
-    (value['time'] === undefined || !Array.isArray(dt) || dt.length !== length || !dt.every((d) => Number.isFinite(d)))
+    (value['time'] === undefined || !Array.isArray(dt) || dt.length !== length || !dt.every(Number.isFinite))
   )
     delete value['dt'];
   return value as unknown as RunEvent;

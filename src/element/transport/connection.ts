@@ -170,9 +170,7 @@ export class RelayConnection {
 
   close(reason = 'closed'): void {
     this.#dropTransport();
-    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
-    if (this.#state !== 'closed') this.#setState('closed', reason);
+    this.#setState('closed', reason);
   }
 
   /** Asks for the access token (when there is one to ask for), then opens the transport with it. */
@@ -339,10 +337,7 @@ export class RelayConnection {
       } else if (event.type === 'error' && event.code === 'unauthorized') {
         // SSE: the read token expired while the stream was open (WebSocket says it with 4401).
         if (fresh.length > 0) this.#options.onEvents(fresh);
-        const transport = this.#transport;
-        this.#transport = null;
-        this.#stopSilenceWatch();
-        transport?.close();
+        this.#dropTransport();
         this.#refused('unauthorized', event.message);
         return;
       } else if (event.type === 'error') {

@@ -74,12 +74,12 @@ let nextCredentialId = 0;
 
 function shareKey(options: ShareOptions): string {
   const token = options.accessToken;
-  let credential = '';
+  // A read token as itself, a function as its number (JSON tells the two apart).
+  let credential: unknown = token;
   if (typeof token === 'function') {
-    let id = credentialIds.get(token);
-    if (id === undefined) credentialIds.set(token, (id = ++nextCredentialId));
-    credential = `f${id}`;
-  } else if (typeof token === 'string') credential = `s${token}`;
+    credential = credentialIds.get(token);
+    if (credential === undefined) credentialIds.set(token, (credential = ++nextCredentialId));
+  }
   let src = options.src;
   try {
     src = new URL(options.src, (globalThis as { location?: { href: string } }).location?.href).href;
@@ -89,7 +89,8 @@ function shareKey(options: ShareOptions): string {
   return JSON.stringify([src, options.transport, credential]);
 }
 
-const STATE_ORDER: Record<ConnectionState, number> = { closed: 0, connecting: 1, reconnecting: 2, stale: 3, live: 4 };
+/** Connection states, the least live first. */
+const STATE_ORDER: readonly ConnectionState[] = ['closed', 'connecting', 'reconnecting', 'stale', 'live'];
 
 class SharedConnection {
   readonly #options: ShareOptions;
@@ -222,8 +223,8 @@ class SharedConnection {
       tokens: [],
       transport: options.transport,
       staleAfter: this.#staleAfter(),
-      ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.open ? { open: options.open } : {}),
+      backoff: options.backoff,
+      open: options.open,
       ...(token === undefined
         ? {}
         : {
@@ -292,7 +293,7 @@ class SharedConnection {
     let reason = 'start';
     for (const lane of this.#lanesOf(member)) {
       const s = lane.connection.state ?? 'connecting';
-      if (state === null || STATE_ORDER[s] < STATE_ORDER[state]) {
+      if (state === null || STATE_ORDER.indexOf(s) < STATE_ORDER.indexOf(state)) {
         state = s;
         reason = this.#reasons.get(lane.connection) ?? 'start';
       }

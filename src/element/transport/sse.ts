@@ -11,7 +11,7 @@ import type { Refusal, Transport, TransportHandlers } from './types.js';
 async function refusalOf(
   url: URL,
   signal: AbortSignal,
-): Promise<{ refusal: Refusal; reason: string; said?: string } | null> {
+): Promise<{ refusal: Refusal; reason: string; said: string | undefined } | null> {
   try {
     const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
     if (response.status !== 401 && response.status !== 403) return null;
@@ -25,7 +25,7 @@ async function refusalOf(
     return {
       refusal: response.status === 401 ? 'unauthorized' : 'forbidden',
       reason: `HTTP ${response.status}${said === undefined ? '' : `: ${said}`}`,
-      ...(said === undefined ? {} : { said }),
+      said,
     };
   } catch {
     return null;
@@ -67,7 +67,7 @@ export function openEventSource(url: URL, handlers: TransportHandlers): Transpor
           reason: `event stream refused (${refused.reason})`,
           retry: false,
           refusal: refused.refusal,
-          ...(refused.said === undefined ? {} : { said: refused.said }),
+          said: refused.said,
         });
     });
   };

@@ -8,7 +8,7 @@ export interface TransportHandlers {
    * `refusal` when it refused the subscription (a read token, or the page's origin), and `said`
    * the relay's own words for why (a close reason, a refusal's JSON `reason`).
    */
-  onClose(info: { reason: string; retry: boolean; refusal?: Refusal; said?: string }): void;
+  onClose(info: { reason: string; retry: boolean; refusal?: Refusal | undefined; said?: string | undefined }): void;
 }
 
 /**

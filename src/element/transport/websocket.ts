@@ -26,8 +26,8 @@ export function openWebSocket(url: URL, handlers: TransportHandlers): Transport 
     handlers.onClose({
       reason: `websocket closed (${event.code}${said})`,
       retry: event.code !== CloseCode.badRequest && refusal === undefined,
-      ...(refusal ? { refusal } : {}),
-      ...(event.reason ? { said: event.reason } : {}),
+      refusal,
+      said: event.reason || undefined,
     });
   };
   return {
@@ -39,7 +39,8 @@ export function openWebSocket(url: URL, handlers: TransportHandlers): Transport 
     close() {
       if (closed) return;
       detach();
-      if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close(1000);
+      // Connecting or open (not closing or closed already).
+      if (socket.readyState < WebSocket.CLOSING) socket.close(1000);
     },
   };
 }
