@@ -4,13 +4,14 @@
  * 9 ms a 1 x 500 chart here. For a plain line on autoranged linear or date axes, this brings the
  * trace's data, its computed points (`calcdata`) and its extent (`_extremes`, what autorange reads)
  * up to date exactly as Plotly's calc would, then one `relayout` of its axes' autorange redraws the
- * axes and the data (Plotly's own range path, its lines drawn as plain paths: direct-lines.ts):
- * about a quarter of the cost. Anything else (markers, fills, per-point styles, a held or fixed
- * range, log or category axes, tick labels inside, another Plotly than 2 to 4) is not taken, and the frame goes by
- * `extendTraces`.
+ * axes and the data (Plotly's own range path, its lines drawn as plain paths: direct-lines.ts, its
+ * x axes moved where their ticks stay: moved-axes.ts): about a quarter of the cost. Anything else
+ * (markers, fills, per-point styles, a held or fixed range, log or category axes, tick labels
+ * inside, another Plotly than 2 to 4) is not taken, and the frame goes by `extendTraces`.
  */
 import type { ExtendPlan } from './frame-plan.js';
 import { withDirectLines } from './direct-lines.js';
+import { withMovedAxes } from './moved-axes.js';
 import { autorangeUpdate, axisKey } from './plot-geometry.js';
 import type { PlotlyApi } from './plotly-api.js';
 
@@ -133,7 +134,9 @@ export function streamDraw(plotly: PlotlyApi, gd: HTMLElement, plan: ExtendPlan)
   const autosize = layout.autosize === true;
   if (autosize) layout.autosize = false;
   try {
-    const result = Promise.resolve(withDirectLines(gd, () => plotly.relayout(gd, update)));
+    const result = Promise.resolve(
+      withDirectLines(gd, () => withMovedAxes(gd, axes, () => plotly.relayout(gd, update))),
+    );
     result.then(done, done);
     return result;
   } catch (error) {

@@ -133,6 +133,7 @@ async function sideBySide(
   // The axes each frame's relayout names, the subplots Plotly's own scatter plot drew in it, and
   // how often Plotly's scatter style ran.
   const relayouts: string[][] = [];
+  const movedX: boolean[] = [];
   const plotlyPlots: number[] = [];
   const plotlyStyles: number[] = [];
   type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -158,6 +159,9 @@ async function sideBySide(
       };
     scatter.plot = counted(plotlyPlot, () => calls++);
     scatter.style = counted(plotlyStyle, () => styles++);
+    // Plotly's drawing of an axis starts with a new `_tickAngles`: the same one after the frame means
+    // the x axis was moved, not drawn.
+    const angles = xAxis(fast)._tickAngles;
     try {
       const drawing = streamDraw(api, fast, framePlan);
       expect(drawing, `frame ${n} is drawn by the range path`).to.not.equal(null);
@@ -165,6 +169,7 @@ async function sideBySide(
     } finally {
       Object.assign(scatter, { plot: plotlyPlot, style: plotlyStyle });
     }
+    movedX.push(xAxis(fast)._tickAngles === angles);
     plotlyPlots.push(calls);
     plotlyStyles.push(styles);
     await Plotly.extendTraces(full, framePlan.update, framePlan.indices, framePlan.maxPoints);
@@ -174,8 +179,12 @@ async function sideBySide(
   // Plotly's own next redraw of the chart takes up the paths set in place: it draws what it would have.
   await Plotly.relayout(fast, { 'xaxis.autorange': true });
   expect(lines(fast)).to.deep.equal(lines(full));
-  return { relayouts, plotlyPlots, plotlyStyles, fast, full };
+  // One relayout a frame, whether its x axes were moved or drawn.
+  expect(relayouts.length).to.equal(frames.length);
+  return { relayouts, movedX, plotlyPlots, plotlyStyles, fast, full };
 }
+
+const xAxis = (gd: Graph) => gd._fullLayout['xaxis'] as unknown as { _tickAngles: object; _selections: object };
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 const wave = (xs: number[]) => xs.map((x) => Math.round(100 * Math.sin(x / 7) * (1 + x / 50)) / 10);
@@ -208,6 +217,40 @@ describe('streamDraw', () => {
     };
     expect(hovered(fast)).to.deep.equal(hovered(full));
     expect(hovered(fast)).to.deep.equal([[101, wave([101])[0]]]);
+  });
+
+  it("moves the x axis's grid lines, ticks and labels where Plotly draws them; Plotly draws it when its ticks change", async () => {
+    // From 1: a range from 0 may show the zero line, which Plotly draws (next test).
+    const xs = range(1, 40);
+    const frames = Array.from({ length: 16 }, (_, f) => {
+      const more = range(41 + f * 3, 3);
+      return [{ x: more, y: wave(more) }];
+    });
+    // Grid lines, ticks and labels are compared with extendTraces' after every frame (sideBySide).
+    const { movedX, fast } = await sideBySide([{ x: xs, y: wave(xs), mode: 'lines' }], {}, frames, 40);
+    expect(movedX.filter(Boolean).length, 'frames whose x axis moved').to.be.greaterThan(4);
+    expect(movedX.filter((moved) => !moved).length, 'frames whose ticks changed').to.be.greaterThan(0);
+    // What Plotly keeps of its last drawing of the axis (its labels' selection, read by other axes'
+    // autorange) is as it left it, not the empty one of its drawing that found the axis hidden.
+    expect(Object.keys(xAxis(fast)._selections)).to.include('xtick');
+    expect((fast._fullLayout['xaxis'] as unknown as { visible: boolean }).visible).to.equal(true);
+  });
+
+  it('leaves to Plotly an x axis drawn another way: a zero line in range, labels shifted, a hidden axis', async () => {
+    const xs = range(-30, 30);
+    const frames = Array.from({ length: 6 }, (_, f) => {
+      const more = range(f * 3, 3);
+      return [{ x: more, y: wave(more) }];
+    });
+    const data = [{ x: xs, y: wave(xs), mode: 'lines' }];
+    // x runs through 0 with its zero line: Plotly draws it.
+    const zero = await sideBySide(data, { xaxis: { zeroline: true } }, frames, 30);
+    expect(zero.movedX).to.deep.equal(Array(6).fill(false));
+    // Labels shifted along the axis: not where the rule puts them, so Plotly draws them.
+    const shifted = await sideBySide(data, { xaxis: { zeroline: false, ticklabelshift: 6 } }, frames, 30);
+    expect(shifted.movedX).to.deep.equal(Array(6).fill(false));
+    const hidden = await sideBySide(data, { xaxis: { visible: false } }, frames, 30);
+    expect((hidden.fast._fullLayout['xaxis'] as unknown as { visible: boolean }).visible).to.equal(false);
   });
 
   it("leaves a subplot to Plotly's scatter plot when one of its traces is not a plain line", async () => {
