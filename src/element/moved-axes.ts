@@ -62,12 +62,13 @@ export function withMovedAxes<T>(gd: HTMLElement, names: Iterable<string>, draw:
     // What Plotly's drawing resets before it finds the axis hidden (other axes read it) is kept.
     const kept = { _tickAngles: ax._tickAngles, _selections: ax._selections, _depth: ax._depth };
     // Plotly's drawing asks whether the axis is visible once it has its new ticks: it draws the
-    // axis only when they changed.
-    Object.defineProperty(ax, 'visible', { configurable: true, get: () => ticks(ax) !== before });
+    // axis only when they changed (and then nothing is moved).
+    let drawn = false;
+    Object.defineProperty(ax, 'visible', { configurable: true, get: () => (drawn = ticks(ax) !== before) });
     shown.push(() => {
       delete ax.visible;
       ax.visible = true;
-      if (ticks(ax) !== before) return;
+      if (drawn) return;
       Object.assign(ax, kept);
       for (const item of items)
         item.setAttribute('transform', (item.getAttribute('transform') as string).replace(/.*?,/, placed(ax, item)));
