@@ -44,9 +44,6 @@ interface TraceModule {
   plot?: unknown;
 }
 
-/** Points further off the plot than its own size go by Plotly's plot, which clips them. */
-const OFF_PLOT = 1;
-
 /** Runs `draw` (a relayout of `gd`) with `gd`'s lines drawn as plain paths; Plotly's module is back after. */
 export function withDirectLines<T>(gd: HTMLElement, draw: () => T): T {
   const graph = gd as unknown as {
@@ -123,9 +120,9 @@ function hundredth(pixel: number): string {
 
 /** The path through a trace's points in pixels (to a hundredth), or null at a gap or a point far off the plot. */
 function linePath(cd: CalcTrace, xa: PlotAxis, ya: PlotAxis): string | null {
-  // Within OFF_PLOT plot sizes of the plot (not NaN, at a gap).
-  const near = (pixel: number, axis: PlotAxis) =>
-    pixel >= -OFF_PLOT * axis._length && pixel <= (1 + OFF_PLOT) * axis._length;
+  // Within the plot's own size of the plot (not NaN, at a gap): points further off go by Plotly's
+  // plot, which clips them.
+  const near = (pixel: number, axis: PlotAxis) => pixel >= -axis._length && pixel <= 2 * axis._length;
   let d = '';
   for (const point of cd) {
     const x = xa.c2p(point.x);

@@ -88,10 +88,6 @@ export class FrameLoop {
     if (running) this.schedule();
   }
 
-  get running(): boolean {
-    return this.#handle !== null || this.#cancelSoon !== null;
-  }
-
   /**
    * There is work: make sure a frame is coming. After a frame that found nothing to draw, the work
    * is drawn once the current task is done instead (pacing still applies): after a long draw the

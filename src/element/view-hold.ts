@@ -19,11 +19,6 @@ export class ViewHold {
     return this.#held.size > 0 ? 'held' : 'live';
   }
 
-  /** The axes held now (`xaxis`, `yaxis2`, ...). */
-  get axes(): string[] {
-    return [...this.#held];
-  }
-
   /** Reads a relayout update; returns the view when it changed, else null. */
   relayout(update: Record<string, unknown>): View | null {
     const before = this.view;
