@@ -82,8 +82,14 @@ export class PageFrames implements FrameScheduler {
   /** The rest of a frame (the browser's style, layout and paint, and any wait), averaged over frames. */
   #ownMs = 0;
   readonly #source: FrameSource;
-  /** Callbacks waiting for a frame, in turn order (a Map keeps insertion order). */
+  /** Callbacks waiting for a frame, by handle: a handle is its callback's place in the turns. */
   readonly #waiting = new Map<number, (time: number) => void>();
+  /**
+   * The handle each callback gets when it next asks, given as it had its turn: who drew longest ago
+   * goes first, however late its next data came (charts ask as their data arrives, in the order
+   * of the connection's messages, which would put the same charts first every frame).
+   */
+  readonly #places = new WeakMap<object, number>();
   #nextHandle = 1;
   #frame: number | null = null;
 
@@ -92,7 +98,7 @@ export class PageFrames implements FrameScheduler {
   }
 
   request(callback: (time: number) => void): number {
-    const handle = this.#nextHandle++;
+    const handle = this.#places.get(callback) ?? this.#nextHandle++;
     this.#waiting.set(handle, callback);
     this.#frame ??= this.#source.requestFrame(this.#onFrame);
     return handle;
@@ -120,14 +126,14 @@ export class PageFrames implements FrameScheduler {
     const cap = this.#ownMs + budget > DISPLAY_FRAME_MS ? Math.max(budget, DISPLAY_FRAME_MS) : budget;
     const allowance = (this.#allowanceMs = Math.max(0, Math.min(cap, this.#allowanceMs + change)));
     const started = this.#source.now();
-    // Only those waiting as the frame began: a chart that draws and asks again goes behind them.
-    const turn = [...this.#waiting];
-    let ran = 0;
+    // Only those waiting as the frame began, in their places: a chart that draws and asks again goes behind them.
+    const turn = [...this.#waiting].sort(([a], [b]) => a - b);
     for (const [handle, callback] of turn) {
-      if (ran > 0 && this.#source.now() - started >= allowance) break;
       if (!this.#waiting.delete(handle)) continue; // cancelled by an earlier callback
-      ran++;
+      this.#places.set(callback, this.#nextHandle++);
       callback(time);
+      // Past the allowance, the rest wait (the first always draws: no chart starves).
+      if (this.#source.now() - started >= allowance) break;
     }
     this.#spentMs = this.#source.now() - started;
     if (this.#waiting.size > 0) this.#frame ??= this.#source.requestFrame(this.#onFrame);

@@ -1,6 +1,6 @@
 /**
  * PageFrames: one animation frame for every chart, a budget of work a frame, turns in a fair order
- * (who waited goes first), at least one chart a frame, cancelled callbacks never run; the budget
+ * (who waited goes first; among those who ask, who drew longest ago), at least one chart a frame, cancelled callbacks never run; the budget
  * shrinks while the page's frames run past 1/30 s and comes back when they do not; it grows past
  * budgetMs, to a display frame's 16.7 ms, only where the page misses 1/60 s anyway; while the page
  * scrolls, frames aim at 25 ms.
@@ -111,6 +111,36 @@ describe('PageFrames', () => {
     order.length = 0;
     m.frame();
     assert.deepEqual(order, [1, 2, 3]);
+  });
+
+  it("the chart that drew longest ago goes first, whenever it asked: charts ask as their data arrives, in the connection's order", () => {
+    const m = manualSource();
+    const frames = new PageFrames(m.source);
+    frames.budgetMs = 10;
+    const turns: number[][] = [];
+    const draws = [0, 1, 2, 3].map((i) => () => {
+      turns.at(-1)?.push(i);
+      m.work(5); // two draws a frame
+    });
+    const frame = () => {
+      turns.push([]);
+      m.frame();
+    };
+    // Their first data arrives last chart first; after that, each frame's draws get their next
+    // data in the connection's order (chart 0's first).
+    for (const i of [3, 2, 1, 0]) frames.request(draws[i]!);
+    for (let n = 0; n < 6; n++) {
+      frame();
+      for (const i of [...turns.at(-1)!].sort()) frames.request(draws[i]!);
+    }
+    assert.deepEqual(turns, [
+      [3, 2],
+      [1, 0],
+      [3, 2],
+      [1, 0],
+      [3, 2],
+      [1, 0],
+    ]);
   });
 
   it('runs at least one chart a frame, however long its draw', () => {
