@@ -2,8 +2,9 @@
  * The page's animation frames, shared by every chart on it: one `requestAnimationFrame` a frame,
  * and in it the charts that asked draw in turn until the frame's budget of work is spent (at least
  * one draws each frame, so none starves). Those that did not get a turn keep their place and go
- * first on the next frame; a chart that drew and asks again queues behind them. A chart that waits
- * loses nothing: its window keeps every point, and its turn draws the latest window whole.
+ * first on the next frame; a chart that drew and asks again queues behind them, the turns going by
+ * when each chart last drew, not by when its data came. A chart that waits loses nothing: its
+ * window keeps every point, and its turn draws the latest window whole.
  *
  * Without it, fifty charts each asked for the same frame and all drew in it: frames of hundreds of
  * milliseconds, and scrolling, hovering and clicks waited behind them.
@@ -126,7 +127,8 @@ export class PageFrames implements FrameScheduler {
     const cap = this.#ownMs + budget > DISPLAY_FRAME_MS ? Math.max(budget, DISPLAY_FRAME_MS) : budget;
     const allowance = (this.#allowanceMs = Math.max(0, Math.min(cap, this.#allowanceMs + change)));
     const started = this.#source.now();
-    // Only those waiting as the frame began, in their places: a chart that draws and asks again goes behind them.
+    // Only those waiting as the frame began, in their places: a chart that draws and asks again
+    // goes behind them.
     const turn = [...this.#waiting].sort(([a], [b]) => a - b);
     for (const [handle, callback] of turn) {
       if (!this.#waiting.delete(handle)) continue; // cancelled by an earlier callback

@@ -1,7 +1,7 @@
 /**
  * PageFrames: one animation frame for every chart, a budget of work a frame, turns in a fair order
- * (who waited goes first; among those who ask, who drew longest ago), at least one chart a frame, cancelled callbacks never run; the budget
- * shrinks while the page's frames run past 1/30 s and comes back when they do not; it grows past
+ * (who waited goes first; among those who ask, who drew longest ago), at least one chart a frame,
+ * cancelled callbacks never run; the budget shrinks while the page's frames run past 1/30 s and comes back when they do not; it grows past
  * budgetMs, to a display frame's 16.7 ms, only where the page misses 1/60 s anyway; while the page
  * scrolls, frames aim at 25 ms.
  */
@@ -131,7 +131,7 @@ describe('PageFrames', () => {
     for (const i of [3, 2, 1, 0]) frames.request(draws[i]!);
     for (let n = 0; n < 6; n++) {
       frame();
-      for (const i of [...turns.at(-1)!].sort()) frames.request(draws[i]!);
+      for (const i of [...turns.at(-1)!].sort((a, b) => a - b)) frames.request(draws[i]!);
     }
     assert.deepEqual(turns, [
       [3, 2],
